@@ -103,18 +103,21 @@ public final class Configs {
             known.add(ROOT + "." + e.getKey());
         }
         List<String> errors = new ArrayList<>();
+        String firstKey = null;
         for (Map.Entry<String, ConfigValue> e : merged.getConfig(ROOT).entrySet()) {
             String path = ROOT + "." + e.getKey();
             if (known.contains(path) || isFreeForm(path, reference)) {
                 continue;
+            }
+            if (firstKey == null) {
+                firstKey = path;
             }
             String where = e.getValue().origin() == null ? "" : " (set in " + e.getValue().origin().description() + ")";
             errors.add("config key '" + path + "'" + where + " is not a protospark setting; did you mean '"
                     + closest(path, known) + "'?");
         }
         if (!errors.isEmpty()) {
-            throw new SettingsException(errors.get(0).replaceFirst("^config key '([^']*)'.*", "$1"),
-                    String.join("\n", errors).replaceFirst("^config key '[^']*' ", ""));
+            throw SettingsException.withMessage(firstKey, String.join("\n", errors));
         }
     }
 

@@ -13,8 +13,17 @@ public final class SettingsException extends IllegalArgumentException {
     }
 
     public SettingsException(String key, String message) {
-        super("config key '" + key + "': " + message);
+        this(key, "config key '" + key + "': " + message, true);
+    }
+
+    private SettingsException(String key, String fullMessage, boolean full) {
+        super(fullMessage);
         this.key = key;
+    }
+
+    /** An exception whose message is given whole (it must still name the key). */
+    public static SettingsException withMessage(String key, String fullMessage) {
+        return new SettingsException(key, fullMessage, true);
     }
 
     /** The full config path of the offending key. */
