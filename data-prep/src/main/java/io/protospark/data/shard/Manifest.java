@@ -1,0 +1,206 @@
+package io.protospark.data.shard;
+
+import com.fasterxml.jackson.annotation.JsonProperty;
+import com.fasterxml.jackson.annotation.JsonPropertyOrder;
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import io.protospark.data.DataFormatException;
+import io.protospark.data.HadoopPaths;
+import org.apache.hadoop.conf.Configuration;
+import org.apache.hadoop.fs.FileSystem;
+import org.apache.hadoop.fs.Path;
+
+import java.io.FileNotFoundException;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+import java.time.format.DateTimeParseException;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.regex.Pattern;
+
+/**
+ * {@code manifest.json} of a prepared data set: what the shards hold and their SHA-256 checksums. Written last
+ * by {@code protospark prepare}; a directory without one is not a (complete) prepared data set.
+ *
+ * <pre>{@code
+ * {"version":1, "format":"idx", "classes":10, "class_names":["0",...],
+ *  "image":{"height":28,"width":28,"channels":1},
+ *  "splits":{"train":{"examples":60000,"per_class":[...]}, "test":{...}},
+ *  "files":[{"path":"train/part-00000.parquet","split":"train","examples":60000,"sha256":"..."}],
+ *  "source":{"input":"file:/data/fashion-mnist","files":[{"path":"train-images-idx3-ubyte.gz","sha256":"..."}]},
+ *  "created":"2026-01-01T00:00:00Z"}
+ * }</pre>
+ *
+ * @param version    layout version, {@value #VERSION}
+ * @param format     the input format the shards were prepared from ({@code idx})
+ * @param classes    number of classes; labels lie in [0, classes)
+ * @param classNames one name per label
+ * @param image      shape of every image
+ * @param splits     per split ({@code train}, {@code test}): examples and examples per class
+ * @param files      every shard, with its path relative to the data set directory
+ * @param source     the input the shards were prepared from, with checksums of its files
+ * @param created    when the data set was prepared, ISO-8601
+ */
+@JsonPropertyOrder({"version", "format", "classes", "class_names", "image", "splits", "files", "source", "created"})
+public record Manifest(int version, String format, int classes,
+                       @JsonProperty("class_names") List<String> classNames, Image image, Map<String, Split> splits,
+                       List<ShardFile> files, Source source, String created) {
+    /** The layout version this code writes and reads. */
+    public static final int VERSION = 1;
+    /** Name of the manifest inside a prepared data set directory. */
+    public static final String FILE_NAME = "manifest.json";
+    /** The training split. */
+    public static final String TRAIN = "train";
+    /** The test split. */
+    public static final String TEST = "test";
+
+    private static final ObjectMapper JSON = new ObjectMapper()
+            .enable(SerializationFeature.INDENT_OUTPUT)
+            .disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES);
+    private static final Pattern SHA256 = Pattern.compile("[0-9a-f]{64}");
+
+    /** Image shape: pixels are stored channel-major (CHW), row-major. */
+    public record Image(int height, int width, int channels) {
+        /** Bytes of one image: height * width * channels. */
+        public int bytes() {
+            return height * width * channels;
+        }
+    }
+
+    /** One split: its number of examples and how many carry each label. */
+    @JsonPropertyOrder({"examples", "per_class"})
+    public record Split(long examples, @JsonProperty("per_class") List<Long> perClass) {
+        public Split {
+            perClass = perClass == null ? null : List.copyOf(perClass);
+        }
+    }
+
+    /** One Parquet shard: path relative to the data set directory, split, row count and SHA-256 (hex). */
+    public record ShardFile(String path, String split, long examples, String sha256) {
+    }
+
+    /** The prepared input: its directory and a checksum per input file (path relative to {@code input}). */
+    public record Source(String input, List<SourceFile> files) {
+        public Source {
+            files = files == null ? null : List.copyOf(files);
+        }
+    }
+
+    /** One input file and its SHA-256 (hex). */
+    public record SourceFile(String path, String sha256) {
+    }
+
+    public Manifest {
+        classNames = classNames == null ? null : List.copyOf(classNames);
+        splits = splits == null ? null : Collections.unmodifiableMap(new LinkedHashMap<>(splits));
+        files = files == null ? null : List.copyOf(files);
+    }
+
+    /** The shards of {@code split}, in order. */
+    public List<ShardFile> files(String split) {
+        return files.stream().filter(f -> f.split().equals(split)).toList();
+    }
+
+    /**
+     * Reads {@code <dir>/manifest.json} and checks it (version, counts, paths, checksum syntax). A missing file
+     * raises a {@link DataFormatException} that names the path and says to run {@code protospark prepare}.
+     */
+    public static Manifest read(URI dir, Configuration hadoopConf) {
+        Path file = new Path(HadoopPaths.of(dir), FILE_NAME);
+        try {
+            FileSystem fs = file.getFileSystem(hadoopConf);
+            byte[] bytes;
+            try (InputStream in = fs.open(file)) {
+                bytes = in.readAllBytes();
+            } catch (FileNotFoundException e) {
+                throw new DataFormatException("no " + FILE_NAME + " at " + file + ": " + dir + " is not a prepared "
+                        + "data set (or its preparation did not finish); run `protospark prepare --input <raw data> "
+                        + "--output " + dir + "` first");
+            }
+            return parse(new String(bytes, StandardCharsets.UTF_8), file.toString());
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read " + file + ": " + e, e);
+        }
+    }
+
+    /** Parses and checks manifest JSON; {@code origin} names the file in messages. */
+    public static Manifest parse(String json, String origin) {
+        Manifest m;
+        try {
+            m = JSON.readValue(json, Manifest.class);
+        } catch (JsonProcessingException e) {
+            throw new DataFormatException(origin + ": not a valid manifest: " + e.getOriginalMessage()
+                    + (e.getLocation() == null ? "" : " (line " + e.getLocation().getLineNr() + ", column "
+                    + e.getLocation().getColumnNr() + ")"), e);
+        }
+        m.check(origin);
+        return m;
+    }
+
+    /** The manifest as indented JSON. */
+    public String toJson() {
+        try {
+            return JSON.writeValueAsString(this);
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException("cannot serialise manifest: " + e.getMessage(), e);
+        }
+    }
+
+    /** Checks internal consistency; {@code origin} names the manifest in messages. */
+    public void check(String origin) {
+        String at = origin + ": ";
+        if (version != VERSION) {
+            throw new DataFormatException(at + "manifest version " + version + " is not supported; this build reads "
+                    + "version " + VERSION + " (re-run `protospark prepare`)");
+        }
+        require(format != null && !format.isEmpty(), at + "field 'format' is missing");
+        require(classes > 0, at + "field 'classes' must be positive, found " + classes);
+        require(classNames != null && classNames.size() == classes, at + "field 'class_names' must list "
+                + classes + " names, found " + (classNames == null ? "none" : classNames.size()));
+        require(image != null && image.height() > 0 && image.width() > 0 && image.channels() > 0,
+                at + "field 'image' must give positive height, width and channels, found " + image);
+        require(splits != null && !splits.isEmpty(), at + "field 'splits' is missing or empty");
+        require(files != null, at + "field 'files' is missing");
+        require(source != null, at + "field 'source' is missing");
+        for (Map.Entry<String, Split> e : splits.entrySet()) {
+            String name = e.getKey();
+            Split s = e.getValue();
+            require(s != null && s.perClass() != null && s.perClass().size() == classes, at + "split '" + name
+                    + "': 'per_class' must have " + classes + " entries");
+            long sum = s.perClass().stream().mapToLong(Long::longValue).sum();
+            require(sum == s.examples(), at + "split '" + name + "': 'per_class' adds up to " + sum + " but "
+                    + "'examples' is " + s.examples());
+            long inFiles = files(name).stream().mapToLong(ShardFile::examples).sum();
+            require(inFiles == s.examples(), at + "split '" + name + "': its files hold " + inFiles + " examples "
+                    + "but 'examples' is " + s.examples());
+        }
+        for (ShardFile f : files) {
+            require(f.path() != null && !f.path().isEmpty() && !f.path().startsWith("/") && !f.path().contains(":")
+                    && !List.of(f.path().split("/")).contains(".."), at + "file path '" + f.path()
+                    + "' must be relative to the data set directory");
+            require(splits.containsKey(f.split()), at + "file " + f.path() + " belongs to split '" + f.split()
+                    + "', which is not among " + splits.keySet());
+            require(f.sha256() != null && SHA256.matcher(f.sha256()).matches(), at + "file " + f.path()
+                    + ": 'sha256' must be 64 lower-case hex digits, found " + f.sha256());
+        }
+        try {
+            Instant.parse(created);
+        } catch (DateTimeParseException | NullPointerException e) {
+            throw new DataFormatException(at + "field 'created' must be an ISO-8601 instant, found " + created);
+        }
+    }
+
+    private static void require(boolean condition, String message) {
+        if (!condition) {
+            throw new DataFormatException(message);
+        }
+    }
+}

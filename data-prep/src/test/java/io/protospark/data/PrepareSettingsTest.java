@@ -1,0 +1,88 @@
+package io.protospark.data;
+
+import com.typesafe.config.Config;
+import io.protospark.config.Configs;
+import io.protospark.config.SettingsException;
+import org.junit.jupiter.api.Test;
+
+import java.net.URI;
+import java.util.List;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+class PrepareSettingsTest {
+    private static Config config(String... overrides) {
+        return Configs.load(null, null, List.of(overrides));
+    }
+
+    @Test
+    void referenceDefaults() {
+        PrepareSettings s = PrepareSettings.from(config("prepare.input=/data/fashion", "prepare.output=out/fm"));
+        assertEquals("idx", s.format());
+        assertEquals(URI.create("/data/fashion"), s.input());
+        assertEquals(URI.create("out/fm"), s.output());
+        assertEquals(64.0, s.shardSizeMb());
+        assertEquals(64L << 20, s.shardSizeBytes());
+        assertFalse(s.overwrite());
+        assertEquals(10, s.classes());
+        assertEquals(List.of("0", "1", "2", "3", "4", "5", "6", "7", "8", "9"), s.classNames());
+    }
+
+    @Test
+    void readsEveryKey() {
+        PrepareSettings s = PrepareSettings.from(config("prepare.input=\"s3a://bucket/raw\"",
+                "prepare.output=\"hdfs:///prepared/x\"", "prepare.shard-size-mb=0.5", "prepare.overwrite=true",
+                "prepare.classes=3", "prepare.class-names=[cat, dog, bird]"));
+        assertEquals(URI.create("s3a://bucket/raw"), s.input());
+        assertEquals(URI.create("hdfs:///prepared/x"), s.output());
+        assertEquals(512 * 1024, s.shardSizeBytes());
+        assertTrue(s.overwrite());
+        assertEquals(List.of("cat", "dog", "bird"), s.classNames());
+    }
+
+    @Test
+    void emptyInputOrOutputNamesKeyAndFlag() {
+        SettingsException e = assertThrows(SettingsException.class,
+                () -> PrepareSettings.from(config("prepare.output=/out")));
+        assertEquals("protospark.prepare.input", e.key());
+        assertTrue(e.getMessage().contains("--input URI"), e.getMessage());
+
+        e = assertThrows(SettingsException.class, () -> PrepareSettings.from(config("prepare.input=/in")));
+        assertEquals("protospark.prepare.output", e.key());
+        assertTrue(e.getMessage().contains("--output URI"), e.getMessage());
+    }
+
+    @Test
+    void badValuesNameKeyRuleAndValue() {
+        SettingsException e = assertThrows(SettingsException.class, () -> PrepareSettings.from(
+                config("prepare.input=/in", "prepare.output=/out", "prepare.format=cifar")));
+        assertEquals("protospark.prepare.format", e.key());
+        assertTrue(e.getMessage().contains("[idx]") && e.getMessage().contains("cifar"), e.getMessage());
+
+        e = assertThrows(SettingsException.class, () -> PrepareSettings.from(
+                config("prepare.input=/in", "prepare.output=/out", "prepare.class-names=[a, b]")));
+        assertEquals("protospark.prepare.class-names", e.key());
+        assertTrue(e.getMessage().contains("classes = 10"), e.getMessage());
+
+        e = assertThrows(SettingsException.class, () -> PrepareSettings.from(
+                config("prepare.input=/in", "prepare.output=/out", "prepare.shard-size-mb=0")));
+        assertEquals("protospark.prepare.shard-size-mb", e.key());
+
+        e = assertThrows(SettingsException.class, () -> PrepareSettings.from(
+                config("prepare.input=/in", "prepare.output=/out", "prepare.classes=300")));
+        assertEquals("protospark.prepare.classes", e.key());
+
+        e = assertThrows(SettingsException.class, () -> PrepareSettings.from(
+                config("prepare.input=/data", "prepare.output=/data")));
+        assertEquals("protospark.prepare.output", e.key());
+    }
+
+    @Test
+    void unknownKeyUnderPrepareIsRefusedByLoad() {
+        SettingsException e = assertThrows(SettingsException.class, () -> config("prepare.shard-size=10"));
+        assertTrue(e.getMessage().contains("protospark.prepare.shard-size-mb"), e.getMessage());
+    }
+}
