@@ -1,0 +1,110 @@
+package io.protospark.jobs.cluster;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
+
+/**
+ * A standalone Master and two Workers, each its own JVM from target/spark-home, with applications submitted through
+ * SparkSubmit in client mode: a plain Spark probe and the real job jar's {@code Main validate}. Afterwards no JVM the
+ * cluster started may be left running.
+ */
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+class StandaloneClusterIT {
+
+    private static final int WORKERS = 2;
+    private static final Pattern PROBE_EXECUTOR = Pattern.compile("PROBE executor=(\\S+)@(\\d+)");
+
+    private static StandaloneCluster cluster;
+
+    @BeforeAll
+    static void startCluster() throws Exception {
+        cluster = StandaloneCluster.builder().workers(WORKERS).start();
+        System.out.printf("standalone cluster: master + %d workers up in %.1f s at %s (%s)%n", WORKERS,
+                cluster.startupTime().toMillis() / 1000.0, cluster.masterUrl(), cluster.dir());
+    }
+
+    @AfterAll
+    static void stopClusterAndCheckNothingIsLeft() {
+        if (cluster == null) return;
+        Set<Long> started = cluster.startedPids();
+        cluster.close();
+        Set<Long> alive = cluster.alivePids();
+        assertTrue(alive.isEmpty(), "still running after close(): pids " + alive + " of " + started
+                + "; logs in " + cluster.dir());
+        assertTrue(started.containsAll(cluster.daemonPids()));
+    }
+
+    @Test
+    @Order(1)
+    void bothWorkersRegisterWithTheMaster() throws Exception {
+        assertEquals(WORKERS, cluster.aliveWorkers(), () -> "master JSON: " + json() + "\n" + cluster.describe());
+        for (long pid : cluster.daemonPids()) {
+            assertTrue(ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false),
+                    () -> "daemon " + pid + " is not running\n" + cluster.describe());
+        }
+    }
+
+    @Test
+    @Order(2)
+    void aPlainSparkAppRunsTasksOnBothWorkers() throws Exception {
+        Path jar = StandaloneCluster.jarOf(cluster.dir().resolve("probe.jar"), ClusterProbe.class);
+        StandaloneCluster.Result r = cluster.submission()
+                .jar(jar)
+                .mainClass(ClusterProbe.class.getName())
+                .driverHeap("1g")
+                .sparkConf("spark.executor.memory", "1g")
+                .timeout(Duration.ofMinutes(5))
+                .args(String.valueOf(WORKERS), cluster.dir().resolve("probe-out").toString())
+                .run();
+        assertTrue(r.succeeded(), () -> r.describe() + "\n" + cluster.describe());
+
+        Map<String, Long> executors = new TreeMap<>();
+        Matcher m = PROBE_EXECUTOR.matcher(r.output());
+        while (m.find()) executors.put(m.group(1), Long.parseLong(m.group(2)));
+        assertEquals(WORKERS, executors.size(), () -> "tasks ran on executors " + executors + "\n" + r.describe());
+        Set<Long> executorPids = cluster.executorPidsSeen();
+        assertTrue(executorPids.containsAll(executors.values()), () -> "task pids " + executors
+                + " are not all JVMs started by the workers " + executorPids + "\n" + cluster.describe());
+
+        String appId = r.appId().orElseThrow(() -> new AssertionError("no app id in the driver log\n" + r.describe()));
+        assertEquals(List.of(1, 2), cluster.workersThatRan(appId), () -> "workers with an executor dir for " + appId
+                + "\n" + cluster.describe());
+        assertTrue(r.output().contains("PROBE parquet groups=7 total=10000"), r::describe);
+        assertTrue(json().contains(appId), () -> "master does not list " + appId + ": " + json());
+    }
+
+    @Test
+    @Order(3)
+    void jobJarValidateRunsOnTheCluster() throws Exception {
+        StandaloneCluster.Result r = cluster.submit("validate");
+        assertTrue(r.succeeded(), () -> r.describe() + "\n" + cluster.describe());
+        assertFalse(r.output().isBlank(), r::describe);
+        // validate may finish without a SparkContext; when it made one, it ran as an app of this master
+        r.appId().ifPresent(appId -> assertTrue(json().contains(appId), () -> "master does not list " + appId));
+    }
+
+    private static String json() {
+        try {
+            return cluster.masterJson();
+        } catch (Exception e) {
+            return "(master JSON unavailable: " + e + ")";
+        }
+    }
+}
