@@ -40,10 +40,17 @@ public final class Configs {
      * @param overrides      {@code path=value} strings; a path without the {@code protospark.} prefix gets it
      */
     public static Config load(String experimentText, String origin, List<String> overrides) {
+        return load(experimentText == null ? null : parse(experimentText, origin), overrides);
+    }
+
+    /**
+     * As {@link #load(String, String, List)} for an experiment already parsed (for example with
+     * {@link #parseFile}, which also follows {@code include "other.conf"} relative to the file).
+     */
+    public static Config load(Config experiment, List<String> overrides) {
         Config reference = ConfigFactory.defaultReference();
         Config merged = reference;
-        if (experimentText != null) {
-            Config experiment = parse(experimentText, origin);
+        if (experiment != null) {
             merged = experiment.withFallback(merged);
         }
         if (overrides != null && !overrides.isEmpty()) {
@@ -83,6 +90,17 @@ public final class Configs {
             result = one.withFallback(result);
         }
         return result;
+    }
+
+    /** Parses a local experiment file; includes are resolved relative to it. */
+    public static Config parseFile(java.io.File file) {
+        try {
+            return ConfigFactory.parseFile(file, ConfigParseOptions.defaults().setAllowMissing(false));
+        } catch (ConfigException.IO e) {
+            throw new IllegalArgumentException("cannot read config file " + file + ": " + e.getMessage(), e);
+        } catch (ConfigException.Parse e) {
+            throw new IllegalArgumentException("cannot parse config file " + file + ": " + e.getMessage(), e);
+        }
     }
 
     private static Config parse(String text, String origin) {

@@ -1,0 +1,121 @@
+package io.protospark.jobs;
+
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The command line of {@code protospark COMMAND [--conf FILE] [--master URL] [--flag value ...] [path=value ...]}.
+ * Every command-specific flag is an alias of one config key, so a flag and its {@code path=value} form are the
+ * same thing and the config stays the single source of settings.
+ */
+public record CommandLine(String command, String confFile, String master, List<String> overrides, boolean help) {
+
+    /** The commands and, for each, its flags and the config keys they set. */
+    static final Map<String, Map<String, String>> FLAGS = Map.of(
+            "prepare", Map.of(
+                    "--format", "prepare.format",
+                    "--input", "prepare.input",
+                    "--output", "prepare.output"),
+            "train", Map.of(
+                    "--data", "train.data",
+                    "--run-dir", "train.run-dir",
+                    "--epochs", "train.epochs",
+                    "--workers", "train.workers"),
+            "validate", Map.of());
+
+    public CommandLine {
+        overrides = List.copyOf(overrides);
+    }
+
+    public static CommandLine parse(String[] args) {
+        if (args.length == 0 || args[0].equals("--help") || args[0].equals("-h") || args[0].equals("help")) {
+            return new CommandLine(null, null, null, List.of(), true);
+        }
+        String command = args[0];
+        Map<String, String> flags = FLAGS.get(command);
+        if (flags == null) {
+            throw new UsageException("unknown command '" + command + "'; expected one of " + FLAGS.keySet().stream()
+                    .sorted().toList());
+        }
+        String conf = null;
+        String master = null;
+        boolean help = false;
+        Map<String, String> fromFlags = new LinkedHashMap<>();
+        List<String> overrides = new ArrayList<>();
+        for (int i = 1; i < args.length; i++) {
+            String a = args[i];
+            if (a.equals("--help") || a.equals("-h")) {
+                help = true;
+            } else if (a.startsWith("--")) {
+                String name = a;
+                String value;
+                int eq = a.indexOf('=');
+                if (eq > 0) {
+                    name = a.substring(0, eq);
+                    value = a.substring(eq + 1);
+                } else {
+                    if (i + 1 >= args.length) {
+                        throw new UsageException("flag " + name + " needs a value");
+                    }
+                    value = args[++i];
+                }
+                switch (name) {
+                    case "--conf" -> conf = value;
+                    case "--master" -> master = value;
+                    default -> {
+                        String key = flags.get(name);
+                        if (key == null) {
+                            List<String> known = new ArrayList<>(flags.keySet());
+                            known.add("--conf");
+                            known.add("--master");
+                            throw new UsageException("unknown flag " + name + " for '" + command + "'; its flags are "
+                                    + known.stream().sorted().toList() + ", and any config override path=value");
+                        }
+                        fromFlags.put(key, value);
+                    }
+                }
+            } else if (a.contains("=")) {
+                overrides.add(a);
+            } else {
+                throw new UsageException("unexpected argument '" + a + "'; give flags as --name value and config "
+                        + "overrides as path=value");
+            }
+        }
+        List<String> all = new ArrayList<>();
+        // flags are quoted as HOCON strings so URIs with ':' survive
+        fromFlags.forEach((k, v) -> all.add(k + "=" + quote(v)));
+        all.addAll(overrides);
+        return new CommandLine(command, conf, master, all, help);
+    }
+
+    private static String quote(String v) {
+        if (v.matches("-?[0-9]+")) {
+            return v;
+        }
+        return "\"" + v.replace("\\", "\\\\").replace("\"", "\\\"") + "\"";
+    }
+
+    /** A command line that cannot be understood; exit code 2. */
+    public static final class UsageException extends IllegalArgumentException {
+        public UsageException(String message) {
+            super(message);
+        }
+    }
+
+    static String usage() {
+        return String.join("\n",
+                "usage: protospark COMMAND [--conf FILE] [--master URL] [flags] [path=value ...]",
+                "",
+                "commands:",
+                "  prepare   --format idx --input URI --output URI     write Parquet shards + manifest.json",
+                "  train     --data URI --run-dir URI [--epochs N] [--workers N]   train on prepared shards",
+                "  validate  [--conf FILE]                              check the config, print the network",
+                "",
+                "  --conf FILE    experiment file (HOCON) overriding the defaults, e.g. conf/fashion-mnist.conf",
+                "  --master URL   Spark master (default local[*])",
+                "  path=value     any config override, e.g. train.batch-size=128 model.head.kind=learned",
+                "URIs are Hadoop FileSystem URIs (file:, hdfs:, s3a:); a bare path is local.");
+    }
+}

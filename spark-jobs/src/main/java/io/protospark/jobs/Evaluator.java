@@ -1,0 +1,69 @@
+package io.protospark.jobs;
+
+import org.apache.spark.api.java.JavaRDD;
+import org.apache.spark.api.java.JavaSparkContext;
+import org.apache.spark.broadcast.Broadcast;
+import org.deeplearning4j.nn.conf.MultiLayerConfiguration;
+import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.dataset.DataSet;
+
+import java.io.Serializable;
+import java.util.List;
+
+/**
+ * Distributed evaluation of the driver's network on a split: each partition rebuilds the network from the
+ * broadcast configuration and parameters, and returns its number of correct top-1 predictions, examples and
+ * summed loss; the driver adds them up. One pass gives accuracy and mean loss.
+ */
+final class Evaluator {
+    private Evaluator() {
+    }
+
+    /** Accuracy and mean loss over a split. */
+    record Score(long correct, long examples, double lossSum) implements Serializable {
+        double accuracy() {
+            return examples == 0 ? Double.NaN : (double) correct / examples;
+        }
+
+        double meanLoss() {
+            return examples == 0 ? Double.NaN : lossSum / examples;
+        }
+
+        Score plus(Score o) {
+            return new Score(correct + o.correct, examples + o.examples, lossSum + o.lossSum);
+        }
+    }
+
+    static Score evaluate(JavaSparkContext jsc, MultiLayerNetwork net, JavaRDD<DataSet> data) {
+        Broadcast<String> conf = jsc.broadcast(net.getLayerWiseConfigurations().toJson());
+        Broadcast<INDArray> params = jsc.broadcast(net.params().dup());
+        try {
+            return data.mapPartitions(it -> {
+                if (!it.hasNext()) {
+                    return List.of(new Score(0, 0, 0)).iterator();
+                }
+                MultiLayerNetwork local = new MultiLayerNetwork(MultiLayerConfiguration.fromJson(conf.value()));
+                local.init(params.value().dup(), false);
+                long correct = 0;
+                long n = 0;
+                double loss = 0;
+                while (it.hasNext()) {
+                    DataSet ds = it.next();
+                    INDArray out = local.output(ds.getFeatures(), false);
+                    INDArray predicted = out.argMax(1);
+                    INDArray truth = ds.getLabels().argMax(1);
+                    correct += predicted.eq(truth).castTo(org.nd4j.linalg.api.buffer.DataType.INT).sumNumber()
+                            .longValue();
+                    int m = ds.numExamples();
+                    loss += local.score(ds, false) * m;
+                    n += m;
+                }
+                return List.of(new Score(correct, n, loss)).iterator();
+            }).reduce(Score::plus);
+        } finally {
+            conf.destroy();
+            params.destroy();
+        }
+    }
+}

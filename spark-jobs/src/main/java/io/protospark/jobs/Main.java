@@ -1,0 +1,136 @@
+package io.protospark.jobs;
+
+import com.typesafe.config.Config;
+import io.protospark.config.Configs;
+import io.protospark.config.SettingsException;
+import io.protospark.data.DataFormatException;
+import io.protospark.data.PrepareJob;
+import io.protospark.data.PrepareResult;
+import io.protospark.data.PrepareSettings;
+import org.apache.hadoop.conf.Configuration;
+import org.apache.hadoop.fs.FSDataInputStream;
+import org.apache.hadoop.fs.FileSystem;
+import org.apache.hadoop.fs.Path;
+import org.apache.spark.sql.SparkSession;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.FileNotFoundException;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.util.Locale;
+import java.util.Map;
+
+/**
+ * The entry point of the job jar: {@code protospark COMMAND ...} (see {@link CommandLine}).
+ *
+ * <p>Loads and validates the configuration on the driver before Spark starts, then runs the command's
+ * {@code run(settings)}. Exit codes: 0 success, 1 a failure while running (bad data, I/O), 2 a usage or
+ * configuration error.
+ */
+public final class Main {
+    private static final Logger LOG = LoggerFactory.getLogger(Main.class);
+
+    private Main() {
+    }
+
+    public static void main(String[] args) {
+        int code = execute(args, System.out, System.err);
+        if (code != 0) {
+            System.exit(code);
+        }
+    }
+
+    /** Runs a command line; returns the exit code. Output goes to {@code out}, errors to {@code err}. */
+    public static int execute(String[] args, PrintStream out, PrintStream err) {
+        CommandLine cl;
+        Config config;
+        try {
+            cl = CommandLine.parse(args);
+            if (cl.help()) {
+                out.println(CommandLine.usage());
+                return 0;
+            }
+            config = loadConfig(cl);
+        } catch (SettingsException | CommandLine.UsageException e) {
+            err.println("protospark: " + e.getMessage());
+            if (e instanceof CommandLine.UsageException) {
+                err.println(CommandLine.usage());
+            }
+            return 2;
+        } catch (IllegalArgumentException | IOException e) {
+            err.println("protospark: " + e.getMessage());
+            return 2;
+        }
+        try {
+            switch (cl.command()) {
+                case "validate" -> out.print(ValidateJob.run(config).render());
+                case "prepare" -> {
+                    PrepareSettings settings = PrepareSettings.from(config);
+                    SparkSession spark = SparkSessions.create("protospark prepare", cl.master(), sparkConf(config));
+                    try {
+                        PrepareResult r = PrepareJob.run(settings, spark);
+                        out.printf(Locale.ROOT, "prepared %s: %s in %.1f s%n", r.output(), r.examples(), r.seconds());
+                    } finally {
+                        spark.stop();
+                    }
+                }
+                case "train" -> {
+                    TrainJob.Settings settings = TrainJob.Settings.from(config);
+                    SparkSession spark = SparkSessions.create("protospark train", cl.master(),
+                            settings.train().sparkConf());
+                    try {
+                        TrainJob.Result r = TrainJob.run(settings, spark);
+                        out.printf(Locale.ROOT, "test accuracy %.4f after %d epochs (%.1f s, %d workers); run "
+                                        + "directory %s%n", r.testAccuracy(), r.epochs().size(), r.seconds(),
+                                r.workers(), r.runDir());
+                    } finally {
+                        spark.stop();
+                    }
+                }
+                default -> throw new IllegalStateException("unhandled command " + cl.command());
+            }
+            return 0;
+        } catch (SettingsException e) {
+            err.println("protospark: " + e.getMessage());
+            return 2;
+        } catch (DataFormatException e) {
+            err.println("protospark: " + e.getMessage());
+            return 1;
+        } catch (RuntimeException e) {
+            LOG.error("{} failed", cl.command(), e);
+            err.println("protospark: " + cl.command() + " failed: " + e);
+            return 1;
+        }
+    }
+
+    /** Reference defaults, then the experiment file (any Hadoop FS URI), then the overrides. */
+    static Config loadConfig(CommandLine cl) throws IOException {
+        String text = null;
+        String origin = "defaults";
+        if (cl.confFile() != null) {
+            java.net.URI uri = TrainSettings.toUri("--conf", cl.confFile());
+            if ("file".equals(uri.getScheme())) {
+                java.io.File f = new java.io.File(uri);
+                if (!f.isFile()) {
+                    throw new IllegalArgumentException("config file " + cl.confFile() + " (--conf) does not exist");
+                }
+                return Configs.load(Configs.parseFile(f), cl.overrides());
+            }
+            Path p = new Path(uri);
+            FileSystem fs = p.getFileSystem(new Configuration());
+            try (FSDataInputStream in = fs.open(p)) {
+                text = new String(in.readAllBytes(), StandardCharsets.UTF_8);
+            } catch (FileNotFoundException e) {
+                throw new IllegalArgumentException("config file " + cl.confFile() + " (--conf) does not exist");
+            }
+            origin = cl.confFile();
+        }
+        return Configs.load(text, origin, cl.overrides());
+    }
+
+    private static Map<String, String> sparkConf(Config c) {
+        return TrainSettings.sparkConfOf(c);
+    }
+}

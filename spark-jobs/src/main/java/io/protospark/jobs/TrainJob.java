@@ -1,0 +1,241 @@
+package io.protospark.jobs;
+
+import com.typesafe.config.Config;
+import io.protospark.config.Configs;
+import io.protospark.config.SettingsException;
+import io.protospark.data.shard.Manifest;
+import io.protospark.data.shard.ShardSet;
+import io.protospark.model.io.Npy;
+import io.protospark.model.net.FixedHead;
+import io.protospark.model.net.HeadKind;
+import io.protospark.model.net.ModelSettings;
+import io.protospark.model.net.NetworkSummary;
+import io.protospark.model.net.Networks;
+import io.protospark.model.prototype.PrototypeSet;
+import org.apache.hadoop.conf.Configuration;
+import org.apache.spark.api.java.JavaRDD;
+import org.apache.spark.api.java.JavaSparkContext;
+import org.apache.spark.sql.SparkSession;
+import org.apache.spark.storage.StorageLevel;
+import org.apache.spark.util.DoubleAccumulator;
+import org.apache.spark.util.LongAccumulator;
+import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
+import org.deeplearning4j.spark.api.RDDTrainingApproach;
+import org.deeplearning4j.spark.impl.multilayer.SparkDl4jMultiLayer;
+import org.deeplearning4j.spark.impl.paramavg.ParameterAveragingTrainingMaster;
+import org.deeplearning4j.util.ModelSerializer;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.dataset.DataSet;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.stream.IntStream;
+
+/**
+ * The training job: the one training loop of protospark.
+ *
+ * <p>Builds the network on the driver (with a fixed prototype head or a learned softmax head), then for each
+ * epoch reshuffles and re-batches the Parquet examples on the executors, trains with DL4J Spark's parameter
+ * averaging (updater state kept across rounds), writes the driver's prototype matrix back into the averaged
+ * network (the driver owns the prototypes), evaluates on the test split and appends a line to
+ * {@code metrics.jsonl}. Every file of the run directory is published atomically.
+ */
+public final class TrainJob {
+    private static final Logger LOG = LoggerFactory.getLogger(TrainJob.class);
+    private static final Logger PROGRESS = LoggerFactory.getLogger("io.protospark.progress");
+
+    /** Run-directory file names. */
+    public static final String METRICS = "metrics.jsonl";
+    public static final String PROTOTYPES = "prototypes.npy";
+    public static final String ASSIGNMENT = "assignment.npy";
+    public static final String MODEL = "model.zip";
+    public static final String RESOLVED = "resolved.conf";
+    public static final String PROVENANCE = "provenance.json";
+
+    private TrainJob() {
+    }
+
+    /** Everything the job needs, validated: training and model settings, and the resolved config they came from. */
+    public record Settings(TrainSettings train, ModelSettings model, Config resolved) {
+        public static Settings from(Config c) {
+            return new Settings(TrainSettings.from(c), ModelSettings.from(c), c);
+        }
+    }
+
+    /** One epoch's measurements (one line of {@code metrics.jsonl}). */
+    public record EpochMetrics(int epoch, double trainLoss, double valLoss, double valAccuracy, double seconds,
+                               long trainExamples, double examplesPerSecond, double prototypeDrift) {
+        Map<String, Object> toMap() {
+            Map<String, Object> m = new LinkedHashMap<>();
+            m.put("epoch", epoch);
+            m.put("train_loss", trainLoss);
+            m.put("val_loss", valLoss);
+            m.put("val_accuracy", valAccuracy);
+            m.put("seconds", seconds);
+            m.put("train_examples", trainExamples);
+            m.put("train_examples_per_second", examplesPerSecond);
+            m.put("prototype_drift", prototypeDrift);
+            return m;
+        }
+    }
+
+    /** What a run produced. */
+    public record Result(java.net.URI runDir, List<EpochMetrics> epochs, double testAccuracy, double seconds,
+                         int workers) {
+    }
+
+    public static Result run(Settings s, SparkSession spark) {
+        long start = System.nanoTime();
+        TrainSettings t = s.train();
+        ModelSettings m = s.model();
+        JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
+        Configuration hadoop = jsc.hadoopConfiguration();
+
+        ShardSet shards = ShardSet.open(t.data(), hadoop);
+        checkDataFitsModel(shards, m);
+        RunDirectory run = RunDirectory.createNew(t.runDir(), hadoop);
+        int workers = t.workers() > 0 ? t.workers() : jsc.defaultParallelism();
+
+        PrototypeSet prototypes = PrototypeSet.simplex(m.classes());
+        MultiLayerNetwork net = Networks.build(m, prototypes);
+        NetworkSummary summary = NetworkSummary.of(net, m, prototypes);
+        LOG.info("network:\n{}", summary.render());
+        LOG.info("training on {} with {} workers, batch {} per worker, averaging every {} minibatches, run dir {}",
+                shards.root(), workers, t.batchSize(), t.averagingFrequency(), run.uri());
+
+        run.writeText(RESOLVED, Configs.render(s.resolved()));
+        if (m.head() == HeadKind.FIXED) {
+            run.write(PROTOTYPES, out -> Npy.writeMatrix(out, prototypes.matrix()));
+            run.write(ASSIGNMENT, out -> Npy.writeIntVector(out, IntStream.range(0, m.classes()).toArray()));
+        }
+        Map<String, Object> provenance = provenance(s, shards, prototypes, workers, spark);
+        run.writeText(PROVENANCE, Json.pretty(provenance));
+
+        DoubleAccumulator lossSum = jsc.sc().doubleAccumulator("protospark.train.loss");
+        LongAccumulator lossCount = jsc.sc().longAccumulator("protospark.train.examples");
+        ParameterAveragingTrainingMaster tm = new ParameterAveragingTrainingMaster.Builder(workers, t.batchSize())
+                .batchSizePerWorker(t.batchSize())
+                .averagingFrequency(t.averagingFrequency())
+                .workerPrefetchNumBatches(t.prefetch())
+                .saveUpdater(true)
+                .rddTrainingApproach(RDDTrainingApproach.Direct)
+                .storageLevel(StorageLevel.MEMORY_ONLY())
+                .rngSeed(t.seed())
+                .trainingHooks(new LossHook(lossSum, lossCount))
+                .build();
+        SparkDl4jMultiLayer sparkNet = new SparkDl4jMultiLayer(jsc, net, tm);
+
+        JavaRDD<Examples.Example> train = Examples.read(spark, shards, Manifest.TRAIN, workers, t.maxTrainExamples())
+                .persist(StorageLevel.MEMORY_ONLY());
+        JavaRDD<DataSet> test = Examples.batches(Examples.read(spark, shards, Manifest.TEST, workers, 0), 256,
+                m.classes()).persist(StorageLevel.MEMORY_ONLY());
+        long trainCount = train.count();
+        long testCount = test.map(DataSet::numExamples).reduce(Integer::sum);
+        LOG.info("{} training and {} test examples", trainCount, testCount);
+
+        List<EpochMetrics> history = new ArrayList<>();
+        StringBuilder metricsFile = new StringBuilder();
+        INDArray fixedBefore = FixedHead.isFixed(net) ? FixedHead.weights(net) : null;
+        for (int epoch = 1; epoch <= t.epochs(); epoch++) {
+            long epochStart = System.nanoTime();
+            lossSum.reset();
+            lossCount.reset();
+            JavaRDD<Examples.Example> order = t.shuffle() ? Examples.shuffle(train, t.seed(), epoch, workers) : train;
+            JavaRDD<DataSet> batches = Examples.batches(order, t.batchSize(), m.classes())
+                    .persist(StorageLevel.MEMORY_ONLY());
+            sparkNet.fit(batches);
+            batches.unpersist(false);
+            double fitSeconds = (System.nanoTime() - epochStart) / 1e9;
+
+            double drift = 0;
+            if (fixedBefore != null) {
+                // parameter averaging is not bit-exact for every worker count: the driver re-applies its matrix
+                drift = FixedHead.weights(sparkNet.getNetwork()).sub(fixedBefore).amaxNumber().doubleValue();
+                FixedHead.apply(sparkNet.getNetwork(), prototypes);
+            }
+            Evaluator.Score eval = Evaluator.evaluate(jsc, sparkNet.getNetwork(), test);
+            double valLoss = eval.meanLoss();
+            double seconds = (System.nanoTime() - epochStart) / 1e9;
+            long seen = lossCount.value();
+            double trainLoss = seen == 0 ? Double.NaN : lossSum.value() / seen;
+            EpochMetrics em = new EpochMetrics(epoch, trainLoss, valLoss, eval.accuracy(), seconds, seen,
+                    seen / fitSeconds, drift);
+            history.add(em);
+            metricsFile.append(Json.line(em.toMap())).append('\n');
+            String text = metricsFile.toString();
+            run.writeText(METRICS, text);
+            PROGRESS.info(String.format(Locale.ROOT,
+                    "epoch %d/%d  train_loss %.4f  val_loss %.4f  val_accuracy %.4f  %.1f s  (%.0f img/s)",
+                    epoch, t.epochs(), trainLoss, valLoss, eval.accuracy(), seconds, seen / fitSeconds));
+            if (!Double.isFinite(trainLoss)) {
+                throw new IllegalStateException("training loss is " + trainLoss + " after epoch " + epoch
+                        + "; try a lower protospark.model.optimizer.learning-rate (now " + m.learningRate() + ")");
+            }
+        }
+        train.unpersist(false);
+        test.unpersist(false);
+
+        MultiLayerNetwork trained = sparkNet.getNetwork();
+        run.write(MODEL, out -> ModelSerializer.writeModel(trained, out, true));
+        double seconds = (System.nanoTime() - start) / 1e9;
+        double acc = history.get(history.size() - 1).valAccuracy();
+        provenance.put("status", "completed");
+        provenance.put("finished", Instant.now().toString());
+        provenance.put("seconds", seconds);
+        provenance.put("test_accuracy", acc);
+        run.writeText(PROVENANCE, Json.pretty(provenance));
+        return new Result(run.uri(), List.copyOf(history), acc, seconds, workers);
+    }
+
+    /** The data set and the model must agree on classes and image shape; checked before training starts. */
+    static void checkDataFitsModel(ShardSet shards, ModelSettings m) {
+        if (shards.classes() != m.classes()) {
+            throw new SettingsException("protospark.model.classes",
+                    "must equal the number of classes of the data set " + shards.root(), m.classes(),
+                    "the data has " + shards.classes() + "; set model.classes = " + shards.classes());
+        }
+        if (shards.height() != m.height() || shards.width() != m.width() || shards.channels() != m.channels()) {
+            throw new SettingsException("protospark.model.input",
+                    "must match the image shape of the data set " + shards.root(),
+                    m.height() + "x" + m.width() + "x" + m.channels(),
+                    "the data has " + shards.height() + "x" + shards.width() + "x" + shards.channels()
+                            + " (height x width x channels)");
+        }
+    }
+
+    private static Map<String, Object> provenance(Settings s, ShardSet shards, PrototypeSet prototypes, int workers,
+                                                  SparkSession spark) {
+        Map<String, Object> p = new LinkedHashMap<>();
+        p.put("status", "running");
+        p.put("started", Instant.now().toString());
+        p.put("seed", s.train().seed());
+        p.put("build", Provenance.build());
+        p.put("spark", Map.of("master", spark.sparkContext().master(), "version", spark.version(),
+                "workers", workers, "app_id", spark.sparkContext().applicationId()));
+        Map<String, Object> data = new LinkedHashMap<>();
+        data.put("uri", shards.root().toString());
+        data.put("format", shards.manifest().format());
+        data.put("classes", shards.classes());
+        List<Map<String, Object>> files = new ArrayList<>();
+        for (Manifest.ShardFile f : shards.manifest().files()) {
+            files.add(Map.of("path", f.path(), "split", f.split(), "sha256", f.sha256()));
+        }
+        data.put("files", files);
+        p.put("data", data);
+        if (s.model().head() == HeadKind.FIXED) {
+            p.put("prototypes", Map.of("kind", prototypes.kind().configName(), "classes", prototypes.classes(),
+                    "dimension", prototypes.dimension(), "max_cosine", prototypes.maxCosine(),
+                    "min_cosine", prototypes.minCosine(), "simplex_bound", prototypes.simplexBound(),
+                    "assignment", "identity (class k owns prototype k)"));
+        } else {
+            p.put("head", "learned softmax");
+        }
+        return p;
+    }
+}

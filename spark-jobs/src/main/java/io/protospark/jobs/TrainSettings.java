@@ -1,0 +1,90 @@
+package io.protospark.jobs;
+
+import com.typesafe.config.Config;
+import io.protospark.config.Configs;
+import io.protospark.config.SettingsException;
+
+import java.net.URI;
+import java.net.URISyntaxException;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/** Validated settings of the training job, read from {@code protospark.train.*} and {@code protospark.spark}. */
+public record TrainSettings(
+        URI data,
+        URI runDir,
+        int epochs,
+        int batchSize,
+        int averagingFrequency,
+        int prefetch,
+        int workers,
+        boolean shuffle,
+        long maxTrainExamples,
+        long seed,
+        Map<String, String> sparkConf) {
+
+    private static final String P = "protospark.train.";
+
+    public TrainSettings {
+        sparkConf = Map.copyOf(sparkConf);
+    }
+
+    public static TrainSettings from(Config c) {
+        URI data = uri(c, P + "data", "--data URI");
+        URI runDir = uri(c, P + "run-dir", "--run-dir URI");
+        Map<String, String> spark = sparkConfOf(c);
+        return new TrainSettings(data, runDir,
+                Configs.positiveInt(c, P + "epochs"),
+                Configs.positiveInt(c, P + "batch-size"),
+                Configs.positiveInt(c, P + "averaging-frequency"),
+                Configs.nonNegativeInt(c, P + "prefetch"),
+                Configs.nonNegativeInt(c, P + "workers"),
+                Configs.getBoolean(c, P + "shuffle"),
+                nonNegativeLong(c, P + "max-train-examples"),
+                Configs.getLong(c, "protospark.seed"),
+                spark);
+    }
+
+    /** The {@code protospark.spark} entries as Spark settings. */
+    static Map<String, String> sparkConfOf(Config c) {
+        Map<String, String> spark = new LinkedHashMap<>();
+        if (c.hasPath("protospark.spark")) {
+            c.getConfig("protospark.spark").entrySet()
+                    .forEach(e -> spark.put(e.getKey(), String.valueOf(e.getValue().unwrapped())));
+        }
+        return spark;
+    }
+
+    private static long nonNegativeLong(Config c, String path) {
+        long v = Configs.getLong(c, path);
+        if (v < 0) {
+            throw new SettingsException(path, "must be >= 0", v, "use 0 for all examples");
+        }
+        return v;
+    }
+
+    /** A required Hadoop FS location; a bare path means the local file system. */
+    static URI uri(Config c, String path, String flag) {
+        String v = Configs.getString(c, path).trim();
+        if (v.isEmpty()) {
+            throw new SettingsException(path, "is required", "", "give it with " + flag
+                    + " or " + path.replaceFirst("^protospark\\.", "") + "=URI");
+        }
+        return toUri(path, v);
+    }
+
+    static URI toUri(String key, String v) {
+        try {
+            URI u = new URI(v);
+            if (u.getScheme() == null) {
+                return new java.io.File(v).getAbsoluteFile().toURI();
+            }
+            return u;
+        } catch (URISyntaxException e) {
+            if (!v.contains(":")) {
+                return new java.io.File(v).getAbsoluteFile().toURI();
+            }
+            throw new SettingsException(key, "must be a URI (file:, hdfs:, s3a:) or a local path", v, e.getReason());
+        }
+    }
+}

@@ -1,0 +1,35 @@
+package io.protospark.jobs;
+
+import com.typesafe.config.Config;
+import io.protospark.model.net.HeadKind;
+import io.protospark.model.net.ModelSettings;
+import io.protospark.model.net.NetworkSummary;
+import io.protospark.model.net.Networks;
+import io.protospark.model.prototype.PrototypeSet;
+import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
+
+/** {@code protospark validate}: checks the configuration, builds the network and describes it; trains nothing. */
+public final class ValidateJob {
+    private ValidateJob() {
+    }
+
+    /** The validated model and its summary. */
+    public record Result(ModelSettings model, NetworkSummary summary, PrototypeSet prototypes) {
+        public String render() {
+            StringBuilder sb = new StringBuilder("configuration is valid\n");
+            sb.append(summary.render());
+            if (model.head() == HeadKind.FIXED) {
+                sb.append("prototypes: ").append(prototypes.kind().configName()).append(", shape ")
+                        .append(prototypes.classes()).append("x").append(prototypes.dimension()).append('\n');
+            }
+            return sb.toString();
+        }
+    }
+
+    public static Result run(Config config) {
+        ModelSettings m = ModelSettings.from(config);
+        PrototypeSet p = PrototypeSet.simplex(m.classes());
+        MultiLayerNetwork net = Networks.build(m, p);
+        return new Result(m, NetworkSummary.of(net, m, p), p);
+    }
+}

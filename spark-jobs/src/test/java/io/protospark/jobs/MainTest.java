@@ -1,0 +1,73 @@
+package io.protospark.jobs;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** The command line: exit codes and messages, without starting Spark. */
+class MainTest {
+    @TempDir
+    Path tmp;
+
+    private record Outcome(int code, String out, String err) {
+    }
+
+    private static Outcome run(String... args) {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        ByteArrayOutputStream err = new ByteArrayOutputStream();
+        int code = Main.execute(args, new PrintStream(out, true, StandardCharsets.UTF_8),
+                new PrintStream(err, true, StandardCharsets.UTF_8));
+        return new Outcome(code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
+    }
+
+    @Test
+    void validatePrintsTheNetworkAndPrototypes() {
+        Outcome o = run("validate", "--conf", "../conf/fashion-mnist.conf");
+        assertEquals(0, o.code(), o.err());
+        assertTrue(o.out().contains("configuration is valid"), o.out());
+        assertTrue(o.out().contains("prototypes: simplex, shape 10x9"), o.out());
+        assertTrue(o.out().contains("trainable parameters"), o.out());
+    }
+
+    @Test
+    void impossibleSimplexIsRefusedWithKeyAndFix() {
+        Outcome o = run("validate", "model.embedding-dim=5");
+        assertEquals(2, o.code());
+        assertTrue(o.err().contains("protospark.model.embedding-dim")
+                && o.err().contains("needs embedding-dim = classes - 1 = 9; found 5"), o.err());
+    }
+
+    @Test
+    void misspeltKeyInAnExperimentFileNamesFileAndSuggestion() throws Exception {
+        Path conf = tmp.resolve("exp.conf");
+        Files.writeString(conf, "protospark.train {\n  epochs = 2\n  bach-size = 32\n}\n");
+        Outcome o = run("validate", "--conf", conf.toString());
+        assertEquals(2, o.code());
+        assertTrue(o.err().contains("'protospark.train.bach-size'") && o.err().contains("exp.conf: 3")
+                && o.err().contains("did you mean 'protospark.train.batch-size'"), o.err());
+    }
+
+    @Test
+    void unknownCommandFlagAndMissingConf() {
+        Outcome c = run("trian");
+        assertEquals(2, c.code());
+        assertTrue(c.err().contains("unknown command 'trian'"), c.err());
+        Outcome f = run("train", "--dta", "x");
+        assertEquals(2, f.code());
+        assertTrue(f.err().contains("unknown flag --dta for 'train'") && f.err().contains("--data"), f.err());
+        Outcome m = run("validate", "--conf", tmp.resolve("nope.conf").toString());
+        assertEquals(2, m.code());
+        assertTrue(m.err().contains("nope.conf (--conf) does not exist"), m.err());
+        Outcome t = run("train", "--run-dir", tmp.resolve("r").toString());
+        assertEquals(2, t.code());
+        assertTrue(t.err().contains("protospark.train.data") && t.err().contains("--data URI"), t.err());
+    }
+}

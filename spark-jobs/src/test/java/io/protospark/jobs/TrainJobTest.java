@@ -1,0 +1,145 @@
+package io.protospark.jobs;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.typesafe.config.ConfigFactory;
+import io.protospark.config.Configs;
+import io.protospark.data.PrepareJob;
+import io.protospark.data.PrepareSettings;
+import io.protospark.model.io.Npy;
+import io.protospark.model.net.FixedHead;
+import io.protospark.model.prototype.PrototypeSet;
+import org.apache.spark.sql.SparkSession;
+import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
+import org.deeplearning4j.util.ModelSerializer;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** prepare → train end to end on a shared local Spark session with three cores. */
+class TrainJobTest {
+    @TempDir
+    static Path tmp;
+    static SparkSession spark;
+    static Path data;
+
+    @BeforeAll
+    static void start() throws Exception {
+        spark = SparkSessions.create("protospark-test", "local[3]",
+                java.util.Map.of("spark.ui.enabled", "false", "spark.driver.host", "127.0.0.1"));
+        Path raw = FashionSubset.write(tmp.resolve("raw"), 600, 200);
+        data = tmp.resolve("data");
+        PrepareJob.run(PrepareSettings.from(Configs.load(null, "test",
+                List.of("prepare.input=\"" + raw + "\"", "prepare.output=\"" + data + "\""))), spark);
+    }
+
+    @AfterAll
+    static void stop() {
+        if (spark != null) {
+            spark.stop();
+        }
+    }
+
+    private static TrainJob.Result train(Path runDir, String... overrides) {
+        List<String> o = new ArrayList<>(List.of("train.data=\"" + data + "\"", "train.run-dir=\"" + runDir + "\""));
+        o.addAll(List.of(overrides));
+        return TrainJob.run(TrainJob.Settings.from(Configs.load(null, "test", o)), spark);
+    }
+
+    @Test
+    void trainsOnTwoWorkersAndWritesEveryRunFile() throws Exception {
+        Path run = tmp.resolve("run-2w");
+        TrainJob.Result r = train(run, "train.epochs=3", "train.workers=2", "train.batch-size=32",
+                "train.averaging-frequency=3");
+        assertEquals(2, r.workers());
+        assertEquals(3, r.epochs().size());
+        // 10 classes: chance is 0.1; a few hundred examples for three epochs must do clearly better
+        assertTrue(r.testAccuracy() > 0.4, "test accuracy " + r.testAccuracy());
+
+        List<String> lines = Files.readAllLines(run.resolve(TrainJob.METRICS));
+        assertEquals(3, lines.size());
+        ObjectMapper json = new ObjectMapper();
+        for (int i = 0; i < 3; i++) {
+            JsonNode m = json.readTree(lines.get(i));
+            assertEquals(i + 1, m.get("epoch").asInt());
+            for (String key : List.of("train_loss", "val_accuracy", "seconds", "val_loss")) {
+                assertTrue(m.get(key).isNumber(), key + " in " + lines.get(i));
+            }
+            assertEquals(600, m.get("train_examples").asLong(), "every example trained once per epoch");
+        }
+        double firstLoss = json.readTree(lines.get(0)).get("train_loss").asDouble();
+        double lastLoss = json.readTree(lines.get(2)).get("train_loss").asDouble();
+        assertTrue(lastLoss < firstLoss, "training loss fell: " + firstLoss + " -> " + lastLoss);
+
+        double[][] saved;
+        try (InputStream in = Files.newInputStream(run.resolve(TrainJob.PROTOTYPES))) {
+            saved = Npy.readMatrix(in, "prototypes.npy");
+        }
+        assertTrue(java.util.Arrays.deepEquals(PrototypeSet.simplex(10).matrix(), saved));
+
+        MultiLayerNetwork model = ModelSerializer.restoreMultiLayerNetwork(run.resolve(TrainJob.MODEL).toFile(), true);
+        assertTrue(model.getUpdater().getStateViewArray() != null, "updater state saved with the model");
+        assertEquals(expectedHead(), FixedHead.weights(model));
+
+        ConfigFactory.parseFile(run.resolve(TrainJob.RESOLVED).toFile()).resolve();
+        JsonNode prov = json.readTree(run.resolve(TrainJob.PROVENANCE).toFile());
+        assertEquals("completed", prov.get("status").asText());
+        assertEquals(64, prov.at("/data/files/0/sha256").asText().length());
+        assertFalse(prov.at("/build/dl4j.version").asText().isEmpty());
+        try (var files = Files.list(run)) {
+            assertTrue(files.noneMatch(f -> f.getFileName().toString().contains(".tmp-")), "no temp files left");
+        }
+    }
+
+    @Test
+    void prototypesStayBitIdenticalWithThreeWorkers() throws Exception {
+        Path run = tmp.resolve("run-3w");
+        train(run, "train.epochs=2", "train.workers=3", "train.batch-size=16", "train.averaging-frequency=2",
+                "model.optimizer.weight-decay=1e-4");
+        MultiLayerNetwork model = ModelSerializer.restoreMultiLayerNetwork(run.resolve(TrainJob.MODEL).toFile(), true);
+        assertEquals(expectedHead(), FixedHead.weights(model), "prototype matrix changed in training");
+    }
+
+    @Test
+    void learnedSoftmaxHeadTrainsTheSameNetwork() throws Exception {
+        Path run = tmp.resolve("run-learned");
+        TrainJob.Result r = train(run, "train.epochs=2", "train.workers=2", "model.head.kind=learned");
+        assertTrue(r.testAccuracy() > 0.2, "test accuracy " + r.testAccuracy());
+        assertFalse(Files.exists(run.resolve(TrainJob.PROTOTYPES)), "no prototypes for a learned head");
+    }
+
+    @Test
+    void refusesAnExistingRunAndDataThatDoesNotFitTheModel() throws Exception {
+        Path used = tmp.resolve("used");
+        Files.createDirectories(used);
+        Files.writeString(used.resolve("metrics.jsonl"), "{}\n");
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> train(used));
+        assertTrue(e.getMessage().contains(used.toString()) && e.getMessage().contains("already holds a run"),
+                e.getMessage());
+
+        var s = assertThrows(io.protospark.config.SettingsException.class,
+                () -> train(tmp.resolve("r5"), "model.classes=5", "model.embedding-dim=4"));
+        assertEquals("protospark.model.classes", s.key());
+        assertTrue(s.getMessage().contains("the data has 10"), s.getMessage());
+        assertFalse(Files.exists(tmp.resolve("r5")), "nothing written for a refused run");
+    }
+
+    private static INDArray expectedHead() {
+        return Nd4j.create(PrototypeSet.simplex(10).matrix()).castTo(DataType.FLOAT).transpose();
+    }
+}
