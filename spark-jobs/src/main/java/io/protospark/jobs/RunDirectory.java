@@ -18,7 +18,7 @@ import java.util.UUID;
  * hidden temporary name and renamed into place only when complete, so a reader never sees half a file, and a
  * killed run leaves the previous complete version of each file.
  */
-public final class RunDirectory {
+public final class RunDirectory implements java.io.Closeable {
     /** Writes a file's content to a stream. */
     @FunctionalInterface
     public interface Writer {
@@ -41,7 +41,9 @@ public final class RunDirectory {
     public static RunDirectory createNew(URI uri, Configuration conf) {
         try {
             Path p = new Path(uri);
-            FileSystem fs = p.getFileSystem(conf);
+            // a private instance: its settings (no .crc side files on the local disk) touch no one else's
+            FileSystem fs = FileSystem.newInstance(p.toUri(), conf);
+            fs.setWriteChecksum(false);
             p = fs.makeQualified(p);
             if (fs.exists(p)) {
                 FileStatus st = fs.getFileStatus(p);
@@ -60,6 +62,11 @@ public final class RunDirectory {
         } catch (IOException e) {
             throw new UncheckedIOException("cannot create run directory " + uri + ": " + e.getMessage(), e);
         }
+    }
+
+    @Override
+    public void close() throws IOException {
+        fs.close();
     }
 
     public Path root() {

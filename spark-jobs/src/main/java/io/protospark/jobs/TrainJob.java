@@ -13,6 +13,7 @@ import io.protospark.model.net.NetworkSummary;
 import io.protospark.model.net.Networks;
 import io.protospark.model.prototype.PrototypeSet;
 import org.apache.hadoop.conf.Configuration;
+import org.apache.spark.api.java.JavaPairRDD;
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.sql.SparkSession;
@@ -99,7 +100,17 @@ public final class TrainJob {
 
         ShardSet shards = ShardSet.open(t.data(), hadoop);
         checkDataFitsModel(shards, m);
-        RunDirectory run = RunDirectory.createNew(t.runDir(), hadoop);
+        try (RunDirectory run = RunDirectory.createNew(t.runDir(), hadoop)) {
+            return train(s, spark, jsc, shards, run, start);
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException("cannot close run directory " + t.runDir(), e);
+        }
+    }
+
+    private static Result train(Settings s, SparkSession spark, JavaSparkContext jsc, ShardSet shards,
+                                RunDirectory run, long start) {
+        TrainSettings t = s.train();
+        ModelSettings m = s.model();
         int workers = t.workers() > 0 ? t.workers() : jsc.defaultParallelism();
 
         PrototypeSet prototypes = PrototypeSet.simplex(m.classes());
@@ -125,7 +136,7 @@ public final class TrainJob {
                 .workerPrefetchNumBatches(t.prefetch())
                 .saveUpdater(true)
                 .rddTrainingApproach(RDDTrainingApproach.Direct)
-                .storageLevel(StorageLevel.MEMORY_ONLY())
+                .storageLevel(null) // rounds are filters over the epoch's cached minibatches; nothing more to cache
                 .rngSeed(t.seed())
                 .trainingHooks(new LossHook(lossSum, lossCount))
                 .build();
@@ -147,9 +158,19 @@ public final class TrainJob {
             lossSum.reset();
             lossCount.reset();
             JavaRDD<Examples.Example> order = t.shuffle() ? Examples.shuffle(train, t.seed(), epoch, workers) : train;
-            JavaRDD<DataSet> batches = Examples.batches(order, t.batchSize(), m.classes())
+            JavaPairRDD<DataSet, Long> batches = Examples.batches(order, t.batchSize(), m.classes())
+                    .zipWithIndex()
                     .persist(StorageLevel.MEMORY_ONLY());
-            sparkNet.fit(batches);
+            long batchCount = batches.count();
+            // One fit() per averaging round, each given exactly workers x averaging-frequency minibatches. DL4J's
+            // own random split gives rounds of random size, and a worker whose share exceeds the averaging
+            // frequency silently drops the excess minibatches (about 2 % of an epoch); fixed rounds train all.
+            long perRound = (long) workers * t.averagingFrequency();
+            for (long from = 0; from < batchCount; from += perRound) {
+                long lo = from;
+                long hi = from + perRound;
+                sparkNet.fit(batches.filter(b -> b._2() >= lo && b._2() < hi).keys());
+            }
             batches.unpersist(false);
             double fitSeconds = (System.nanoTime() - epochStart) / 1e9;
 
