@@ -16,18 +16,18 @@ import java.util.Random;
  * Writes a small IDX data set for tests: the first examples of the real Fashion-MNIST when the Debian package
  * {@code dataset-fashion-mnist} is installed (CI installs it), otherwise synthetic class-dependent images.
  */
-final class FashionSubset {
+public final class FashionSubset {
     static final Path REAL = Path.of("/usr/share/datasets/fashion-mnist");
 
     private FashionSubset() {
     }
 
-    static boolean realAvailable() {
+    public static boolean realAvailable() {
         return Files.isDirectory(REAL);
     }
 
     /** Writes train-* and t10k-* IDX files (raw) with {@code train} and {@code test} examples into {@code dir}. */
-    static Path write(Path dir, int train, int test) throws IOException {
+    public static Path write(Path dir, int train, int test) throws IOException {
         Files.createDirectories(dir);
         if (realAvailable()) {
             IdxSource src = IdxSource.find(REAL.toUri(), new Configuration());

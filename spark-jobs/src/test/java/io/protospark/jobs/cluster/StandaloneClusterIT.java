@@ -23,7 +23,8 @@ import org.junit.jupiter.api.TestMethodOrder;
 /**
  * A standalone Master and two Workers, each its own JVM from target/spark-home, with applications submitted through
  * SparkSubmit in client mode: a plain Spark probe and the real job jar's {@code Main validate}. Afterwards no JVM the
- * cluster started may be left running.
+ * cluster started may be left running. Last, the job jar prepares a small Fashion-MNIST set and trains one epoch
+ * on the two workers.
  */
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class StandaloneClusterIT {
@@ -98,6 +99,43 @@ class StandaloneClusterIT {
         assertFalse(r.output().isBlank(), r::describe);
         // validate may finish without a SparkContext; when it made one, it ran as an app of this master
         r.appId().ifPresent(appId -> assertTrue(json().contains(appId), () -> "master does not list " + appId));
+    }
+
+    @Test
+    @Order(4)
+    void prepareAndTrainOneEpochOnTheCluster() throws Exception {
+        Path raw = io.protospark.jobs.FashionSubset.write(cluster.dir().resolve("raw"), 1200, 300);
+        Path data = cluster.dir().resolve("data");
+        Path run = cluster.dir().resolve("run");
+        StandaloneCluster.Result prep = cluster.submit("prepare", "--format", "idx", "--input", raw.toString(),
+                "--output", data.toString());
+        assertTrue(prep.succeeded(), () -> prep.describe() + "\n" + cluster.describe());
+
+        StandaloneCluster.Result r = cluster.submit("train", "--conf", Path.of("../conf/fashion-mnist.conf")
+                        .toAbsolutePath().normalize().toString(), "--data", data.toString(), "--run-dir",
+                run.toString(), "--epochs", "1", "train.batch-size=32", "train.averaging-frequency=5");
+        assertTrue(r.succeeded(), () -> r.describe() + "\n" + cluster.describe());
+        assertTrue(r.output().contains("test accuracy"), r::describe);
+
+        String appId = r.appId().orElseThrow(() -> new AssertionError("no app id in the driver log\n" + r.describe()));
+        assertEquals(List.of(1, 2), cluster.workersThatRan(appId), () -> "training did not run on both workers\n"
+                + cluster.describe());
+        List<String> metrics = java.nio.file.Files.readAllLines(run.resolve("metrics.jsonl"));
+        assertEquals(1, metrics.size(), metrics::toString);
+        com.fasterxml.jackson.databind.JsonNode epoch = new com.fasterxml.jackson.databind.ObjectMapper()
+                .readTree(metrics.get(0));
+        assertEquals(1200, epoch.get("train_examples").asLong(), metrics::toString);
+        com.fasterxml.jackson.databind.JsonNode prov = new com.fasterxml.jackson.databind.ObjectMapper()
+                .readTree(run.resolve("provenance.json").toFile());
+        assertEquals("completed", prov.get("status").asText());
+        assertTrue(prov.at("/spark/master").asText().startsWith("spark://127.0.0.1:"), prov::toString);
+        assertEquals(2, prov.at("/spark/workers").asInt(), prov::toString);
+
+        org.deeplearning4j.nn.multilayer.MultiLayerNetwork model = org.deeplearning4j.util.ModelSerializer
+                .restoreMultiLayerNetwork(run.resolve("model.zip").toFile(), false);
+        assertEquals(org.nd4j.linalg.factory.Nd4j.create(io.protospark.model.prototype.PrototypeSet.simplex(10)
+                        .matrix()).castTo(org.nd4j.linalg.api.buffer.DataType.FLOAT).transpose(),
+                io.protospark.model.net.FixedHead.weights(model), "prototypes changed on the cluster");
     }
 
     private static String json() {
