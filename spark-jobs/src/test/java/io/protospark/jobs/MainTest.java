@@ -70,4 +70,31 @@ class MainTest {
         assertEquals(2, t.code());
         assertTrue(t.err().contains("protospark.train.data") && t.err().contains("--data URI"), t.err());
     }
+
+    @Test
+    void malformedInputEndsWithExitOneNamingTheFileAndPublishesNothing() throws Exception {
+        Path raw = FashionSubset.write(tmp.resolve("raw"), 20, 10);
+        Path labels = raw.resolve("train-labels-idx1-ubyte");
+        byte[] bytes = Files.readAllBytes(labels);
+        bytes[3] = 0x03; // magic 0x00000803 (an image file) where labels (0x00000801) belong
+        Files.write(labels, bytes);
+        Path out = tmp.resolve("out");
+        Outcome o = run("prepare", "--master", "local[1]", "--format", "idx", "--input", raw.toString(),
+                "--output", out.toString());
+        assertEquals(1, o.code(), o.err());
+        assertTrue(o.err().contains("train-labels-idx1-ubyte"), o.err());
+        assertTrue(!Files.exists(out), "no output after a failed prepare");
+        try (var left = Files.list(tmp)) {
+            assertTrue(left.noneMatch(p -> p.getFileName().toString().contains("_tmp-")), "no temp dir left");
+        }
+    }
+
+    @Test
+    void launcherKnowsExactlyTheJobsCommands() throws Exception {
+        String script = Files.readString(Path.of("..", "submit", "protospark"));
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("readonly COMMANDS='([^']*)'").matcher(script);
+        assertTrue(m.find(), "no COMMANDS line in submit/protospark");
+        assertEquals(new java.util.TreeSet<>(CommandLine.FLAGS.keySet()),
+                new java.util.TreeSet<>(java.util.List.of(m.group(1).split(" "))));
+    }
 }

@@ -25,7 +25,7 @@ import java.util.zip.ZipException;
  * recognition", 1998; Xiao et al., "Fashion-MNIST", 2017), raw or gzip-compressed, through the Hadoop
  * FileSystem API, so {@code file:}, {@code hdfs:}, {@code s3a:} and bare paths all work.
  *
- * <p>Layout (shared/design/FORMATS.md section 3): a big-endian int32 magic {@code 0x00 0x00 <type> <ndims>},
+ * <p>Layout (the MNIST IDX format): a big-endian int32 magic {@code 0x00 0x00 <type> <ndims>},
  * one big-endian int32 per dimension, then the data in C order. Only unsigned-byte data (type {@code 0x08}) is
  * accepted: images have magic {@code 0x00000803} (N, rows, cols), labels {@code 0x00000801} (N). Compression is
  * detected by the gzip magic bytes {@code 1f 8b}, never by the file name. Every problem raises a

@@ -8,7 +8,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.zip.GZIPOutputStream;
 
-/** Writes IDX files byte for byte (FORMATS.md section 3) with known, deterministic content. */
+/** Writes IDX files byte for byte (the MNIST IDX layout) with known, deterministic content. */
 public final class IdxTestFiles {
     private IdxTestFiles() {
     }

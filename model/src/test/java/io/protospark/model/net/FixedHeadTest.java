@@ -18,7 +18,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 
-/** METHODS.md §7 item 4: the fixed layer does not move, and its logits are ‖f‖·cos θ. */
+/** Regular Polytope Networks invariant: the fixed layer does not move, and its logits are ‖f‖·cos θ. */
 class FixedHeadTest {
 
     private static ModelSettings settings(String... overrides) {

@@ -8,7 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
-/** METHODS.md §7 item 1: the d-simplex of Regular Polytope Networks. */
+/** The d-simplex of Regular Polytope Networks: invariants and the reference implementation's rows for K = 3, 4. */
 class PolytopesTest {
 
     @ParameterizedTest
