@@ -1,0 +1,316 @@
+package io.protospark.model.assign;
+
+import java.util.Arrays;
+import java.util.Locale;
+
+/**
+ * Exact dense linear sum assignment by the shortest-augmenting-path method of Jonker and Volgenant (LAPJV:
+ * "A shortest augmenting path algorithm for dense and sparse linear assignment problems", Computing 38, 1987).
+ *
+ * <p>This is the Hungarian step of DL2PA (Saadabadi et al., CVPR 2024, METHODS.md §5.3): rows are classes,
+ * columns prototypes, entries cosines, maximised. The solver works on one row-major {@code double[]} of n×m
+ * entries (n ≤ m; every row gets a distinct column) and never copies it for square problems. Phases, as in
+ * LAPJV: column reduction (done as row-major scans), reduction transfer, two passes of augmenting row
+ * reduction (with a work budget so ties or rounding cannot make it cycle long), then one Dijkstra-like shortest
+ * augmenting path per remaining free row. Values are scaled internally by an exact power of two when huge, so
+ * differences never overflow. Single-threaded; instances are not needed, all methods are static and
+ * thread-safe.
+ */
+public final class LinearAssignment {
+    /** Values above this magnitude are scaled down by a power of two before solving (differences stay finite). */
+    private static final double SAFE_MAGNITUDE = 0x1p500;
+    /** Augmenting row reduction budget: row scans per pass, as a multiple of n. */
+    private static final int ARR_BUDGET_FACTOR = 8;
+
+    private LinearAssignment() {
+    }
+
+    /** Minimises the sum of the chosen entries of the square n×n row-major matrix {@code cost}. */
+    public static Assignment solveMin(double[] cost, int n) {
+        return solve(cost, n, n, false);
+    }
+
+    /** Maximises the sum of the chosen entries of the square n×n row-major matrix {@code cost}. */
+    public static Assignment solveMax(double[] cost, int n) {
+        return solve(cost, n, n, true);
+    }
+
+    /**
+     * Solves an n×m problem (n ≤ m, row-major): every row gets a distinct column, optimising the sum.
+     *
+     * @throws IllegalArgumentException on a wrong length, n &gt; m, or a NaN or infinite entry (named by row,
+     *                                  column and value)
+     */
+    public static Assignment solve(double[] cost, int n, int m, boolean maximize) {
+        if (n < 0 || m < 0 || (long) n * m != cost.length) {
+            throw new IllegalArgumentException(String.format(Locale.ROOT,
+                    "cost has %d entries, expected n x m = %d x %d", cost.length, n, m));
+        }
+        if (n > m) {
+            throw new IllegalArgumentException("an assignment needs rows <= columns; found " + n + " rows and "
+                    + m + " columns (transpose the matrix)");
+        }
+        double maxAbs = checkFinite(cost, m);
+        if (n == 0) {
+            return new Assignment(new int[0], 0, new double[0], new double[m], maximize);
+        }
+        double[] square = cost;
+        if (n < m) {
+            // dummy zero rows make it square; they take the columns no real row wants
+            square = Arrays.copyOf(cost, m * m);
+        }
+        double scale = 1.0;
+        if (maxAbs > SAFE_MAGNITUDE) {
+            scale = Math.scalb(1.0, -(Math.getExponent(maxAbs) - 500));
+        }
+        double s = maximize ? -scale : scale;
+        int[] rowsol = new int[m];
+        double[] v = new double[m];
+        lapjv(square, m, s, rowsol, v);
+        int[] columnOfRow = Arrays.copyOf(rowsol, n);
+        double objective = 0;
+        double[] u = new double[n];
+        double[] vOut = new double[m];
+        for (int j = 0; j < m; j++) {
+            vOut[j] = v[j] / s;
+        }
+        for (int i = 0; i < n; i++) {
+            double c = cost[i * m + columnOfRow[i]];
+            objective += c;
+            u[i] = (s * c - v[columnOfRow[i]]) / s;
+        }
+        return new Assignment(columnOfRow, objective, u, vOut, maximize);
+    }
+
+    /** Returns the largest magnitude; refuses NaN and infinities naming the first one. */
+    static double checkFinite(double[] cost, int m) {
+        double maxAbs = 0;
+        for (int k = 0; k < cost.length; k++) {
+            double a = Math.abs(cost[k]);
+            if (!(a <= Double.MAX_VALUE)) {
+                throw new IllegalArgumentException(String.format(Locale.ROOT,
+                        "cost matrix entry at row %d, column %d is %s; every entry must be a finite number",
+                        k / m, k % m, cost[k]));
+            }
+            if (a > maxAbs) {
+                maxAbs = a;
+            }
+        }
+        return maxAbs;
+    }
+
+    /**
+     * LAPJV on the square n×n matrix {@code s * a} (minimised). Fills {@code rowsol} and the column prices
+     * {@code v} (in the scaled units).
+     */
+    static void lapjv(double[] a, int n, double s, int[] rowsol, double[] v) {
+        int[] colsol = new int[n];
+        int[] free = new int[n];
+        int numfree = columnReduction(a, n, s, rowsol, colsol, v, free);
+        for (int pass = 0; pass < 2 && numfree > 0; pass++) {
+            numfree = augmentingRowReduction(a, n, s, rowsol, colsol, v, free, numfree);
+        }
+        if (numfree > 0) {
+            augment(a, n, s, rowsol, colsol, v, free, numfree);
+        }
+    }
+
+    /** Column reduction and reduction transfer; returns the number of free rows listed in {@code free}. */
+    private static int columnReduction(double[] a, int n, double s, int[] rowsol, int[] colsol, double[] v,
+                                       int[] free) {
+        // v[j] = min_i s*a[i][j], found row by row (cache friendly); ties keep the smallest i
+        int[] argmin = new int[n];
+        for (int j = 0; j < n; j++) {
+            v[j] = s * a[j];
+        }
+        for (int i = 1; i < n; i++) {
+            int base = i * n;
+            for (int j = 0; j < n; j++) {
+                double c = s * a[base + j];
+                if (c < v[j]) {
+                    v[j] = c;
+                    argmin[j] = i;
+                }
+            }
+        }
+        int[] matches = new int[n];
+        Arrays.fill(rowsol, -1);
+        for (int j = n - 1; j >= 0; j--) {
+            int imin = argmin[j];
+            if (++matches[imin] == 1) {
+                rowsol[imin] = j;
+                colsol[j] = imin;
+            } else if (v[j] < v[rowsol[imin]]) {
+                int j1 = rowsol[imin];
+                rowsol[imin] = j;
+                colsol[j] = imin;
+                colsol[j1] = -1;
+            } else {
+                colsol[j] = -1;
+            }
+        }
+        int numfree = 0;
+        for (int i = 0; i < n; i++) {
+            if (matches[i] == 0) {
+                free[numfree++] = i;
+            } else if (matches[i] == 1) {
+                // reduction transfer: lower the price of the only column of row i by its second-best margin
+                int j1 = rowsol[i];
+                int base = i * n;
+                double min = Double.POSITIVE_INFINITY;
+                for (int j = 0; j < n; j++) {
+                    double h = s * a[base + j] - v[j];
+                    if (h < min && j != j1) {
+                        min = h;
+                    }
+                }
+                if (min < Double.POSITIVE_INFINITY) {
+                    v[j1] -= min;
+                }
+            }
+        }
+        return numfree;
+    }
+
+    /** One pass of augmenting row reduction over the free rows; returns the number still free. */
+    private static int augmentingRowReduction(double[] a, int n, double s, int[] rowsol, int[] colsol, double[] v,
+                                              int[] free, int numfree) {
+        int k = 0;
+        int prvnumfree = numfree;
+        numfree = 0;
+        long budget = (long) ARR_BUDGET_FACTOR * n;
+        while (k < prvnumfree) {
+            if (--budget < 0) {
+                // out of budget: the rows not yet processed stay free for the augmentation phase
+                while (k < prvnumfree) {
+                    free[numfree++] = free[k++];
+                }
+                break;
+            }
+            int i = free[k++];
+            int base = i * n;
+            double umin = s * a[base] - v[0];
+            int j1 = 0;
+            int j2 = -1;
+            double usubmin = Double.POSITIVE_INFINITY;
+            for (int j = 1; j < n; j++) {
+                double h = s * a[base + j] - v[j];
+                if (h < usubmin) {
+                    if (h >= umin) {
+                        usubmin = h;
+                        j2 = j;
+                    } else {
+                        usubmin = umin;
+                        umin = h;
+                        j2 = j1;
+                        j1 = j;
+                    }
+                }
+            }
+            int i0 = colsol[j1];
+            boolean strict = umin < usubmin && usubmin < Double.POSITIVE_INFINITY;
+            if (strict) {
+                v[j1] -= usubmin - umin;
+            } else if (i0 >= 0 && j2 >= 0) {
+                j1 = j2;
+                i0 = colsol[j2];
+            }
+            if (i0 >= 0) {
+                rowsol[i0] = -1;
+            }
+            rowsol[i] = j1;
+            colsol[j1] = i;
+            if (i0 >= 0) {
+                if (strict) {
+                    free[--k] = i0;
+                } else {
+                    free[numfree++] = i0;
+                }
+            }
+        }
+        return numfree;
+    }
+
+    /** Shortest augmenting paths (Dijkstra on reduced costs) for every free row. */
+    private static void augment(double[] a, int n, double s, int[] rowsol, int[] colsol, double[] v, int[] free,
+                                int numfree) {
+        double[] d = new double[n];
+        int[] pred = new int[n];
+        int[] collist = new int[n];
+        for (int f = 0; f < numfree; f++) {
+            int freerow = free[f];
+            int fbase = freerow * n;
+            for (int j = 0; j < n; j++) {
+                d[j] = s * a[fbase + j] - v[j];
+                pred[j] = freerow;
+                collist[j] = j;
+            }
+            int low = 0;
+            int up = 0;
+            int last = 0;
+            int endofpath = -1;
+            double min = 0;
+            // columns collist[0, low) are done, [low, up) are at the current minimum distance, [up, n) are todo
+            while (endofpath < 0) {
+                if (up == low) {
+                    last = low - 1;
+                    min = d[collist[up++]];
+                    for (int k = up; k < n; k++) {
+                        int j = collist[k];
+                        double h = d[j];
+                        if (h <= min) {
+                            if (h < min) {
+                                up = low;
+                                min = h;
+                            }
+                            collist[k] = collist[up];
+                            collist[up++] = j;
+                        }
+                    }
+                    for (int k = low; k < up; k++) {
+                        if (colsol[collist[k]] < 0) {
+                            endofpath = collist[k];
+                            break;
+                        }
+                    }
+                }
+                if (endofpath < 0) {
+                    int j1 = collist[low++];
+                    int i = colsol[j1];
+                    int base = i * n;
+                    double h = s * a[base + j1] - v[j1] - min;
+                    for (int k = up; k < n; k++) {
+                        int j = collist[k];
+                        double v2 = s * a[base + j] - v[j] - h;
+                        if (v2 < d[j]) {
+                            pred[j] = i;
+                            if (v2 == min) {
+                                if (colsol[j] < 0) {
+                                    endofpath = j;
+                                    break;
+                                }
+                                collist[k] = collist[up];
+                                collist[up++] = j;
+                            }
+                            d[j] = v2;
+                        }
+                    }
+                }
+            }
+            // update the prices of the columns whose distance became final
+            for (int k = 0; k <= last; k++) {
+                int j1 = collist[k];
+                v[j1] += d[j1] - min;
+            }
+            // augment along the path
+            int i;
+            do {
+                i = pred[endofpath];
+                colsol[endofpath] = i;
+                int j1 = endofpath;
+                endofpath = rowsol[i];
+                rowsol[i] = j1;
+            } while (i != freerow);
+        }
+    }
+}
