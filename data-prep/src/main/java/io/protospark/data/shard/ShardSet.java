@@ -113,7 +113,8 @@ public final class ShardSet {
 
     /** The shards of {@code split} as strings, ready for {@code spark.read().parquet(...)}. */
     public String[] parquetPaths(String split) {
-        return files(split).stream().map(URI::toString).toArray(String[]::new);
+        // Hadoop's Path renders the decoded form Spark expects ("data with space", not "data%20with%20space")
+        return files(split).stream().map(u -> new Path(u).toString()).toArray(String[]::new);
     }
 
     /** Number of examples in {@code split}. */
