@@ -1,12 +1,17 @@
 package io.protospark.data;
 
 import io.protospark.config.SettingsException;
+import io.protospark.data.cifar.CifarReader;
 import io.protospark.data.idx.IdxData;
 import io.protospark.data.idx.IdxReader;
 import io.protospark.data.idx.IdxSource;
 import io.protospark.data.shard.Checksums;
 import io.protospark.data.shard.Manifest;
 import io.protospark.data.shard.ShardSchema;
+import io.protospark.data.source.ArrayRows;
+import io.protospark.data.source.ImageArrays;
+import io.protospark.data.source.RowSource;
+import io.protospark.data.transform.Transforms;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.ChecksumFileSystem;
 import org.apache.hadoop.fs.FSDataOutputStream;
@@ -17,9 +22,9 @@ import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.broadcast.Broadcast;
 import org.apache.spark.sql.Row;
-import org.apache.spark.sql.RowFactory;
 import org.apache.spark.sql.SaveMode;
 import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.functions;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -45,24 +50,41 @@ import java.util.regex.Pattern;
 import java.util.stream.IntStream;
 
 /**
- * {@code protospark prepare --format idx}: reads an MNIST-style IDX directory once and publishes it as Parquet
- * shards ({@link ShardSchema#SCHEMA}) with a {@link Manifest}.
+ * {@code protospark prepare}: reads a raw data set once (IDX, CIFAR-10/100 binary), applies the seeded
+ * {@link Transforms} (class subset or open-set split, long tail, validation split) and publishes the result as
+ * Parquet shards ({@link ShardSchema}) with a {@link Manifest}.
  *
- * <p>All headers are checked before any Spark work; each split is then read completely on the driver (validated
- * byte for byte), broadcast, and written by one task per shard, so shard {@code part-00000.parquet} holds the
- * first examples in source order and {@code id} is the index in the source file. Publication is atomic where the
- * file system's rename is (HDFS, local; not S3): everything is written into a sibling temp directory
- * {@code <parent>/.<name>._tmp-<uuid>}, checksummed, the manifest written last, then the directory is renamed to
- * {@code output}. A failed run deletes its temp directory and leaves {@code output} as it was.
+ * <p>All headers and file sizes are checked before any Spark work; in-memory formats are then read completely
+ * on the driver (validated byte for byte), broadcast, and written by one task per shard, so shard
+ * {@code part-00000.parquet} holds the first selected examples in source order and {@code id} is the index in
+ * the split's source files. Every output split ({@code train}, {@code validation}, {@code test},
+ * {@code test-unknown}) uses the same columns, so training reads any of them with the same code. Publication is
+ * atomic where the file system's rename is (HDFS, local; not S3): everything is written into a sibling temp
+ * directory {@code <parent>/.<name>._tmp-<uuid>}, checksummed, the manifest written last, then the directory is
+ * renamed to {@code output}. A failed run deletes its temp directory and leaves {@code output} as it was.
  */
 public final class PrepareJob {
     private static final Logger LOG = LoggerFactory.getLogger(PrepareJob.class);
 
-    /** Approximate per-row overhead besides the pixels: id, four ints and the binary length. */
-    private static final int ROW_OVERHEAD_BYTES = 8 + 4 * 4 + 4;
     private static final Pattern SPARK_PART = Pattern.compile("part-(\\d+)-.*\\.parquet");
 
     private PrepareJob() {
+    }
+
+    /**
+     * A source as the driver knows it before writing: per source split a row maker and the labels.
+     *
+     * @param dir         the input directory, fully qualified
+     * @param classes     number of source classes
+     * @param classNames  their names
+     * @param coarseNames names of the coarse labels (CIFAR-100), or {@code null}
+     * @param image       shape of every image
+     * @param rows        per source split, its row maker
+     * @param labels      per source split, the label of every example
+     * @param files       the input files to checksum into the manifest
+     */
+    record Loaded(URI dir, int classes, List<String> classNames, List<String> coarseNames, Manifest.Image image,
+                  Map<String, RowSource> rows, Map<String, int[]> labels, List<URI> files) {
     }
 
     /** Prepares {@code settings.input()} into {@code settings.output()}; see the class description. */
@@ -81,22 +103,15 @@ public final class PrepareJob {
             throw new UncheckedIOException("cannot check output " + settings.output() + ": " + e, e);
         }
 
-        // Validate every header before any Spark work.
-        IdxSource source = IdxSource.find(settings.input(), conf);
-        IdxReader.IdxHeader shape = null;
-        for (IdxSource.Split split : source.splits()) {
-            IdxReader.IdxHeader header = IdxReader.readPairHeaders(split.images(), split.labels(), conf);
-            if (header.count() == 0) {
-                throw new DataFormatException(HadoopPaths.of(split.images()) + ": declares 0 images; split '"
-                        + split.name() + "' would be empty");
+        Loaded source = load(settings, conf);
+        Transforms.Plan plan = Transforms.plan(source.labels(), source.classes(), source.classNames(),
+                settings.transforms(), PrepareSettings.OPEN_SET, PrepareSettings.SUBSET_CLASSES,
+                PrepareSettings.LONG_TAIL_RATIO);
+        for (Map.Entry<String, Transforms.Selection> e : plan.splits().entrySet()) {
+            if (e.getValue().size() == 0) {
+                throw new DataFormatException("split '" + e.getKey() + "' of " + source.dir() + " would be empty "
+                        + "after the transforms " + plan.record());
             }
-            if (shape != null && !header.dimensions().subList(1, 3).equals(shape.dimensions().subList(1, 3))) {
-                throw new DataFormatException("image sizes disagree: " + HadoopPaths.of(shape.file()) + " holds "
-                        + shape.dimensions().get(1) + "x" + shape.dimensions().get(2) + " images but "
-                        + HadoopPaths.of(header.file()) + " holds " + header.dimensions().get(1) + "x"
-                        + header.dimensions().get(2));
-            }
-            shape = header;
         }
 
         Path temp = new Path(output.getParent(), "." + output.getName() + "._tmp-" + UUID.randomUUID());
@@ -104,31 +119,43 @@ public final class PrepareJob {
         try {
             Map<String, Manifest.Split> splits = new LinkedHashMap<>();
             List<Manifest.ShardFile> files = new ArrayList<>();
-            List<Manifest.SourceFile> sourceFiles = new ArrayList<>();
-            Manifest.Image image = null;
-            for (IdxSource.Split split : source.splits()) {
-                IdxData data = IdxReader.read(split.images(), split.labels(), settings.classes(), conf);
-                image = new Manifest.Image(data.height(), data.width(), data.channels());
-                List<Manifest.ShardFile> written = writeSplit(spark, fs, data, split.name(), temp,
+            for (Map.Entry<String, Transforms.Selection> e : plan.splits().entrySet()) {
+                String name = e.getKey();
+                Transforms.Selection sel = e.getValue();
+                Written written = writeSplit(spark, fs, source.rows().get(sel.source()), sel, name, temp,
                         settings.shardSizeBytes());
-                long[] perClass = data.perClass(settings.classes());
-                splits.put(split.name(), new Manifest.Split(data.count(),
-                        Arrays.stream(perClass).boxed().toList()));
-                files.addAll(written);
-                for (URI file : List.of(split.images(), split.labels())) {
-                    Path p = HadoopPaths.of(file);
-                    sourceFiles.add(new Manifest.SourceFile(p.getName(), Checksums.sha256(fs(p, conf), p)));
+                long[] perClass = new long[plan.classes()];
+                long unknown = 0;
+                for (int label : written.labels()) {
+                    if (label == Manifest.UNKNOWN_LABEL) {
+                        unknown++;
+                    } else {
+                        perClass[label]++;
+                    }
                 }
-                LOG.info("split {}: {} examples in {} shards, per class {}", split.name(), data.count(),
-                        written.size(), Arrays.toString(perClass));
+                splits.put(name, new Manifest.Split(written.labels().length,
+                        Arrays.stream(perClass).boxed().toList(), unknown, written.skipped()));
+                files.addAll(written.files());
+                LOG.info("split {}: {} examples in {} shards, per class {}{}", name, written.labels().length,
+                        written.files().size(), Arrays.toString(perClass),
+                        unknown > 0 ? ", " + unknown + " of unknown classes" : "");
             }
-            Manifest manifest = new Manifest(Manifest.VERSION, settings.format(), settings.classes(),
-                    settings.classNames(), image, splits, files,
+            List<Manifest.SourceFile> sourceFiles = new ArrayList<>();
+            for (URI file : source.files()) {
+                Path p = HadoopPaths.of(file);
+                String relative = source.dir().relativize(file).getPath();
+                sourceFiles.add(new Manifest.SourceFile(relative.isEmpty() ? p.getName() : relative,
+                        Checksums.sha256(fs(p, conf), p)));
+            }
+            Manifest manifest = new Manifest(Manifest.VERSION, settings.format(), plan.classes(),
+                    plan.classNames(), source.image(), splits, files,
                     new Manifest.Source(source.dir().toString(), sourceFiles),
-                    Instant.now().truncatedTo(ChronoUnit.MILLIS).toString());
+                    Instant.now().truncatedTo(ChronoUnit.MILLIS).toString(), source.coarseNames(), plan.record());
             manifest.check("manifest for " + output);
             writeManifest(fs, new Path(temp, Manifest.FILE_NAME), manifest);
-            removeAllBut(fs, temp, List.of(Manifest.FILE_NAME, Manifest.TRAIN, Manifest.TEST));
+            List<String> keep = new ArrayList<>(splits.keySet());
+            keep.add(Manifest.FILE_NAME);
+            removeAllBut(fs, temp, keep);
 
             publish(fs, temp, output, settings.overwrite());
             published = true;
@@ -147,6 +174,64 @@ public final class PrepareJob {
         }
     }
 
+    /** Reads (in-memory formats) or lists (file formats) the source; every check runs before Spark work. */
+    static Loaded load(PrepareSettings settings, Configuration conf) {
+        switch (settings.format()) {
+            case "idx" -> {
+                return loadIdx(settings, conf);
+            }
+            case "cifar10", "cifar100" -> {
+                CifarReader.CifarData data = CifarReader.read(settings.input(),
+                        CifarReader.Variant.of(settings.format()), conf);
+                Map<String, RowSource> rows = new LinkedHashMap<>();
+                Map<String, int[]> labels = new LinkedHashMap<>();
+                data.splits().forEach((name, arrays) -> {
+                    rows.put(name, new ArrayRows(arrays));
+                    labels.put(name, arrays.labels());
+                });
+                return new Loaded(data.dir(), data.classNames().size(), data.classNames(), data.coarseClassNames(),
+                        new Manifest.Image(CifarReader.SIDE, CifarReader.SIDE, CifarReader.CHANNELS), rows, labels,
+                        data.files());
+            }
+            default -> throw new IllegalStateException("format " + settings.format() + " passed validation but "
+                    + "has no reader");
+        }
+    }
+
+    private static Loaded loadIdx(PrepareSettings settings, Configuration conf) {
+        // Validate every header before reading any data.
+        IdxSource source = IdxSource.find(settings.input(), conf);
+        IdxReader.IdxHeader shape = null;
+        for (IdxSource.Split split : source.splits()) {
+            IdxReader.IdxHeader header = IdxReader.readPairHeaders(split.images(), split.labels(), conf);
+            if (header.count() == 0) {
+                throw new DataFormatException(HadoopPaths.of(split.images()) + ": declares 0 images; split '"
+                        + split.name() + "' would be empty");
+            }
+            if (shape != null && !header.dimensions().subList(1, 3).equals(shape.dimensions().subList(1, 3))) {
+                throw new DataFormatException("image sizes disagree: " + HadoopPaths.of(shape.file()) + " holds "
+                        + shape.dimensions().get(1) + "x" + shape.dimensions().get(2) + " images but "
+                        + HadoopPaths.of(header.file()) + " holds " + header.dimensions().get(1) + "x"
+                        + header.dimensions().get(2));
+            }
+            shape = header;
+        }
+        Map<String, RowSource> rows = new LinkedHashMap<>();
+        Map<String, int[]> labels = new LinkedHashMap<>();
+        List<URI> files = new ArrayList<>();
+        Manifest.Image image = null;
+        for (IdxSource.Split split : source.splits()) {
+            IdxData data = IdxReader.read(split.images(), split.labels(), settings.classes(), conf);
+            image = new Manifest.Image(data.height(), data.width(), data.channels());
+            ImageArrays arrays = data.toArrays();
+            rows.put(split.name(), new ArrayRows(arrays));
+            labels.put(split.name(), arrays.labels());
+            files.add(split.images());
+            files.add(split.labels());
+        }
+        return new Loaded(source.dir(), settings.classes(), settings.classNames(), null, image, rows, labels, files);
+    }
+
     private static void refuseExisting(FileSystem fs, Path output, boolean overwrite) throws IOException {
         if (!overwrite && fs.exists(output)) {
             throw new SettingsException(PrepareSettings.OUTPUT, "names a directory that already exists",
@@ -154,11 +239,24 @@ public final class PrepareJob {
         }
     }
 
-    /** Writes one split as {@code <temp>/<split>/part-NNNNN.parquet} and returns its shards, checksummed. */
-    private static List<Manifest.ShardFile> writeSplit(SparkSession spark, FileSystem fs, IdxData data,
-                                                       String split, Path temp, long shardBytes) throws IOException {
-        int n = data.count();
-        long totalBytes = (long) n * (data.imageBytes() + ROW_OVERHEAD_BYTES);
+    /** What one split's write produced: its shards, the label of every written row, the skipped ids. */
+    record Written(List<Manifest.ShardFile> files, int[] labels, List<Long> skipped) {
+    }
+
+    /** What the tasks of one split need: the row maker and the selected examples with their output labels. */
+    record SplitJob(RowSource rows, int[] index, int[] label) implements Serializable {
+    }
+
+    /**
+     * Writes one split as {@code <temp>/<split>/part-NNNNN.parquet}, shard i holding a contiguous range of the
+     * selection in source order, and returns its shards, checksummed. When the row maker may skip examples, the
+     * written ids and labels are read back (one cheap column scan) so the counts are those on disk.
+     */
+    private static Written writeSplit(SparkSession spark, FileSystem fs, RowSource source,
+                                      Transforms.Selection sel, String split, Path temp, long shardBytes)
+            throws IOException {
+        int n = sel.size();
+        long totalBytes = n * source.bytesPerRow();
         int shards = (int) Math.max(1, Math.min(n, (totalBytes + shardBytes - 1) / shardBytes));
         List<Range> ranges = new ArrayList<>(shards);
         for (int i = 0; i < shards; i++) {
@@ -166,13 +264,15 @@ public final class PrepareJob {
         }
         Path dir = new Path(temp, split);
         JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
-        Broadcast<IdxData> broadcast = jsc.broadcast(data);
+        Broadcast<SplitJob> broadcast = jsc.broadcast(new SplitJob(source, sel.index(), sel.label()));
         try {
             JavaRDD<Row> rows = jsc.parallelize(ranges, shards).flatMap(r -> rows(broadcast.value(), r));
-            spark.createDataFrame(rows, ShardSchema.SCHEMA).write()
+            spark.createDataFrame(rows, source.schema()).write()
                     .mode(SaveMode.ErrorIfExists)
                     .option("maxRecordsPerFile", 0) // exactly one file per partition, whatever the session says
                     .parquet(dir.toString());
+        } catch (Exception e) { // SparkException is checked but undeclared (Scala)
+            throw unwrap(e);
         } finally {
             broadcast.destroy();
         }
@@ -190,6 +290,44 @@ public final class PrepareJob {
                     + dir + ", found partitions " + parts.keySet());
         }
         List<Manifest.ShardFile> result = new ArrayList<>(shards);
+        int[] labels = sel.label();
+        List<Long> skipped = List.of();
+        Map<Integer, Long> written = null;
+        if (source.maySkip()) {
+            // the rows on disk decide: id -> written, per partition counts
+            List<Row> back = spark.read().parquet(dir.toString())
+                    .select(functions.col(ShardSchema.ID), functions.col(ShardSchema.LABEL)).collectAsList();
+            java.util.Set<Long> present = new java.util.HashSet<>();
+            int[] writtenLabels = new int[back.size()];
+            int k = 0;
+            for (Row r : back) {
+                present.add(r.getLong(0));
+                writtenLabels[k++] = r.getInt(1);
+            }
+            labels = writtenLabels;
+            List<Long> missing = new ArrayList<>();
+            written = new TreeMap<>();
+            for (int p = 0; p < ranges.size(); p++) {
+                long count = 0;
+                for (int i = ranges.get(p).start(); i < ranges.get(p).end(); i++) {
+                    if (present.contains((long) sel.index()[i])) {
+                        count++;
+                    } else {
+                        missing.add((long) sel.index()[i]);
+                    }
+                }
+                written.put(p, count);
+            }
+            skipped = missing;
+            if (labels.length == 0) {
+                throw new DataFormatException("split '" + split + "': every one of its " + n + " images was "
+                        + "skipped as unreadable");
+            }
+            if (!missing.isEmpty()) {
+                LOG.warn("split {}: skipped {} unreadable images, ids {}", split, missing.size(),
+                        missing.size() > 20 ? missing.subList(0, 20) + "..." : missing);
+            }
+        }
         for (Map.Entry<Integer, Path> part : parts.entrySet()) {
             String name = String.format("part-%05d.parquet", part.getKey());
             Path target = new Path(dir, name);
@@ -197,22 +335,37 @@ public final class PrepareJob {
                 throw new IOException("cannot rename " + part.getValue() + " to " + target);
             }
             Range range = ranges.get(part.getKey());
-            result.add(new Manifest.ShardFile(split + "/" + name, split, range.end() - range.start(),
-                    Checksums.sha256(fs, target)));
+            long examples = written == null ? range.end() - range.start() : written.get(part.getKey());
+            result.add(new Manifest.ShardFile(split + "/" + name, split, examples, Checksums.sha256(fs, target)));
         }
         removeAllBut(fs, dir, result.stream().map(f -> new Path(f.path()).getName()).toList());
-        return result;
+        return new Written(result, labels, skipped);
     }
 
-    /** The rows of one shard, made lazily from the broadcast split. */
-    private static Iterator<Row> rows(IdxData data, Range range) {
+    /** A data problem found on an executor, as the driver-side exception that names the file. */
+    private static RuntimeException unwrap(Exception e) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t instanceof DataFormatException d) {
+                return new DataFormatException(d.getMessage(), e);
+            }
+        }
+        java.util.regex.Matcher m = Pattern.compile("DataFormatException: ([^\\n]*)").matcher(
+                String.valueOf(e.getMessage()));
+        if (m.find()) {
+            return new DataFormatException(m.group(1), e);
+        }
+        return e instanceof RuntimeException r ? r : new IllegalStateException("Spark job failed: " + e, e);
+    }
+
+    /** The rows of one shard, made lazily on the executor; skipped examples are left out. */
+    private static Iterator<Row> rows(SplitJob job, Range range) {
         return IntStream.range(range.start(), range.end())
-                .mapToObj(i -> RowFactory.create((long) i, data.label(i), data.height(), data.width(),
-                        data.channels(), data.image(i)))
+                .mapToObj(i -> job.rows().row(job.index()[i], job.label()[i]))
+                .filter(java.util.Objects::nonNull)
                 .iterator();
     }
 
-    /** Records {@code [start, end)} of a split, the rows of one shard. */
+    /** Records {@code [start, end)} of a selection, the rows of one shard. */
     private record Range(int start, int end) implements Serializable {
     }
 

@@ -21,11 +21,19 @@ import java.util.List;
  * @param output      directory the prepared data set is published to
  * @param shardSizeMb target uncompressed size of one shard, MiB
  * @param overwrite   whether an existing {@code output} may be replaced
- * @param classes     number of classes
- * @param classNames  one name per class; an empty list becomes "0", "1", ...
+ * @param classes     number of classes (IDX; the other formats read it from their source)
+ * @param classNames  one name per class; an empty list becomes "0", "1", ... (IDX; others read their own)
+ * @param seed        seed of every random choice of the transforms (not the training seed)
+ * @param subsetClasses      keep only this many classes, 0 for all ({@code --classes})
+ * @param subsetOrder        {@code first} or {@code random} (seeded) classes for the subset
+ * @param longTailRatio      long-tail imbalance ρ in (0, 1]; 1 leaves the training split as it is
+ * @param validationFraction stratified fraction of the training split held out as {@code validation}, [0, 1)
+ * @param openSet            open-set split {@code NAME:SPLIT}, or empty
  */
 public record PrepareSettings(String format, URI input, URI output, double shardSizeMb, boolean overwrite,
-                              int classes, List<String> classNames) {
+                              int classes, List<String> classNames, long seed, int subsetClasses,
+                              String subsetOrder, double longTailRatio, double validationFraction,
+                              String openSet) {
     /** Config prefix of these settings. */
     public static final String PREFIX = "protospark.prepare.";
     public static final String FORMAT = PREFIX + "format";
@@ -35,9 +43,23 @@ public record PrepareSettings(String format, URI input, URI output, double shard
     public static final String OVERWRITE = PREFIX + "overwrite";
     public static final String CLASSES = PREFIX + "classes";
     public static final String CLASS_NAMES = PREFIX + "class-names";
+    public static final String SEED = PREFIX + "seed";
+    public static final String SUBSET_CLASSES = PREFIX + "subset.classes";
+    public static final String SUBSET_ORDER = PREFIX + "subset.order";
+    public static final String LONG_TAIL_RATIO = PREFIX + "long-tail-ratio";
+    public static final String VALIDATION_FRACTION = PREFIX + "validation-fraction";
+    public static final String OPEN_SET = PREFIX + "open-set";
 
     /** The input formats {@code prepare} reads. */
-    public static final List<String> FORMATS = List.of("idx");
+    public static final List<String> FORMATS = List.of("idx", "cifar10", "cifar100");
+    /** The values of {@link #SUBSET_ORDER}. */
+    public static final List<String> SUBSET_ORDERS = List.of("first", "random");
+
+    /** Settings without transforms. */
+    public PrepareSettings(String format, URI input, URI output, double shardSizeMb, boolean overwrite, int classes,
+                           List<String> classNames) {
+        this(format, input, output, shardSizeMb, overwrite, classes, classNames, 0, 0, "first", 1.0, 0.0, "");
+    }
 
     public PrepareSettings {
         input = input == null ? null : HadoopPaths.of(input).toUri();
@@ -84,6 +106,31 @@ public record PrepareSettings(String format, URI input, URI output, double shard
                 throw new SettingsException(CLASS_NAMES, "must not repeat a name", classNames, null);
             }
         }
+        if (subsetClasses < 0) {
+            throw new SettingsException(SUBSET_CLASSES, "must be 0 (all classes) or positive", subsetClasses, null);
+        }
+        if (!SUBSET_ORDERS.contains(subsetOrder)) {
+            throw new SettingsException(SUBSET_ORDER, "must be one of " + SUBSET_ORDERS, subsetOrder, null);
+        }
+        if (!(longTailRatio > 0 && longTailRatio <= 1)) {
+            throw new SettingsException(LONG_TAIL_RATIO, "must lie in (0, 1]; 1 means no long tail", longTailRatio,
+                    "DL2PA uses 0.005, 0.01 and 0.02");
+        }
+        if (!(validationFraction >= 0 && validationFraction < 1)) {
+            throw new SettingsException(VALIDATION_FRACTION, "must lie in [0, 1)", validationFraction,
+                    "for example 0.1; 0 for no validation split");
+        }
+        openSet = openSet == null ? "" : openSet.trim();
+        if (!openSet.isEmpty() && subsetClasses > 0) {
+            throw new SettingsException(SUBSET_CLASSES, "cannot be combined with " + OPEN_SET + " (" + openSet
+                    + "), which chooses the classes itself", subsetClasses, "set it to 0");
+        }
+    }
+
+    /** The transform options. */
+    public io.protospark.data.transform.Transforms.Options transforms() {
+        return new io.protospark.data.transform.Transforms.Options(seed, subsetClasses, subsetOrder, longTailRatio,
+                validationFraction, openSet);
     }
 
     /** Reads and validates {@code protospark.prepare.*} from the full, merged config. */
@@ -104,7 +151,10 @@ public record PrepareSettings(String format, URI input, URI output, double shard
             throw new SettingsException(CLASS_NAMES, "is required but not set; data-prep's reference.conf declares "
                     + "it, so that file is missing from the class path");
         }
-        return new PrepareSettings(format, input, output, shardSizeMb, overwrite, classes, classNames);
+        return new PrepareSettings(format, input, output, shardSizeMb, overwrite, classes, classNames,
+                Configs.getLong(config, SEED), Configs.nonNegativeInt(config, SUBSET_CLASSES),
+                Configs.oneOf(config, SUBSET_ORDER, SUBSET_ORDERS), Configs.getDouble(config, LONG_TAIL_RATIO),
+                Configs.getDouble(config, VALIDATION_FRACTION), Configs.getString(config, OPEN_SET));
     }
 
     /** Target shard size in bytes. */

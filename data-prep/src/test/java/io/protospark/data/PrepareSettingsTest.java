@@ -60,7 +60,8 @@ class PrepareSettingsTest {
         SettingsException e = assertThrows(SettingsException.class, () -> PrepareSettings.from(
                 config("prepare.input=/in", "prepare.output=/out", "prepare.format=cifar")));
         assertEquals("protospark.prepare.format", e.key());
-        assertTrue(e.getMessage().contains("[idx]") && e.getMessage().contains("cifar"), e.getMessage());
+        assertTrue(e.getMessage().contains("[idx, cifar10, cifar100") && e.getMessage().contains("\"cifar\""),
+                e.getMessage());
 
         e = assertThrows(SettingsException.class, () -> PrepareSettings.from(
                 config("prepare.input=/in", "prepare.output=/out", "prepare.class-names=[a, b]")));
@@ -78,6 +79,33 @@ class PrepareSettingsTest {
         e = assertThrows(SettingsException.class, () -> PrepareSettings.from(
                 config("prepare.input=/data", "prepare.output=/data")));
         assertEquals("protospark.prepare.output", e.key());
+    }
+
+    @Test
+    void transformKeys() {
+        PrepareSettings s = PrepareSettings.from(config("prepare.input=/in", "prepare.output=/out"));
+        assertEquals(new io.protospark.data.transform.Transforms.Options(0, 0, "first", 1.0, 0.0, ""),
+                s.transforms());
+        assertFalse(s.transforms().any());
+        s = PrepareSettings.from(config("prepare.input=/in", "prepare.output=/out", "prepare.format=cifar10",
+                "prepare.seed=7", "prepare.subset.classes=4", "prepare.subset.order=random",
+                "prepare.long-tail-ratio=\"0.01\"", "prepare.validation-fraction=0.1"));
+        assertEquals(new io.protospark.data.transform.Transforms.Options(7, 4, "random", 0.01, 0.1, ""),
+                s.transforms());
+        s = PrepareSettings.from(config("prepare.input=/in", "prepare.output=/out", "prepare.open-set=\"cifar10:3\""));
+        assertEquals("cifar10:3", s.openSet());
+
+        for (String[] bad : new String[][]{{"prepare.long-tail-ratio=0", "long-tail-ratio"},
+                {"prepare.long-tail-ratio=1.5", "long-tail-ratio"}, {"prepare.validation-fraction=1", "validation"},
+                {"prepare.subset.order=last", "subset.order"}, {"prepare.subset.classes=-1", "subset.classes"}}) {
+            SettingsException e = assertThrows(SettingsException.class, () -> PrepareSettings.from(
+                    config("prepare.input=/in", "prepare.output=/out", bad[0])));
+            assertTrue(e.key().contains(bad[1]), e.key() + " for " + bad[0]);
+        }
+        SettingsException e = assertThrows(SettingsException.class, () -> PrepareSettings.from(config(
+                "prepare.input=/in", "prepare.output=/out", "prepare.open-set=\"cifar10:0\"",
+                "prepare.subset.classes=3")));
+        assertEquals(PrepareSettings.SUBSET_CLASSES, e.key());
     }
 
     @Test

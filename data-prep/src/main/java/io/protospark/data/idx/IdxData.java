@@ -1,5 +1,7 @@
 package io.protospark.data.idx;
 
+import io.protospark.data.source.ImageArrays;
+
 import java.io.Serializable;
 import java.net.URI;
 import java.util.Arrays;
@@ -72,6 +74,15 @@ public final class IdxData implements Serializable {
     public byte[] image(int i) {
         int size = imageBytes();
         return Arrays.copyOfRange(pixels, i * size, (i + 1) * size);
+    }
+
+    /** The same images as {@link ImageArrays} (sharing the pixel array, which neither class exposes). */
+    public ImageArrays toArrays() {
+        int[] ints = new int[labels.length];
+        for (int i = 0; i < ints.length; i++) {
+            ints[i] = labels[i] & 0xff;
+        }
+        return new ImageArrays(height, width, 1, pixels, ints, null);
     }
 
     /** How many records carry each label 0 .. classes-1. */

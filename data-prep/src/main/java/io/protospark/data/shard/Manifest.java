@@ -1,5 +1,6 @@
 package io.protospark.data.shard;
 
+import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonProperty;
 import com.fasterxml.jackson.annotation.JsonPropertyOrder;
 import com.fasterxml.jackson.core.JsonProcessingException;
@@ -48,11 +49,18 @@ import java.util.regex.Pattern;
  * @param files      every shard, with its path relative to the data set directory
  * @param source     the input the shards were prepared from, with checksums of its files
  * @param created    when the data set was prepared, ISO-8601
+ * @param coarseClassNames CIFAR-100 only: the names of the {@code coarse_label} values; {@code null} otherwise
+ * @param transforms what was done to the source, with the seed: class subset or open-set split and the label
+ *                   mapping, long-tail counts, validation fraction; {@code null} when nothing was
  */
-@JsonPropertyOrder({"version", "format", "classes", "class_names", "image", "splits", "files", "source", "created"})
+@JsonInclude(JsonInclude.Include.NON_NULL)
+@JsonPropertyOrder({"version", "format", "classes", "class_names", "coarse_class_names", "image", "splits", "files",
+        "source", "transforms", "created"})
 public record Manifest(int version, String format, int classes,
                        @JsonProperty("class_names") List<String> classNames, Image image, Map<String, Split> splits,
-                       List<ShardFile> files, Source source, String created) {
+                       List<ShardFile> files, Source source, String created,
+                       @JsonProperty("coarse_class_names") List<String> coarseClassNames,
+                       Map<String, Object> transforms) {
     /** The layout version this code writes and reads. */
     public static final int VERSION = 1;
     /** Name of the manifest inside a prepared data set directory. */
@@ -61,6 +69,12 @@ public record Manifest(int version, String format, int classes,
     public static final String TRAIN = "train";
     /** The test split. */
     public static final String TEST = "test";
+    /** The held-out validation split, drawn from the training data ({@code prepare.validation-fraction}). */
+    public static final String VALIDATION = "validation";
+    /** Open-set only: the test examples of the unknown classes, all with label {@value #UNKNOWN_LABEL}. */
+    public static final String TEST_UNKNOWN = "test-unknown";
+    /** The label of an example of an unknown class (open-set). */
+    public static final int UNKNOWN_LABEL = -1;
 
     private static final ObjectMapper JSON = new ObjectMapper()
             .enable(SerializationFeature.INDENT_OUTPUT)
@@ -75,11 +89,28 @@ public record Manifest(int version, String format, int classes,
         }
     }
 
-    /** One split: its number of examples and how many carry each label. */
-    @JsonPropertyOrder({"examples", "per_class"})
-    public record Split(long examples, @JsonProperty("per_class") List<Long> perClass) {
+    /**
+     * One split: its number of examples and how many carry each label; {@code unknown} counts examples with
+     * label {@value #UNKNOWN_LABEL} (open-set), {@code skipped} lists the ids of source examples left out because
+     * they could not be decoded (policy {@code skip}). Both are omitted when empty.
+     */
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    @JsonPropertyOrder({"examples", "per_class", "unknown", "skipped"})
+    public record Split(long examples, @JsonProperty("per_class") List<Long> perClass, Long unknown,
+                        List<Long> skipped) {
         public Split {
             perClass = perClass == null ? null : List.copyOf(perClass);
+            unknown = unknown == null || unknown == 0 ? null : unknown;
+            skipped = skipped == null || skipped.isEmpty() ? null : List.copyOf(skipped);
+        }
+
+        public Split(long examples, List<Long> perClass) {
+            this(examples, perClass, null, null);
+        }
+
+        /** Examples of unknown classes, 0 unless open-set. */
+        public long unknownExamples() {
+            return unknown == null ? 0 : unknown;
         }
     }
 
@@ -98,7 +129,14 @@ public record Manifest(int version, String format, int classes,
     public record SourceFile(String path, String sha256) {
     }
 
+    public Manifest(int version, String format, int classes, List<String> classNames, Image image,
+                    Map<String, Split> splits, List<ShardFile> files, Source source, String created) {
+        this(version, format, classes, classNames, image, splits, files, source, created, null, null);
+    }
+
     public Manifest {
+        coarseClassNames = coarseClassNames == null ? null : List.copyOf(coarseClassNames);
+        transforms = transforms == null ? null : Collections.unmodifiableMap(new LinkedHashMap<>(transforms));
         classNames = classNames == null ? null : List.copyOf(classNames);
         splits = splits == null ? null : Collections.unmodifiableMap(new LinkedHashMap<>(splits));
         files = files == null ? null : List.copyOf(files);
@@ -175,9 +213,9 @@ public record Manifest(int version, String format, int classes,
             Split s = e.getValue();
             require(s != null && s.perClass() != null && s.perClass().size() == classes, at + "split '" + name
                     + "': 'per_class' must have " + classes + " entries");
-            long sum = s.perClass().stream().mapToLong(Long::longValue).sum();
-            require(sum == s.examples(), at + "split '" + name + "': 'per_class' adds up to " + sum + " but "
-                    + "'examples' is " + s.examples());
+            long sum = s.perClass().stream().mapToLong(Long::longValue).sum() + s.unknownExamples();
+            require(sum == s.examples(), at + "split '" + name + "': 'per_class' and 'unknown' add up to " + sum
+                    + " but 'examples' is " + s.examples());
             long inFiles = files(name).stream().mapToLong(ShardFile::examples).sum();
             require(inFiles == s.examples(), at + "split '" + name + "': its files hold " + inFiles + " examples "
                     + "but 'examples' is " + s.examples());

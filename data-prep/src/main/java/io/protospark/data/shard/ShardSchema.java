@@ -6,7 +6,8 @@ import org.apache.spark.sql.types.StructType;
 
 /**
  * The Parquet schema of every shard: one row per example, pixels as uint8 in channel-major (CHW), row-major
- * order, so pixel {@code (c, y, x)} is byte {@code (c * height + y) * width + x}.
+ * order, so pixel {@code (c, y, x)} is byte {@code (c * height + y) * width + x}. Formats with more per-example
+ * data append columns after these six (CIFAR-100: {@link #COARSE_LABEL}); readers select the columns they need.
  */
 public final class ShardSchema {
     /** long: the example's index within its split's source file (stable across runs). */
@@ -31,6 +32,16 @@ public final class ShardSchema {
             DataTypes.createStructField(CHANNELS, DataTypes.IntegerType, false),
             DataTypes.createStructField(PIXELS, DataTypes.BinaryType, false),
     });
+
+    /** int, CIFAR-100 only: the coarse (super-class) label in [0, 20); training reads only id, label, pixels. */
+    public static final String COARSE_LABEL = "coarse_label";
+
+    /** {@link #SCHEMA} followed by {@code coarse_label int}. */
+    public static final StructType SCHEMA_COARSE = SCHEMA.add(
+            DataTypes.createStructField(COARSE_LABEL, DataTypes.IntegerType, false));
+
+    /** Approximate per-row overhead besides the pixels: id, four ints and the binary length. */
+    public static final int ROW_OVERHEAD_BYTES = 8 + 4 * 4 + 4;
 
     private ShardSchema() {
     }

@@ -1,0 +1,182 @@
+package io.protospark.data.cifar;
+
+import io.protospark.data.DataFormatException;
+import io.protospark.data.PrepareJob;
+import io.protospark.data.PrepareResult;
+import io.protospark.data.PrepareSettings;
+import io.protospark.data.shard.Manifest;
+import io.protospark.data.shard.ShardSchema;
+import io.protospark.data.shard.ShardSet;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.SparkSession;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.IOException;
+import java.io.RandomAccessFile;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Stream;
+
+import static io.protospark.data.cifar.CifarTestFiles.coarse;
+import static io.protospark.data.cifar.CifarTestFiles.label;
+import static io.protospark.data.cifar.CifarTestFiles.pixels;
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** CIFAR-10 / CIFAR-100 binary folders written byte for byte, prepared end to end, every row checked. */
+class CifarPrepareTest {
+    private static final int PER_BATCH = 40;
+    private static final int TEST = 50;
+    /** 200 train rows of ~3100 bytes: 3 shards of at most 256 KiB. */
+    private static final double SHARD_MB = 0.25;
+
+    private static SparkSession spark;
+
+    @TempDir
+    Path work;
+
+    @BeforeAll
+    static void start() {
+        spark = SparkSession.builder().master("local[2]").appName("CifarPrepareTest")
+                .config("spark.ui.enabled", "false")
+                .config("spark.sql.shuffle.partitions", "2")
+                .getOrCreate();
+    }
+
+    @AfterAll
+    static void stop() {
+        if (spark != null) {
+            spark.stop();
+        }
+    }
+
+    static PrepareSettings settings(String format, Path in, Path out) {
+        return new PrepareSettings(format, in.toUri(), out.toUri(), SHARD_MB, false, 10, List.of());
+    }
+
+    private static List<Row> rows(ShardSet shards, String split) {
+        return spark.read().parquet(shards.parquetPaths(split)).collectAsList();
+    }
+
+    @Test
+    void cifar10EveryLabelAndPixel() throws IOException {
+        Path raw = CifarTestFiles.cifar10(work.resolve("cifar-10-batches-bin"), PER_BATCH, TEST);
+        Path out = work.resolve("prepared");
+        PrepareResult r = PrepareJob.run(settings("cifar10", raw, out), spark);
+        assertEquals(Map.of("train", 200L, "test", 50L), r.examples());
+
+        ShardSet shards = ShardSet.open(out.toUri(), spark.sparkContext().hadoopConfiguration());
+        Manifest m = shards.manifest();
+        assertEquals("cifar10", m.format());
+        assertEquals(10, m.classes());
+        assertEquals(CifarTestFiles.CIFAR10_NAMES, m.classNames());
+        assertEquals(new Manifest.Image(32, 32, 3), m.image());
+        assertNull(m.coarseClassNames());
+        assertNull(m.transforms());
+        assertEquals(3, shards.files("train").size());
+        assertEquals(List.of("data_batch_1.bin", "data_batch_2.bin", "data_batch_3.bin", "data_batch_4.bin",
+                        "data_batch_5.bin", "test_batch.bin", "batches.meta.txt"),
+                m.source().files().stream().map(Manifest.SourceFile::path).toList());
+        for (String split : List.of("train", "test")) {
+            List<Row> rows = rows(shards, split);
+            int n = split.equals("train") ? 200 : TEST;
+            assertEquals(n, rows.size());
+            assertEquals(ShardSchema.SCHEMA.simpleString(),
+                    spark.read().parquet(shards.parquetPaths(split)).schema().asNullable().simpleString());
+            boolean[] seen = new boolean[n];
+            long[] perClass = new long[10];
+            for (Row row : rows) {
+                int id = (int) row.getLong(0);
+                assertFalse(seen[id]);
+                seen[id] = true;
+                assertEquals(label(split, id, 10), row.getInt(1), split + " label of " + id);
+                assertEquals(List.of(32, 32, 3), List.of(row.getInt(2), row.getInt(3), row.getInt(4)));
+                assertArrayEquals(pixels(split, id), (byte[]) row.get(5), split + " pixels of " + id);
+                perClass[row.getInt(1)]++;
+            }
+            assertEquals(java.util.Arrays.stream(perClass).boxed().toList(), m.splits().get(split).perClass());
+        }
+    }
+
+    @Test
+    void cifar100FineAndCoarseLabels() throws IOException {
+        Path raw = CifarTestFiles.cifar100(work.resolve("cifar-100-binary"), 150, 40);
+        Path out = work.resolve("prepared100");
+        PrepareJob.run(settings("cifar100", raw, out), spark);
+        ShardSet shards = ShardSet.open(out.toUri(), spark.sparkContext().hadoopConfiguration());
+        Manifest m = shards.manifest();
+        assertEquals(100, m.classes());
+        assertEquals(CifarTestFiles.names("fine", 100), m.classNames());
+        assertEquals(CifarTestFiles.names("coarse", 20), m.coarseClassNames());
+        assertEquals(ShardSchema.SCHEMA_COARSE.simpleString(),
+                spark.read().parquet(shards.parquetPaths("train")).schema().asNullable().simpleString());
+        for (String split : List.of("train", "test")) {
+            List<Row> rows = rows(shards, split);
+            assertEquals(split.equals("train") ? 150 : 40, rows.size());
+            for (Row row : rows) {
+                int id = (int) row.getLong(0);
+                assertEquals(label(split, id, 100), row.getInt(1));
+                assertEquals(coarse(split, id), row.getInt(row.fieldIndex(ShardSchema.COARSE_LABEL)));
+                assertArrayEquals(pixels(split, id), (byte[]) row.get(5));
+            }
+        }
+    }
+
+    @Test
+    void partialRecordNamesFileSizeAndRecordSize() throws IOException {
+        Path raw = CifarTestFiles.cifar10(work.resolve("raw"), PER_BATCH, TEST);
+        Path victim = raw.resolve("data_batch_3.bin");
+        try (RandomAccessFile f = new RandomAccessFile(victim.toFile(), "rw")) {
+            f.setLength(f.length() - 5);
+        }
+        Path out = work.resolve("out");
+        String msg = assertThrows(DataFormatException.class,
+                () -> PrepareJob.run(settings("cifar10", raw, out), spark)).getMessage();
+        long size = PER_BATCH * 3073L - 5;
+        assertTrue(msg.contains(victim.toString()) && msg.contains("size " + size) && msg.contains("3073-byte"), msg);
+        assertFalse(Files.exists(out));
+        assertEquals(List.of("raw"), names(work));
+
+        Path raw100 = CifarTestFiles.cifar100(work.resolve("raw100"), 10, 10);
+        Files.write(raw100.resolve("test.bin"), new byte[3073]);
+        msg = assertThrows(DataFormatException.class,
+                () -> PrepareJob.run(settings("cifar100", raw100, out), spark)).getMessage();
+        assertTrue(msg.contains("test.bin") && msg.contains("size 3073") && msg.contains("3074-byte"), msg);
+    }
+
+    @Test
+    void badLabelMissingFileAndNamesAreNamed() throws IOException {
+        Path raw = CifarTestFiles.cifar10(work.resolve("raw"), PER_BATCH, TEST);
+        byte[] test = Files.readAllBytes(raw.resolve("test_batch.bin"));
+        test[7 * 3073] = 10;
+        Files.write(raw.resolve("test_batch.bin"), test);
+        String msg = assertThrows(DataFormatException.class,
+                () -> PrepareJob.run(settings("cifar10", raw, work.resolve("o")), spark)).getMessage();
+        assertTrue(msg.contains("test_batch.bin") && msg.contains("record 7") && msg.contains("label 10"), msg);
+
+        Files.writeString(raw.resolve("batches.meta.txt"), "a\nb\n");
+        msg = assertThrows(DataFormatException.class,
+                () -> PrepareJob.run(settings("cifar10", raw, work.resolve("o")), spark)).getMessage();
+        assertTrue(msg.contains("batches.meta.txt") && msg.contains("2 class names"), msg);
+
+        Files.delete(raw.resolve("data_batch_4.bin"));
+        msg = assertThrows(DataFormatException.class,
+                () -> PrepareJob.run(settings("cifar10", raw, work.resolve("o")), spark)).getMessage();
+        assertTrue(msg.contains("[data_batch_4.bin]"), msg);
+    }
+
+    static List<String> names(Path dir) throws IOException {
+        try (Stream<Path> s = Files.list(dir)) {
+            return s.map(p -> p.getFileName().toString()).sorted().toList();
+        }
+    }
+}
