@@ -17,7 +17,11 @@ public record CommandLine(String command, String confFile, String master, List<S
             "prepare", Map.of(
                     "--format", "prepare.format",
                     "--input", "prepare.input",
-                    "--output", "prepare.output"),
+                    "--output", "prepare.output",
+                    "--long-tail-ratio", "prepare.long-tail-ratio",
+                    "--open-set", "prepare.open-set",
+                    "--classes", "prepare.subset.classes",
+                    "--seed", "prepare.seed"),
             "train", Map.of(
                     "--data", "train.data",
                     "--run-dir", "train.run-dir",
@@ -109,7 +113,9 @@ public record CommandLine(String command, String confFile, String master, List<S
                 "usage: protospark COMMAND [--conf FILE] [--master URL] [flags] [path=value ...]",
                 "",
                 "commands:",
-                "  prepare   --format idx --input URI --output URI     write Parquet shards + manifest.json",
+                "  prepare   --format F --input URI --output URI     write Parquet shards + manifest.json",
+                "            (F = idx, cifar10 or cifar100)",
+                "            [--classes N] [--long-tail-ratio R] [--open-set NAME:SPLIT] [--seed N]   (prepare.* keys)",
                 "  train     --data URI --run-dir URI [--epochs N] [--workers N]   train on prepared shards",
                 "  validate  [--conf FILE]                              check the config, print the network",
                 "",
