@@ -174,6 +174,48 @@ class CifarPrepareTest {
         assertTrue(msg.contains("[data_batch_4.bin]"), msg);
     }
 
+    @Test
+    void openSetLongTailAndValidationEndToEnd() throws IOException {
+        Path raw = CifarTestFiles.cifar10(work.resolve("raw"), PER_BATCH, TEST);
+        Path out = work.resolve("osr");
+        PrepareSettings s = new PrepareSettings("cifar10", raw.toUri(), out.toUri(), SHARD_MB, false, 10, List.of(),
+                5, 0, "first", 0.5, 0.25, "cifar10:0");
+        PrepareJob.run(s, spark);
+        ShardSet shards = ShardSet.open(out.toUri(), spark.sparkContext().hadoopConfiguration());
+        Manifest m = shards.manifest();
+        List<Integer> known = List.of(0, 6, 4, 9, 1, 7);
+        assertEquals(6, m.classes());
+        assertEquals(known.stream().map(CifarTestFiles.CIFAR10_NAMES::get).toList(), m.classNames());
+        assertEquals(List.of("train", "validation", "test", Manifest.TEST_UNKNOWN), List.copyOf(m.splits().keySet()));
+        assertEquals(5L, ((Number) m.transforms().get("seed")).longValue());
+        assertTrue(m.transforms().keySet().containsAll(List.of("open_set", "long_tail", "validation")));
+        // 200 train records, 20 per class; 6 known -> 120; n_max 20, rho 0.5: 20, 17, 15, 13, 11, 10
+        assertEquals("[20, 17, 15, 13, 11, 10]",
+                String.valueOf(((Map<?, ?>) m.transforms().get("long_tail")).get("per_class")));
+        assertEquals(List.of(15L, 13L, 11L, 10L, 8L, 7L), m.splits().get("train").perClass());
+        assertEquals(List.of(5L, 4L, 4L, 3L, 3L, 3L), m.splits().get("validation").perClass());
+        assertEquals(20L, m.splits().get(Manifest.TEST_UNKNOWN).examples());
+        assertEquals(20L, m.splits().get(Manifest.TEST_UNKNOWN).unknownExamples());
+
+        java.util.Set<Long> trainIds = new java.util.HashSet<>();
+        for (String split : m.splits().keySet()) {
+            String source = split.startsWith("test") ? "test" : "train";
+            List<Row> rows = rows(shards, split);
+            assertEquals(m.splits().get(split).examples(), rows.size());
+            for (Row row : rows) {
+                int id = (int) row.getLong(0);
+                int sourceLabel = label(source, id, 10);
+                int expected = split.equals(Manifest.TEST_UNKNOWN) ? -1 : known.indexOf(sourceLabel);
+                assertEquals(expected, row.getInt(1), split + " " + id);
+                assertTrue(split.equals(Manifest.TEST_UNKNOWN) != known.contains(sourceLabel));
+                assertArrayEquals(pixels(source, id), (byte[]) row.get(5));
+                if (!split.startsWith("test")) {
+                    assertTrue(trainIds.add((long) id), "train and validation are disjoint");
+                }
+            }
+        }
+    }
+
     static List<String> names(Path dir) throws IOException {
         try (Stream<Path> s = Files.list(dir)) {
             return s.map(p -> p.getFileName().toString()).sorted().toList();
