@@ -20,7 +20,15 @@ public final class LinearAssignment {
     /** Values above this magnitude are scaled down by a power of two before solving (differences stay finite). */
     private static final double SAFE_MAGNITUDE = 0x1p500;
     /** Augmenting row reduction budget: row scans per pass, as a multiple of n. */
-    private static final int ARR_BUDGET_FACTOR = 8;
+    private static final int ARR_BUDGET_FACTOR = 2;
+    /** From this size on, {@link #solve} first solves a sparse candidate graph and certifies it on the full matrix. */
+    static final int SPARSE_FROM = 1000;
+    /** Candidate columns per row of the sparse first try (smallest reduced costs after column reduction). */
+    private static final int CANDIDATES = 12;
+    /** Certification rounds before falling back to the dense solver. */
+    private static final int MAX_ROUNDS = 8;
+
+    private static final boolean TRACE = Boolean.getBoolean("protospark.assign.trace");
 
     private LinearAssignment() {
     }
@@ -42,6 +50,11 @@ public final class LinearAssignment {
      *                                  column and value)
      */
     public static Assignment solve(double[] cost, int n, int m, boolean maximize) {
+        return solve(cost, n, m, maximize, Math.max(n, m) >= SPARSE_FROM);
+    }
+
+    /** As {@link #solve(double[], int, int, boolean)}, choosing whether to try the sparse certified path first. */
+    static Assignment solve(double[] cost, int n, int m, boolean maximize, boolean sparseFirst) {
         if (n < 0 || m < 0 || (long) n * m != cost.length) {
             throw new IllegalArgumentException(String.format(Locale.ROOT,
                     "cost has %d entries, expected n x m = %d x %d", cost.length, n, m));
@@ -66,7 +79,9 @@ public final class LinearAssignment {
         double s = maximize ? -scale : scale;
         int[] rowsol = new int[m];
         double[] v = new double[m];
-        lapjv(square, m, s, rowsol, v);
+        if (!sparseFirst || !sparseFirst(square, m, s, maxAbs * Math.abs(s), rowsol, v)) {
+            lapjv(square, m, s, rowsol, v);
+        }
         int[] columnOfRow = Arrays.copyOf(rowsol, n);
         double objective = 0;
         double[] u = new double[n];
@@ -106,12 +121,21 @@ public final class LinearAssignment {
     static void lapjv(double[] a, int n, double s, int[] rowsol, double[] v) {
         int[] colsol = new int[n];
         int[] free = new int[n];
+        long t0 = System.nanoTime();
         int numfree = columnReduction(a, n, s, rowsol, colsol, v, free);
+        long t1 = System.nanoTime();
+        int free0 = numfree;
         for (int pass = 0; pass < 2 && numfree > 0; pass++) {
             numfree = augmentingRowReduction(a, n, s, rowsol, colsol, v, free, numfree);
         }
+        long t2 = System.nanoTime();
         if (numfree > 0) {
             augment(a, n, s, rowsol, colsol, v, free, numfree);
+        }
+        long t3 = System.nanoTime();
+        if (TRACE) {
+            System.err.printf("lapjv n=%d: column reduction %.3f s (%d free), ARR %.3f s (%d free), augment %.3f s%n",
+                n, (t1 - t0) / 1e9, free0, (t2 - t1) / 1e9, numfree, (t3 - t2) / 1e9);
         }
     }
 
@@ -231,78 +255,62 @@ public final class LinearAssignment {
         return numfree;
     }
 
-    /** Shortest augmenting paths (Dijkstra on reduced costs) for every free row. */
+    /**
+     * Shortest augmenting paths (Dijkstra on reduced costs) for every free row. Each step scans the whole cost
+     * row of the newly reached row sequentially, relaxing distances and finding the next minimum in the same
+     * pass; columns already settled hold NaN so that both comparisons skip them without a branch on a flag.
+     */
     private static void augment(double[] a, int n, double s, int[] rowsol, int[] colsol, double[] v, int[] free,
                                 int numfree) {
         double[] d = new double[n];
         int[] pred = new int[n];
-        int[] collist = new int[n];
+        int[] doneCols = new int[n];
+        double[] doneD = new double[n];
         for (int f = 0; f < numfree; f++) {
             int freerow = free[f];
             int fbase = freerow * n;
+            double best = Double.POSITIVE_INFINITY;
+            int jbest = -1;
             for (int j = 0; j < n; j++) {
-                d[j] = s * a[fbase + j] - v[j];
+                double dj = s * a[fbase + j] - v[j];
+                d[j] = dj;
                 pred[j] = freerow;
-                collist[j] = j;
-            }
-            int low = 0;
-            int up = 0;
-            int last = 0;
-            int endofpath = -1;
-            double min = 0;
-            // columns collist[0, low) are done, [low, up) are at the current minimum distance, [up, n) are todo
-            while (endofpath < 0) {
-                if (up == low) {
-                    last = low - 1;
-                    min = d[collist[up++]];
-                    for (int k = up; k < n; k++) {
-                        int j = collist[k];
-                        double h = d[j];
-                        if (h <= min) {
-                            if (h < min) {
-                                up = low;
-                                min = h;
-                            }
-                            collist[k] = collist[up];
-                            collist[up++] = j;
-                        }
-                    }
-                    for (int k = low; k < up; k++) {
-                        if (colsol[collist[k]] < 0) {
-                            endofpath = collist[k];
-                            break;
-                        }
-                    }
+                if (dj <= best && (dj < best || colsol[j] < 0)) {
+                    best = dj;
+                    jbest = j;
                 }
-                if (endofpath < 0) {
-                    int j1 = collist[low++];
-                    int i = colsol[j1];
-                    int base = i * n;
-                    double h = s * a[base + j1] - v[j1] - min;
-                    for (int k = up; k < n; k++) {
-                        int j = collist[k];
-                        double v2 = s * a[base + j] - v[j] - h;
-                        if (v2 < d[j]) {
-                            pred[j] = i;
-                            if (v2 == min) {
-                                if (colsol[j] < 0) {
-                                    endofpath = j;
-                                    break;
-                                }
-                                collist[k] = collist[up];
-                                collist[up++] = j;
-                            }
-                            d[j] = v2;
-                        }
+            }
+            int ndone = 0;
+            while (colsol[jbest] >= 0) {
+                double min = best;
+                int j1 = jbest;
+                doneCols[ndone] = j1;
+                doneD[ndone++] = min;
+                d[j1] = Double.NaN;
+                int i = colsol[j1];
+                int base = i * n;
+                double h = s * a[base + j1] - v[j1] - min;
+                best = Double.POSITIVE_INFINITY;
+                jbest = -1;
+                for (int j = 0; j < n; j++) {
+                    double r = s * a[base + j] - v[j] - h;
+                    double dj = d[j];
+                    if (r < dj) {
+                        d[j] = r;
+                        pred[j] = i;
+                        dj = r;
+                    }
+                    if (dj <= best && (dj < best || colsol[j] < 0)) {
+                        best = dj;
+                        jbest = j;
                     }
                 }
             }
-            // update the prices of the columns whose distance became final
-            for (int k = 0; k <= last; k++) {
-                int j1 = collist[k];
-                v[j1] += d[j1] - min;
+            // settled columns: lower their prices so reduced costs stay non-negative and the path is tight
+            for (int k = 0; k < ndone; k++) {
+                v[doneCols[k]] += doneD[k] - best;
             }
-            // augment along the path
+            int endofpath = jbest;
             int i;
             do {
                 i = pred[endofpath];
@@ -312,5 +320,171 @@ public final class LinearAssignment {
                 rowsol[i] = j1;
             } while (i != freerow);
         }
+    }
+
+
+    /**
+     * Solves the {@link #CANDIDATES} smallest reduced costs of every row (after column reduction) with
+     * {@link SparseAssignment}, then proves the result on the full matrix: with the final prices, no pair may have
+     * a reduced cost below its row's dual (tolerance {@code 1e-12·max|s·a|}). Violating pairs join the graph and
+     * their rows are re-solved from the current prices. Returns false (the caller then runs dense LAPJV) when the
+     * graph keeps lacking a complete matching or the rounds run out; true with {@code rowsol} and {@code v} filled.
+     */
+    static boolean sparseFirst(double[] a, int n, double s, double maxAbsScaled, int[] rowsol, double[] v) {
+        long t0 = System.nanoTime();
+        double tol = 1e-12 * Math.max(1.0, maxAbsScaled);
+        double[] v0 = new double[n];
+        int[] argmin = new int[n];
+        columnMinima(a, n, s, v0, argmin);
+        int k = Math.min(n, CANDIDATES);
+        int[][] rowCols = new int[n][];
+        int[] heapCol = new int[k];
+        double[] heapKey = new double[k];
+        for (int i = 0; i < n; i++) {
+            rowCols[i] = smallestReduced(a, i * n, n, s, v0, k, heapKey, heapCol);
+        }
+        SparseAssignment sa = new SparseAssignment(n);
+        sa.setPrices(v0);
+        int stuckEvents = 0;
+        int round = 0;
+        while (true) {
+            setCsr(sa, a, n, s, rowCols);
+            while (!sa.solve()) {
+                if (++stuckEvents > 4) {
+                    return false;
+                }
+                for (int r : sa.stuckRows()) {
+                    rowCols[r] = allColumns(n);
+                }
+                setCsr(sa, a, n, s, rowCols);
+            }
+            double[] price = sa.columnDualsView();
+            int violatingRows = 0;
+            for (int i = 0; i < n; i++) {
+                if (rowCols[i].length == n) {
+                    continue;
+                }
+                double threshold = sa.rowDual(i) - tol;
+                int base = i * n;
+                int[] extra = null;
+                int nextra = 0;
+                for (int j = 0; j < n; j++) {
+                    if (s * a[base + j] - price[j] < threshold) {
+                        if (extra == null) {
+                            extra = new int[8];
+                        } else if (nextra == extra.length) {
+                            extra = Arrays.copyOf(extra, nextra * 2);
+                        }
+                        extra[nextra++] = j;
+                    }
+                }
+                if (nextra > 0) {
+                    int[] merged = Arrays.copyOf(rowCols[i], rowCols[i].length + nextra);
+                    System.arraycopy(extra, 0, merged, rowCols[i].length, nextra);
+                    rowCols[i] = merged;
+                    sa.unassign(i);
+                    violatingRows++;
+                }
+            }
+            if (TRACE) {
+                System.err.printf("sparse-first n=%d round %d: %d violating rows, %.3f s%n", n, round, violatingRows,
+                        (System.nanoTime() - t0) / 1e9);
+            }
+            if (violatingRows == 0) {
+                System.arraycopy(sa.columnOfRow(), 0, rowsol, 0, n);
+                System.arraycopy(price, 0, v, 0, n);
+                return true;
+            }
+            if (++round >= MAX_ROUNDS) {
+                return false;
+            }
+        }
+    }
+
+    private static int[] allColumns(int n) {
+        int[] all = new int[n];
+        for (int j = 0; j < n; j++) {
+            all[j] = j;
+        }
+        return all;
+    }
+
+    private static void setCsr(SparseAssignment sa, double[] a, int n, double s, int[][] rowCols) {
+        int[] start = new int[n + 1];
+        for (int i = 0; i < n; i++) {
+            start[i + 1] = start[i] + rowCols[i].length;
+        }
+        int[] col = new int[start[n]];
+        double[] cost = new double[start[n]];
+        for (int i = 0; i < n; i++) {
+            int[] cols = rowCols[i];
+            int base = i * n;
+            int e = start[i];
+            for (int c : cols) {
+                col[e] = c;
+                cost[e++] = s * a[base + c];
+            }
+        }
+        sa.setGraph(start, col, cost);
+    }
+
+    /** v[j] = min_i s·a[i][j] and its first row, found by row-major scans. */
+    private static void columnMinima(double[] a, int n, double s, double[] v, int[] argmin) {
+        for (int j = 0; j < n; j++) {
+            v[j] = s * a[j];
+        }
+        for (int i = 1; i < n; i++) {
+            int base = i * n;
+            for (int j = 0; j < n; j++) {
+                double c = s * a[base + j];
+                if (c < v[j]) {
+                    v[j] = c;
+                    argmin[j] = i;
+                }
+            }
+        }
+    }
+
+    /** The k columns of one row with the smallest {@code s·a − v} (a bounded max-heap; one compare per entry). */
+    private static int[] smallestReduced(double[] a, int base, int n, double s, double[] v, int k, double[] heapKey,
+                                         int[] heapCol) {
+        int size = 0;
+        for (int j = 0; j < n; j++) {
+            double r = s * a[base + j] - v[j];
+            if (size < k) {
+                int x = size++;
+                while (x > 0) {
+                    int p = (x - 1) >>> 1;
+                    if (heapKey[p] >= r) {
+                        break;
+                    }
+                    heapKey[x] = heapKey[p];
+                    heapCol[x] = heapCol[p];
+                    x = p;
+                }
+                heapKey[x] = r;
+                heapCol[x] = j;
+            } else if (r < heapKey[0]) {
+                int x = 0;
+                while (true) {
+                    int c = 2 * x + 1;
+                    if (c >= k) {
+                        break;
+                    }
+                    if (c + 1 < k && heapKey[c + 1] > heapKey[c]) {
+                        c++;
+                    }
+                    if (heapKey[c] <= r) {
+                        break;
+                    }
+                    heapKey[x] = heapKey[c];
+                    heapCol[x] = heapCol[c];
+                    x = c;
+                }
+                heapKey[x] = r;
+                heapCol[x] = j;
+            }
+        }
+        return Arrays.copyOf(heapCol, size);
     }
 }

@@ -162,6 +162,41 @@ class LinearAssignmentTest {
     }
 
     @Test
+    void sparseFirstPathIsExactToo() {
+        Random rnd = new Random(17);
+        for (int trial = 0; trial < 2000; trial++) {
+            int n = 1 + rnd.nextInt(8);
+            double[] c = new double[n * n];
+            for (int k = 0; k < c.length; k++) {
+                c[k] = trial % 2 == 0 ? rnd.nextDouble() : rnd.nextInt(3);
+            }
+            for (boolean max : new boolean[] {false, true}) {
+                Assignment a = LinearAssignment.solve(c, n, n, max, true);
+                assertEquals(bruteForce(c, n, max), a.objective(), 1e-9, "trial " + trial + " max=" + max);
+                assertCertified(c, n, n, a, 1e-9);
+            }
+        }
+        for (int n : new int[] {30, 200}) {
+            for (int kind = 0; kind < 4; kind++) {
+                double[] c = new double[n * n];
+                for (int i = 0; i < n; i++) {
+                    for (int j = 0; j < n; j++) {
+                        c[i * n + j] = switch (kind) {
+                            case 0 -> rnd.nextDouble();
+                            case 1 -> rnd.nextInt(10);
+                            case 2 -> 0.5; // all equal
+                            default -> (i + 1.0) * (j + 1.0); // rank one: every row prefers the same columns
+                        };
+                    }
+                }
+                Assignment a = LinearAssignment.solve(c, n, n, false, true);
+                assertEquals(hungarianMin(c, n), a.objective(), 1e-9 * Math.max(1, Math.abs(a.objective())));
+                assertCertified(c, n, n, a, 1e-9 * Math.max(1, Math.abs(a.objective())));
+            }
+        }
+    }
+
+    @Test
     void trapCaseBeatsGreedy() {
         double[] s = {0.9, 0.8, 0.85, 0.1};
         Assignment a = LinearAssignment.solveMax(s, 2);
