@@ -5,6 +5,7 @@ import com.typesafe.config.ConfigException;
 import io.protospark.config.Configs;
 import io.protospark.config.SettingsException;
 import io.protospark.model.prototype.PrototypeKind;
+import io.protospark.model.prototype.PrototypeSpec;
 
 import java.util.List;
 
@@ -27,7 +28,8 @@ public record ModelSettings(
         OptimizerKind optimizer,
         double learningRate,
         double momentum,
-        double weightDecay) {
+        double weightDecay,
+        PrototypeSpec prototypeSpec) {
 
     private static final String P = "protospark.model.";
 
@@ -56,6 +58,7 @@ public record ModelSettings(
         double lr = Configs.positiveDouble(c, P + "optimizer.learning-rate");
         double momentum = Configs.doubleInRange(c, P + "optimizer.momentum", 0.0, 0.999999);
         double wd = Configs.doubleInRange(c, P + "optimizer.weight-decay", 0.0, 1.0);
+        PrototypeSpec spec = PrototypeSpec.read(c);
 
         if (backbone == BackboneKind.SMALL_CNN) {
             int h = height;
@@ -72,19 +75,11 @@ public record ModelSettings(
             }
         }
         if (head == HeadKind.FIXED) {
-            if (prototypes == PrototypeKind.SIMPLEX && dim != classes - 1) {
-                throw new SettingsException(P + "embedding-dim",
-                        "a simplex head for " + classes + " classes needs embedding-dim = classes - 1 = " + (classes - 1),
-                        dim, "set embedding-dim = " + (classes - 1) + " or use head.kind = learned");
-            }
-            if (prototypes == PrototypeKind.FILE) {
-                throw new SettingsException(P + "head.prototypes",
-                        "prototypes from a file are not supported by the training job yet", "file",
-                        "use \"simplex\"");
-            }
+            // the kind must place K prototypes in embedding-dim dimensions (see PrototypeSpec.checkFits)
+            spec.checkFits();
         }
         return new ModelSettings(seed, classes, height, width, channels, backbone, conv, hidden, dim, head,
-                prototypes, optimizer, lr, momentum, wd);
+                prototypes, optimizer, lr, momentum, wd, spec);
     }
 
     private static int maxBlocks(int h, int w) {

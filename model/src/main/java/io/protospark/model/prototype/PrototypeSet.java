@@ -1,7 +1,28 @@
 package io.protospark.model.prototype;
 
+import com.typesafe.config.Config;
+import com.typesafe.config.ConfigException;
+import com.typesafe.config.ConfigFactory;
+import com.typesafe.config.ConfigParseOptions;
+import com.typesafe.config.ConfigRenderOptions;
+import com.typesafe.config.ConfigSyntax;
+import com.typesafe.config.ConfigValue;
+import com.typesafe.config.ConfigValueFactory;
+import io.protospark.model.io.Npy;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.Arrays;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.Map;
 import java.util.Objects;
+import java.util.OptionalLong;
+import java.util.TreeMap;
 
 /**
  * A fixed K×d prototype matrix (row k belongs to class k) with how it was made and how well spread it is.
@@ -9,15 +30,33 @@ import java.util.Objects;
  * <p>Immutable: every accessor returns a copy. Saved with every model as {@code prototypes.npy} (float64) so
  * users can inspect it with NumPy; {@link #maxCosine()} and {@link #minCosine()} report its quality against the
  * simplex bound −1/(K−1), the best any K unit vectors can reach.
+ *
+ * <p>Beside the matrix it carries how it was made: the {@link #parameters()} of its construction (radius,
+ * estimation objective and iterations, ...) and the {@link #seed()} of any random step. {@link #write(Path)} saves
+ * the matrix as {@code NAME.npy} and that metadata with the quality statistics as the JSON sidecar
+ * {@code NAME.json}; {@link #read(Path)} reads both back.
  */
 public final class PrototypeSet {
+    /** The {@code format} field of every sidecar. */
+    public static final String FORMAT = "protospark-prototypes";
+    /** The sidecar layout version this code writes and reads. */
+    public static final int FORMAT_VERSION = 1;
+
     private final PrototypeKind kind;
     private final double[][] rows;
+    private final Map<String, Object> parameters;
+    private final OptionalLong seed;
     private final double minCosine;
     private final double maxCosine;
 
     private PrototypeSet(PrototypeKind kind, double[][] rows) {
+        this(kind, rows, Map.of(), OptionalLong.empty());
+    }
+
+    private PrototypeSet(PrototypeKind kind, double[][] rows, Map<String, ?> parameters, OptionalLong seed) {
         this.kind = Objects.requireNonNull(kind, "kind");
+        this.parameters = normaliseParameters(parameters);
+        this.seed = Objects.requireNonNull(seed, "seed");
         if (rows.length < 2) {
             throw new IllegalArgumentException("a prototype set needs at least 2 rows, got " + rows.length);
         }
@@ -56,6 +95,183 @@ public final class PrototypeSet {
     /** A matrix from elsewhere (for example a user's {@code .npy}). */
     public static PrototypeSet of(PrototypeKind kind, double[][] rows) {
         return new PrototypeSet(kind, rows);
+    }
+
+    /**
+     * A matrix with the parameters of its construction (values: strings, booleans or numbers; whole numbers are
+     * kept as {@code Long}, others as {@code Double}) and the seed of its random step, if any.
+     */
+    public static PrototypeSet of(PrototypeKind kind, double[][] rows, Map<String, ?> parameters, OptionalLong seed) {
+        return new PrototypeSet(kind, rows, parameters, seed);
+    }
+
+    /** The construction's parameters, sorted by name (unmodifiable). */
+    public Map<String, Object> parameters() {
+        return parameters;
+    }
+
+    /** The seed of the construction's random step; empty for closed-form constructions. */
+    public OptionalLong seed() {
+        return seed;
+    }
+
+    /** Whether d ≥ K − 1, where the simplex bound −1/(K−1) can be reached. */
+    public boolean boundAttainable() {
+        return dimension() >= classes() - 1;
+    }
+
+    /** The largest |‖p_k‖ − r| over rows, with r = ‖p_0‖: 0 (up to rounding) when all rows lie on one sphere. */
+    public double radiusSpread() {
+        double r = norm(rows[0]);
+        double worst = 0;
+        for (double[] row : rows) {
+            worst = Math.max(worst, Math.abs(norm(row) - r));
+        }
+        return worst;
+    }
+
+    /** The mean row norm: 1 for unit prototypes, u for prototypes of radius u. */
+    public double radius() {
+        double sum = 0;
+        for (double[] row : rows) {
+            sum += norm(row);
+        }
+        return sum / rows.length;
+    }
+
+    /** The quality statistics as written to the sidecar (max_cosine, min_cosine, bound, bound_attainable, radius). */
+    public Map<String, Object> quality() {
+        Map<String, Object> q = new LinkedHashMap<>();
+        q.put("max_cosine", maxCosine);
+        q.put("min_cosine", minCosine);
+        q.put("bound", simplexBound());
+        q.put("bound_attainable", boundAttainable());
+        q.put("radius", radius());
+        return q;
+    }
+
+    /** The sidecar's JSON text: format, version, kind, shape, seed, parameters and quality. */
+    public String metadataJson() {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("format", FORMAT);
+        m.put("version", FORMAT_VERSION);
+        m.put("kind", kind.configName());
+        m.put("classes", classes());
+        m.put("dimension", dimension());
+        if (seed.isPresent()) {
+            m.put("seed", seed.getAsLong());
+        }
+        m.put("parameters", parameters);
+        m.put("quality", quality());
+        return ConfigValueFactory.fromMap(m).render(ConfigRenderOptions.concise().setFormatted(true)) + "\n";
+    }
+
+    /** Writes the matrix as float64 {@code .npy}. */
+    public void writeMatrix(OutputStream out) throws IOException {
+        Npy.writeMatrix(out, rows);
+    }
+
+    /** Writes {@code file} (the matrix, {@code .npy}) and its sidecar {@link #sidecarOf(Path)}. */
+    public void write(Path file) throws IOException {
+        try (OutputStream out = Files.newOutputStream(file)) {
+            writeMatrix(out);
+        }
+        Files.writeString(sidecarOf(file), metadataJson(), StandardCharsets.UTF_8);
+    }
+
+    /** The sidecar of {@code NAME.npy}: {@code NAME.json} beside it (any other name gets {@code .json} appended). */
+    public static Path sidecarOf(Path file) {
+        return file.resolveSibling(sidecarName(file.getFileName().toString()));
+    }
+
+    /** {@code NAME.npy} → {@code NAME.json}; other names get {@code .json} appended. */
+    public static String sidecarName(String fileName) {
+        return (fileName.endsWith(".npy") ? fileName.substring(0, fileName.length() - 4) : fileName) + ".json";
+    }
+
+    /** Reads {@code file} and its sidecar; without a sidecar the set is of kind {@code file} with no parameters. */
+    public static PrototypeSet read(Path file) throws IOException {
+        Path sidecar = sidecarOf(file);
+        try (InputStream in = Files.newInputStream(file)) {
+            if (!Files.exists(sidecar)) {
+                return of(PrototypeKind.FILE, Npy.readMatrix(in, file.toString()));
+            }
+            try (InputStream meta = Files.newInputStream(sidecar)) {
+                return read(in, meta, file.toString());
+            }
+        }
+    }
+
+    /**
+     * Reads a matrix and its sidecar. The sidecar's shape must match the matrix; its quality figures are not
+     * trusted but recomputed.
+     */
+    public static PrototypeSet read(InputStream npy, InputStream sidecar, String name) throws IOException {
+        double[][] m = Npy.readMatrix(npy, name);
+        String text = new String(sidecar.readAllBytes(), StandardCharsets.UTF_8);
+        Config c;
+        try {
+            c = ConfigFactory.parseString(text, ConfigParseOptions.defaults().setSyntax(ConfigSyntax.JSON)
+                    .setOriginDescription(sidecarName(name)));
+            if (!FORMAT.equals(c.getString("format"))) {
+                throw new IOException(sidecarName(name) + ": format is \"" + c.getString("format") + "\", expected \""
+                        + FORMAT + "\"");
+            }
+            if (c.getInt("version") > FORMAT_VERSION) {
+                throw new IOException(sidecarName(name) + ": version " + c.getInt("version")
+                        + " is newer than this protospark reads (" + FORMAT_VERSION + ")");
+            }
+            PrototypeKind kind = kindOf(c.getString("kind"), name);
+            if (m.length != c.getInt("classes") || (m.length > 0 && m[0].length != c.getInt("dimension"))) {
+                throw new IOException(name + ": the matrix is " + m.length + "x" + (m.length == 0 ? 0 : m[0].length)
+                        + " but its sidecar says " + c.getInt("classes") + "x" + c.getInt("dimension"));
+            }
+            OptionalLong seed = c.hasPath("seed") ? OptionalLong.of(c.getLong("seed")) : OptionalLong.empty();
+            Map<String, Object> params = new TreeMap<>();
+            if (c.hasPath("parameters")) {
+                for (Map.Entry<String, ConfigValue> e : c.getObject("parameters").entrySet()) {
+                    params.put(e.getKey(), e.getValue().unwrapped());
+                }
+            }
+            return of(kind, m, params, seed);
+        } catch (ConfigException e) {
+            throw new IOException(sidecarName(name) + ": not a prototype sidecar: " + e.getMessage(), e);
+        }
+    }
+
+    private static PrototypeKind kindOf(String configName, String name) throws IOException {
+        for (PrototypeKind k : PrototypeKind.values()) {
+            if (k.configName().equals(configName)) {
+                return k;
+            }
+        }
+        throw new IOException(sidecarName(name) + ": unknown prototype kind \"" + configName + "\"");
+    }
+
+    private static Map<String, Object> normaliseParameters(Map<String, ?> in) {
+        Map<String, Object> out = new TreeMap<>();
+        for (Map.Entry<String, ?> e : in.entrySet()) {
+            Object v = e.getValue();
+            if (v instanceof Integer || v instanceof Long || v instanceof Short || v instanceof Byte) {
+                v = ((Number) v).longValue();
+            } else if (v instanceof Number n) {
+                double x = n.doubleValue();
+                v = x == Math.rint(x) && Math.abs(x) < 1e15 ? (Object) (long) x : (Object) x;
+            } else if (!(v instanceof String || v instanceof Boolean)) {
+                throw new IllegalArgumentException("prototype parameter " + e.getKey() + " must be a string, boolean "
+                        + "or number, got " + v);
+            }
+            out.put(e.getKey(), v);
+        }
+        return Collections.unmodifiableMap(out);
+    }
+
+    private static double norm(double[] row) {
+        double s = 0;
+        for (double v : row) {
+            s += v * v;
+        }
+        return Math.sqrt(s);
     }
 
     public PrototypeKind kind() {
@@ -119,7 +335,7 @@ public final class PrototypeSet {
             seen[p] = true;
             out[k] = rows[p];
         }
-        return new PrototypeSet(kind, out);
+        return new PrototypeSet(kind, out, parameters, seed);
     }
 
     static double cosine(double[] a, double[] b) {
@@ -136,12 +352,13 @@ public final class PrototypeSet {
 
     @Override
     public boolean equals(Object o) {
-        return o instanceof PrototypeSet other && kind == other.kind && Arrays.deepEquals(rows, other.rows);
+        return o instanceof PrototypeSet other && kind == other.kind && Arrays.deepEquals(rows, other.rows)
+                && parameters.equals(other.parameters) && seed.equals(other.seed);
     }
 
     @Override
     public int hashCode() {
-        return 31 * kind.hashCode() + Arrays.deepHashCode(rows);
+        return Objects.hash(kind, Arrays.deepHashCode(rows), parameters, seed);
     }
 
     @Override
