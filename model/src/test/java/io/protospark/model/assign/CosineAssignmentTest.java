@@ -1,0 +1,114 @@
+package io.protospark.model.assign;
+
+import org.junit.jupiter.api.Test;
+
+import java.util.Random;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** The sparse cosine solver equals the dense solver and proves it, on random and clustered data. */
+class CosineAssignmentTest {
+
+    static float[] gaussian(int n, int d, Random rnd) {
+        float[] m = new float[n * d];
+        for (int x = 0; x < m.length; x++) {
+            m[x] = (float) rnd.nextGaussian();
+        }
+        return m;
+    }
+
+    /** Memories = prototypes under a hidden permutation plus noise of the given size. */
+    static float[] permutedWithNoise(float[] p, int n, int d, int[] pi, double noise, Random rnd) {
+        float[] q = new float[n * d];
+        for (int i = 0; i < n; i++) {
+            double norm = 0;
+            for (int t = 0; t < d; t++) {
+                norm += p[pi[i] * d + t] * p[pi[i] * d + t];
+            }
+            for (int t = 0; t < d; t++) {
+                q[i * d + t] = (float) (p[pi[i] * d + t] / Math.sqrt(norm) + noise * rnd.nextGaussian() / Math.sqrt(d));
+            }
+        }
+        return q;
+    }
+
+    private static void assertMatchesDense(float[] q, float[] p, int n, int d, int k) {
+        CosineAssignment.Result r = CosineAssignment.solve(q, p, n, d,
+                CosineAssignment.Options.defaults().withK(k).withDenseGapUpTo(n));
+        LinearAssignmentTest.assertPermutation(r.assignment().columnOfRow(), n);
+        assertTrue(r.provenOptimal(), "not proven: " + r);
+        assertEquals(0, r.gap(), 1e-6 * n, "gap to the dense optimum: " + r);
+        double[] dense = CosineAssignment.cosineMatrix(q, p, n, d);
+        double own = 0;
+        for (int i = 0; i < n; i++) {
+            own += dense[i * n + r.assignment().columnOf(i)];
+        }
+        assertEquals(own, r.objective(), 1e-9 * n);
+        assertEquals(LinearAssignment.solveMax(dense, n).objective(), r.objective(), 1e-6 * n);
+    }
+
+    @Test
+    void randomDataEqualsDense() {
+        Random rnd = new Random(1);
+        int n = 1500;
+        int d = 32;
+        assertMatchesDense(gaussian(n, d, rnd), gaussian(n, d, rnd), n, d, 8);
+    }
+
+    @Test
+    void clusteredDataEqualsDense() {
+        Random rnd = new Random(2);
+        int n = 2000;
+        int d = 16;
+        // prototypes in 20 tight clusters: many near-ties between candidates of the same cluster
+        float[] centres = gaussian(20, d, rnd);
+        float[] p = new float[n * d];
+        for (int i = 0; i < n; i++) {
+            for (int t = 0; t < d; t++) {
+                p[i * d + t] = centres[(i % 20) * d + t] + (float) (0.1 * rnd.nextGaussian());
+            }
+        }
+        int[] pi = LinearAssignmentTest.shuffled(n, rnd);
+        assertMatchesDense(permutedWithNoise(p, n, d, pi, 0.3, rnd), p, n, d, 4);
+    }
+
+    @Test
+    void tinyKWidensUntilAMatchingExists() {
+        Random rnd = new Random(3);
+        int n = 300;
+        int d = 3; // low dimension: candidates overlap heavily, k = 1 has no complete matching
+        assertMatchesDense(gaussian(n, d, rnd), gaussian(n, d, rnd), n, d, 1);
+    }
+
+    @Test
+    void recoversTheHiddenPermutation() {
+        Random rnd = new Random(4);
+        int n = 3000;
+        int d = 64;
+        float[] p = gaussian(n, d, rnd);
+        int[] pi = LinearAssignmentTest.shuffled(n, rnd);
+        CosineAssignment.Result r = CosineAssignment.solve(permutedWithNoise(p, n, d, pi, 0.2, rnd), p, n, d,
+                CosineAssignment.Options.defaults());
+        assertArrayEquals(pi, r.assignment().columnOfRow());
+        assertTrue(r.provenOptimal());
+        assertEquals(1, r.rounds());
+    }
+
+    @Test
+    void refusesZeroRowsAndNan() {
+        float[] q = new float[6];
+        q[0] = 1;
+        q[3] = 1;
+        float[] p = {1, 0, 0, 0, 1, 0};
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> CosineAssignment.solve(p, new float[] {1, 0, 0, 0, 0, 0}, 2, 3, CosineAssignment.Options.defaults()));
+        assertTrue(e.getMessage().contains("prototypes row 1 is all zeros"), e.getMessage());
+        q[4] = Float.NaN;
+        e = assertThrows(IllegalArgumentException.class,
+                () -> CosineAssignment.solve(q, p, 2, 3, CosineAssignment.Options.defaults()));
+        assertTrue(e.getMessage().contains("class memories row 1, column 1 is NaN"), e.getMessage());
+    }
+}
