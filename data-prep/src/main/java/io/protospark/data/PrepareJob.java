@@ -3,6 +3,9 @@ package io.protospark.data;
 import io.protospark.config.SettingsException;
 import io.protospark.data.cifar.CifarReader;
 import io.protospark.data.idx.IdxData;
+import io.protospark.data.image.ImageDecoder;
+import io.protospark.data.image.ImageFolderSource;
+import io.protospark.data.image.ImageRows;
 import io.protospark.data.idx.IdxReader;
 import io.protospark.data.idx.IdxSource;
 import io.protospark.data.shard.Checksums;
@@ -82,9 +85,11 @@ public final class PrepareJob {
      * @param rows        per source split, its row maker
      * @param labels      per source split, the label of every example
      * @param files       the input files to checksum into the manifest
+     * @param listings    manifest source entries computed by the reader (listing hashes of image trees)
      */
     record Loaded(URI dir, int classes, List<String> classNames, List<String> coarseNames, Manifest.Image image,
-                  Map<String, RowSource> rows, Map<String, int[]> labels, List<URI> files) {
+                  Map<String, RowSource> rows, Map<String, int[]> labels, List<URI> files,
+                  List<Manifest.SourceFile> listings) {
     }
 
     /** Prepares {@code settings.input()} into {@code settings.output()}; see the class description. */
@@ -140,10 +145,11 @@ public final class PrepareJob {
                         written.files().size(), Arrays.toString(perClass),
                         unknown > 0 ? ", " + unknown + " of unknown classes" : "");
             }
-            List<Manifest.SourceFile> sourceFiles = new ArrayList<>();
+            List<Manifest.SourceFile> sourceFiles = new ArrayList<>(source.listings());
             for (URI file : source.files()) {
                 Path p = HadoopPaths.of(file);
                 String relative = source.dir().relativize(file).getPath();
+                relative = relative.startsWith("/") ? p.getName() : relative;
                 sourceFiles.add(new Manifest.SourceFile(relative.isEmpty() ? p.getName() : relative,
                         Checksums.sha256(fs(p, conf), p)));
             }
@@ -191,7 +197,25 @@ public final class PrepareJob {
                 });
                 return new Loaded(data.dir(), data.classNames().size(), data.classNames(), data.coarseClassNames(),
                         new Manifest.Image(CifarReader.SIDE, CifarReader.SIDE, CifarReader.CHANNELS), rows, labels,
-                        data.files());
+                        data.files(), List.of());
+            }
+            case "imagefolder", "imagenet" -> {
+                ImageFolderSource.Listing listing = settings.format().equals("imagenet")
+                        ? ImageFolderSource.imageNet(settings.input(), settings.valGroundTruth(), settings.synsets(),
+                        conf)
+                        : ImageFolderSource.imageFolder(settings.input(), conf);
+                ImageDecoder decoder = new ImageDecoder(settings.imageSize(),
+                        ImageDecoder.Resize.of(settings.resize()));
+                Map<String, RowSource> rows = new LinkedHashMap<>();
+                Map<String, int[]> labels = new LinkedHashMap<>();
+                listing.splits().forEach((name, files) -> {
+                    rows.put(name, new ImageRows(files.root(), files.paths(), decoder,
+                            settings.corruptImages().equals("skip"), conf));
+                    labels.put(name, files.labels());
+                });
+                return new Loaded(listing.dir(), listing.classNames().size(), listing.classNames(), null,
+                        new Manifest.Image(settings.imageSize(), settings.imageSize(), 3), rows, labels,
+                        listing.metadata(), listing.listings());
             }
             default -> throw new IllegalStateException("format " + settings.format() + " passed validation but "
                     + "has no reader");
@@ -229,7 +253,8 @@ public final class PrepareJob {
             files.add(split.images());
             files.add(split.labels());
         }
-        return new Loaded(source.dir(), settings.classes(), settings.classNames(), null, image, rows, labels, files);
+        return new Loaded(source.dir(), settings.classes(), settings.classNames(), null, image, rows, labels, files,
+                List.of());
     }
 
     private static void refuseExisting(FileSystem fs, Path output, boolean overwrite) throws IOException {

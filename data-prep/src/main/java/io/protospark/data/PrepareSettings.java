@@ -29,11 +29,17 @@ import java.util.List;
  * @param longTailRatio      long-tail imbalance ρ in (0, 1]; 1 leaves the training split as it is
  * @param validationFraction stratified fraction of the training split held out as {@code validation}, [0, 1)
  * @param openSet            open-set split {@code NAME:SPLIT}, or empty
+ * @param imageSize          side of the square images of the image-file formats; 0 for the others
+ * @param resize             {@code shorter-side-crop} or {@code exact}
+ * @param corruptImages      {@code fail} or {@code skip} an image file that cannot be decoded
+ * @param valGroundTruth     ImageNet flat val: {@code ILSVRC2012_validation_ground_truth.txt}, or {@code null}
+ * @param synsets            ImageNet flat val: ILSVRC2012_ID → WNID text mapping, or {@code null}
  */
 public record PrepareSettings(String format, URI input, URI output, double shardSizeMb, boolean overwrite,
                               int classes, List<String> classNames, long seed, int subsetClasses,
                               String subsetOrder, double longTailRatio, double validationFraction,
-                              String openSet) {
+                              String openSet, int imageSize, String resize, String corruptImages,
+                              URI valGroundTruth, URI synsets) {
     /** Config prefix of these settings. */
     public static final String PREFIX = "protospark.prepare.";
     public static final String FORMAT = PREFIX + "format";
@@ -49,16 +55,28 @@ public record PrepareSettings(String format, URI input, URI output, double shard
     public static final String LONG_TAIL_RATIO = PREFIX + "long-tail-ratio";
     public static final String VALIDATION_FRACTION = PREFIX + "validation-fraction";
     public static final String OPEN_SET = PREFIX + "open-set";
+    public static final String IMAGE_SIZE = PREFIX + "image-size";
+    public static final String RESIZE = PREFIX + "resize";
+    public static final String CORRUPT_IMAGES = PREFIX + "corrupt-images";
+    public static final String VAL_GROUND_TRUTH = PREFIX + "imagenet.val-ground-truth";
+    public static final String SYNSETS = PREFIX + "imagenet.synsets";
 
     /** The input formats {@code prepare} reads. */
-    public static final List<String> FORMATS = List.of("idx", "cifar10", "cifar100");
+    public static final List<String> FORMATS = List.of("idx", "cifar10", "cifar100", "imagefolder", "imagenet");
+    /** The formats that decode image files and so need {@link #IMAGE_SIZE}. */
+    public static final List<String> IMAGE_FORMATS = List.of("imagefolder", "imagenet");
+    /** The values of {@link #RESIZE}. */
+    public static final List<String> RESIZES = List.of("shorter-side-crop", "exact");
+    /** The values of {@link #CORRUPT_IMAGES}. */
+    public static final List<String> CORRUPT_POLICIES = List.of("fail", "skip");
     /** The values of {@link #SUBSET_ORDER}. */
     public static final List<String> SUBSET_ORDERS = List.of("first", "random");
 
     /** Settings without transforms. */
     public PrepareSettings(String format, URI input, URI output, double shardSizeMb, boolean overwrite, int classes,
                            List<String> classNames) {
-        this(format, input, output, shardSizeMb, overwrite, classes, classNames, 0, 0, "first", 1.0, 0.0, "");
+        this(format, input, output, shardSizeMb, overwrite, classes, classNames, 0, 0, "first", 1.0, 0.0, "", 0,
+                "shorter-side-crop", "fail", null, null);
     }
 
     public PrepareSettings {
@@ -121,6 +139,25 @@ public record PrepareSettings(String format, URI input, URI output, double shard
                     "for example 0.1; 0 for no validation split");
         }
         openSet = openSet == null ? "" : openSet.trim();
+        if (IMAGE_FORMATS.contains(format) && imageSize < 1) {
+            throw new SettingsException(IMAGE_SIZE, "must be positive for format " + format + " (images are "
+                    + "resized to image-size x image-size)", imageSize, "for example --image-size 224 (ImageNet) or 112");
+        }
+        if (!IMAGE_FORMATS.contains(format) && imageSize != 0) {
+            throw new SettingsException(IMAGE_SIZE, "must be 0 for format " + format + ", which keeps its native "
+                    + "size; only " + IMAGE_FORMATS + " resize", imageSize, "leave it at 0");
+        }
+        if (!RESIZES.contains(resize)) {
+            throw new SettingsException(RESIZE, "must be one of " + RESIZES, resize, null);
+        }
+        if (!CORRUPT_POLICIES.contains(corruptImages)) {
+            throw new SettingsException(CORRUPT_IMAGES, "must be one of " + CORRUPT_POLICIES, corruptImages, null);
+        }
+        if ((valGroundTruth == null) != (synsets == null)) {
+            throw new SettingsException(valGroundTruth == null ? VAL_GROUND_TRUTH : SYNSETS, "must be set together "
+                    + "with " + (valGroundTruth == null ? SYNSETS : VAL_GROUND_TRUTH) + " (both label a flat ImageNet "
+                    + "val/)", "", "set both, or neither when val/ has class folders");
+        }
         if (!openSet.isEmpty() && subsetClasses > 0) {
             throw new SettingsException(SUBSET_CLASSES, "cannot be combined with " + OPEN_SET + " (" + openSet
                     + "), which chooses the classes itself", subsetClasses, "set it to 0");
@@ -154,12 +191,27 @@ public record PrepareSettings(String format, URI input, URI output, double shard
         return new PrepareSettings(format, input, output, shardSizeMb, overwrite, classes, classNames,
                 Configs.getLong(config, SEED), Configs.nonNegativeInt(config, SUBSET_CLASSES),
                 Configs.oneOf(config, SUBSET_ORDER, SUBSET_ORDERS), Configs.getDouble(config, LONG_TAIL_RATIO),
-                Configs.getDouble(config, VALIDATION_FRACTION), Configs.getString(config, OPEN_SET));
+                Configs.getDouble(config, VALIDATION_FRACTION), Configs.getString(config, OPEN_SET),
+                Configs.nonNegativeInt(config, IMAGE_SIZE), Configs.oneOf(config, RESIZE, RESIZES),
+                Configs.oneOf(config, CORRUPT_IMAGES, CORRUPT_POLICIES), optionalUri(config, VAL_GROUND_TRUTH),
+                optionalUri(config, SYNSETS));
     }
 
     /** Target shard size in bytes. */
     public long shardSizeBytes() {
         return Math.max(1L, (long) (shardSizeMb * 1024 * 1024));
+    }
+
+    private static URI optionalUri(Config config, String key) {
+        String value = Configs.getString(config, key).trim();
+        if (value.isEmpty()) {
+            return null;
+        }
+        try {
+            return new Path(value).toUri();
+        } catch (IllegalArgumentException e) {
+            throw new SettingsException(key, "must be a URI or path (" + e.getMessage() + ")", value, null);
+        }
     }
 
     private static URI uri(Config config, String key, String flag) {

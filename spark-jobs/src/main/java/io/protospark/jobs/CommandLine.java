@@ -27,7 +27,16 @@ public record CommandLine(String command, String confFile, String master, List<S
                     "--run-dir", "train.run-dir",
                     "--epochs", "train.epochs",
                     "--workers", "train.workers"),
-            "validate", Map.of());
+            "validate", Map.of(),
+            "prototypes", Map.of(
+                    "--kind", "model.head.prototypes",
+                    "--classes", "model.classes",
+                    "--dim", "model.embedding-dim",
+                    "--radius", "model.head.radius",
+                    "--seed", "seed",
+                    "--epochs", "model.head.estimation.iterations",
+                    "--objective", "model.head.estimation.objective",
+                    "--out", "prototypes.out"));
 
     public CommandLine {
         overrides = List.copyOf(overrides);
@@ -118,6 +127,8 @@ public record CommandLine(String command, String confFile, String master, List<S
                 "            [--classes N] [--long-tail-ratio R] [--open-set NAME:SPLIT] [--seed N]   (prepare.* keys)",
                 "  train     --data URI --run-dir URI [--epochs N] [--workers N]   train on prepared shards",
                 "  validate  [--conf FILE]                              check the config, print the network",
+                "  prototypes --kind KIND --classes K --dim D --out FILE.npy [--radius U] [--seed S] [--epochs N]",
+                "            [--objective O]   build a prototype matrix (no Spark), print its quality as JSON",
                 "",
                 "  --conf FILE    experiment file (HOCON) overriding the defaults, e.g. conf/fashion-mnist.conf",
                 "  --master URL   Spark master (default local[*])",

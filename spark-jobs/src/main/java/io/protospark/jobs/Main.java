@@ -66,6 +66,7 @@ public final class Main {
         try {
             switch (cl.command()) {
                 case "validate" -> out.print(ValidateJob.run(config).render());
+                case "prototypes" -> out.println(PrototypesJob.run(PrototypesJob.Settings.from(config)).jsonLine());
                 case "prepare" -> {
                     PrepareSettings settings = PrepareSettings.from(config);
                     SparkSession spark = SparkSessions.create("protospark prepare", cl.master(), sparkConf(config));

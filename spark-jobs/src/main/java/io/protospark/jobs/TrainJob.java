@@ -12,6 +12,7 @@ import io.protospark.model.net.ModelSettings;
 import io.protospark.model.net.NetworkSummary;
 import io.protospark.model.net.Networks;
 import io.protospark.model.prototype.PrototypeSet;
+import io.protospark.model.prototype.Prototypes;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.spark.api.java.JavaPairRDD;
 import org.apache.spark.api.java.JavaRDD;
@@ -113,7 +114,7 @@ public final class TrainJob {
         ModelSettings m = s.model();
         int workers = t.workers() > 0 ? t.workers() : jsc.defaultParallelism();
 
-        PrototypeSet prototypes = PrototypeSet.simplex(m.classes());
+        PrototypeSet prototypes = Prototypes.build(m);
         MultiLayerNetwork net = Networks.build(m, prototypes);
         NetworkSummary summary = NetworkSummary.of(net, m, prototypes);
         LOG.info("network:\n{}", summary.render());
@@ -123,6 +124,7 @@ public final class TrainJob {
         run.writeText(RESOLVED, Configs.render(s.resolved()));
         if (m.head() == HeadKind.FIXED) {
             run.write(PROTOTYPES, out -> Npy.writeMatrix(out, prototypes.matrix()));
+            run.writeText(PrototypeSet.sidecarName(PROTOTYPES), prototypes.metadataJson());
             run.write(ASSIGNMENT, out -> Npy.writeIntVector(out, IntStream.range(0, m.classes()).toArray()));
         }
         Map<String, Object> provenance = provenance(s, shards, prototypes, workers, spark);
@@ -253,6 +255,7 @@ public final class TrainJob {
             p.put("prototypes", Map.of("kind", prototypes.kind().configName(), "classes", prototypes.classes(),
                     "dimension", prototypes.dimension(), "max_cosine", prototypes.maxCosine(),
                     "min_cosine", prototypes.minCosine(), "simplex_bound", prototypes.simplexBound(),
+                    "parameters", prototypes.parameters(),
                     "assignment", "identity (class k owns prototype k)"));
         } else {
             p.put("head", "learned softmax");

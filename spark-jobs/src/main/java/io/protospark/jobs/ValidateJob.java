@@ -6,6 +6,7 @@ import io.protospark.model.net.ModelSettings;
 import io.protospark.model.net.NetworkSummary;
 import io.protospark.model.net.Networks;
 import io.protospark.model.prototype.PrototypeSet;
+import io.protospark.model.prototype.Prototypes;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
 
 /** {@code protospark validate}: checks the configuration, builds the network and describes it; trains nothing. */
@@ -28,7 +29,7 @@ public final class ValidateJob {
 
     public static Result run(Config config) {
         ModelSettings m = ModelSettings.from(config);
-        PrototypeSet p = PrototypeSet.simplex(m.classes());
+        PrototypeSet p = Prototypes.build(m);
         MultiLayerNetwork net = Networks.build(m, p);
         return new Result(m, NetworkSummary.of(net, m, p), p);
     }

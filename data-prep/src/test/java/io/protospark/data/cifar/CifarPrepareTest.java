@@ -179,7 +179,7 @@ class CifarPrepareTest {
         Path raw = CifarTestFiles.cifar10(work.resolve("raw"), PER_BATCH, TEST);
         Path out = work.resolve("osr");
         PrepareSettings s = new PrepareSettings("cifar10", raw.toUri(), out.toUri(), SHARD_MB, false, 10, List.of(),
-                5, 0, "first", 0.5, 0.25, "cifar10:0");
+                5, 0, "first", 0.5, 0.25, "cifar10:0", 0, "shorter-side-crop", "fail", null, null);
         PrepareJob.run(s, spark);
         ShardSet shards = ShardSet.open(out.toUri(), spark.sparkContext().hadoopConfiguration());
         Manifest m = shards.manifest();

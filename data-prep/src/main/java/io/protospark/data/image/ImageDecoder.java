@@ -1,0 +1,159 @@
+package io.protospark.data.image;
+
+import javax.imageio.ImageIO;
+import java.awt.Graphics2D;
+import java.awt.RenderingHints;
+import java.awt.image.BufferedImage;
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
+import java.io.Serializable;
+
+/**
+ * Decodes JPEG / PNG bytes with {@code javax.imageio} (the JDK's readers, plus any ImageIO plug-in on the class
+ * path: the TwelveMonkeys JPEG reader, a data-prep dependency, adds CMYK / YCCK JPEGs, which ImageNet contains)
+ * and turns them into {@code size x size} RGB bytes in CHW order.
+ *
+ * <p>Resize policies: {@link Resize#SHORTER_SIDE_CROP} scales the shorter side to {@code size} keeping the aspect
+ * ratio, then takes the centre {@code size x size} crop (torchvision's {@code Resize(s)} + {@code CenterCrop(s)});
+ * {@link Resize#EXACT} scales both sides to {@code size}. Scaling is bilinear, halving step by step while the
+ * factor exceeds 2 so that large reductions average instead of alias. Grey and palette images become RGB;
+ * alpha is dropped (composited on black).
+ */
+public final class ImageDecoder implements Serializable {
+    private static final long serialVersionUID = 1L;
+
+    /** How an image is brought to {@code size x size}. */
+    public enum Resize {
+        SHORTER_SIDE_CROP("shorter-side-crop"),
+        EXACT("exact");
+
+        private final String configName;
+
+        Resize(String configName) {
+            this.configName = configName;
+        }
+
+        public String configName() {
+            return configName;
+        }
+
+        public static Resize of(String name) {
+            for (Resize r : values()) {
+                if (r.configName.equals(name)) {
+                    return r;
+                }
+            }
+            throw new IllegalArgumentException("unknown resize policy " + name);
+        }
+    }
+
+    private final int size;
+    private final Resize resize;
+
+    public ImageDecoder(int size, Resize resize) {
+        if (size < 1) {
+            throw new IllegalArgumentException("size must be positive, found " + size);
+        }
+        this.size = size;
+        this.resize = resize;
+    }
+
+    public int size() {
+        return size;
+    }
+
+    /**
+     * The {@code 3 * size * size} CHW bytes of the encoded image.
+     *
+     * @throws IOException if the bytes are empty or not an image ImageIO can read; the message says why
+     */
+    public byte[] decode(byte[] encoded) throws IOException {
+        if (encoded.length == 0) {
+            throw new IOException("empty file");
+        }
+        BufferedImage image;
+        try {
+            image = ImageIO.read(new ByteArrayInputStream(encoded));
+        } catch (RuntimeException e) { // some readers throw unchecked exceptions on garbage
+            throw new IOException("not a readable image (" + e + ")", e);
+        }
+        if (image == null) {
+            throw new IOException("not an image format ImageIO can read (" + encoded.length + " bytes)");
+        }
+        return chw(fit(image));
+    }
+
+    /** Scales and crops to {@code size x size} RGB. */
+    BufferedImage fit(BufferedImage src) {
+        int w = src.getWidth();
+        int h = src.getHeight();
+        int tw;
+        int th;
+        if (resize == Resize.EXACT) {
+            tw = size;
+            th = size;
+        } else if (w <= h) {
+            tw = size;
+            th = (int) Math.max(size, Math.round((double) h * size / w));
+        } else {
+            th = size;
+            tw = (int) Math.max(size, Math.round((double) w * size / h));
+        }
+        BufferedImage current = rgb(src);
+        while (current.getWidth() / 2 >= tw && current.getHeight() / 2 >= th) {
+            current = scale(current, current.getWidth() / 2, current.getHeight() / 2);
+        }
+        if (current.getWidth() != tw || current.getHeight() != th) {
+            current = scale(current, tw, th);
+        }
+        if (tw == size && th == size) {
+            return current;
+        }
+        int x = (tw - size) / 2;
+        int y = (th - size) / 2;
+        return current.getSubimage(x, y, size, size);
+    }
+
+    private static BufferedImage rgb(BufferedImage src) {
+        if (src.getType() == BufferedImage.TYPE_INT_RGB) {
+            return src;
+        }
+        BufferedImage out = new BufferedImage(src.getWidth(), src.getHeight(), BufferedImage.TYPE_INT_RGB);
+        Graphics2D g = out.createGraphics();
+        try {
+            g.drawImage(src, 0, 0, null);
+        } finally {
+            g.dispose();
+        }
+        return out;
+    }
+
+    private static BufferedImage scale(BufferedImage src, int w, int h) {
+        BufferedImage out = new BufferedImage(w, h, BufferedImage.TYPE_INT_RGB);
+        Graphics2D g = out.createGraphics();
+        try {
+            g.setRenderingHint(RenderingHints.KEY_INTERPOLATION, RenderingHints.VALUE_INTERPOLATION_BILINEAR);
+            g.setRenderingHint(RenderingHints.KEY_RENDERING, RenderingHints.VALUE_RENDER_QUALITY);
+            g.drawImage(src, 0, 0, w, h, null);
+        } finally {
+            g.dispose();
+        }
+        return out;
+    }
+
+    /** RGB planes, each row-major. */
+    static byte[] chw(BufferedImage img) {
+        int w = img.getWidth();
+        int h = img.getHeight();
+        int plane = w * h;
+        byte[] out = new byte[3 * plane];
+        int[] argb = img.getRGB(0, 0, w, h, null, 0, w);
+        for (int i = 0; i < plane; i++) {
+            int p = argb[i];
+            out[i] = (byte) (p >> 16);
+            out[plane + i] = (byte) (p >> 8);
+            out[2 * plane + i] = (byte) p;
+        }
+        return out;
+    }
+}
