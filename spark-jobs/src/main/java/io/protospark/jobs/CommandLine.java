@@ -4,6 +4,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * The command line of {@code protospark COMMAND [--conf FILE] [--master URL] [--flag value ...] [path=value ...]}.
@@ -28,6 +29,13 @@ public record CommandLine(String command, String confFile, String master, List<S
                     "--run-dir", "train.run-dir",
                     "--epochs", "train.epochs",
                     "--workers", "train.workers"),
+            "assign", Map.of(
+                    "--cost", "assign.cost",
+                    "--classes", "assign.classes",
+                    "--prototypes", "assign.prototypes",
+                    "--out", "assign.out",
+                    "--k", "assign.k",
+                    "--maximize", "assign.maximize"),
             "validate", Map.of(),
             "prototypes", Map.of(
                     "--kind", "model.head.prototypes",
@@ -38,6 +46,9 @@ public record CommandLine(String command, String confFile, String master, List<S
                     "--epochs", "model.head.estimation.iterations",
                     "--objective", "model.head.estimation.objective",
                     "--out", "prototypes.out"));
+
+    /** Flags that take no value and set their key to true. */
+    static final Set<String> SWITCHES = Set.of("--maximize");
 
     public CommandLine {
         overrides = List.copyOf(overrides);
@@ -69,6 +80,8 @@ public record CommandLine(String command, String confFile, String master, List<S
                 if (eq > 0) {
                     name = a.substring(0, eq);
                     value = a.substring(eq + 1);
+                } else if (SWITCHES.contains(name) && flags.containsKey(name)) {
+                    value = "true";
                 } else {
                     if (i + 1 >= args.length) {
                         throw new UsageException("flag " + name + " needs a value");
@@ -128,6 +141,8 @@ public record CommandLine(String command, String confFile, String master, List<S
                 "            [--classes N] [--long-tail-ratio R] [--open-set NAME:SPLIT] [--seed N]   (prepare.* keys)",
                 "  train     --data URI --run-dir URI [--epochs N] [--workers N]   train on prepared shards",
                 "  validate  [--conf FILE]                              check the config, print the network",
+                "  assign    --cost FILE.npy [--maximize] --out FILE.npy   exact assignment of an n x n matrix (no Spark)",
+                "            --classes FILE.npy --prototypes FILE.npy --out FILE.npy [--k 32]   max total cosine, K x d",
                 "  prototypes --kind KIND --classes K --dim D --out FILE.npy [--radius U] [--seed S] [--epochs N]",
                 "            [--objective O]   build a prototype matrix (no Spark), print its quality as JSON",
                 "",

@@ -66,6 +66,7 @@ public final class Main {
         try {
             switch (cl.command()) {
                 case "validate" -> out.print(ValidateJob.run(config).render());
+                case "assign" -> out.println(AssignJob.run(AssignJob.Settings.from(config)).jsonLine());
                 case "prototypes" -> out.println(PrototypesJob.run(PrototypesJob.Settings.from(config)).jsonLine());
                 case "prepare" -> {
                     PrepareSettings settings = PrepareSettings.from(config);

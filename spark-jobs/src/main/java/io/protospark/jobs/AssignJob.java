@@ -1,0 +1,201 @@
+package io.protospark.jobs;
+
+import com.typesafe.config.Config;
+import io.protospark.config.Configs;
+import io.protospark.config.SettingsException;
+import io.protospark.data.DataFormatException;
+import io.protospark.model.assign.Assignment;
+import io.protospark.model.assign.CosineAssignment;
+import io.protospark.model.assign.LinearAssignment;
+import io.protospark.model.io.Npy;
+import io.protospark.model.io.NpyMatrix;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.BufferedOutputStream;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.io.UncheckedIOException;
+import java.lang.management.ManagementFactory;
+import java.lang.management.MemoryPoolMXBean;
+import java.lang.management.MemoryType;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.Locale;
+import java.util.Map;
+
+/**
+ * {@code protospark assign}: the label-to-prototype assignment of DL2PA as a command, on the driver (no Spark).
+ *
+ * <p>Dense: {@code --cost FILE.npy [--maximize]}, an n×n cost matrix (f8 or f4), solved exactly by
+ * {@link LinearAssignment}. Sparse: {@code --classes FILE.npy --prototypes FILE.npy [--k 32]}, two K×d matrices,
+ * total cosine maximised by {@link CosineAssignment} without forming K×K. Both write {@code --out FILE.npy} (int64,
+ * entry i = the column of row i) and return one JSON line; {@code seconds} is the solve alone, without file I/O.
+ * Paths are local files.
+ */
+public final class AssignJob {
+    public static final String COST_KEY = "protospark.assign.cost";
+    public static final String CLASSES_KEY = "protospark.assign.classes";
+    public static final String PROTOTYPES_KEY = "protospark.assign.prototypes";
+    public static final String OUT_KEY = "protospark.assign.out";
+    public static final String MAXIMIZE_KEY = "protospark.assign.maximize";
+    public static final String K_KEY = "protospark.assign.k";
+    public static final String GAP_KEY = "protospark.assign.dense-gap-up-to";
+    private static final Logger LOG = LoggerFactory.getLogger(AssignJob.class);
+
+    private AssignJob() {
+    }
+
+    /** Dense when {@code cost} is set, sparse when {@code classes} and {@code prototypes} are. */
+    public record Settings(Path cost, Path classes, Path prototypes, Path out, boolean maximize, int k,
+                           int denseGapUpTo) {
+        public boolean sparse() {
+            return cost == null;
+        }
+
+        public static Settings from(Config c) {
+            String cost = Configs.getString(c, COST_KEY);
+            String classes = Configs.getString(c, CLASSES_KEY);
+            String prototypes = Configs.getString(c, PROTOTYPES_KEY);
+            String out = Configs.getString(c, OUT_KEY);
+            boolean maximize = Configs.getBoolean(c, MAXIMIZE_KEY);
+            int k = Configs.positiveInt(c, K_KEY);
+            int gap = Configs.nonNegativeInt(c, GAP_KEY);
+            if (out.isBlank()) {
+                throw new SettingsException(OUT_KEY, "is required: the .npy file for the assignment", out,
+                        "give --out FILE.npy");
+            }
+            boolean dense = !cost.isBlank();
+            boolean sparse = !classes.isBlank() || !prototypes.isBlank();
+            if (dense == sparse) {
+                throw new SettingsException(COST_KEY, "give either a cost matrix (--cost FILE.npy) or class memories "
+                        + "and prototypes (--classes FILE.npy --prototypes FILE.npy), not " + (dense ? "both" : "neither"),
+                        cost, "see protospark --help");
+            }
+            if (sparse && (classes.isBlank() || prototypes.isBlank())) {
+                String missing = classes.isBlank() ? CLASSES_KEY : PROTOTYPES_KEY;
+                throw new SettingsException(missing, "is required with "
+                        + (classes.isBlank() ? "--prototypes" : "--classes"), "", "give --classes and --prototypes");
+            }
+            if (sparse && maximize) {
+                LOG.info("--maximize is implied for --classes/--prototypes (total cosine is maximised)");
+            }
+            return new Settings(dense ? Path.of(cost) : null, sparse ? Path.of(classes) : null,
+                    sparse ? Path.of(prototypes) : null, Path.of(out), maximize || sparse, k, gap);
+        }
+    }
+
+    /**
+     * The outcome; the sparse fields are null for the dense solver, {@code gap} is null unless computed.
+     */
+    public record Result(String solver, int n, double objective, double seconds, Boolean provenOptimal,
+                         Integer rounds, Long edges, Double gap, long peakHeapBytes, Path out, int[] columnOfRow) {
+        /** objective, seconds, n, solver, then proven_optimal, rounds, edges, gap when present, peak_heap_mb, out. */
+        public Map<String, Object> summary() {
+            Map<String, Object> m = new LinkedHashMap<>();
+            m.put("objective", objective);
+            m.put("seconds", seconds);
+            m.put("n", n);
+            m.put("solver", solver);
+            if (provenOptimal != null) {
+                m.put("proven_optimal", provenOptimal);
+                m.put("rounds", rounds);
+                m.put("edges", edges);
+            }
+            if (gap != null) {
+                m.put("gap", gap);
+            }
+            m.put("peak_heap_mb", peakHeapBytes / (1024 * 1024));
+            m.put("out", out.toString());
+            return m;
+        }
+
+        public String jsonLine() {
+            return Json.line(summary());
+        }
+    }
+
+    public static Result run(Settings s) {
+        Result r = s.sparse() ? runSparse(s) : runDense(s);
+        write(s.out(), r.columnOfRow());
+        LOG.info("assignment of {} rows written to {} ({} s solving)", r.n(), s.out(),
+                String.format(Locale.ROOT, "%.3f", r.seconds()));
+        return r;
+    }
+
+    private static Result runDense(Settings s) {
+        NpyMatrix m = read(s.cost(), true);
+        if (m.rows() != m.cols()) {
+            throw new DataFormatException(s.cost() + ": the cost matrix must be square (n x n), found " + m.rows()
+                    + " x " + m.cols());
+        }
+        int n = m.rows();
+        long t0 = System.nanoTime();
+        Assignment a;
+        try {
+            a = LinearAssignment.solve(m.doubles(), n, n, s.maximize());
+        } catch (IllegalArgumentException e) {
+            throw new DataFormatException(s.cost() + ": " + e.getMessage(), e);
+        }
+        double seconds = (System.nanoTime() - t0) / 1e9;
+        return new Result("dense-lapjv", n, a.objective(), seconds, null, null, null, null, peakHeap(), s.out(),
+                a.columnOfRow());
+    }
+
+    private static Result runSparse(Settings s) {
+        NpyMatrix q = read(s.classes(), false);
+        NpyMatrix p = read(s.prototypes(), false);
+        if (q.rows() != p.rows() || q.cols() != p.cols()) {
+            throw new DataFormatException(s.classes() + " and " + s.prototypes() + " must have the same shape K x d; "
+                    + "found " + q.rows() + " x " + q.cols() + " and " + p.rows() + " x " + p.cols());
+        }
+        CosineAssignment.Result r;
+        try {
+            r = CosineAssignment.solve(q.floats(), p.floats(), q.rows(), q.cols(),
+                    CosineAssignment.Options.defaults().withK(s.k()).withDenseGapUpTo(s.denseGapUpTo()));
+        } catch (IllegalArgumentException e) {
+            String file = e.getMessage().startsWith("prototypes") ? s.prototypes().toString() : s.classes().toString();
+            throw new DataFormatException(file + ": " + e.getMessage(), e);
+        }
+        Double gap = Double.isNaN(r.gap()) ? null : r.gap();
+        return new Result("sparse-topk-" + r.k(), q.rows(), r.objective(), r.candidateSeconds() + r.solveSeconds(),
+                r.provenOptimal(), r.rounds(), r.edges(), gap, peakHeap(), s.out(), r.assignment().columnOfRow());
+    }
+
+    private static NpyMatrix read(Path file, boolean doubles) {
+        if (!Files.isRegularFile(file)) {
+            throw new DataFormatException(file + ": no such file");
+        }
+        try {
+            return doubles ? NpyMatrix.readDoubles(file) : NpyMatrix.readFloats(file);
+        } catch (IOException e) {
+            throw new DataFormatException(e.getMessage(), e);
+        }
+    }
+
+    private static void write(Path out, int[] sigma) {
+        try {
+            Path parent = out.toAbsolutePath().getParent();
+            if (parent != null) {
+                Files.createDirectories(parent);
+            }
+            try (OutputStream o = new BufferedOutputStream(Files.newOutputStream(out))) {
+                Npy.writeIntVector(o, sigma);
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot write " + out + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** Sum of the heap pools' peak usage so far. */
+    static long peakHeap() {
+        long sum = 0;
+        for (MemoryPoolMXBean pool : ManagementFactory.getMemoryPoolMXBeans()) {
+            if (pool.getType() == MemoryType.HEAP && pool.getPeakUsage() != null) {
+                sum += pool.getPeakUsage().getUsed();
+            }
+        }
+        return sum;
+    }
+}

@@ -1,0 +1,167 @@
+package io.protospark.jobs;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.protospark.model.io.Npy;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.ByteArrayOutputStream;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.io.PrintStream;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Random;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** {@code protospark assign} through {@link Main#execute}: JSON line, output file, refusals. No Spark. */
+class AssignJobTest {
+    @TempDir
+    Path tmp;
+
+    private record Outcome(int code, String out, String err) {
+    }
+
+    private static Outcome run(String... args) {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        ByteArrayOutputStream err = new ByteArrayOutputStream();
+        int code = Main.execute(args, new PrintStream(out, true, StandardCharsets.UTF_8),
+                new PrintStream(err, true, StandardCharsets.UTF_8));
+        return new Outcome(code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
+    }
+
+    private Path matrix(String name, double[][] m) throws Exception {
+        Path p = tmp.resolve(name);
+        try (OutputStream o = Files.newOutputStream(p)) {
+            Npy.writeMatrix(o, m);
+        }
+        return p;
+    }
+
+    /** A float32 .npy (the dtype of embeddings), written by hand. */
+    private Path floatMatrix(String name, float[] m, int rows, int cols) throws Exception {
+        String dict = "{'descr': '<f4', 'fortran_order': False, 'shape': (" + rows + ", " + cols + "), }";
+        int pad = (64 - (10 + dict.length() + 1) % 64) % 64;
+        String header = dict + " ".repeat(pad) + "\n";
+        ByteBuffer b = ByteBuffer.allocate(10 + header.length() + 4 * m.length).order(ByteOrder.LITTLE_ENDIAN);
+        b.put(new byte[] {(byte) 0x93, 'N', 'U', 'M', 'P', 'Y', 1, 0});
+        b.putShort((short) header.length());
+        b.put(header.getBytes(StandardCharsets.US_ASCII));
+        for (float x : m) {
+            b.putFloat(x);
+        }
+        Path p = tmp.resolve(name);
+        Files.write(p, b.array());
+        return p;
+    }
+
+    private static int[] readAssignment(Path p) throws Exception {
+        try (InputStream in = Files.newInputStream(p)) {
+            return Npy.readIntVector(in, p.toString());
+        }
+    }
+
+    @Test
+    void denseTrapCasePrintsOneJsonLineAndWritesTheAssignment() throws Exception {
+        Path cost = matrix("trap.npy", new double[][] {{0.9, 0.8}, {0.85, 0.1}});
+        Path out = tmp.resolve("sub/sigma.npy");
+        Outcome o = run("assign", "--cost", cost.toString(), "--maximize", "--out", out.toString());
+        assertEquals(0, o.code(), o.err());
+        String[] lines = o.out().strip().split("\n");
+        assertEquals(1, lines.length, o.out());
+        JsonNode j = Json.MAPPER.readTree(lines[0]);
+        assertEquals(1.65, j.get("objective").asDouble(), 1e-12);
+        assertTrue(j.get("seconds").asDouble() >= 0);
+        assertEquals(2, j.get("n").asInt());
+        assertEquals("dense-lapjv", j.get("solver").asText());
+        assertArrayEquals(new int[] {1, 0}, readAssignment(out));
+        // minimising the same matrix picks the other permutation
+        Outcome min = run("assign", "--cost", cost.toString(), "--out", out.toString());
+        assertEquals(0, min.code(), min.err());
+        assertEquals(1.0, Json.MAPPER.readTree(min.out()).get("objective").asDouble(), 1e-12);
+        assertArrayEquals(new int[] {0, 1}, readAssignment(out));
+    }
+
+    @Test
+    void sparseRecoversAHiddenPermutationAndReportsProof() throws Exception {
+        Random rnd = new Random(8);
+        int k = 500;
+        int d = 24;
+        float[] p = new float[k * d];
+        for (int x = 0; x < p.length; x++) {
+            p[x] = (float) rnd.nextGaussian();
+        }
+        int[] pi = shuffled(k, rnd);
+        float[] q = new float[k * d];
+        for (int i = 0; i < k; i++) {
+            for (int t = 0; t < d; t++) {
+                q[i * d + t] = p[pi[i] * d + t] + (float) (0.1 * rnd.nextGaussian());
+            }
+        }
+        Path classes = floatMatrix("classes.npy", q, k, d);
+        Path protos = floatMatrix("protos.npy", p, k, d);
+        Path out = tmp.resolve("sigma.npy");
+        Outcome o = run("assign", "--classes", classes.toString(), "--prototypes", protos.toString(), "--out",
+                out.toString(), "--k", "8", "assign.dense-gap-up-to=1000");
+        assertEquals(0, o.code(), o.err());
+        JsonNode j = Json.MAPPER.readTree(o.out().strip());
+        assertTrue(j.get("proven_optimal").asBoolean(), o.out());
+        assertEquals(1, j.get("rounds").asInt(), o.out());
+        assertEquals(k * 8L, j.get("edges").asLong(), o.out());
+        assertEquals(0, j.get("gap").asDouble(), 1e-9, o.out());
+        assertEquals(k, j.get("n").asInt());
+        assertArrayEquals(pi, readAssignment(out));
+    }
+
+    @Test
+    void badInputExitsNamingTheFileAndTheProblem() throws Exception {
+        Path missing = tmp.resolve("nope.npy");
+        Outcome m = run("assign", "--cost", missing.toString(), "--out", tmp.resolve("s.npy").toString());
+        assertEquals(1, m.code());
+        assertTrue(m.err().contains("nope.npy: no such file"), m.err());
+
+        Path rect = matrix("rect.npy", new double[][] {{1, 2, 3}, {4, 5, 6}});
+        Outcome r = run("assign", "--cost", rect.toString(), "--out", tmp.resolve("s.npy").toString());
+        assertEquals(1, r.code());
+        assertTrue(r.err().contains("rect.npy: the cost matrix must be square (n x n), found 2 x 3"), r.err());
+
+        Path nan = matrix("nan.npy", new double[][] {{1, 2}, {Double.NaN, 4}});
+        Outcome n = run("assign", "--cost", nan.toString(), "--maximize", "--out", tmp.resolve("s.npy").toString());
+        assertEquals(1, n.code());
+        assertTrue(n.err().contains("nan.npy") && n.err().contains("row 1, column 0 is NaN"), n.err());
+
+        Path notNpy = tmp.resolve("text.npy");
+        Files.writeString(notNpy, "hello, this is text and not an array");
+        Outcome t = run("assign", "--cost", notNpy.toString(), "--out", tmp.resolve("s.npy").toString());
+        assertEquals(1, t.code());
+        assertTrue(t.err().contains("text.npy: not a .npy file"), t.err());
+
+        Outcome both = run("assign", "--cost", rect.toString(), "--classes", rect.toString(), "--out", "x.npy");
+        assertEquals(2, both.code());
+        assertTrue(both.err().contains("not both"), both.err());
+        Outcome noOut = run("assign", "--cost", rect.toString());
+        assertEquals(2, noOut.code());
+        assertTrue(noOut.err().contains("protospark.assign.out") && noOut.err().contains("--out FILE.npy"),
+                noOut.err());
+    }
+
+    private static int[] shuffled(int k, Random rnd) {
+        int[] pi = new int[k];
+        for (int i = 0; i < k; i++) {
+            pi[i] = i;
+        }
+        for (int i = k - 1; i > 0; i--) {
+            int j = rnd.nextInt(i + 1);
+            int t = pi[i];
+            pi[i] = pi[j];
+            pi[j] = t;
+        }
+        return pi;
+    }
+}
