@@ -97,6 +97,13 @@ class PrototypesJobTest {
         assertTrue(flag.err().contains("unknown flag --dims for 'prototypes'"), flag.err());
     }
 
+    @Test
+    void validateBuildsTheConfiguredKind() {
+        Outcome o = run("validate", "model.head.prototypes=orthoplex", "model.embedding-dim=5");
+        assertEquals(0, o.code(), o.err());
+        assertTrue(o.out().contains("prototypes: orthoplex, shape 10x5"), o.out());
+    }
+
     private static List<String> iterableToList(java.util.Iterator<String> it) {
         List<String> l = new java.util.ArrayList<>();
         it.forEachRemaining(l::add);

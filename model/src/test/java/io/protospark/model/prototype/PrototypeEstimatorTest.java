@@ -74,6 +74,21 @@ class PrototypeEstimatorTest {
     }
 
     @Test
+    void threadCountDoesNotChangeTheBits() throws Exception {
+        java.util.concurrent.ForkJoinPool one = new java.util.concurrent.ForkJoinPool(1);
+        java.util.concurrent.ForkJoinPool three = new java.util.concurrent.ForkJoinPool(3);
+        try {
+            double[][] a = one.submit(() -> run(EstimationObjective.SPREAD, 60, 7, 30, 0.1, 9).rows()).get();
+            double[][] b = three.submit(() -> run(EstimationObjective.SPREAD, 60, 7, 30, 0.1, 9).rows()).get();
+            assertTrue(Arrays.deepEquals(a, b));
+            assertTrue(Arrays.deepEquals(a, run(EstimationObjective.SPREAD, 60, 7, 30, 0.1, 9).rows()));
+        } finally {
+            one.shutdown();
+            three.shutdown();
+        }
+    }
+
+    @Test
     void spreadBeatsDl2paShippedFileOnASmallCase() {
         // DL2PA ships 100 prototypes in 16-d with max cosine 0.326
         PrototypeEstimator.Result r = run(EstimationObjective.SPREAD, 100, 16, 200, 0.1, 0);
