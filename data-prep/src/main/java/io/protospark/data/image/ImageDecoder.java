@@ -1,17 +1,22 @@
 package io.protospark.data.image;
 
 import javax.imageio.ImageIO;
+import javax.imageio.ImageReader;
+import javax.imageio.stream.ImageInputStream;
 import java.awt.Graphics2D;
 import java.awt.RenderingHints;
 import java.awt.image.BufferedImage;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.Serializable;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
 
 /**
- * Decodes JPEG / PNG bytes with {@code javax.imageio} (the JDK's readers, plus any ImageIO plug-in on the class
- * path: the TwelveMonkeys JPEG reader, a data-prep dependency, adds CMYK / YCCK JPEGs, which ImageNet contains)
- * and turns them into {@code size x size} RGB bytes in CHW order.
+ * Decodes JPEG / PNG bytes with {@code javax.imageio} (the JDK's readers first, then any ImageIO plug-in on the
+ * class path: the TwelveMonkeys JPEG reader, a data-prep dependency, adds CMYK / YCCK JPEGs, which ImageNet
+ * contains) and turns them into {@code size x size} RGB bytes in CHW order.
  *
  * <p>Resize policies: {@link Resize#SHORTER_SIDE_CROP} scales the shorter side to {@code size} keeping the aspect
  * ratio, then takes the centre {@code size x size} crop (torchvision's {@code Resize(s)} + {@code CenterCrop(s)});
@@ -71,16 +76,36 @@ public final class ImageDecoder implements Serializable {
         if (encoded.length == 0) {
             throw new IOException("empty file");
         }
-        BufferedImage image;
-        try {
-            image = ImageIO.read(new ByteArrayInputStream(encoded));
-        } catch (RuntimeException e) { // some readers throw unchecked exceptions on garbage
-            throw new IOException("not a readable image (" + e + ")", e);
+        return chw(fit(read(encoded)));
+    }
+
+    /**
+     * Decodes with the JDK's own reader first (measured about twice as fast as TwelveMonkeys 3.1.1 on baseline
+     * JPEGs) and falls back to the other registered readers (TwelveMonkeys: CMYK / YCCK JPEGs) when it fails.
+     */
+    static BufferedImage read(byte[] encoded) throws IOException {
+        List<ImageReader> readers = new ArrayList<>();
+        try (ImageInputStream probe = ImageIO.createImageInputStream(new ByteArrayInputStream(encoded))) {
+            ImageIO.getImageReaders(probe).forEachRemaining(readers::add);
         }
-        if (image == null) {
+        if (readers.isEmpty()) {
             throw new IOException("not an image format ImageIO can read (" + encoded.length + " bytes)");
         }
-        return chw(fit(image));
+        readers.sort(Comparator.comparingInt(r -> r.getClass().getName().startsWith("com.sun.") ? 0 : 1));
+        Exception first = null;
+        for (ImageReader reader : readers) {
+            try (ImageInputStream in = ImageIO.createImageInputStream(new ByteArrayInputStream(encoded))) {
+                reader.setInput(in, true, true);
+                return reader.read(0);
+            } catch (IOException | RuntimeException e) { // some readers throw unchecked exceptions on garbage
+                if (first == null) {
+                    first = e;
+                }
+            } finally {
+                reader.dispose();
+            }
+        }
+        throw new IOException(first.getMessage() == null ? first.toString() : first.getMessage(), first);
     }
 
     /** Scales and crops to {@code size x size} RGB. */
