@@ -73,11 +73,12 @@ public final class PrototypeEstimator {
         initialise(st, s.objective(), seed);
         double[] trace = new double[s.iterations() + 1];
         double[] best = st.p.clone();
-        double bestMax = st.gram();
-        trace[0] = bestMax;
+        boolean ebv = s.objective() == EstimationObjective.NEAR_ORTHOGONAL;
+        trace[0] = st.gram();
+        // SPREAD keeps its lowest max cosine; EBV its lowest max |cos| (its own target); the others end where they end
+        double bestScore = ebv ? st.maxAbsCosine() : trace[0];
         int steps = 0;
-        boolean keepBest = s.objective() == EstimationObjective.SPREAD
-                || s.objective() == EstimationObjective.NEAR_ORTHOGONAL;
+        boolean keepBest = s.objective() == EstimationObjective.SPREAD || ebv;
         for (int t = 0; t < s.iterations(); t++) {
             if (s.objective() == EstimationObjective.NEAR_ORTHOGONAL
                     && st.maxAbsCosine() <= s.tolerance() + EBV_SLACK) {
@@ -101,8 +102,9 @@ public final class PrototypeEstimator {
             double max = st.gram();
             steps++;
             trace[steps] = max;
-            if (keepBest && max < bestMax) {
-                bestMax = max;
+            double score = ebv ? st.maxAbsCosine() : max;
+            if (keepBest && score < bestScore) {
+                bestScore = score;
                 System.arraycopy(st.p, 0, best, 0, best.length);
             }
         }
