@@ -75,6 +75,21 @@ class PrototypeSetIoTest {
         assertEquals("a.npy: the matrix is 4x3 but its sidecar says 5x3", e.getMessage());
     }
 
+    /** Files written by the first version of the sidecar layout stay readable and mean the same. */
+    @Test
+    void versionOneFilesStillRead() throws Exception {
+        Path dir = Path.of(getClass().getResource("/prototypes/v1-dsc-centres-4x5.npy").toURI()).getParent();
+        PrototypeSet dsc = PrototypeSet.read(dir.resolve("v1-dsc-centres-4x5.npy"));
+        assertEquals(Prototypes.build(new PrototypeSpec(PrototypeKind.DSC_CENTRES, 4, 5, 2.0, 0, false,
+                new PrototypeEstimator.Settings(EstimationObjective.SPREAD, 0, 0.1, 0.002))), dsc);
+        PrototypeSet est = PrototypeSet.read(dir.resolve("v1-estimated-6x3.npy"));
+        assertEquals(PrototypeKind.ESTIMATED, est.kind());
+        assertEquals(OptionalLong.of(1), est.seed());
+        assertEquals("spread", est.parameters().get("objective"));
+        assertEquals(6, est.classes());
+        assertEquals(6.054261554117591E-4, est.maxCosine(), 1e-15);
+    }
+
     @Test
     void permutedKeepsProvenance() {
         PrototypeSet p = PrototypeSet.of(PrototypeKind.ETF, SimplexEtf.prototypes(3, 3, 1), Map.of("radius", 1.0),
