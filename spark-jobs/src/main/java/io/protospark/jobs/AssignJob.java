@@ -70,7 +70,8 @@ public final class AssignJob {
             boolean sparse = !classes.isBlank() || !prototypes.isBlank();
             if (dense == sparse) {
                 throw new SettingsException(COST_KEY, "give either a cost matrix (--cost FILE.npy) or class memories "
-                        + "and prototypes (--classes FILE.npy --prototypes FILE.npy), not " + (dense ? "both" : "neither"),
+                        + "and prototypes (--classes FILE.npy --prototypes FILE.npy), not "
+                        + (dense ? "both" : "neither"),
                         cost, "see protospark --help");
             }
             if (sparse && (classes.isBlank() || prototypes.isBlank())) {
@@ -89,13 +90,18 @@ public final class AssignJob {
     /**
      * The outcome; the sparse fields are null for the dense solver, {@code gap} is null unless computed.
      */
-    public record Result(String solver, int n, double objective, double seconds, Boolean provenOptimal,
+    public record Result(String solver, int n, double objective, double seconds, double cpuSeconds,
+                         Boolean provenOptimal,
                          Integer rounds, Long edges, Double gap, long peakHeapBytes, Path out, int[] columnOfRow) {
-        /** objective, seconds, n, solver, then proven_optimal, rounds, edges, gap when present, peak_heap_mb, out. */
+        /**
+         * objective, seconds (wall), cpu_seconds (this JVM's CPU time while solving, all threads), n, solver, then
+         * proven_optimal, rounds, edges, gap when present, peak_heap_mb, out.
+         */
         public Map<String, Object> summary() {
             Map<String, Object> m = new LinkedHashMap<>();
             m.put("objective", objective);
             m.put("seconds", seconds);
+            m.put("cpu_seconds", cpuSeconds);
             m.put("n", n);
             m.put("solver", solver);
             if (provenOptimal != null) {
@@ -132,6 +138,7 @@ public final class AssignJob {
         }
         int n = m.rows();
         long t0 = System.nanoTime();
+        long c0 = processCpu();
         Assignment a;
         try {
             a = LinearAssignment.solve(m.doubles(), n, n, s.maximize());
@@ -139,8 +146,8 @@ public final class AssignJob {
             throw new DataFormatException(s.cost() + ": " + e.getMessage(), e);
         }
         double seconds = (System.nanoTime() - t0) / 1e9;
-        return new Result("dense-lapjv", n, a.objective(), seconds, null, null, null, null, peakHeap(), s.out(),
-                a.columnOfRow());
+        return new Result("dense-lapjv", n, a.objective(), seconds, (processCpu() - c0) / 1e9, null, null, null,
+                null, peakHeap(), s.out(), a.columnOfRow());
     }
 
     private static Result runSparse(Settings s) {
@@ -151,6 +158,7 @@ public final class AssignJob {
                     + "found " + q.rows() + " x " + q.cols() + " and " + p.rows() + " x " + p.cols());
         }
         CosineAssignment.Result r;
+        long c0 = processCpu();
         try {
             r = CosineAssignment.solve(q.floats(), p.floats(), q.rows(), q.cols(),
                     CosineAssignment.Options.defaults().withK(s.k()).withDenseGapUpTo(s.denseGapUpTo()));
@@ -160,7 +168,8 @@ public final class AssignJob {
         }
         Double gap = Double.isNaN(r.gap()) ? null : r.gap();
         return new Result("sparse-topk-" + r.k(), q.rows(), r.objective(), r.candidateSeconds() + r.solveSeconds(),
-                r.provenOptimal(), r.rounds(), r.edges(), gap, peakHeap(), s.out(), r.assignment().columnOfRow());
+                (processCpu() - c0) / 1e9, r.provenOptimal(), r.rounds(), r.edges(), gap, peakHeap(), s.out(),
+                r.assignment().columnOfRow());
     }
 
     private static NpyMatrix read(Path file, boolean doubles) {
@@ -186,6 +195,12 @@ public final class AssignJob {
         } catch (IOException e) {
             throw new UncheckedIOException("cannot write " + out + ": " + e.getMessage(), e);
         }
+    }
+
+    /** CPU time of this JVM in nanoseconds (all threads, including BLAS), or 0 when unavailable. */
+    static long processCpu() {
+        java.lang.management.OperatingSystemMXBean os = ManagementFactory.getOperatingSystemMXBean();
+        return os instanceof com.sun.management.OperatingSystemMXBean sun ? sun.getProcessCpuTime() : 0;
     }
 
     /** Sum of the heap pools' peak usage so far. */

@@ -183,9 +183,9 @@ public final class ClassMemory implements Serializable {
 
     /**
      * DL2PA's per-class memory Q as this project decided (METHODS.md "Decisions"): after each batch, for every class
-     * c present, {@code Q_c ← normalize(μ·Q_c + (1 − μ)·m_c)} where m_c is the mean of the batch's L2-normalised
-     * features of class c (not renormalised before mixing) and μ the momentum (default 0.9). Classes absent from
-     * the batch are unchanged; every row stays unit length. The seed code's {@code +=} (old value weighted 1 + μ)
+     * c present, {@code Q_c ← normalize(μ·Q_c + (1 − μ)·m_c)} where m_c is the mean of the batch's
+     * L2-normalised features of class c (not renormalised before mixing) and μ the momentum (default 0.9).
+     * Classes absent from the batch are unchanged; every row stays unit length. The seed code's {@code +=} (old value weighted 1 + μ)
      * and its keeping of one sample per class are deliberately not reproduced.
      */
     public static final class Ema implements Serializable {

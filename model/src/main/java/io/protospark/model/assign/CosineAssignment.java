@@ -3,6 +3,8 @@ package io.protospark.model.assign;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -30,6 +32,7 @@ import java.util.concurrent.Executors;
 public final class CosineAssignment {
     /** Pairs within this much of violating join the graph with a failing row, so small price moves stay proven. */
     private static final double MARGIN = 0.02;
+    private static final Logger LOG = LoggerFactory.getLogger(CosineAssignment.class);
 
     private CosineAssignment() {
     }
@@ -98,6 +101,8 @@ public final class CosineAssignment {
             }
             CandidateGraph graph = CandidateGraph.of(n, n, blocks);
             long t1 = System.nanoTime();
+            LOG.info("candidate graph: {} classes, top-{} prototypes each, {} edges in {} s", n, kk, graph.edges(),
+                    String.format(java.util.Locale.ROOT, "%.1f", (t1 - t0) / 1e9));
             Result r = solveOnGraph(graph, classes, tiles, n, d, o, pool, (t1 - t0) / 1e9);
             if (n <= o.denseGapUpTo()) {
                 double[] dense = cosineMatrix(classes, tiles, n, d);
@@ -163,6 +168,7 @@ public final class CosineAssignment {
                     failing.add(i);
                 }
             }
+            LOG.info("round {}: {} of {} classes not yet proven by their bound", rounds, failing.size(), n);
             if (failing.isEmpty()) {
                 proven = true;
                 break;

@@ -1,5 +1,8 @@
 package io.protospark.model.assign;
 
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
 import java.util.Arrays;
 import java.util.Locale;
 
@@ -12,9 +15,15 @@ import java.util.Locale;
  * entries (n ≤ m; every row gets a distinct column) and never copies it for square problems. Phases, as in
  * LAPJV: column reduction (done as row-major scans), reduction transfer, two passes of augmenting row
  * reduction (with a work budget so ties or rounding cannot make it cycle long), then one Dijkstra-like shortest
- * augmenting path per remaining free row. Values are scaled internally by an exact power of two when huge, so
- * differences never overflow. Single-threaded; instances are not needed, all methods are static and
- * thread-safe.
+ * augmenting path per remaining free row, each step one sequential pass over the cost row.
+ *
+ * <p>From n = {@value #SPARSE_FROM} on, {@link #solve} first tries the sparse route, which is much faster on
+ * typical matrices: the {@value #CANDIDATES} smallest reduced costs of each row (after column reduction) are solved
+ * by {@link SparseAssignment}, and the result is proven on the full matrix with the final duals; pairs that violate
+ * join the graph and are re-solved warm. Only when that does not close (no complete matching after a few
+ * widenings, or {@value #MAX_ROUNDS} rounds) does dense LAPJV run, so the answer is exact either way (to a
+ * tolerance of 1e-12 of the largest magnitude per pair). Values are scaled internally by an exact power of two when
+ * huge, so differences never overflow. Single-threaded; all methods are static and thread-safe.
  */
 public final class LinearAssignment {
     /** Values above this magnitude are scaled down by a power of two before solving (differences stay finite). */
@@ -28,7 +37,7 @@ public final class LinearAssignment {
     /** Certification rounds before falling back to the dense solver. */
     private static final int MAX_ROUNDS = 8;
 
-    private static final boolean TRACE = Boolean.getBoolean("protospark.assign.trace");
+    private static final Logger LOG = LoggerFactory.getLogger(LinearAssignment.class);
 
     private LinearAssignment() {
     }
@@ -133,9 +142,10 @@ public final class LinearAssignment {
             augment(a, n, s, rowsol, colsol, v, free, numfree);
         }
         long t3 = System.nanoTime();
-        if (TRACE) {
-            System.err.printf("lapjv n=%d: column reduction %.3f s (%d free), ARR %.3f s (%d free), augment %.3f s%n",
-                n, (t1 - t0) / 1e9, free0, (t2 - t1) / 1e9, numfree, (t3 - t2) / 1e9);
+        if (LOG.isDebugEnabled()) {
+            LOG.debug(String.format(Locale.ROOT, "lapjv n=%d: column reduction %.3f s (%d free), row reduction "
+                    + "%.3f s (%d free), augmentation %.3f s", n, (t1 - t0) / 1e9, free0, (t2 - t1) / 1e9, numfree,
+                    (t3 - t2) / 1e9));
         }
     }
 
@@ -386,9 +396,9 @@ public final class LinearAssignment {
                     violatingRows++;
                 }
             }
-            if (TRACE) {
-                System.err.printf("sparse-first n=%d round %d: %d violating rows, %.3f s%n", n, round, violatingRows,
-                        (System.nanoTime() - t0) / 1e9);
+            if (LOG.isDebugEnabled()) {
+                LOG.debug(String.format(Locale.ROOT, "sparse-first n=%d round %d: %d violating rows, %.3f s", n,
+                        round, violatingRows, (System.nanoTime() - t0) / 1e9));
             }
             if (violatingRows == 0) {
                 System.arraycopy(sa.columnOfRow(), 0, rowsol, 0, n);

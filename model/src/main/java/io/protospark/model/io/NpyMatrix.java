@@ -111,7 +111,8 @@ public final class NpyMatrix {
                 throw new IOException(name + ": malformed .npy header: " + header.trim());
             }
             if (f.group(1).equals("True")) {
-                throw new IOException(name + ": Fortran-order arrays are not supported; save with np.ascontiguousarray");
+                throw new IOException(name
+                        + ": Fortran-order arrays are not supported; save with np.ascontiguousarray");
             }
             ByteOrder order = d.group(1).equals(">") ? ByteOrder.BIG_ENDIAN : ByteOrder.LITTLE_ENDIAN;
             char kind = d.group(2).charAt(0);

@@ -1,0 +1,82 @@
+#!/usr/bin/env bash
+# Benchmarks `protospark assign` (dense and sparse) and, when /usr/bin/python3 (or python3) has SciPy, SciPy's
+# linear_sum_assignment on the same .npy files. Prints numbers; it is not a test and CI does not run it.
+#
+# Usage: bench/assign.sh [dense|sparse|all]      (default all)
+# Environment: BENCH_DIR (default /tmp/assign-bench: ~2.4 GB of dense matrices, ~380 MB for the sparse pair),
+#              SIZES (default "1000 5000 10000"), RUNS (default 3), SPARSE_K (default 93000), SPARSE_D (default 512),
+#              PROTOSPARK_DRIVER_MEMORY (launcher heap, default 4g).
+set -euo pipefail
+here=$(cd -- "$(dirname -- "${BASH_SOURCE[0]}")" && pwd)
+repo=$(dirname -- "$here")
+dir=${BENCH_DIR:-/tmp/assign-bench}
+sizes=${SIZES:-1000 5000 10000}
+runs=${RUNS:-3}
+what=${1:-all}
+mkdir -p "$dir"
+
+py=''
+for cand in /usr/bin/python3 python3; do
+  if command -v "$cand" > /dev/null && "$cand" -c 'import numpy' 2> /dev/null; then py=$cand; break; fi
+done
+[[ -n $py ]] || { echo "bench/assign.sh: needs a python3 with numpy to generate the matrices" >&2; exit 1; }
+scipy_py=''
+for cand in /usr/bin/python3 python3; do
+  if command -v "$cand" > /dev/null && "$cand" -c 'import scipy.optimize' 2> /dev/null; then scipy_py=$cand; break; fi
+done
+
+json_field() { "$py" -c 'import json,sys; print(json.loads(sys.stdin.read().strip().splitlines()[-1])[sys.argv[1]])' "$1"; }
+median() { "$py" -c 'import statistics,sys; print("%.3f" % statistics.median(float(x) for x in sys.argv[1:]))' "$@"; }
+
+if [[ $what == dense || $what == all ]]; then
+  printf '%-8s %-8s %12s %12s %8s %10s  %s\n' n kind "ours s" "scipy s" ratio agree "objective (ours)"
+  for n in $sizes; do
+    for kind in uniform cosine; do
+      f=$dir/$kind-$n.npy
+      [[ -f $f ]] || "$py" "$here/gen_assign.py" dense "$n" "$kind" "$f"
+      flag=''
+      [[ $kind == cosine ]] && flag=--maximize
+      ours=() theirs=() obj='' sobj=''
+      for ((r = 0; r < runs; r++)); do
+        line=$("$repo/submit/protospark" assign --cost "$f" $flag --out "$dir/sigma-$kind-$n.npy" 2> /dev/null | tail -1)
+        ours+=("$(json_field seconds <<< "$line")")
+        obj=$(json_field objective <<< "$line")
+        if [[ -n $scipy_py ]]; then
+          sline=$("$scipy_py" "$here/scipy_assign.py" "$f" $flag)
+          theirs+=("$(json_field seconds <<< "$sline")")
+          sobj=$(json_field objective <<< "$sline")
+        fi
+      done
+      om=$(median "${ours[@]}")
+      if [[ -n $scipy_py ]]; then
+        sm=$(median "${theirs[@]}")
+        ratio=$("$py" -c "print('%.1fx' % ($sm / max($om, 1e-9)))")
+        agree=$("$py" -c "a, b = $obj, $sobj; print('yes' if abs(a - b) <= 1e-9 * max(1.0, abs(b)) else 'NO %.3g' % (a - b))")
+      else
+        sm='-' ratio='-' agree='(no scipy)'
+      fi
+      printf '%-8s %-8s %12s %12s %8s %10s  %s\n' "$n" "$kind" "$om" "$sm" "$ratio" "$agree" "$obj"
+    done
+  done
+fi
+
+if [[ $what == sparse || $what == all ]]; then
+  k=${SPARSE_K:-93000}
+  d=${SPARSE_D:-512}
+  sdir=$dir/sparse-$k-$d
+  mkdir -p "$sdir"
+  [[ -f $sdir/prototypes.npy ]] || "$py" "$here/gen_assign.py" sparse "$k" "$d" "$sdir"
+  start=$(date +%s.%N)
+  line=$("$repo/submit/protospark" assign --classes "$sdir/classes.npy" --prototypes "$sdir/prototypes.npy" \
+    --out "$sdir/sigma.npy" 2> "$sdir/assign.log" | tail -1)
+  end=$(date +%s.%N)
+  echo "sparse K=$k d=$d: $line"
+  "$py" - "$sdir" "$start" "$end" <<'PY'
+import json, sys
+import numpy as np
+d, start, end = sys.argv[1], float(sys.argv[2]), float(sys.argv[3])
+sigma, hidden = np.load(d + "/sigma.npy"), np.load(d + "/hidden.npy")
+print("hidden permutation recovered for %d of %d classes; command wall time incl. JVM start and loading %.1f s"
+      % (int((sigma == hidden).sum()), len(hidden), end - start))
+PY
+fi
