@@ -6,6 +6,8 @@ import io.protospark.data.idx.IdxData;
 import io.protospark.data.image.ImageDecoder;
 import io.protospark.data.image.ImageFolderSource;
 import io.protospark.data.image.ImageRows;
+import io.protospark.data.recordio.RecordIORows;
+import io.protospark.data.recordio.RecordIOSource;
 import io.protospark.data.idx.IdxReader;
 import io.protospark.data.idx.IdxSource;
 import io.protospark.data.shard.Checksums;
@@ -217,8 +219,52 @@ public final class PrepareJob {
                         new Manifest.Image(settings.imageSize(), settings.imageSize(), 3), rows, labels,
                         listing.metadata(), listing.listings());
             }
+            case "recordio" -> {
+                RecordIOSource.Listing listing = RecordIOSource.read(settings.input(), conf);
+                int size = settings.imageSize();
+                if (size == 0) {
+                    if (listing.height() != listing.width()) {
+                        throw new SettingsException(PrepareSettings.IMAGE_SIZE, "must be set: the property file "
+                                + "gives non-square " + listing.height() + "x" + listing.width() + " images",
+                                0, "for example --image-size " + listing.height());
+                    }
+                    size = listing.height();
+                }
+                ImageDecoder decoder = new ImageDecoder(size, ImageDecoder.Resize.of(settings.resize()));
+                long length;
+                try {
+                    Path rec = HadoopPaths.of(listing.rec());
+                    length = rec.getFileSystem(conf).getFileStatus(rec).getLen();
+                } catch (IOException e) {
+                    throw new UncheckedIOException("cannot stat " + listing.rec() + ": " + e, e);
+                }
+                List<String> names = IntStream.range(0, listing.classes()).mapToObj(Integer::toString).toList();
+                return new Loaded(listing.dir(), listing.classes(), names, null, new Manifest.Image(size, size, 3),
+                        Map.of(Manifest.TRAIN, new RecordIORows(listing.rec(), length, listing.offsets(),
+                                listing.float64(), decoder, settings.corruptImages().equals("skip"), conf)),
+                        Map.of(Manifest.TRAIN, listing.labels()), listing.files(),
+                        List.of(new Manifest.SourceFile("train.rec", recordFingerprint(listing, length))));
+            }
             default -> throw new IllegalStateException("format " + settings.format() + " passed validation but "
                     + "has no reader");
+        }
+    }
+
+    /**
+     * SHA-256 of {@code train.rec}'s length and record offsets: hashing a 12 GB file on the driver would cost
+     * minutes, the offsets pin the layout (the executors check every record's framing).
+     */
+    private static String recordFingerprint(RecordIOSource.Listing listing, long length) {
+        try {
+            java.security.MessageDigest d = java.security.MessageDigest.getInstance("SHA-256");
+            java.nio.ByteBuffer b = java.nio.ByteBuffer.allocate(8 * (listing.offsets().length + 1));
+            b.putLong(length);
+            for (long o : listing.offsets()) {
+                b.putLong(o);
+            }
+            return java.util.HexFormat.of().formatHex(d.digest(b.array()));
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
         }
     }
 
@@ -335,10 +381,11 @@ public final class PrepareJob {
             for (int p = 0; p < ranges.size(); p++) {
                 long count = 0;
                 for (int i = ranges.get(p).start(); i < ranges.get(p).end(); i++) {
-                    if (present.contains((long) sel.index()[i])) {
+                    long id = source.id(sel.index()[i]);
+                    if (present.contains(id)) {
                         count++;
                     } else {
-                        missing.add((long) sel.index()[i]);
+                        missing.add(id);
                     }
                 }
                 written.put(p, count);

@@ -62,9 +62,12 @@ public record PrepareSettings(String format, URI input, URI output, double shard
     public static final String SYNSETS = PREFIX + "imagenet.synsets";
 
     /** The input formats {@code prepare} reads. */
-    public static final List<String> FORMATS = List.of("idx", "cifar10", "cifar100", "imagefolder", "imagenet");
+    public static final List<String> FORMATS = List.of("idx", "cifar10", "cifar100", "imagefolder", "imagenet",
+            "recordio");
     /** The formats that decode image files and so need {@link #IMAGE_SIZE}. */
     public static final List<String> IMAGE_FORMATS = List.of("imagefolder", "imagenet");
+    /** The formats that decode encoded images and may resize them ({@code recordio}: 0 = the property's size). */
+    public static final List<String> RESIZING_FORMATS = List.of("imagefolder", "imagenet", "recordio");
     /** The values of {@link #RESIZE}. */
     public static final List<String> RESIZES = List.of("shorter-side-crop", "exact");
     /** The values of {@link #CORRUPT_IMAGES}. */
@@ -143,9 +146,12 @@ public record PrepareSettings(String format, URI input, URI output, double shard
             throw new SettingsException(IMAGE_SIZE, "must be positive for format " + format + " (images are "
                     + "resized to image-size x image-size)", imageSize, "for example --image-size 224 (ImageNet) or 112");
         }
-        if (!IMAGE_FORMATS.contains(format) && imageSize != 0) {
+        if (!RESIZING_FORMATS.contains(format) && imageSize != 0) {
             throw new SettingsException(IMAGE_SIZE, "must be 0 for format " + format + ", which keeps its native "
-                    + "size; only " + IMAGE_FORMATS + " resize", imageSize, "leave it at 0");
+                    + "size; only " + RESIZING_FORMATS + " resize", imageSize, "leave it at 0");
+        }
+        if (imageSize < 0) {
+            throw new SettingsException(IMAGE_SIZE, "must not be negative", imageSize, null);
         }
         if (!RESIZES.contains(resize)) {
             throw new SettingsException(RESIZE, "must be one of " + RESIZES, resize, null);

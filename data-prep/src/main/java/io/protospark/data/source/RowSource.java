@@ -22,6 +22,11 @@ public interface RowSource extends Serializable {
      */
     Row row(int index, int label);
 
+    /** The {@code id} column of source example {@code index}: the index itself unless the format numbers otherwise. */
+    default long id(int index) {
+        return index;
+    }
+
     /** Whether {@link #row} may return {@code null}, so written counts must be read back. */
     default boolean maySkip() {
         return false;
