@@ -66,13 +66,21 @@ public final class TrainJob {
     /** Everything the job needs, validated: training and model settings, and the resolved config they came from. */
     public record Settings(TrainSettings train, ModelSettings model, Config resolved) {
         public static Settings from(Config c) {
-            return new Settings(TrainSettings.from(c), ModelSettings.from(c), c);
+            TrainSettings t = TrainSettings.from(c);
+            ModelSettings m = ModelSettings.from(c);
+            if (t.assignmentMode() == TrainSettings.AssignmentMode.DYNAMIC && m.head() != HeadKind.FIXED) {
+                throw new SettingsException("protospark.train.assignment.mode",
+                        "dynamic assignment re-assigns fixed prototypes; the head is learned", "dynamic",
+                        "use model.head.kind = fixed or assignment.mode = static");
+            }
+            return new Settings(t, m, c);
         }
     }
 
     /** One epoch's measurements (one line of {@code metrics.jsonl}). */
     public record EpochMetrics(int epoch, double trainLoss, double valLoss, double valAccuracy, double seconds,
-                               long trainExamples, double examplesPerSecond, double prototypeDrift) {
+                               long trainExamples, double examplesPerSecond, double prototypeDrift,
+                               Integer assignmentChanged, Double assignmentMeanCosine) {
         Map<String, Object> toMap() {
             Map<String, Object> m = new LinkedHashMap<>();
             m.put("epoch", epoch);
@@ -83,6 +91,10 @@ public final class TrainJob {
             m.put("train_examples", trainExamples);
             m.put("train_examples_per_second", examplesPerSecond);
             m.put("prototype_drift", prototypeDrift);
+            if (assignmentChanged != null) {
+                m.put("assignment_changed", assignmentChanged);
+                m.put("assignment_mean_cosine", assignmentMeanCosine);
+            }
             return m;
         }
     }
@@ -155,6 +167,9 @@ public final class TrainJob {
         List<EpochMetrics> history = new ArrayList<>();
         StringBuilder metricsFile = new StringBuilder();
         INDArray fixedBefore = FixedHead.isFixed(net) ? FixedHead.weights(net) : null;
+        PrototypeSet head = prototypes;
+        AssignmentStep assignment = t.assignmentMode() == TrainSettings.AssignmentMode.DYNAMIC
+                ? new AssignmentStep(prototypes, t.assignMomentum()) : null;
         for (int epoch = 1; epoch <= t.epochs(); epoch++) {
             long epochStart = System.nanoTime();
             lossSum.reset();
@@ -180,7 +195,23 @@ public final class TrainJob {
             if (fixedBefore != null) {
                 // parameter averaging is not bit-exact for every worker count: the driver re-applies its matrix
                 drift = FixedHead.weights(sparkNet.getNetwork()).sub(fixedBefore).amaxNumber().doubleValue();
-                FixedHead.apply(sparkNet.getNetwork(), prototypes);
+                FixedHead.apply(sparkNet.getNetwork(), head);
+            }
+            AssignmentStep.Outcome assigned = null;
+            if (assignment != null && epoch > t.assignWarmup() && (epoch - t.assignWarmup()) % t.assignEvery() == 0) {
+                // DL2PA's step: class memory -> cosine to prototypes -> exact assignment -> permuted head, in force
+                // for the evaluation below and for the next epoch's fit (which broadcasts the driver's parameters)
+                MultiLayerNetwork current = sparkNet.getNetwork();
+                ClassMemoryPass.Sums sums = ClassMemoryPass.gather(jsc, current, layerIndex(current, Networks.EMBEDDING),
+                        Examples.batches(train, 256, m.classes()), m.classes(), m.embeddingDim());
+                assigned = assignment.update(sums.meanDirections());
+                head = assignment.head();
+                FixedHead.apply(current, head);
+                fixedBefore = FixedHead.weights(current);
+                int[] owned = assigned.assignment();
+                run.write(ASSIGNMENT, out -> Npy.writeIntVector(out, owned));
+                LOG.info("assignment after epoch {}: {} classes changed prototype, mean cosine {}", epoch,
+                        assigned.changed(), String.format(Locale.ROOT, "%.4f", assigned.meanCosine()));
             }
             Evaluator.Score eval = Evaluator.evaluate(jsc, sparkNet.getNetwork(), test);
             double valLoss = eval.meanLoss();
@@ -188,7 +219,8 @@ public final class TrainJob {
             long seen = lossCount.value();
             double trainLoss = seen == 0 ? Double.NaN : lossSum.value() / seen;
             EpochMetrics em = new EpochMetrics(epoch, trainLoss, valLoss, eval.accuracy(), seconds, seen,
-                    seen / fitSeconds, drift);
+                    seen / fitSeconds, drift, assigned == null ? null : assigned.changed(),
+                    assigned == null ? null : assigned.meanCosine());
             history.add(em);
             metricsFile.append(Json.line(em.toMap())).append('\n');
             String text = metricsFile.toString();
@@ -214,6 +246,15 @@ public final class TrainJob {
         provenance.put("test_accuracy", acc);
         run.writeText(PROVENANCE, Json.pretty(provenance));
         return new Result(run.uri(), List.copyOf(history), acc, seconds, workers);
+    }
+
+    private static int layerIndex(MultiLayerNetwork net, String name) {
+        for (int i = 0; i < net.getnLayers(); i++) {
+            if (name.equals(net.getLayer(i).conf().getLayer().getLayerName())) {
+                return i;
+            }
+        }
+        throw new IllegalStateException("network has no layer named " + name);
     }
 
     /** The data set and the model must agree on classes and image shape; checked before training starts. */
@@ -256,7 +297,10 @@ public final class TrainJob {
                     "dimension", prototypes.dimension(), "max_cosine", prototypes.maxCosine(),
                     "min_cosine", prototypes.minCosine(), "simplex_bound", prototypes.simplexBound(),
                     "parameters", prototypes.parameters(),
-                    "assignment", "identity (class k owns prototype k)"));
+                    "assignment", s.train().assignmentMode() == TrainSettings.AssignmentMode.STATIC
+                            ? "static: class k owns prototype k"
+                            : "dynamic: class k owns prototype assignment.npy[k], re-solved every "
+                            + s.train().assignEvery() + " epoch(s) after " + s.train().assignWarmup() + " warm-up"));
         } else {
             p.put("head", "learned softmax");
         }

@@ -21,7 +21,17 @@ public record TrainSettings(
         boolean shuffle,
         long maxTrainExamples,
         long seed,
-        Map<String, String> sparkConf) {
+        Map<String, String> sparkConf,
+        AssignmentMode assignmentMode,
+        int assignEvery,
+        int assignWarmup,
+        double assignMomentum) {
+
+    /** {@code protospark.train.assignment.mode}. */
+    public enum AssignmentMode {
+        STATIC,
+        DYNAMIC
+    }
 
     private static final String P = "protospark.train.";
 
@@ -42,7 +52,11 @@ public record TrainSettings(
                 Configs.getBoolean(c, P + "shuffle"),
                 nonNegativeLong(c, P + "max-train-examples"),
                 Configs.getLong(c, "protospark.seed"),
-                spark);
+                spark,
+                Configs.enumValue(c, P + "assignment.mode", AssignmentMode.class),
+                Configs.positiveInt(c, P + "assignment.every"),
+                Configs.nonNegativeInt(c, P + "assignment.warmup"),
+                Configs.doubleInRange(c, P + "assignment.momentum", 0.0, 0.999));
     }
 
     /** The {@code protospark.spark} entries as Spark settings. */

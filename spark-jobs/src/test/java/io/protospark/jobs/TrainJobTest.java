@@ -139,6 +139,31 @@ class TrainJobTest {
         assertFalse(Files.exists(tmp.resolve("r5")), "nothing written for a refused run");
     }
 
+    @Test
+    void dynamicAssignmentPermutesTheHeadAndRecordsIt() throws Exception {
+        Path run = tmp.resolve("run-dynamic");
+        TrainJob.Result r = train(run, "train.epochs=2", "train.workers=2", "train.assignment.mode=dynamic");
+        assertTrue(r.testAccuracy() > 0.4, "test accuracy " + r.testAccuracy());
+        ObjectMapper json = new ObjectMapper();
+        for (String line : Files.readAllLines(run.resolve(TrainJob.METRICS))) {
+            JsonNode m = json.readTree(line);
+            assertTrue(m.get("assignment_changed").isInt(), line);
+            assertTrue(m.get("assignment_mean_cosine").asDouble() > 0, line);
+        }
+        int[] owned;
+        try (InputStream in = Files.newInputStream(run.resolve(TrainJob.ASSIGNMENT))) {
+            owned = Npy.readIntVector(in, "assignment.npy");
+        }
+        assertEquals(10, java.util.Arrays.stream(owned).distinct().count(), "a permutation");
+        MultiLayerNetwork model = ModelSerializer.restoreMultiLayerNetwork(run.resolve(TrainJob.MODEL).toFile(), false);
+        assertEquals(Nd4j.create(PrototypeSet.simplex(10).permuted(owned).matrix()).castTo(DataType.FLOAT).transpose(),
+                FixedHead.weights(model), "the saved head is the prototypes in the saved assignment");
+        var refused = assertThrows(io.protospark.config.SettingsException.class, () -> TrainJob.Settings.from(
+                Configs.load(null, "test", List.of("train.assignment.mode=dynamic", "model.head.kind=learned",
+                        "train.data=x", "train.run-dir=y"))));
+        assertEquals("protospark.train.assignment.mode", refused.key());
+    }
+
     private static INDArray expectedHead() {
         return Nd4j.create(PrototypeSet.simplex(10).matrix()).castTo(DataType.FLOAT).transpose();
     }
