@@ -119,16 +119,65 @@ public final class CandidateGraph implements Serializable {
     /** The candidates of one block of class rows against all prototype tiles. */
     public static Block computeBlock(float[] classes, int firstRow, int nr, INDArray[] protoTiles, int columns,
                                      int d, int k, ExecutorService pool, int threads) {
+        return computeBlock(classes, firstRow, nr, protoTiles, columns, d, k, pool, threads, null);
+    }
+
+    /**
+     * A prefilter on the leading {@code dims} coordinates: cos(x, p) ≤ x[:dims]·p[:dims] + ‖x[dims:]‖·‖p[dims:]‖
+     * (Cauchy–Schwarz), so candidates are chosen by that upper bound from a gemm of {@code dims/d} of the work,
+     * their exact cosines are then computed, and the bound on the rest stays rigorous. Pays off when the assigned
+     * cosines clearly exceed the tail-norm products (classes close to their prototypes, as after training); rows
+     * it cannot prove get their full cosine rows later.
+     */
+    public record Prefix(int dims, INDArray[] tiles, float[] tailNorms, float[] prototypes) {
+        /** Tiles of the prototypes' first {@code dims} coordinates and their tail norms. */
+        public static Prefix of(float[] prototypes, int columns, int d, int dims) {
+            if (dims < 1 || dims >= d) {
+                throw new IllegalArgumentException("prefix dims must lie in [1, " + (d - 1) + "], got " + dims);
+            }
+            float[] head = new float[columns * dims];
+            float[] tail = new float[columns];
+            for (int j = 0; j < columns; j++) {
+                System.arraycopy(prototypes, j * d, head, j * dims, dims);
+                double t = 0;
+                for (int x = dims; x < d; x++) {
+                    t += (double) prototypes[j * d + x] * prototypes[j * d + x];
+                }
+                tail[j] = (float) (Math.sqrt(t) * (1 + 1e-6));
+            }
+            return new Prefix(dims, prototypeTiles(head, columns, dims), tail, prototypes);
+        }
+    }
+
+    /** Float32 rounding allowance added to prefilter bounds (covers the prefix gemm and the later exact gemm). */
+    static final float PREFIX_SLACK = 1e-4f;
+
+    /** As above, optionally with a {@link Prefix} prefilter ({@code null}: exact cosines from the full gemm). */
+    public static Block computeBlock(float[] classes, int firstRow, int nr, INDArray[] protoTiles, int columns,
+                                     int d, int k, ExecutorService pool, int threads, Prefix prefix) {
         int kk = Math.min(k, columns);
         int cap = kk + 1; // the (k+1)-th largest is the bound on every non-candidate
         float[] heapKey = new float[nr * cap];
         int[] heapCol = new int[nr * cap];
         int[] size = new int[nr];
-        INDArray a = Nd4j.create(Arrays.copyOfRange(classes, firstRow * d, (firstRow + nr) * d), new long[] {nr, d},
-                'c');
+        int w = prefix == null ? d : prefix.dims();
+        float[] rowTail = new float[nr];
+        float[] colTail = prefix == null ? new float[columns] : prefix.tailNorms();
+        float[] block = new float[nr * w];
+        for (int r = 0; r < nr; r++) {
+            System.arraycopy(classes, (firstRow + r) * d, block, r * w, w);
+            if (prefix != null) {
+                double t = 0;
+                for (int x = w; x < d; x++) {
+                    t += (double) classes[(firstRow + r) * d + x] * classes[(firstRow + r) * d + x];
+                }
+                rowTail[r] = (float) (Math.sqrt(t) * (1 + 1e-6));
+            }
+        }
+        INDArray a = Nd4j.create(block, new long[] {nr, w}, 'c');
         int c0 = 0;
         float[] tile = null;
-        for (INDArray p : protoTiles) {
+        for (INDArray p : prefix == null ? protoTiles : prefix.tiles()) {
             int nc = (int) p.rows();
             INDArray c = Nd4j.create(DataType.FLOAT, new long[] {nr, nc}, 'c');
             Nd4j.gemm(a, p, c, false, true, 1.0, 0.0);
@@ -141,7 +190,7 @@ public final class CandidateGraph implements Serializable {
             int colOffset = c0;
             parallelRows(pool, threads, nr, (lo, hi) -> {
                 for (int r = lo; r < hi; r++) {
-                    select(t, r * nc, nc, colOffset, heapKey, heapCol, r * cap, size, r, cap);
+                    select(t, r * nc, nc, colOffset, heapKey, heapCol, r * cap, size, r, cap, rowTail[r], colTail);
                 }
             });
             c0 += nc;
@@ -166,17 +215,43 @@ public final class CandidateGraph implements Serializable {
                 cos[r * kk + x] = keys[order[x]];
             }
             bound[r] = n > kk ? keys[order[kk]] : Float.NEGATIVE_INFINITY;
+            if (prefix != null) {
+                // the keys were upper bounds: exact cosines for the candidates, best first
+                int i = firstRow + r;
+                float[] exact = new float[kk];
+                for (int x = 0; x < kk; x++) {
+                    int j = col[r * kk + x];
+                    double dot = 0;
+                    for (int t = 0; t < d; t++) {
+                        dot += (double) classes[i * d + t] * prefix.prototypes()[j * d + t];
+                    }
+                    exact[x] = (float) dot;
+                }
+                Integer[] byExact = new Integer[kk];
+                for (int x = 0; x < kk; x++) {
+                    byExact[x] = x;
+                }
+                Arrays.sort(byExact, (x, y) -> Float.compare(exact[y], exact[x]));
+                int[] c = Arrays.copyOfRange(col, r * kk, (r + 1) * kk);
+                for (int x = 0; x < kk; x++) {
+                    col[r * kk + x] = c[byExact[x]];
+                    cos[r * kk + x] = exact[byExact[x]];
+                }
+                if (n > kk) {
+                    bound[r] += PREFIX_SLACK;
+                }
+            }
         }
         return new Block(firstRow, nr, kk, col, cos, bound);
     }
 
     /** Keeps the cap largest values of one row segment in a min-heap (root = smallest kept). */
     private static void select(float[] t, int off, int nc, int colOffset, float[] key, int[] cols, int base,
-                               int[] size, int r, int cap) {
+                               int[] size, int r, int cap, float rowTail, float[] colTail) {
         int n = size[r];
         float thr = n == cap ? key[base] : Float.NEGATIVE_INFINITY;
         for (int j = 0; j < nc; j++) {
-            float x = t[off + j];
+            float x = t[off + j] + rowTail * colTail[colOffset + j];
             if (x > thr) {
                 if (n < cap) {
                     int p = n++;

@@ -43,8 +43,9 @@ public final class CosineAssignment {
      * @param maxRounds        proof rounds before giving up the proof (the permutation is still complete)
      * @param tolerance        per-pair slack of the proof, for float32 rounding of the cosines
      * @param denseGapUpTo     when K is at most this, also solve the dense K×K problem and report the gap
+     * @param prefixDims       0, or the leading coordinates of a cheaper prefilter ({@link CandidateGraph.Prefix})
      */
-    public record Options(int k, int threads, int maxRounds, double tolerance, int denseGapUpTo) {
+    public record Options(int k, int threads, int maxRounds, double tolerance, int denseGapUpTo, int prefixDims) {
         public Options {
             if (k < 1) {
                 throw new IllegalArgumentException("k (candidates per class) must be >= 1, got " + k);
@@ -52,15 +53,20 @@ public final class CosineAssignment {
         }
 
         public static Options defaults() {
-            return new Options(32, Runtime.getRuntime().availableProcessors(), 20, 1e-6, 0);
+            return new Options(32, Runtime.getRuntime().availableProcessors(), 20, 1e-6, 0, 0);
         }
 
         public Options withK(int newK) {
-            return new Options(newK, threads, maxRounds, tolerance, denseGapUpTo);
+            return new Options(newK, threads, maxRounds, tolerance, denseGapUpTo, prefixDims);
         }
 
         public Options withDenseGapUpTo(int n) {
-            return new Options(k, threads, maxRounds, tolerance, n);
+            return new Options(k, threads, maxRounds, tolerance, n, prefixDims);
+        }
+
+        /** Candidates from a gemm of the first {@code dims} coordinates (0 = off); see {@link CandidateGraph.Prefix}. */
+        public Options withPrefixDims(int dims) {
+            return new Options(k, threads, maxRounds, tolerance, denseGapUpTo, dims);
         }
     }
 
@@ -95,9 +101,16 @@ public final class CosineAssignment {
         try {
             List<CandidateGraph.Block> blocks = new ArrayList<>();
             int kk = Math.min(o.k(), n);
+            CandidateGraph.Prefix prefix = o.prefixDims() > 0 && o.prefixDims() < d
+                    ? CandidateGraph.Prefix.of(prototypes, n, d, o.prefixDims()) : null;
             for (int r0 = 0; r0 < n; r0 += CandidateGraph.TILE_ROWS) {
                 int nr = Math.min(CandidateGraph.TILE_ROWS, n - r0);
-                blocks.add(CandidateGraph.computeBlock(classes, r0, nr, tiles, n, d, kk, pool, o.threads()));
+                blocks.add(CandidateGraph.computeBlock(classes, r0, nr, tiles, n, d, kk, pool, o.threads(), prefix));
+            }
+            if (prefix != null) {
+                for (INDArray t : prefix.tiles()) {
+                    t.close();
+                }
             }
             CandidateGraph graph = CandidateGraph.of(n, n, blocks);
             long t1 = System.nanoTime();

@@ -36,8 +36,12 @@ class CosineAssignmentTest {
     }
 
     private static void assertMatchesDense(float[] q, float[] p, int n, int d, int k) {
-        CosineAssignment.Result r = CosineAssignment.solve(q, p, n, d,
-                CosineAssignment.Options.defaults().withK(k).withDenseGapUpTo(n));
+        assertMatchesDense(q, p, n, d, CosineAssignment.Options.defaults().withK(k));
+    }
+
+    private static CosineAssignment.Result assertMatchesDense(float[] q, float[] p, int n, int d,
+                                                              CosineAssignment.Options options) {
+        CosineAssignment.Result r = CosineAssignment.solve(q, p, n, d, options.withDenseGapUpTo(n));
         LinearAssignmentTest.assertPermutation(r.assignment().columnOfRow(), n);
         assertTrue(r.provenOptimal(), "not proven: " + r);
         assertEquals(0, r.gap(), 1e-6 * n, "gap to the dense optimum: " + r);
@@ -46,8 +50,26 @@ class CosineAssignmentTest {
         for (int i = 0; i < n; i++) {
             own += dense[i * n + r.assignment().columnOf(i)];
         }
-        assertEquals(own, r.objective(), 1e-9 * n);
+        assertEquals(own, r.objective(), 1e-7 * n); // the prefilter computes candidate cosines in double
         assertEquals(LinearAssignment.solveMax(dense, n).objective(), r.objective(), 1e-6 * n);
+        return r;
+    }
+
+    @Test
+    void prefixPrefilterStaysExact() {
+        Random rnd = new Random(6);
+        int n = 1200;
+        int d = 64;
+        float[] p = gaussian(n, d, rnd);
+        int[] pi = LinearAssignmentTest.shuffled(n, rnd);
+        // classes near their prototypes: the half-dimension bound proves almost every row at once
+        CosineAssignment.Result near = assertMatchesDense(permutedWithNoise(p, n, d, pi, 0.3, rnd), p, n, d,
+                CosineAssignment.Options.defaults().withPrefixDims(d / 2));
+        assertArrayEquals(pi, near.assignment().columnOfRow());
+        assertTrue(near.fullRows() < n / 10, "full rows " + near.fullRows());
+        // unrelated classes: the bound proves little, full rows take over, the answer is still the optimum
+        assertMatchesDense(gaussian(n, d, rnd), p, n, d, CosineAssignment.Options.defaults().withK(8)
+                .withPrefixDims(d / 4));
     }
 
     @Test
