@@ -8,6 +8,7 @@ import io.protospark.data.image.ImageFolderSource;
 import io.protospark.data.image.ImageRows;
 import io.protospark.data.recordio.RecordIORows;
 import io.protospark.data.recordio.RecordIOSource;
+import io.protospark.data.verify.VerificationSets;
 import io.protospark.data.idx.IdxReader;
 import io.protospark.data.idx.IdxSource;
 import io.protospark.data.shard.Checksums;
@@ -88,10 +89,16 @@ public final class PrepareJob {
      * @param labels      per source split, the label of every example
      * @param files       the input files to checksum into the manifest
      * @param listings    manifest source entries computed by the reader (listing hashes of image trees)
+     * @param schema      {@link Manifest#PAIRS} for verification pairs, {@code null} for labelled examples
      */
     record Loaded(URI dir, int classes, List<String> classNames, List<String> coarseNames, Manifest.Image image,
                   Map<String, RowSource> rows, Map<String, int[]> labels, List<URI> files,
-                  List<Manifest.SourceFile> listings) {
+                  List<Manifest.SourceFile> listings, String schema) {
+        Loaded(URI dir, int classes, List<String> classNames, List<String> coarseNames, Manifest.Image image,
+               Map<String, RowSource> rows, Map<String, int[]> labels, List<URI> files,
+               List<Manifest.SourceFile> listings) {
+            this(dir, classes, classNames, coarseNames, image, rows, labels, files, listings, null);
+        }
     }
 
     /** Prepares {@code settings.input()} into {@code settings.output()}; see the class description. */
@@ -158,7 +165,8 @@ public final class PrepareJob {
             Manifest manifest = new Manifest(Manifest.VERSION, settings.format(), plan.classes(),
                     plan.classNames(), source.image(), splits, files,
                     new Manifest.Source(source.dir().toString(), sourceFiles),
-                    Instant.now().truncatedTo(ChronoUnit.MILLIS).toString(), source.coarseNames(), plan.record());
+                    Instant.now().truncatedTo(ChronoUnit.MILLIS).toString(), source.coarseNames(), plan.record(),
+                    source.schema());
             manifest.check("manifest for " + output);
             writeManifest(fs, new Path(temp, Manifest.FILE_NAME), manifest);
             List<String> keep = new ArrayList<>(splits.keySet());
@@ -244,6 +252,28 @@ public final class PrepareJob {
                                 listing.float64(), decoder, settings.corruptImages().equals("skip"), conf)),
                         Map.of(Manifest.TRAIN, listing.labels()), listing.files(),
                         List.of(new Manifest.SourceFile("train.rec", recordFingerprint(listing, length))));
+            }
+            case "verification-bin", "lfw-pairs" -> {
+                int size = settings.imageSize() == 0 ? PrepareSettings.PAIR_IMAGE_SIZE : settings.imageSize();
+                ImageDecoder decoder = new ImageDecoder(size, ImageDecoder.Resize.of(settings.resize()));
+                List<URI> files = new ArrayList<>();
+                Map<String, VerificationSets.PairSet> sets = settings.format().equals("lfw-pairs")
+                        ? Map.of("lfw", VerificationSets.lfw(settings.input(), decoder, conf, files))
+                        : VerificationSets.bins(settings.input(), decoder, conf, files);
+                Map<String, RowSource> rows = new LinkedHashMap<>();
+                Map<String, int[]> labels = new LinkedHashMap<>();
+                sets.forEach((name, set) -> {
+                    rows.put(name, set.rows());
+                    labels.put(name, set.labels());
+                });
+                Path dir = HadoopPaths.of(settings.input());
+                try {
+                    dir = dir.getFileSystem(conf).makeQualified(dir);
+                } catch (IOException e) {
+                    throw new UncheckedIOException("cannot open " + dir + ": " + e, e);
+                }
+                return new Loaded(dir.toUri(), 2, List.of("different", "same"), null,
+                        new Manifest.Image(size, size, 3), rows, labels, files, List.of(), Manifest.PAIRS);
             }
             default -> throw new IllegalStateException("format " + settings.format() + " passed validation but "
                     + "has no reader");

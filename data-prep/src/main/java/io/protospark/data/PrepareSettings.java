@@ -63,11 +63,16 @@ public record PrepareSettings(String format, URI input, URI output, double shard
 
     /** The input formats {@code prepare} reads. */
     public static final List<String> FORMATS = List.of("idx", "cifar10", "cifar100", "imagefolder", "imagenet",
-            "recordio");
+            "recordio", "verification-bin", "lfw-pairs");
+    /** The formats that produce verification pairs ({@code ShardSchema.PAIR_SCHEMA}), not labelled examples. */
+    public static final List<String> PAIR_FORMATS = List.of("verification-bin", "lfw-pairs");
+    /** Image side of pair formats when {@link #IMAGE_SIZE} is 0: the 112x112 of the face protocols. */
+    public static final int PAIR_IMAGE_SIZE = 112;
     /** The formats that decode image files and so need {@link #IMAGE_SIZE}. */
     public static final List<String> IMAGE_FORMATS = List.of("imagefolder", "imagenet");
     /** The formats that decode encoded images and may resize them ({@code recordio}: 0 = the property's size). */
-    public static final List<String> RESIZING_FORMATS = List.of("imagefolder", "imagenet", "recordio");
+    public static final List<String> RESIZING_FORMATS = List.of("imagefolder", "imagenet", "recordio",
+            "verification-bin", "lfw-pairs");
     /** The values of {@link #RESIZE}. */
     public static final List<String> RESIZES = List.of("shorter-side-crop", "exact");
     /** The values of {@link #CORRUPT_IMAGES}. */
@@ -163,6 +168,12 @@ public record PrepareSettings(String format, URI input, URI output, double shard
             throw new SettingsException(valGroundTruth == null ? VAL_GROUND_TRUTH : SYNSETS, "must be set together "
                     + "with " + (valGroundTruth == null ? SYNSETS : VAL_GROUND_TRUTH) + " (both label a flat ImageNet "
                     + "val/)", "", "set both, or neither when val/ has class folders");
+        }
+        if (PAIR_FORMATS.contains(format) && new io.protospark.data.transform.Transforms.Options(seed, subsetClasses,
+                subsetOrder, longTailRatio, validationFraction, openSet).any()) {
+            throw new SettingsException(PREFIX + "format", format + " yields verification pairs, to which no class "
+                    + "subset, open-set split, long tail or validation split applies", format,
+                    "leave subset.classes, open-set, long-tail-ratio and validation-fraction at their defaults");
         }
         if (!openSet.isEmpty() && subsetClasses > 0) {
             throw new SettingsException(SUBSET_CLASSES, "cannot be combined with " + OPEN_SET + " (" + openSet

@@ -52,15 +52,17 @@ import java.util.regex.Pattern;
  * @param coarseClassNames CIFAR-100 only: the names of the {@code coarse_label} values; {@code null} otherwise
  * @param transforms what was done to the source, with the seed: class subset or open-set split and the label
  *                   mapping, long-tail counts, validation fraction; {@code null} when nothing was
+ * @param schema     {@value #PAIRS} for verification pairs ({@code ShardSchema.PAIR_SCHEMA}: label 1 = same,
+ *                   0 = different, classes "different", "same"); {@code null} for labelled examples
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
-@JsonPropertyOrder({"version", "format", "classes", "class_names", "coarse_class_names", "image", "splits", "files",
-        "source", "transforms", "created"})
+@JsonPropertyOrder({"version", "format", "schema", "classes", "class_names", "coarse_class_names", "image", "splits",
+        "files", "source", "transforms", "created"})
 public record Manifest(int version, String format, int classes,
                        @JsonProperty("class_names") List<String> classNames, Image image, Map<String, Split> splits,
                        List<ShardFile> files, Source source, String created,
                        @JsonProperty("coarse_class_names") List<String> coarseClassNames,
-                       Map<String, Object> transforms) {
+                       Map<String, Object> transforms, String schema) {
     /** The layout version this code writes and reads. */
     public static final int VERSION = 1;
     /** Name of the manifest inside a prepared data set directory. */
@@ -73,6 +75,8 @@ public record Manifest(int version, String format, int classes,
     public static final String VALIDATION = "validation";
     /** Open-set only: the test examples of the unknown classes, all with label {@value #UNKNOWN_LABEL}. */
     public static final String TEST_UNKNOWN = "test-unknown";
+    /** The {@code schema} of verification-pair data sets. */
+    public static final String PAIRS = "pairs";
     /** The label of an example of an unknown class (open-set). */
     public static final int UNKNOWN_LABEL = -1;
 
@@ -131,7 +135,7 @@ public record Manifest(int version, String format, int classes,
 
     public Manifest(int version, String format, int classes, List<String> classNames, Image image,
                     Map<String, Split> splits, List<ShardFile> files, Source source, String created) {
-        this(version, format, classes, classNames, image, splits, files, source, created, null, null);
+        this(version, format, classes, classNames, image, splits, files, source, created, null, null, null);
     }
 
     public Manifest {

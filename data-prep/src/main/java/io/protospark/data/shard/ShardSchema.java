@@ -40,6 +40,29 @@ public final class ShardSchema {
     public static final StructType SCHEMA_COARSE = SCHEMA.add(
             DataTypes.createStructField(COARSE_LABEL, DataTypes.IntegerType, false));
 
+    /** int, pair shards: the fold of the pair in the 10-fold verification protocol. */
+    public static final String FOLD = "fold";
+    /** binary, pair shards: the first image of the pair, CHW uint8. */
+    public static final String PIXELS_A = "pixels_a";
+    /** binary, pair shards: the second image of the pair, CHW uint8. */
+    public static final String PIXELS_B = "pixels_b";
+
+    /**
+     * Verification pairs (face verification sets): {@code id long} (pair index in the source), {@code label int}
+     * (1 = same identity, 0 = different), {@code fold int}, {@code height, width, channels int},
+     * {@code pixels_a, pixels_b binary}. Manifests of such data sets say {@code "schema": "pairs"}.
+     */
+    public static final StructType PAIR_SCHEMA = new StructType(new StructField[]{
+            DataTypes.createStructField(ID, DataTypes.LongType, false),
+            DataTypes.createStructField(LABEL, DataTypes.IntegerType, false),
+            DataTypes.createStructField(FOLD, DataTypes.IntegerType, false),
+            DataTypes.createStructField(HEIGHT, DataTypes.IntegerType, false),
+            DataTypes.createStructField(WIDTH, DataTypes.IntegerType, false),
+            DataTypes.createStructField(CHANNELS, DataTypes.IntegerType, false),
+            DataTypes.createStructField(PIXELS_A, DataTypes.BinaryType, false),
+            DataTypes.createStructField(PIXELS_B, DataTypes.BinaryType, false),
+    });
+
     /** Approximate per-row overhead besides the pixels: id, four ints and the binary length. */
     public static final int ROW_OVERHEAD_BYTES = 8 + 4 * 4 + 4;
 
