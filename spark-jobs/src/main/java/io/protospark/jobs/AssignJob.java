@@ -42,6 +42,7 @@ public final class AssignJob {
     public static final String MAXIMIZE_KEY = "protospark.assign.maximize";
     public static final String K_KEY = "protospark.assign.k";
     public static final String GAP_KEY = "protospark.assign.dense-gap-up-to";
+    public static final String PREFIX_KEY = "protospark.assign.prefix-dims";
     private static final Logger LOG = LoggerFactory.getLogger(AssignJob.class);
 
     private AssignJob() {
@@ -49,7 +50,7 @@ public final class AssignJob {
 
     /** Dense when {@code cost} is set, sparse when {@code classes} and {@code prototypes} are. */
     public record Settings(Path cost, Path classes, Path prototypes, Path out, boolean maximize, int k,
-                           int denseGapUpTo) {
+                           int denseGapUpTo, int prefixDims) {
         public boolean sparse() {
             return cost == null;
         }
@@ -62,6 +63,7 @@ public final class AssignJob {
             boolean maximize = Configs.getBoolean(c, MAXIMIZE_KEY);
             int k = Configs.positiveInt(c, K_KEY);
             int gap = Configs.nonNegativeInt(c, GAP_KEY);
+            int prefix = Configs.nonNegativeInt(c, PREFIX_KEY);
             if (out.isBlank()) {
                 throw new SettingsException(OUT_KEY, "is required: the .npy file for the assignment", out,
                         "give --out FILE.npy");
@@ -83,7 +85,7 @@ public final class AssignJob {
                 LOG.info("--maximize is implied for --classes/--prototypes (total cosine is maximised)");
             }
             return new Settings(dense ? Path.of(cost) : null, sparse ? Path.of(classes) : null,
-                    sparse ? Path.of(prototypes) : null, Path.of(out), maximize || sparse, k, gap);
+                    sparse ? Path.of(prototypes) : null, Path.of(out), maximize || sparse, k, gap, prefix);
         }
     }
 
@@ -161,13 +163,15 @@ public final class AssignJob {
         long c0 = processCpu();
         try {
             r = CosineAssignment.solve(q.floats(), p.floats(), q.rows(), q.cols(),
-                    CosineAssignment.Options.defaults().withK(s.k()).withDenseGapUpTo(s.denseGapUpTo()));
+                    CosineAssignment.Options.defaults().withK(s.k()).withDenseGapUpTo(s.denseGapUpTo())
+                            .withPrefixDims(s.prefixDims()));
         } catch (IllegalArgumentException e) {
             String file = e.getMessage().startsWith("prototypes") ? s.prototypes().toString() : s.classes().toString();
             throw new DataFormatException(file + ": " + e.getMessage(), e);
         }
         Double gap = Double.isNaN(r.gap()) ? null : r.gap();
-        return new Result("sparse-topk-" + r.k(), q.rows(), r.objective(), r.candidateSeconds() + r.solveSeconds(),
+        String solver = "sparse-topk-" + r.k() + (s.prefixDims() > 0 ? "-prefix-" + s.prefixDims() : "");
+        return new Result(solver, q.rows(), r.objective(), r.candidateSeconds() + r.solveSeconds(),
                 (processCpu() - c0) / 1e9, r.provenOptimal(), r.rounds(), r.edges(), gap, peakHeap(), s.out(),
                 r.assignment().columnOfRow());
     }
