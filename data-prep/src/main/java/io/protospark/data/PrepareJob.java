@@ -121,6 +121,9 @@ public final class PrepareJob {
         Transforms.Plan plan = Transforms.plan(source.labels(), source.classes(), source.classNames(),
                 settings.transforms(), PrepareSettings.OPEN_SET, PrepareSettings.SUBSET_CLASSES,
                 PrepareSettings.LONG_TAIL_RATIO);
+        if (Transforms.isCifarPlus(settings.openSet())) {
+            source = addCifarPlusUnknowns(settings, conf, source, plan);
+        }
         for (Map.Entry<String, Transforms.Selection> e : plan.splits().entrySet()) {
             if (e.getValue().size() == 0) {
                 throw new DataFormatException("split '" + e.getKey() + "' of " + source.dir() + " would be empty "
@@ -188,6 +191,41 @@ public final class PrepareJob {
                 deleteQuietly(fs, temp);
             }
         }
+    }
+
+    /** Source split name of the CIFAR-100 test examples that form CIFAR+N's unknown classes. */
+    private static final String CIFAR_PLUS_SOURCE = "cifar100-test";
+
+    /**
+     * CIFAR+10 / CIFAR+50 (ARPL protocol): the test examples of the split's 10 or 50 CIFAR-100 classes become split
+     * {@code test-unknown} (label -1, id = index in CIFAR-100's test.bin, no coarse label column).
+     */
+    private static Loaded addCifarPlusUnknowns(PrepareSettings settings, Configuration conf, Loaded source,
+                                               Transforms.Plan plan) {
+        CifarReader.CifarData c100 = CifarReader.read(settings.openSetUnknownInput(), CifarReader.Variant.CIFAR100,
+                conf);
+        ImageArrays test = c100.splits().get(Manifest.TEST);
+        List<Integer> unknown = Transforms.cifarPlusUnknown(settings.openSet());
+        List<Integer> index = new ArrayList<>();
+        for (int i = 0; i < test.count(); i++) {
+            if (unknown.contains(test.label(i))) {
+                index.add(i);
+            }
+        }
+        int[] minus = new int[index.size()];
+        Arrays.fill(minus, Manifest.UNKNOWN_LABEL);
+        plan.splits().put(Manifest.TEST_UNKNOWN, new Transforms.Selection(CIFAR_PLUS_SOURCE,
+                index.stream().mapToInt(Integer::intValue).toArray(), minus));
+        Map<String, RowSource> rows = new LinkedHashMap<>(source.rows());
+        rows.put(CIFAR_PLUS_SOURCE, new ArrayRows(test.withoutCoarseLabels()));
+        List<URI> files = new ArrayList<>(source.files());
+        for (URI f : c100.files()) {
+            if (f.getPath().endsWith("test.bin") || f.getPath().endsWith("fine_label_names.txt")) {
+                files.add(f);
+            }
+        }
+        return new Loaded(source.dir(), source.classes(), source.classNames(), source.coarseNames(), source.image(),
+                rows, source.labels(), files, source.listings(), source.schema());
     }
 
     /** Reads (in-memory formats) or lists (file formats) the source; every check runs before Spark work. */

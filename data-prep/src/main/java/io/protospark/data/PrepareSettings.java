@@ -34,12 +34,13 @@ import java.util.List;
  * @param corruptImages      {@code fail} or {@code skip} an image file that cannot be decoded
  * @param valGroundTruth     ImageNet flat val: {@code ILSVRC2012_validation_ground_truth.txt}, or {@code null}
  * @param synsets            ImageNet flat val: ILSVRC2012_ID → WNID text mapping, or {@code null}
+ * @param openSetUnknownInput CIFAR+10 / CIFAR+50 only: the cifar-100-binary folder the unknowns come from
  */
 public record PrepareSettings(String format, URI input, URI output, double shardSizeMb, boolean overwrite,
                               int classes, List<String> classNames, long seed, int subsetClasses,
                               String subsetOrder, double longTailRatio, double validationFraction,
                               String openSet, int imageSize, String resize, String corruptImages,
-                              URI valGroundTruth, URI synsets) {
+                              URI valGroundTruth, URI synsets, URI openSetUnknownInput) {
     /** Config prefix of these settings. */
     public static final String PREFIX = "protospark.prepare.";
     public static final String FORMAT = PREFIX + "format";
@@ -60,6 +61,7 @@ public record PrepareSettings(String format, URI input, URI output, double shard
     public static final String CORRUPT_IMAGES = PREFIX + "corrupt-images";
     public static final String VAL_GROUND_TRUTH = PREFIX + "imagenet.val-ground-truth";
     public static final String SYNSETS = PREFIX + "imagenet.synsets";
+    public static final String OPEN_SET_UNKNOWN_INPUT = PREFIX + "open-set-unknown-input";
 
     /** The input formats {@code prepare} reads. */
     public static final List<String> FORMATS = List.of("idx", "cifar10", "cifar100", "imagefolder", "imagenet",
@@ -80,11 +82,21 @@ public record PrepareSettings(String format, URI input, URI output, double shard
     /** The values of {@link #SUBSET_ORDER}. */
     public static final List<String> SUBSET_ORDERS = List.of("first", "random");
 
+    /** Settings without a second (CIFAR+N unknowns) input. */
+    public PrepareSettings(String format, URI input, URI output, double shardSizeMb, boolean overwrite, int classes,
+                           List<String> classNames, long seed, int subsetClasses, String subsetOrder,
+                           double longTailRatio, double validationFraction, String openSet, int imageSize,
+                           String resize, String corruptImages, URI valGroundTruth, URI synsets) {
+        this(format, input, output, shardSizeMb, overwrite, classes, classNames, seed, subsetClasses, subsetOrder,
+                longTailRatio, validationFraction, openSet, imageSize, resize, corruptImages, valGroundTruth, synsets,
+                null);
+    }
+
     /** Settings without transforms. */
     public PrepareSettings(String format, URI input, URI output, double shardSizeMb, boolean overwrite, int classes,
                            List<String> classNames) {
         this(format, input, output, shardSizeMb, overwrite, classes, classNames, 0, 0, "first", 1.0, 0.0, "", 0,
-                "shorter-side-crop", "fail", null, null);
+                "shorter-side-crop", "fail", null, null, null);
     }
 
     public PrepareSettings {
@@ -175,6 +187,16 @@ public record PrepareSettings(String format, URI input, URI output, double shard
                     + "subset, open-set split, long tail or validation split applies", format,
                     "leave subset.classes, open-set, long-tail-ratio and validation-fraction at their defaults");
         }
+        boolean cifarPlus = openSet.startsWith("cifar+");
+        if (cifarPlus && (openSetUnknownInput == null || !format.equals("cifar10"))) {
+            throw new SettingsException(OPEN_SET, "CIFAR+N splits need --format cifar10 and "
+                    + OPEN_SET_UNKNOWN_INPUT + " naming the cifar-100-binary folder of the unknown classes", openSet,
+                    "set prepare.open-set-unknown-input=URI");
+        }
+        if (!cifarPlus && openSetUnknownInput != null) {
+            throw new SettingsException(OPEN_SET_UNKNOWN_INPUT, "is used only with --open-set cifar+10:S or "
+                    + "cifar+50:S", openSetUnknownInput.toString(), "clear it, or choose a CIFAR+N split");
+        }
         if (!openSet.isEmpty() && subsetClasses > 0) {
             throw new SettingsException(SUBSET_CLASSES, "cannot be combined with " + OPEN_SET + " (" + openSet
                     + "), which chooses the classes itself", subsetClasses, "set it to 0");
@@ -211,7 +233,7 @@ public record PrepareSettings(String format, URI input, URI output, double shard
                 Configs.getDouble(config, VALIDATION_FRACTION), Configs.getString(config, OPEN_SET),
                 Configs.nonNegativeInt(config, IMAGE_SIZE), Configs.oneOf(config, RESIZE, RESIZES),
                 Configs.oneOf(config, CORRUPT_IMAGES, CORRUPT_POLICIES), optionalUri(config, VAL_GROUND_TRUTH),
-                optionalUri(config, SYNSETS));
+                optionalUri(config, SYNSETS), optionalUri(config, OPEN_SET_UNKNOWN_INPUT));
     }
 
     /** Target shard size in bytes. */

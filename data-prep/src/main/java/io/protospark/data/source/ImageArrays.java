@@ -78,6 +78,11 @@ public final class ImageArrays implements Serializable {
         return coarseLabels[i];
     }
 
+    /** The same images without the coarse labels (sharing the pixel array). */
+    public ImageArrays withoutCoarseLabels() {
+        return new ImageArrays(height, width, channels, pixels, labels, null);
+    }
+
     /** A copy of the pixels of image {@code i}, CHW. */
     public byte[] image(int i) {
         int size = imageBytes();

@@ -18,7 +18,8 @@ import java.util.Random;
  * <ol>
  *   <li>Class selection: an open-set split (ARPL / DSC protocol, {@link OpenSetSplits}: known classes get labels
  *   0..C−1 in the split's order; unknown test examples go to split {@value Manifest#TEST_UNKNOWN} with label
- *   {@value Manifest#UNKNOWN_LABEL}; unknown training examples are dropped), or a class subset (the first N
+ *   {@value Manifest#UNKNOWN_LABEL}; unknown training examples are dropped; for CIFAR+10 / CIFAR+50 the other
+ *   CIFAR-10 classes are dropped and the caller adds the unknown CIFAR-100 test classes), or a class subset (the first N
  *   classes, or N drawn at random and kept in source order), labels remapped to 0..N−1.</li>
  *   <li>Long-tail subsampling of {@code train} (exponential profile of Cao et al., LDAM, NeurIPS 2019, as used by
  *   DL2PA): n_c = ⌊n_max·ρ^{c/(K−1)}⌋ with n_max = ⌊|train| / K⌋, classes in label order, a seeded random subset
@@ -90,13 +91,18 @@ public final class Transforms {
             os.put("name", o.openSet().substring(0, colon));
             os.put("split", Integer.parseInt(o.openSet().substring(colon + 1)));
             os.put("known_source_labels", known);
-            List<Integer> unknown = new ArrayList<>();
-            for (int c = 0; c < classes; c++) {
-                if (!known.contains(c)) {
-                    unknown.add(c);
+            if (isCifarPlus(o.openSet())) {
+                os.put("unknown_source", "CIFAR-100 test, prepare.open-set-unknown-input");
+                os.put("unknown_source_labels", cifarPlusUnknown(o.openSet()));
+            } else {
+                List<Integer> unknown = new ArrayList<>();
+                for (int c = 0; c < classes; c++) {
+                    if (!known.contains(c)) {
+                        unknown.add(c);
+                    }
                 }
+                os.put("unknown_source_labels", unknown);
             }
-            os.put("unknown_source_labels", unknown);
             record.put("open_set", os);
         } else if (o.subsetClasses() > 0) {
             if (o.subsetClasses() > classes) {
@@ -149,7 +155,7 @@ public final class Transforms {
                 if (l >= 0) {
                     keep.add(i);
                     keepLabel.add(l);
-                } else if (!o.openSet().isEmpty() && name.equals(Manifest.TEST)) {
+                } else if (!o.openSet().isEmpty() && !isCifarPlus(o.openSet()) && name.equals(Manifest.TEST)) {
                     unknown.add(i);
                 }
             }
@@ -243,10 +249,12 @@ public final class Transforms {
             throw new SettingsException(key, "split must be 0, 1, 2, 3 or 4 (the five published splits)", spec,
                     "for example " + name + ":0");
         }
-        if (!OpenSetSplits.KNOWN.containsKey(name)) {
-            throw new SettingsException(key, name + " takes its unknown classes from CIFAR-100, a second input, "
-                    + "which prepare does not combine yet", spec, "use cifar10:" + split + ", mnist, svhn or "
-                    + "tiny-imagenet");
+        if (isCifarPlus(spec)) {
+            if (classes != 10) {
+                throw new SettingsException(key, name + " splits need CIFAR-10 as the source (10 classes), this one "
+                        + "has " + classes, spec, "use --format cifar10");
+            }
+            return OpenSetSplits.CIFAR_PLUS_KNOWN.get(split);
         }
         int expected = OpenSetSplits.CLASSES.get(name);
         if (classes != expected) {
@@ -254,6 +262,18 @@ public final class Transforms {
                     + "has " + classes, spec, null);
         }
         return OpenSetSplits.KNOWN.get(name).get(split);
+    }
+
+    /** Whether {@code spec} names a CIFAR+10 / CIFAR+50 split, whose unknowns come from CIFAR-100. */
+    public static boolean isCifarPlus(String spec) {
+        return spec.startsWith("cifar+");
+    }
+
+    /** The unknown CIFAR-100 classes of a valid {@code cifar+10:S} / {@code cifar+50:S} spec. */
+    public static List<Integer> cifarPlusUnknown(String spec) {
+        int split = Integer.parseInt(spec.substring(spec.indexOf(':') + 1));
+        return (spec.startsWith("cifar+10:") ? OpenSetSplits.CIFAR_PLUS_10_UNKNOWN
+                : OpenSetSplits.CIFAR_PLUS_50_UNKNOWN).get(split);
     }
 
     private static List<int[]> byClass(Selection s, int k) {

@@ -126,7 +126,7 @@ class CifarPrepareTest {
                 int id = (int) row.getLong(0);
                 assertEquals(label(split, id, 100), row.getInt(1));
                 assertEquals(coarse(split, id), row.getInt(row.fieldIndex(ShardSchema.COARSE_LABEL)));
-                assertArrayEquals(pixels(split, id), (byte[]) row.get(5));
+                assertArrayEquals(CifarTestFiles.pixels100(split, id), (byte[]) row.get(5));
             }
         }
     }
@@ -214,6 +214,39 @@ class CifarPrepareTest {
                 }
             }
         }
+    }
+
+    @Test
+    void cifarPlus10TakesUnknownsFromCifar100Test() throws IOException {
+        Path c10 = CifarTestFiles.cifar10(work.resolve("c10"), PER_BATCH, TEST);
+        Path c100 = CifarTestFiles.cifar100(work.resolve("c100"), 10, 300);
+        Path out = work.resolve("plus");
+        PrepareSettings s = new PrepareSettings("cifar10", c10.toUri(), out.toUri(), SHARD_MB, false, 10, List.of(),
+                0, 0, "first", 1.0, 0.0, "cifar+10:0", 0, "shorter-side-crop", "fail", null, null, c100.toUri());
+        PrepareJob.run(s, spark);
+        ShardSet shards = ShardSet.open(out.toUri(), spark.sparkContext().hadoopConfiguration());
+        Manifest m = shards.manifest();
+        List<Integer> known = List.of(4, 7, 9, 1);
+        List<Integer> unknown = List.of(30, 25, 1, 9, 8, 0, 46, 52, 49, 71);
+        assertEquals(4, m.classes());
+        assertEquals(List.of("train", "test", Manifest.TEST_UNKNOWN), List.copyOf(m.splits().keySet()));
+        for (Row row : rows(shards, "test")) {
+            assertEquals(known.indexOf(label("test", (int) row.getLong(0), 10)), row.getInt(1));
+        }
+        List<Row> unknownRows = rows(shards, Manifest.TEST_UNKNOWN);
+        long expected = java.util.stream.IntStream.range(0, 300).filter(i -> unknown.contains(label("test", i, 100)))
+                .count();
+        assertTrue(expected > 0);
+        assertEquals(expected, unknownRows.size());
+        assertEquals(ShardSchema.SCHEMA.simpleString(), spark.read().parquet(shards.parquetPaths(
+                Manifest.TEST_UNKNOWN)).schema().asNullable().simpleString());
+        for (Row row : unknownRows) {
+            int id = (int) row.getLong(0);
+            assertTrue(unknown.contains(label("test", id, 100)));
+            assertEquals(-1, row.getInt(1));
+            assertArrayEquals(CifarTestFiles.pixels100("test", id), (byte[]) row.get(5));
+        }
+        assertTrue(m.source().files().stream().anyMatch(f -> f.path().equals("test.bin")));
     }
 
     static List<String> names(Path dir) throws IOException {

@@ -37,6 +37,15 @@ public final class CifarTestFiles {
         return b;
     }
 
+    /** CIFAR-100's pixels of record {@code id}: different from CIFAR-10's of the same id. */
+    public static byte[] pixels100(String split, int id) {
+        byte[] b = pixels(split, id);
+        for (int p = 0; p < b.length; p++) {
+            b[p] += 57;
+        }
+        return b;
+    }
+
     /** A CIFAR-10 folder: 5 train batches of {@code perBatch} records and a test batch of {@code test}. */
     public static Path cifar10(Path dir, int perBatch, int test) throws IOException {
         Files.createDirectories(dir);
@@ -81,7 +90,7 @@ public final class CifarTestFiles {
         for (int r = 0; r < n; r++) {
             out[r * 3074] = (byte) coarse(split, r);
             out[r * 3074 + 1] = (byte) label(split, r, 100);
-            System.arraycopy(pixels(split, r), 0, out, r * 3074 + 2, 3072);
+            System.arraycopy(pixels100(split, r), 0, out, r * 3074 + 2, 3072);
         }
         return out;
     }

@@ -146,7 +146,9 @@ class TransformsTest {
 
         assertEquals(List.of(2, 4, 1, 7, 9, 6), Transforms.openSetKnown("cifar10:4", 10, "k"));
         assertEquals(List.of(6, 3, 4, 9, 8, 2), Transforms.openSetKnown("mnist:4", 10, "k"));
-        for (String bad : List.of("cifar10", "cifar10:5", "foo:0", "cifar+10:0", "tiny-imagenet:0")) {
+        assertEquals(List.of(6, 7, 1, 9), Transforms.openSetKnown("cifar+50:1", 10, "k"));
+        assertEquals(List.of(41, 9, 49, 40, 73, 60, 48, 30, 95, 71), Transforms.cifarPlusUnknown("cifar+10:1"));
+        for (String bad : List.of("cifar10", "cifar10:5", "foo:0", "tiny-imagenet:0")) {
             assertThrows(SettingsException.class, () -> Transforms.openSetKnown(bad, 10, "k"), bad);
         }
         for (List<List<Integer>> splits : OpenSetSplits.KNOWN.values()) {
