@@ -128,6 +128,12 @@ public final class TrainJob {
 
         PrototypeSet prototypes = Prototypes.build(m);
         MultiLayerNetwork net = Networks.build(m, prototypes);
+        if (t.initFrom().isPresent()) {
+            initFrom(net, t.initFrom().get(), jsc.hadoopConfiguration());
+            if (m.head() == HeadKind.FIXED) {
+                FixedHead.apply(net, prototypes); // the driver's prototypes, whatever the earlier run held
+            }
+        }
         NetworkSummary summary = NetworkSummary.of(net, m, prototypes);
         LOG.info("network:\n{}", summary.render());
         LOG.info("training on {} with {} workers, batch {} per worker, averaging every {} minibatches, run dir {}",
@@ -174,6 +180,25 @@ public final class TrainJob {
             long epochStart = System.nanoTime();
             lossSum.reset();
             lossCount.reset();
+            AssignmentStep.Outcome assigned = null;
+            if (assignment != null && epoch - 1 >= t.assignWarmup()
+                    && (epoch - 1 - t.assignWarmup()) % t.assignEvery() == 0) {
+                // DL2PA's step, before this epoch's fit: class memory of the current network -> cosine to the
+                // prototypes -> exact assignment -> permuted head; the fit broadcasts the driver's parameters, so
+                // the epoch trains, and is evaluated, with the new assignment
+                MultiLayerNetwork current = sparkNet.getNetwork();
+                ClassMemoryPass.Sums sums = ClassMemoryPass.gather(jsc, current, layerIndex(current, Networks.EMBEDDING),
+                        Examples.batches(train, 256, m.classes()), m.classes(), m.embeddingDim());
+                assigned = assignment.update(sums.meanDirections());
+                head = assignment.head();
+                FixedHead.apply(current, head);
+                fixedBefore = FixedHead.weights(current);
+                int[] owned = assigned.assignment();
+                run.write(ASSIGNMENT, out -> Npy.writeIntVector(out, owned));
+                LOG.info("assignment before epoch {}: {} classes changed prototype, mean cosine {}", epoch,
+                        assigned.changed(), String.format(Locale.ROOT, "%.4f", assigned.meanCosine()));
+            }
+            long fitStart = System.nanoTime();
             JavaRDD<Examples.Example> order = t.shuffle() ? Examples.shuffle(train, t.seed(), epoch, workers) : train;
             JavaPairRDD<DataSet, Long> batches = Examples.batches(order, t.batchSize(), m.classes())
                     .zipWithIndex()
@@ -189,29 +214,13 @@ public final class TrainJob {
                 sparkNet.fit(batches.filter(b -> b._2() >= lo && b._2() < hi).keys());
             }
             batches.unpersist(false);
-            double fitSeconds = (System.nanoTime() - epochStart) / 1e9;
+            double fitSeconds = (System.nanoTime() - fitStart) / 1e9;
 
             double drift = 0;
             if (fixedBefore != null) {
                 // parameter averaging is not bit-exact for every worker count: the driver re-applies its matrix
                 drift = FixedHead.weights(sparkNet.getNetwork()).sub(fixedBefore).amaxNumber().doubleValue();
                 FixedHead.apply(sparkNet.getNetwork(), head);
-            }
-            AssignmentStep.Outcome assigned = null;
-            if (assignment != null && epoch > t.assignWarmup() && (epoch - t.assignWarmup()) % t.assignEvery() == 0) {
-                // DL2PA's step: class memory -> cosine to prototypes -> exact assignment -> permuted head, in force
-                // for the evaluation below and for the next epoch's fit (which broadcasts the driver's parameters)
-                MultiLayerNetwork current = sparkNet.getNetwork();
-                ClassMemoryPass.Sums sums = ClassMemoryPass.gather(jsc, current, layerIndex(current, Networks.EMBEDDING),
-                        Examples.batches(train, 256, m.classes()), m.classes(), m.embeddingDim());
-                assigned = assignment.update(sums.meanDirections());
-                head = assignment.head();
-                FixedHead.apply(current, head);
-                fixedBefore = FixedHead.weights(current);
-                int[] owned = assigned.assignment();
-                run.write(ASSIGNMENT, out -> Npy.writeIntVector(out, owned));
-                LOG.info("assignment after epoch {}: {} classes changed prototype, mean cosine {}", epoch,
-                        assigned.changed(), String.format(Locale.ROOT, "%.4f", assigned.meanCosine()));
             }
             Evaluator.Score eval = Evaluator.evaluate(jsc, sparkNet.getNetwork(), test);
             double valLoss = eval.meanLoss();
@@ -246,6 +255,38 @@ public final class TrainJob {
         provenance.put("test_accuracy", acc);
         run.writeText(PROVENANCE, Json.pretty(provenance));
         return new Result(run.uri(), List.copyOf(history), acc, seconds, workers);
+    }
+
+    /** Copies the parameters of an earlier run's model into {@code net}; the shapes must agree layer by layer. */
+    static void initFrom(MultiLayerNetwork net, java.net.URI modelZip, Configuration hadoop) {
+        org.apache.hadoop.fs.Path path = new org.apache.hadoop.fs.Path(modelZip);
+        MultiLayerNetwork earlier;
+        try (java.io.InputStream in = path.getFileSystem(hadoop).open(path)) {
+            earlier = ModelSerializer.restoreMultiLayerNetwork(in, false);
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException("cannot read protospark.train.init-from " + modelZip + ": "
+                    + e.getMessage(), e);
+        }
+        if (earlier.getnLayers() != net.getnLayers()) {
+            throw new SettingsException("protospark.train.init-from", "must hold a network with the same layers",
+                    modelZip.toString(), "it has " + earlier.getnLayers() + " layers, this network "
+                            + net.getnLayers());
+        }
+        for (int i = 0; i < net.getnLayers(); i++) {
+            for (var e : net.getLayer(i).paramTable().entrySet()) {
+                INDArray theirs = earlier.getLayer(i).paramTable().get(e.getKey());
+                if (theirs == null || !java.util.Arrays.equals(theirs.shape(), e.getValue().shape())) {
+                    throw new SettingsException("protospark.train.init-from",
+                            "must hold a network with the same parameter shapes", modelZip.toString(),
+                            "layer " + i + " parameter " + e.getKey() + " is "
+                                    + java.util.Arrays.toString(e.getValue().shape()) + " here and "
+                                    + (theirs == null ? "missing" : java.util.Arrays.toString(theirs.shape()))
+                                    + " there");
+                }
+            }
+        }
+        net.setParams(earlier.params().castTo(net.params().dataType()));
+        LOG.info("initialised from {} ({} parameters)", modelZip, earlier.numParams());
     }
 
     private static int layerIndex(MultiLayerNetwork net, String name) {

@@ -25,7 +25,8 @@ public record TrainSettings(
         AssignmentMode assignmentMode,
         int assignEvery,
         int assignWarmup,
-        double assignMomentum) {
+        double assignMomentum,
+        java.util.Optional<URI> initFrom) {
 
     /** {@code protospark.train.assignment.mode}. */
     public enum AssignmentMode {
@@ -56,7 +57,8 @@ public record TrainSettings(
                 Configs.enumValue(c, P + "assignment.mode", AssignmentMode.class),
                 Configs.positiveInt(c, P + "assignment.every"),
                 Configs.nonNegativeInt(c, P + "assignment.warmup"),
-                Configs.doubleInRange(c, P + "assignment.momentum", 0.0, 0.999));
+                Configs.doubleInRange(c, P + "assignment.momentum", 0.0, 0.999),
+                optionalUri(c, P + "init-from"));
     }
 
     /** The {@code protospark.spark} entries as Spark settings. */
@@ -75,6 +77,11 @@ public record TrainSettings(
             throw new SettingsException(path, "must be >= 0", v, "use 0 for all examples");
         }
         return v;
+    }
+
+    private static java.util.Optional<URI> optionalUri(Config c, String path) {
+        String v = Configs.getString(c, path).trim();
+        return v.isEmpty() ? java.util.Optional.empty() : java.util.Optional.of(toUri(path, v));
     }
 
     /** A required Hadoop FS location; a bare path means the local file system. */

@@ -164,6 +164,49 @@ class TrainJobTest {
         assertEquals("protospark.train.assignment.mode", refused.key());
     }
 
+    @Test
+    void dynamicAssignmentRecoversAHiddenLabelPermutation() throws Exception {
+        // A: static training, class c learns to sit on prototype c
+        Path runA = tmp.resolve("run-A");
+        TrainJob.Result a = train(runA, "train.epochs=3", "train.workers=2");
+        // B: the same images under a hidden relabelling pi; fine-tuned from A with dynamic assignment, the
+        // classes must take the prototypes their images already map to: sigma(pi(c)) = c, i.e. sigma = pi^-1
+        int[] pi = {3, 7, 0, 9, 1, 4, 8, 2, 6, 5};
+        Path rawB = tmp.resolve("raw-B");
+        Files.createDirectories(rawB);
+        Path rawA = tmp.resolve("raw");
+        try (var files = Files.list(rawA)) {
+            for (Path f : files.toList()) {
+                byte[] bytes = Files.readAllBytes(f);
+                if (f.getFileName().toString().contains("labels")) {
+                    for (int i = 8; i < bytes.length; i++) {
+                        bytes[i] = (byte) pi[bytes[i]];
+                    }
+                }
+                Files.write(rawB.resolve(f.getFileName()), bytes);
+            }
+        }
+        Path dataB = tmp.resolve("data-B");
+        PrepareJob.run(PrepareSettings.from(Configs.load(null, "test",
+                List.of("prepare.input=\"" + rawB + "\"", "prepare.output=\"" + dataB + "\""))), spark);
+        Path runB = tmp.resolve("run-B");
+        TrainJob.Result b = TrainJob.run(TrainJob.Settings.from(Configs.load(null, "test", List.of(
+                "train.data=\"" + dataB + "\"", "train.run-dir=\"" + runB + "\"", "train.epochs=1",
+                "train.workers=2", "train.assignment.mode=dynamic",
+                "train.init-from=\"" + runA.resolve(TrainJob.MODEL) + "\""))), spark);
+        int[] sigma;
+        try (InputStream in = Files.newInputStream(runB.resolve(TrainJob.ASSIGNMENT))) {
+            sigma = Npy.readIntVector(in, "assignment.npy");
+        }
+        int[] inverse = new int[10];
+        for (int c = 0; c < 10; c++) {
+            inverse[pi[c]] = c;
+        }
+        org.junit.jupiter.api.Assertions.assertArrayEquals(inverse, sigma, "assignment recovered pi^-1");
+        assertTrue(b.testAccuracy() >= a.testAccuracy() - 0.05,
+                "relabelled run " + b.testAccuracy() + " vs static run " + a.testAccuracy());
+    }
+
     private static INDArray expectedHead() {
         return Nd4j.create(PrototypeSet.simplex(10).matrix()).castTo(DataType.FLOAT).transpose();
     }
