@@ -42,7 +42,8 @@ import java.util.regex.Pattern;
  *   {@code <ILSVRC2012_ID> <WNID> [words]} (the {@code synsets} rows of {@code meta.mat}, which this reader does
  *   not parse); each ID is mapped to its WNID and then to the sorted-WNID index, the torchvision/timm label.</li>
  * </ul>
- * Files with extensions other than .jpg, .jpeg and .png (any case) are ignored. A class folder without images is
+ * Files with extensions other than .jpg, .jpeg and .png (any case), and hidden files (name starting with a dot,
+ * such as macOS's {@code ._x.jpg}), are ignored. A class folder without images is
  * an error, as is a test class that {@code train} does not have.
  */
 public final class ImageFolderSource {
@@ -205,7 +206,8 @@ public final class ImageFolderSource {
         int ignored = 0;
         while (it.hasNext()) {
             LocatedFileStatus s = it.next();
-            if (IMAGE.matcher(s.getPath().getName()).matches()) {
+            String name = s.getPath().getName();
+            if (IMAGE.matcher(name).matches() && !name.startsWith(".")) { // not macOS "._x.jpg" resource forks
                 files.add(s);
             } else {
                 ignored++;

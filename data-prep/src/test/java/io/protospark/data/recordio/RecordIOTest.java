@@ -122,15 +122,29 @@ class RecordIOTest {
         return b;
     }
 
-    /** Writes train.rec, train.idx and property; returns the record offsets by key. */
+    /** The 'IdQQ' variant of some InsightFace helper scripts: the label array as float64. */
+    static byte[] pack64(double[] labels) {
+        ByteBuffer b = ByteBuffer.allocate(24 + 8 * labels.length).order(ByteOrder.LITTLE_ENDIAN);
+        b.putInt(labels.length).putFloat(0).putLong(0).putLong(0);
+        for (double l : labels) {
+            b.putDouble(l);
+        }
+        return b.array();
+    }
+
     static List<Long> write(Path dir, String property) throws IOException {
+        return write(dir, property, false);
+    }
+
+    /** Writes train.rec, train.idx and property; returns the record offsets by key. */
+    static List<Long> write(Path dir, String property, boolean float64) throws IOException {
         Files.createDirectories(dir);
         ByteArrayOutputStream rec = new ByteArrayOutputStream();
         List<Long> offsets = new ArrayList<>();
         int l0 = IDENTITY.length + 1;
         int l1 = l0 + 2;
         offsets.add((long) rec.size());
-        writeRecord(rec, pack(0, 0, 0, new float[]{l0, l1}, new byte[0]));
+        writeRecord(rec, float64 ? pack64(new double[]{l0, l1}) : pack(0, 0, 0, new float[]{l0, l1}, new byte[0]));
         for (int k = 1; k < l0; k++) {
             offsets.add((long) rec.size());
             // key 2's id and id2 words are the magic: a record in three parts (first, middle, last)
@@ -138,9 +152,9 @@ class RecordIOTest {
             writeRecord(rec, pack(IDENTITY[k - 1], k == 2 ? magic : k, k == 2 ? magic : 0, new float[0], png(k)));
         }
         offsets.add((long) rec.size());
-        writeRecord(rec, pack(0, 0, 0, new float[]{1, 3}, new byte[0]));
+        writeRecord(rec, float64 ? pack64(new double[]{1, 3}) : pack(0, 0, 0, new float[]{1, 3}, new byte[0]));
         offsets.add((long) rec.size());
-        writeRecord(rec, pack(0, 0, 0, new float[]{3, 6}, new byte[0]));
+        writeRecord(rec, float64 ? pack64(new double[]{3, 6}) : pack(0, 0, 0, new float[]{3, 6}, new byte[0]));
         Files.write(dir.resolve("train.rec"), rec.toByteArray());
         StringBuilder idx = new StringBuilder();
         for (int k = 0; k < offsets.size(); k++) {
@@ -203,6 +217,30 @@ class RecordIOTest {
             assertEquals(IDENTITY[key - 1], r.getInt(1));
             assertArrayEquals(chw(key), (byte[]) r.get(5), "pixels of key " + key);
         }
+    }
+
+    @Test
+    void float64HeaderVariantIsDetected() throws IOException {
+        Path dir = work.resolve("rec64");
+        write(dir, "2,8,8", true);
+        Path out = work.resolve("out64");
+        PrepareJob.run(settings(dir, out), spark);
+        Manifest m = ShardSet.open(out.toUri(), spark.sparkContext().hadoopConfiguration()).manifest();
+        assertEquals(List.of(2L, 3L), m.splits().get("train").perClass());
+    }
+
+    @Test
+    void float32RangesBeyond2To24AreRefused() throws IOException {
+        Path dir = work.resolve("big");
+        Files.createDirectories(dir);
+        ByteArrayOutputStream rec = new ByteArrayOutputStream();
+        writeRecord(rec, pack(0, 0, 0, new float[]{16_777_226f, 16_777_228f}, new byte[0]));
+        Files.write(dir.resolve("train.rec"), rec.toByteArray());
+        Files.writeString(dir.resolve("train.idx"), "0\t0\n");
+        Files.writeString(dir.resolve("property"), "2,112,112\n");
+        String msg = assertThrows(DataFormatException.class,
+                () -> PrepareJob.run(settings(dir, work.resolve("o")), spark)).getMessage();
+        assertTrue(msg.contains("2^24"), msg);
     }
 
     @Test
