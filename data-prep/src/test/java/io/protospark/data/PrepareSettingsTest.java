@@ -109,6 +109,38 @@ class PrepareSettingsTest {
     }
 
     @Test
+    void imageKeys() {
+        PrepareSettings s = PrepareSettings.from(config("prepare.input=/in", "prepare.output=/out",
+                "prepare.format=imagenet", "prepare.image-size=224", "prepare.resize=exact",
+                "prepare.corrupt-images=skip", "prepare.imagenet.val-ground-truth=\"/devkit/gt.txt\"",
+                "prepare.imagenet.synsets=\"/devkit/synsets.txt\""));
+        assertEquals(224, s.imageSize());
+        assertEquals("exact", s.resize());
+        assertEquals("skip", s.corruptImages());
+        assertEquals(URI.create("/devkit/gt.txt"), s.valGroundTruth());
+        assertEquals(URI.create("/devkit/synsets.txt"), s.synsets());
+        assertEquals(0, PrepareSettings.from(config("prepare.input=/in", "prepare.output=/out",
+                "prepare.format=recordio")).imageSize());
+
+        for (String[] bad : new String[][]{
+                {"prepare.format=imagefolder", "image-size"},
+                {"prepare.format=cifar10\", \"prepare.image-size=64", "image-size"},
+                {"prepare.format=imagenet\", \"prepare.image-size=64\", \"prepare.imagenet.synsets=/s.txt",
+                        "val-ground-truth"},
+                {"prepare.format=imagefolder\", \"prepare.image-size=64\", \"prepare.resize=stretch", "resize"},
+                {"prepare.format=imagefolder\", \"prepare.image-size=64\", \"prepare.corrupt-images=ignore",
+                        "corrupt-images"},
+                {"prepare.format=cifar10\", \"prepare.open-set=\"cifar+10:0\"", "open-set"},
+                {"prepare.format=cifar10\", \"prepare.open-set-unknown-input=/c100", "open-set-unknown-input"}}) {
+            List<String> overrides = new java.util.ArrayList<>(List.of("prepare.input=/in", "prepare.output=/out"));
+            overrides.addAll(List.of(bad[0].split("\", \"")));
+            SettingsException e = assertThrows(SettingsException.class,
+                    () -> PrepareSettings.from(config(overrides.toArray(String[]::new))), bad[0]);
+            assertTrue(e.key().endsWith(bad[1]), e.key() + " for " + bad[0]);
+        }
+    }
+
+    @Test
     void unknownKeyUnderPrepareIsRefusedByLoad() {
         SettingsException e = assertThrows(SettingsException.class, () -> config("prepare.shard-size=10"));
         assertTrue(e.getMessage().contains("protospark.prepare.shard-size-mb"), e.getMessage());
