@@ -8,6 +8,7 @@ import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -96,5 +97,18 @@ class MainTest {
         assertTrue(m.find(), "no COMMANDS line in submit/protospark");
         assertEquals(new java.util.TreeSet<>(CommandLine.FLAGS.keySet()),
                 new java.util.TreeSet<>(java.util.List.of(m.group(1).split(" "))));
+    }
+
+    @Test
+    void everyExperimentFileValidates() throws Exception {
+        try (var files = Files.list(Path.of("..", "conf"))) {
+            List<Path> confs = files.filter(f -> f.toString().endsWith(".conf")).sorted().toList();
+            assertTrue(confs.size() >= 2, "conf files: " + confs);
+            for (Path conf : confs) {
+                Outcome o = run("validate", "--conf", conf.toString(), "model.head.estimation.iterations=5");
+                assertEquals(0, o.code(), conf + ": " + o.err());
+                assertTrue(o.out().contains("configuration is valid"), conf + ": " + o.out());
+            }
+        }
     }
 }
