@@ -38,9 +38,10 @@ import java.util.regex.Pattern;
  *   label = index in that order; files are found recursively and sorted by relative path, id = index.</li>
  *   <li>{@code imagenet} (ILSVRC-2012): {@code train/<wnid>/*.JPEG}; {@code val/} either as class folders or flat
  *   ({@code ILSVRC2012_val_00000001.JPEG} …) with the devkit's {@code ILSVRC2012_validation_ground_truth.txt}
- *   (line i = ILSVRC2012_ID of image i) and a synset mapping, a text file of lines
- *   {@code <ILSVRC2012_ID> <WNID> [words]} (the {@code synsets} rows of {@code meta.mat}, which this reader does
- *   not parse); each ID is mapped to its WNID and then to the sorted-WNID index, the torchvision/timm label.</li>
+ *   (line i = ILSVRC2012_ID of image i) and a synset mapping: the devkit's {@code meta.mat} (read by
+ *   {@link MatFile}: the {@code synsets} rows with {@code num_children == 0}) or a text file of lines
+ *   {@code <ILSVRC2012_ID> <WNID> [words]}; each ID is mapped to its WNID and then to the sorted-WNID index, the
+ *   torchvision/timm label.</li>
  * </ul>
  * Files with extensions other than .jpg, .jpeg and .png (any case), and hidden files (name starting with a dot,
  * such as macOS's {@code ._x.jpg}), are ignored. A class folder without images is
@@ -114,7 +115,8 @@ public final class ImageFolderSource {
                 if (groundTruth == null || synsets == null) {
                     throw new DataFormatException(test + " is flat (no class folders): its labels need "
                             + "prepare.imagenet.val-ground-truth (the devkit's ILSVRC2012_validation_ground_truth.txt) "
-                            + "and prepare.imagenet.synsets (lines '<ILSVRC2012_ID> <WNID> [words]' from meta.mat)");
+                            + "and prepare.imagenet.synsets (the devkit's meta.mat, or a text file of lines "
+                            + "'<ILSVRC2012_ID> <WNID> [words]')");
                 }
                 List<FileStatus> files = images(fs, test);
                 splits.put("test", flatVal(fs, test, files, HadoopPaths.of(groundTruth), HadoopPaths.of(synsets),
@@ -245,7 +247,14 @@ public final class ImageFolderSource {
     private static SplitFiles flatVal(FileSystem fs, Path val, List<FileStatus> files, Path groundTruth,
                                       Path synsets, List<String> classNames) throws IOException {
         Map<Integer, String> wnidOf = new TreeMap<>();
-        List<String> lines = lines(fs, synsets);
+        List<String> lines = synsets.getName().endsWith(".mat") ? List.of() : lines(fs, synsets);
+        if (synsets.getName().endsWith(".mat")) {
+            try (InputStream in = fs.open(synsets)) {
+                wnidOf.putAll(MatFile.ilsvrcSynsets(in.readAllBytes(), synsets.toString()));
+            } catch (FileNotFoundException e) {
+                throw new DataFormatException("label file not found: " + synsets);
+            }
+        }
         for (int i = 0; i < lines.size(); i++) {
             String line = lines.get(i).trim();
             if (line.isEmpty() || line.startsWith("#")) {

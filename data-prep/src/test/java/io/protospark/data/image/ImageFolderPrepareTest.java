@@ -205,6 +205,15 @@ class ImageFolderPrepareTest {
         assertEquals(List.of("train/", "val/", "ILSVRC2012_validation_ground_truth.txt", "synsets.txt"),
                 m.source().files().stream().map(Manifest.SourceFile::path).toList());
 
+        // the devkit's meta.mat instead of the text mapping gives the same labels
+        Path meta = devkit.resolve("meta.mat");
+        try (java.io.InputStream in = getClass().getResourceAsStream("/imagenet/meta.mat")) {
+            Files.write(meta, in.readAllBytes());
+        }
+        Path outMat = work.resolve("out-mat");
+        PrepareJob.run(settings("imagenet", raw, outMat, "fail", truth.toUri(), meta.toUri()), spark);
+        assertEquals(List.of(1, 0, 2, 1), rows(outMat, "test").stream().map(r -> r.getInt(1)).toList());
+
         // flat val without label files; a ground-truth ID the mapping lacks
         String msg = assertThrows(DataFormatException.class, () -> PrepareJob.run(
                 settings("imagenet", raw, work.resolve("o"), "fail", null, null), spark)).getMessage();
