@@ -32,7 +32,7 @@ public final class ImageRows implements io.protospark.data.source.RowSource {
     private final HadoopConf conf;
 
     public ImageRows(URI root, String[] paths, ImageDecoder decoder, boolean skipCorrupt, Configuration conf) {
-        this.root = root.toString();
+        this.root = new Path(root).toString(); // decoded: new Path(String) must not see %20 for a space
         this.paths = paths;
         this.decoder = decoder;
         this.skipCorrupt = skipCorrupt;

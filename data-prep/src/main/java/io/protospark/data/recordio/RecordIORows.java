@@ -40,7 +40,7 @@ public final class RecordIORows implements RowSource {
 
     public RecordIORows(URI rec, long length, long[] offsets, boolean float64, ImageDecoder decoder,
                         boolean skipCorrupt, Configuration conf) {
-        this.rec = rec.toString();
+        this.rec = new Path(rec).toString(); // decoded: new Path(String) must not see %20 for a space
         this.length = length;
         this.offsets = offsets;
         this.float64 = float64;

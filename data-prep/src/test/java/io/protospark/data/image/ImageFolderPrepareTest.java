@@ -103,7 +103,7 @@ class ImageFolderPrepareTest {
 
     @Test
     void imageFolderLabelsPixelsAndCrop() throws IOException {
-        Path raw = work.resolve("raw");
+        Path raw = work.resolve("raw data");
         // classes sorted: ant 0, cat 1, dog 2; files sorted by path within each class
         png(raw.resolve("train/dog/b.png"), pattern(1, SIZE, SIZE));
         png(raw.resolve("train/dog/a.png"), pattern(2, SIZE, SIZE));

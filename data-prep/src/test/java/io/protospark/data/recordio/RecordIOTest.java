@@ -197,7 +197,7 @@ class RecordIOTest {
 
     @Test
     void preparesIdentitiesFromTheHeaderRanges() throws IOException {
-        Path dir = work.resolve("rec");
+        Path dir = work.resolve("rec dir");
         write(dir, "2,8,8");
         Path out = work.resolve("out");
         PrepareJob.run(settings(dir, out), spark);

@@ -160,7 +160,7 @@ class VerificationPrepareTest {
 
     @Test
     void lfwPairsTxt() throws IOException {
-        Path dir = work.resolve("lfw-root");
+        Path dir = work.resolve("lfw root");
         String[][] people = {{"Ann_A", "3"}, {"Bob_B", "2"}};
         int seed = 0;
         for (String[] p : people) {
