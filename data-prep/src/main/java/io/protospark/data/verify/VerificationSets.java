@@ -28,7 +28,8 @@ import java.util.TreeMap;
  *   <li>InsightFace {@code .bin} ({@code eval/verification.py}: a pickle of {@code (bins, issame_list)}, bins =
  *   2 × pairs encoded images, pair i = bins[2i], bins[2i+1]); every {@code *.bin} of the input directory becomes a
  *   split named after the file (lfw, cfp_fp, agedb_30 …). Python 3 {@code bytes} arrive as {@code byte[]}, Python 2
- *   {@code str} as a String of one char per byte. Folds follow scikit-learn's {@code KFold(10, shuffle=False)} over
+ *   {@code str} as a String of one char per byte, NumPy {@code uint8} arrays (from {@code cv2.imencode}) and
+ *   {@code numpy.bool_} flags through {@link NumpyPickles}. Folds follow scikit-learn's {@code KFold(10, shuffle=False)} over
  *   the pairs in order, as the protocol does.</li>
  *   <li>LFW {@code pairs.txt} (first line {@code folds\tn}, then per fold n matched lines {@code name\ti\tj} and n
  *   mismatched lines {@code name1\ti\tname2\tj}; images {@code lfw/<name>/<name>_%04d.jpg}): split {@code lfw},
@@ -95,6 +96,7 @@ public final class VerificationSets {
     /** Unpickles {@code (bins, issame_list)}; {@code origin} names the file in messages. */
     public static Bin readBin(InputStream in, String origin) throws IOException {
         Object o;
+        NumpyPickles.register();
         try {
             o = new Unpickler().load(in);
         } catch (PickleException e) {
@@ -116,6 +118,11 @@ public final class VerificationSets {
                 images[i] = bytes;
             } else if (b instanceof String s) {
                 images[i] = s.getBytes(StandardCharsets.ISO_8859_1);
+            } else if (b instanceof NumpyPickles.NdArray array && array.uint8() != null) {
+                images[i] = array.uint8();
+            } else if (b instanceof NumpyPickles.NdArray array) {
+                throw new DataFormatException(origin + ": image " + i + " is a NumPy array of dtype "
+                        + array.dtypeName() + ", expected encoded image bytes (uint8)");
             } else {
                 throw new DataFormatException(origin + ": image " + i + " is a " + (b == null ? "None"
                         : b.getClass().getSimpleName()) + ", expected encoded image bytes");

@@ -159,6 +159,29 @@ class VerificationPrepareTest {
     }
 
     @Test
+    void numpyArraysAndBoolsFromProtocols2And5() throws IOException {
+        // written by verification/make_numpy_bins.py: 4 uint8 arrays (PNG bytes), flags numpy.bool_ True, False
+        List<byte[]> expected = new java.util.ArrayList<>();
+        try (java.io.DataInputStream in = new java.io.DataInputStream(
+                getClass().getResourceAsStream("/verification/expected-images.bin"))) {
+            for (int i = 0; i < 4; i++) {
+                expected.add(in.readNBytes(in.readInt()));
+            }
+        }
+        for (String name : List.of("numpy-p2.bin", "numpy-p5.bin")) {
+            VerificationSets.Bin bin;
+            try (java.io.InputStream in = getClass().getResourceAsStream("/verification/" + name)) {
+                bin = VerificationSets.readBin(in, name);
+            }
+            assertArrayEquals(new boolean[]{true, false}, bin.issame(), name);
+            for (int i = 0; i < 4; i++) {
+                assertArrayEquals(expected.get(i), bin.images()[i], name + " image " + i);
+                assertEquals(3 * 16, new ImageDecoder(4, ImageDecoder.Resize.EXACT).decode(bin.images()[i]).length);
+            }
+        }
+    }
+
+    @Test
     void lfwPairsTxt() throws IOException {
         Path dir = work.resolve("lfw root");
         String[][] people = {{"Ann_A", "3"}, {"Bob_B", "2"}};
