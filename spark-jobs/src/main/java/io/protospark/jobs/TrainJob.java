@@ -112,6 +112,7 @@ public final class TrainJob {
         Configuration hadoop = jsc.hadoopConfiguration();
 
         ShardSet shards = ShardSet.open(t.data(), hadoop);
+        checkDataFitsTraining(shards, t);
         checkDataFitsModel(shards, m);
         try (RunDirectory run = RunDirectory.createNew(t.runDir(), hadoop)) {
             return train(s, spark, jsc, shards, run, start);
@@ -162,9 +163,9 @@ public final class TrainJob {
                 .build();
         SparkDl4jMultiLayer sparkNet = new SparkDl4jMultiLayer(jsc, net, tm);
 
-        JavaRDD<Examples.Example> train = Examples.read(spark, shards, Manifest.TRAIN, workers, t.maxTrainExamples())
+        JavaRDD<Examples.Example> train = Examples.read(spark, shards, t.trainSplit(), workers, t.maxTrainExamples())
                 .persist(StorageLevel.MEMORY_ONLY());
-        JavaRDD<DataSet> test = Examples.batches(Examples.read(spark, shards, Manifest.TEST, workers, 0), 256,
+        JavaRDD<DataSet> test = Examples.batches(Examples.read(spark, shards, t.evalSplit(), workers, 0), 256,
                 m.classes()).persist(StorageLevel.MEMORY_ONLY());
         long trainCount = train.count();
         long testCount = test.map(DataSet::numExamples).reduce(Integer::sum);
@@ -299,6 +300,22 @@ public final class TrainJob {
     }
 
     /** The data set and the model must agree on classes and image shape; checked before training starts. */
+    static void checkDataFitsTraining(ShardSet shards, TrainSettings t) {
+        if (Manifest.PAIRS.equals(shards.manifest().schema())) {
+            throw new SettingsException("protospark.train.data",
+                    "must be a classification data set; " + shards.root() + " holds verification pairs",
+                    shards.root().toString(), "prepare a classification format (idx, cifar10, cifar100, "
+                            + "imagefolder, imagenet, recordio) to train on");
+        }
+        for (String[] split : new String[][]{{"train-split", t.trainSplit()}, {"eval-split", t.evalSplit()}}) {
+            if (!shards.splits().contains(split[1])) {
+                throw new SettingsException("protospark.train." + split[0],
+                        "must name a split of the data set " + shards.root(), split[1],
+                        "it has " + new java.util.TreeSet<>(shards.splits()));
+            }
+        }
+    }
+
     static void checkDataFitsModel(ShardSet shards, ModelSettings m) {
         if (shards.classes() != m.classes()) {
             throw new SettingsException("protospark.model.classes",

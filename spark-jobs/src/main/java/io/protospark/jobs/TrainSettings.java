@@ -26,7 +26,9 @@ public record TrainSettings(
         int assignEvery,
         int assignWarmup,
         double assignMomentum,
-        java.util.Optional<URI> initFrom) {
+        java.util.Optional<URI> initFrom,
+        String trainSplit,
+        String evalSplit) {
 
     /** {@code protospark.train.assignment.mode}. */
     public enum AssignmentMode {
@@ -58,7 +60,9 @@ public record TrainSettings(
                 Configs.positiveInt(c, P + "assignment.every"),
                 Configs.nonNegativeInt(c, P + "assignment.warmup"),
                 Configs.doubleInRange(c, P + "assignment.momentum", 0.0, 0.999),
-                optionalUri(c, P + "init-from"));
+                optionalUri(c, P + "init-from"),
+                nonEmpty(c, P + "train-split"),
+                nonEmpty(c, P + "eval-split"));
     }
 
     /** The {@code protospark.spark} entries as Spark settings. */
@@ -75,6 +79,15 @@ public record TrainSettings(
         long v = Configs.getLong(c, path);
         if (v < 0) {
             throw new SettingsException(path, "must be >= 0", v, "use 0 for all examples");
+        }
+        return v;
+    }
+
+    private static String nonEmpty(Config c, String path) {
+        String v = Configs.getString(c, path).trim();
+        if (v.isEmpty()) {
+            throw new SettingsException(path, "must name a split of the prepared data set", v,
+                    "for example \"train\", \"test\" or \"validation\"");
         }
         return v;
     }

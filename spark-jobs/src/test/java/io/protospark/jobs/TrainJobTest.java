@@ -137,6 +137,12 @@ class TrainJobTest {
         assertEquals("protospark.model.classes", s.key());
         assertTrue(s.getMessage().contains("the data has 10"), s.getMessage());
         assertFalse(Files.exists(tmp.resolve("r5")), "nothing written for a refused run");
+
+        var split = assertThrows(io.protospark.config.SettingsException.class,
+                () -> train(tmp.resolve("r6"), "train.eval-split=validation"));
+        assertEquals("protospark.train.eval-split", split.key());
+        assertTrue(split.getMessage().contains("it has [test, train]"), split.getMessage());
+        assertFalse(Files.exists(tmp.resolve("r6")), "nothing written for a refused run");
     }
 
     @Test
