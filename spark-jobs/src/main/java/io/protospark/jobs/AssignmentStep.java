@@ -1,6 +1,7 @@
 package io.protospark.jobs;
 
 import io.protospark.model.assign.Assignment;
+import io.protospark.model.assign.ClassMemory;
 import io.protospark.model.assign.LinearAssignment;
 import io.protospark.model.prototype.PrototypeSet;
 
@@ -8,14 +9,14 @@ import io.protospark.model.prototype.PrototypeSet;
  * The driver's between-epoch step of dynamic label-to-prototype assignment (DL2PA): class memory → cosine
  * matrix against the prototypes → an exact maximum-cosine assignment → the permuted head.
  *
- * <p>The memory is a true exponential moving average of the per-class mean unit embedding (momentum 0 = this
- * epoch's mean only), rows renormalised. The DL2PA code's accumulating update and its one-sample-per-class
- * indexing are not reproduced.
+ * <p>The memory is {@link ClassMemory.Ema}, fed once per re-solve with the epoch's per-class sums (momentum 0 =
+ * this epoch's mean direction only), rows renormalised. DL2PA updates its memory after every batch; here the
+ * update happens between epochs, on the driver, from a tree-reduced pass over the training split.
  */
 final class AssignmentStep {
     private final PrototypeSet prototypes;
     private final double momentum;
-    private double[][] memory;
+    private ClassMemory.Ema memory;
     private int[] assignment;
 
     /** What one re-solve did. */
@@ -42,55 +43,30 @@ final class AssignmentStep {
         return prototypes.permuted(assignment);
     }
 
-    /** Folds this epoch's mean directions into the memory and re-solves the assignment. */
-    Outcome update(double[][] epochMean) {
+    /** Folds this epoch's class memory into the moving average and re-solves the assignment. */
+    Outcome update(ClassMemory epoch) {
         int k = prototypes.classes();
         int d = prototypes.dimension();
-        if (epochMean.length != k || epochMean[0].length != d) {
-            throw new IllegalArgumentException("class memory is " + epochMean.length + "x" + epochMean[0].length
+        if (epoch.classes() != k || epoch.dim() != d) {
+            throw new IllegalArgumentException("class memory is " + epoch.classes() + "x" + epoch.dim()
                     + ", prototypes are " + k + "x" + d);
         }
-        if (memory == null || momentum == 0) {
-            memory = new double[k][];
+        if (memory == null) {
+            // first re-solve: start from this epoch's means; a class with no examples gets a seeded random row
+            double[] init = epoch.means();
+            java.util.Random rnd = new java.util.Random(k * 31L + d);
             for (int c = 0; c < k; c++) {
-                memory[c] = epochMean[c].clone();
-            }
-        } else {
-            for (int c = 0; c < k; c++) {
-                double n = 0;
-                for (int j = 0; j < d; j++) {
-                    memory[c][j] = momentum * memory[c][j] + (1 - momentum) * epochMean[c][j];
-                    n += memory[c][j] * memory[c][j];
-                }
-                n = Math.sqrt(n);
-                if (n > 0) {
-                    for (int j = 0; j < d; j++) {
-                        memory[c][j] /= n;
+                if (epoch.count(c) == 0 || java.util.Arrays.stream(init, c * d, (c + 1) * d).allMatch(x -> x == 0)) {
+                    for (int t = 0; t < d; t++) {
+                        init[c * d + t] = rnd.nextGaussian();
                     }
                 }
             }
+            memory = new ClassMemory.Ema(init, k, d, momentum);
+        } else {
+            memory.update(epoch);
         }
-        double[] cost = new double[k * k];
-        double[][] p = prototypes.matrix();
-        for (int j = 0; j < k; j++) {
-            double n = 0;
-            for (double v : p[j]) {
-                n += v * v;
-            }
-            n = Math.sqrt(n);
-            for (int t = 0; t < d; t++) {
-                p[j][t] /= n;
-            }
-        }
-        for (int c = 0; c < k; c++) {
-            for (int j = 0; j < k; j++) {
-                double dot = 0;
-                for (int t = 0; t < d; t++) {
-                    dot += memory[c][t] * p[j][t];
-                }
-                cost[c * k + j] = dot;
-            }
-        }
+        double[] cost = ClassMemory.cosineMatrix(memory.rows(), k, prototypes);
         Assignment a = LinearAssignment.solveMax(cost, k);
         int[] next = a.columnOfRow();
         int changed = 0;

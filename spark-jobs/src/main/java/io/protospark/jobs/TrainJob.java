@@ -188,9 +188,9 @@ public final class TrainJob {
                 // prototypes -> exact assignment -> permuted head; the fit broadcasts the driver's parameters, so
                 // the epoch trains, and is evaluated, with the new assignment
                 MultiLayerNetwork current = sparkNet.getNetwork();
-                ClassMemoryPass.Sums sums = ClassMemoryPass.gather(jsc, current, layerIndex(current, Networks.EMBEDDING),
+                io.protospark.model.assign.ClassMemory sums = ClassMemoryPass.gather(jsc, current, layerIndex(current, Networks.EMBEDDING),
                         Examples.batches(train, 256, m.classes()), m.classes(), m.embeddingDim());
-                assigned = assignment.update(sums.meanDirections());
+                assigned = assignment.update(sums);
                 head = assignment.head();
                 FixedHead.apply(current, head);
                 fixedBefore = FixedHead.weights(current);

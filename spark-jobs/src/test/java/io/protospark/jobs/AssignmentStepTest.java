@@ -1,5 +1,6 @@
 package io.protospark.jobs;
 
+import io.protospark.model.assign.ClassMemory;
 import io.protospark.model.prototype.PrototypeSet;
 import org.junit.jupiter.api.Test;
 
@@ -24,12 +25,12 @@ class AssignmentStepTest {
             }
         }
         AssignmentStep step = new AssignmentStep(p, 0.0);
-        AssignmentStep.Outcome o = step.update(mean);
+        AssignmentStep.Outcome o = step.update(memoryOf(mean));
         assertArrayEquals(hidden, o.assignment());
         assertEquals(10 - 0, o.changed() + countFixedPoints(hidden));
         assertArrayEquals(p.row(hidden[4]), step.head().row(4));
         // the same memory again changes nothing
-        assertEquals(0, step.update(mean).changed());
+        assertEquals(0, step.update(memoryOf(mean)).changed());
     }
 
     @Test
@@ -38,13 +39,26 @@ class AssignmentStepTest {
         PrototypeSet p = PrototypeSet.simplex(k);
         AssignmentStep step = new AssignmentStep(p, 0.9);
         double[][] identity = p.matrix();
-        step.update(identity);
+        step.update(memoryOf(identity));
         double[][] swapped = {p.row(1), p.row(0), p.row(2), p.row(3)};
         // one epoch that prefers swapping 0 and 1 is outweighed by the memory
-        assertArrayEquals(new int[]{0, 1, 2, 3}, step.update(swapped).assignment());
+        assertArrayEquals(new int[]{0, 1, 2, 3}, step.update(memoryOf(swapped)).assignment());
         AssignmentStep fresh = new AssignmentStep(p, 0.0);
-        fresh.update(identity);
-        assertArrayEquals(new int[]{1, 0, 2, 3}, fresh.update(swapped).assignment());
+        fresh.update(memoryOf(identity));
+        assertArrayEquals(new int[]{1, 0, 2, 3}, fresh.update(memoryOf(swapped)).assignment());
+    }
+
+    /** A class memory whose class c holds the single embedding {@code rows[c]}. */
+    private static ClassMemory memoryOf(double[][] rows) {
+        ClassMemory m = new ClassMemory(rows.length, rows[0].length);
+        for (int c = 0; c < rows.length; c++) {
+            float[] f = new float[rows[c].length];
+            for (int j = 0; j < f.length; j++) {
+                f[j] = (float) rows[c][j];
+            }
+            m.add(c, f);
+        }
+        return m;
     }
 
     private static int countFixedPoints(int[] perm) {
