@@ -1,0 +1,165 @@
+package io.protospark.model.backbone;
+
+import org.deeplearning4j.nn.api.Layer;
+import org.deeplearning4j.nn.conf.ComputationGraphConfiguration;
+import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
+import org.deeplearning4j.nn.conf.inputs.InputType;
+import org.deeplearning4j.nn.conf.layers.BatchNormalization;
+import org.deeplearning4j.nn.graph.ComputationGraph;
+import org.deeplearning4j.nn.weights.WeightInit;
+import org.nd4j.linalg.api.buffer.DataType;
+
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Registry of the reference backbones. Each builds a {@link ComputationGraphConfiguration} with one input
+ * {@value #INPUT} (NCHW, {@code InputType.convolutional(h, w, c)}) and one output vertex {@value #EMBEDDING} that emits
+ * d features; there is no classifier and no loss, so the caller adds the fixed or learned head on top of
+ * {@value #EMBEDDING}.
+ *
+ * <p>For the pooled nets (ResNets, classifier32) the natural feature is the global-average-pooled map (512, 2048, 64
+ * or 128 wide). When d equals that width the pooled vector itself is the embedding (as in the Deep Simplex
+ * Classifier's ResNet-18 and DL2PA's long-tail ResNet-32); otherwise a linear layer maps it to d — without bias, as
+ * in the Regular Polytope Networks' {@code fc} (METHODS §1.1), except for the HPN-style ResNet-20/32 whose
+ * {@code fc 64 → d} has a bias. CNN-9, LeNet++ and IResNet end in their own feature layer, which is built with d
+ * outputs.
+ */
+public final class Backbones {
+    /** Name of the graph input. */
+    public static final String INPUT = "input";
+    /** Name of the output vertex that emits the d-dimensional embedding. */
+    public static final String EMBEDDING = "embedding";
+
+    /** Builds a backbone's body from the input vertex; returns the name of its last vertex. */
+    @FunctionalInterface
+    private interface Body {
+        String add(GraphDsl n, String in, int d);
+    }
+
+    /**
+     * One registry entry.
+     *
+     * @param pooledWidth width of the pooled feature, or 0 when the body already ends in {@value #EMBEDDING}
+     * @param projectionBias whether the pooled → d projection (used when d ≠ pooledWidth) has a bias
+     * @param minSize the smallest input height and width the net accepts (its total down-sampling factor)
+     */
+    private record Spec(String description, int pooledWidth, boolean projectionBias, int minSize, Body body) {
+    }
+
+    private static final Map<String, Spec> SPECS = new LinkedHashMap<>();
+
+    static {
+        SPECS.put("resnet18-cifar", new Spec("kuangliu CIFAR ResNet-18, 512-d pooled feature", 512, false, 8,
+                (n, in, d) -> ResNets.resnet18Cifar(n, in)));
+        SPECS.put("resnet50-cifar", new Spec("kuangliu CIFAR ResNet-50, 2048-d pooled feature", 2048, false, 8,
+                (n, in, d) -> ResNets.resnet50Cifar(n, in)));
+        SPECS.put("resnet20", new Spec("He et al. CIFAR ResNet-20 (HPN layout), 64-d pooled feature", 64, true, 4,
+                (n, in, d) -> ResNets.heCifar(n, in, 3)));
+        SPECS.put("resnet32", new Spec("He et al. CIFAR ResNet-32 (HPN layout), 64-d pooled feature", 64, true, 4,
+                (n, in, d) -> ResNets.heCifar(n, in, 5)));
+        SPECS.put("resnet50-imagenet", new Spec("torchvision ResNet-50, 2048-d pooled feature", 2048, false, 32,
+                (n, in, d) -> ResNets.resnet50Imagenet(n, in)));
+        SPECS.put("classifier32", new Spec("ARPL/DSC open-set classifier32, 128-d pooled feature", 128, false, 8,
+                (n, in, d) -> PlainCnns.classifier32(n, in)));
+        SPECS.put("cnn9", new Spec("MHE/CoMHE CNN-9 with fc6 to d", 0, false, 8, PlainCnns::cnn9));
+        SPECS.put("lenet-pp", new Spec("Wen et al. LeNet++ with fc1 to d + PReLU", 0, false, 8,
+                PlainCnns::lenetPlusPlus));
+        SPECS.put("iresnet50", new Spec("InsightFace IResNet-50, FC to d + BN", 0, false, 16,
+                (n, in, d) -> IResNets.build(n, in, IResNets.LAYERS_50, d)));
+        SPECS.put("iresnet100", new Spec("InsightFace IResNet-100, FC to d + BN", 0, false, 16,
+                (n, in, d) -> IResNets.build(n, in, IResNets.LAYERS_100, d)));
+    }
+
+    private Backbones() {
+    }
+
+    /** The registered names, in registry order. */
+    public static List<String> names() {
+        return List.copyOf(SPECS.keySet());
+    }
+
+    /** A one-line description of a registered backbone. */
+    public static String describe(String name) {
+        return spec(name).description();
+    }
+
+    /**
+     * Builds the named backbone with the project defaults: the given seed, He-normal ({@link WeightInit#RELU})
+     * initialisation and float parameters. The updater is DL4J's default; use
+     * {@link #build(String, int, int, int, int, NeuralNetConfiguration.Builder)} to set updater and regularisation.
+     *
+     * @throws IllegalArgumentException for an unknown name, a non-positive size or d, or an input smaller than the
+     *                                  net's down-sampling factor
+     */
+    public static ComputationGraphConfiguration build(String name, int h, int w, int c, int d, long seed) {
+        return build(name, h, w, c, d, new NeuralNetConfiguration.Builder()
+                .seed(seed)
+                .weightInit(WeightInit.RELU)
+                .dataType(DataType.FLOAT));
+    }
+
+    /** Builds the named backbone on top of the caller's global settings (seed, updater, weight init, l2, …). */
+    public static ComputationGraphConfiguration build(String name, int h, int w, int c, int d,
+                                                      NeuralNetConfiguration.Builder base) {
+        Spec spec = spec(name);
+        requirePositive("h", h);
+        requirePositive("w", w);
+        requirePositive("c", c);
+        requirePositive("d", d);
+        if (h < spec.minSize() || w < spec.minSize()) {
+            throw new IllegalArgumentException("backbone " + name + " down-samples by " + spec.minSize()
+                    + " and needs h and w >= " + spec.minSize() + ", found " + h + "x" + w);
+        }
+        ComputationGraphConfiguration.GraphBuilder g = base.graphBuilder()
+                .addInputs(INPUT)
+                .setInputTypes(InputType.convolutional(h, w, c));
+        GraphDsl n = new GraphDsl(g);
+        String last = spec.body().add(n, INPUT, d);
+        if (spec.pooledWidth() > 0) {
+            if (d == spec.pooledWidth()) {
+                last = n.globalAvgPool(last, EMBEDDING);
+            } else {
+                String pooled = n.globalAvgPool(last, "pool");
+                last = n.dense(pooled, EMBEDDING, d, spec.projectionBias());
+            }
+        }
+        if (!EMBEDDING.equals(last)) {
+            throw new IllegalStateException("backbone " + name + " ends in " + last + ", not " + EMBEDDING);
+        }
+        return g.setOutputs(EMBEDDING).build();
+    }
+
+    /**
+     * Parameters counted as PyTorch's {@code sum(p.numel() for p in model.parameters())} counts them: every weight,
+     * bias and PReLU slope, and of each batch normalisation only γ and β (DL4J also stores the running mean and
+     * variance as parameters, so {@link ComputationGraph#numParams()} is larger by 2 per BN channel).
+     */
+    public static long trainableParams(ComputationGraph net) {
+        long total = 0;
+        for (Layer layer : net.getLayers()) {
+            if (layer.conf().getLayer() instanceof BatchNormalization bn) {
+                total += bn.isLockGammaBeta() ? 0 : 2 * bn.getNOut();
+            } else {
+                total += layer.numParams();
+            }
+        }
+        return total;
+    }
+
+    private static Spec spec(String name) {
+        Spec spec = name == null ? null : SPECS.get(name);
+        if (spec == null) {
+            throw new IllegalArgumentException("unknown backbone '" + name + "'; known backbones: "
+                    + String.join(", ", SPECS.keySet()));
+        }
+        return spec;
+    }
+
+    private static void requirePositive(String what, int value) {
+        if (value <= 0) {
+            throw new IllegalArgumentException(what + " must be positive, found " + value);
+        }
+    }
+}

@@ -1,0 +1,51 @@
+package io.protospark.model.backbone;
+
+/**
+ * InsightFace's IResNet (Deng et al., "ArcFace", CVPR 2019; {@code recognition/arcface_torch/backbones/iresnet.py}),
+ * the face backbone of the Deep Simplex Classifier experiments.
+ *
+ * <p>Stem conv3×3(64)-BN-PReLU(64); four stages 64/128/256/512, each starting with stride 2; IBasicBlock =
+ * BN-conv3×3-BN-PReLU-conv3×3(stride)-BN plus shortcut (conv1×1(stride)+BN on every stage's first block), no
+ * activation after the add; then BN → flatten → FC (512·(h/16)·(w/16) → d, with bias) → BN1d. The reference's
+ * dropout is p = 0 by default and is omitted; its final BN has a frozen γ = 1, here γ is trainable (see the tests).
+ * BN eps 1e-5 throughout (arcface_torch).
+ */
+final class IResNets {
+    private IResNets() {
+    }
+
+    static final int[] LAYERS_50 = {3, 4, 14, 3};
+    static final int[] LAYERS_100 = {3, 13, 30, 3};
+
+    static String build(GraphDsl n, String in, int[] layers, int d) {
+        String x = n.conv(in, "stem_conv", 3, 1, 1, 64, false);
+        x = n.bn(x, "stem_bn");
+        x = n.prelu(x, "stem_prelu", 2, 3);
+        int[] widths = {64, 128, 256, 512};
+        int channels = 64;
+        for (int s = 0; s < 4; s++) {
+            for (int b = 0; b < layers[s]; b++) {
+                x = block(n, x, "s" + (s + 1) + "b" + (b + 1), channels, widths[s], b == 0 ? 2 : 1);
+                channels = widths[s];
+            }
+        }
+        x = n.bn(x, "out_bn");
+        x = n.dense(x, "fc", d, true);
+        return n.bn(x, Backbones.EMBEDDING);
+    }
+
+    private static String block(GraphDsl n, String in, String p, int inC, int width, int stride) {
+        String x = n.bn(in, p + "_bn1");
+        x = n.conv(x, p + "_conv1", 3, 1, 1, width, false);
+        x = n.bn(x, p + "_bn2");
+        x = n.prelu(x, p + "_prelu", 2, 3);
+        x = n.conv(x, p + "_conv2", 3, stride, 1, width, false);
+        x = n.bn(x, p + "_bn3");
+        String sc = in;
+        if (stride != 1 || inC != width) {
+            sc = n.conv(in, p + "_sc_conv", 1, stride, 0, width, false);
+            sc = n.bn(sc, p + "_sc_bn");
+        }
+        return n.add(p + "_add", x, sc);
+    }
+}
