@@ -60,7 +60,9 @@ class LauncherIT {
         assertEquals(0, train.code(), train.output());
         assertTrue(train.output().matches("(?s).*epoch 1/1 +train_loss [0-9.]+ .*"), train.output());
         assertTrue(train.output().contains("test accuracy"), train.output());
-        assertTrue(!train.output().contains(" INFO "), "driver log is quiet: " + train.output());
+        // the driver logs protospark's own progress; Spark's INFO chatter stays off
+        assertTrue(!java.util.regex.Pattern.compile("INFO +(SparkContext|Executor|DAGScheduler|TaskSetManager)\\b")
+                .matcher(train.output()).find(), "Spark's INFO lines in the driver log: " + train.output());
         assertEquals(1, Files.readAllLines(tmp.resolve("run").resolve("metrics.jsonl")).size());
     }
 }
