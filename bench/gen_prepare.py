@@ -41,7 +41,7 @@ def picture(rng, w, h):
 def jpegs(d, n):
     rng = np.random.default_rng(1)
     for i in range(n):
-        split = "test" if i % 5 == 4 else "train"
+        split = "test" if (i // 10) % 5 == 4 else "train"
         cls = "class%d" % (i % 10)
         os.makedirs(os.path.join(d, split, cls), exist_ok=True)
         picture(rng, 500, 375).save(os.path.join(d, split, cls, "img%05d.jpg" % i), quality=90)
