@@ -35,7 +35,7 @@ public final class Backbones {
     /** Builds a backbone's body from the input vertex; returns the name of its last vertex. */
     @FunctionalInterface
     private interface Body {
-        String add(GraphDsl n, String in, int d);
+        String add(GraphDsl n, String in, int h, int w, int d);
     }
 
     /**
@@ -52,24 +52,25 @@ public final class Backbones {
 
     static {
         SPECS.put("resnet18-cifar", new Spec("kuangliu CIFAR ResNet-18, 512-d pooled feature", 512, false, 8,
-                (n, in, d) -> ResNets.resnet18Cifar(n, in)));
+                (n, in, h, w, d) -> ResNets.resnet18Cifar(n, in)));
         SPECS.put("resnet50-cifar", new Spec("kuangliu CIFAR ResNet-50, 2048-d pooled feature", 2048, false, 8,
-                (n, in, d) -> ResNets.resnet50Cifar(n, in)));
+                (n, in, h, w, d) -> ResNets.resnet50Cifar(n, in)));
         SPECS.put("resnet20", new Spec("He et al. CIFAR ResNet-20 (HPN layout), 64-d pooled feature", 64, true, 4,
-                (n, in, d) -> ResNets.heCifar(n, in, 3)));
+                (n, in, h, w, d) -> ResNets.heCifar(n, in, 3)));
         SPECS.put("resnet32", new Spec("He et al. CIFAR ResNet-32 (HPN layout), 64-d pooled feature", 64, true, 4,
-                (n, in, d) -> ResNets.heCifar(n, in, 5)));
+                (n, in, h, w, d) -> ResNets.heCifar(n, in, 5)));
         SPECS.put("resnet50-imagenet", new Spec("torchvision ResNet-50, 2048-d pooled feature", 2048, false, 32,
-                (n, in, d) -> ResNets.resnet50Imagenet(n, in)));
+                (n, in, h, w, d) -> ResNets.resnet50Imagenet(n, in)));
         SPECS.put("classifier32", new Spec("ARPL/DSC open-set classifier32, 128-d pooled feature", 128, false, 8,
-                (n, in, d) -> PlainCnns.classifier32(n, in)));
-        SPECS.put("cnn9", new Spec("MHE/CoMHE CNN-9 with fc6 to d", 0, false, 8, PlainCnns::cnn9));
+                (n, in, h, w, d) -> PlainCnns.classifier32(n, in)));
+        SPECS.put("cnn9", new Spec("MHE/CoMHE CNN-9 with fc6 to d", 0, false, 8,
+                (n, in, h, w, d) -> PlainCnns.cnn9(n, in, d)));
         SPECS.put("lenet-pp", new Spec("Wen et al. LeNet++ with fc1 to d + PReLU", 0, false, 8,
                 PlainCnns::lenetPlusPlus));
         SPECS.put("iresnet50", new Spec("InsightFace IResNet-50, FC to d + BN", 0, false, 16,
-                (n, in, d) -> IResNets.build(n, in, IResNets.LAYERS_50, d)));
+                (n, in, h, w, d) -> IResNets.build(n, in, h, w, IResNets.LAYERS_50, d)));
         SPECS.put("iresnet100", new Spec("InsightFace IResNet-100, FC to d + BN", 0, false, 16,
-                (n, in, d) -> IResNets.build(n, in, IResNets.LAYERS_100, d)));
+                (n, in, h, w, d) -> IResNets.build(n, in, h, w, IResNets.LAYERS_100, d)));
     }
 
     private Backbones() {
@@ -116,7 +117,7 @@ public final class Backbones {
                 .addInputs(INPUT)
                 .setInputTypes(InputType.convolutional(h, w, c));
         GraphDsl n = new GraphDsl(g);
-        String last = spec.body().add(n, INPUT, d);
+        String last = spec.body().add(n, INPUT, h, w, d);
         if (spec.pooledWidth() > 0) {
             if (d == spec.pooledWidth()) {
                 last = n.globalAvgPool(last, EMBEDDING);

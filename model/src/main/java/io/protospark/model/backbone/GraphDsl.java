@@ -66,10 +66,17 @@ final class GraphDsl {
     /**
      * PReLU with the slopes shared over the given 1-based input axes (DL4J's convention, minibatch excluded): for a
      * CNN input [c, h, w], axes 2, 3 give one slope per channel (PyTorch {@code PReLU(c)}); 1, 2, 3 give a single one.
+     * The input shape must be given: in DL4J 1.0.0-M2.1 {@code PReLULayer.setNIn} ignores the inferred input type,
+     * and without a shape the parameter initialiser fails with a NullPointerException.
      */
-    String prelu(String in, String name, long... sharedAxes) {
-        g.addLayer(name, new PReLULayer.Builder().sharedAxes(sharedAxes).build(), in);
+    String prelu(String in, String name, long[] inputShape, long... sharedAxes) {
+        g.addLayer(name, new PReLULayer.Builder().inputShape(inputShape.clone()).sharedAxes(sharedAxes).build(), in);
         return name;
+    }
+
+    /** PyTorch's output size of a convolution or pooling along one axis. */
+    static int outSize(int size, int k, int s, int p) {
+        return (size + 2 * p - k) / s + 1;
     }
 
     String add(String name, String a, String b) {

@@ -17,16 +17,19 @@ final class IResNets {
     static final int[] LAYERS_50 = {3, 4, 14, 3};
     static final int[] LAYERS_100 = {3, 13, 30, 3};
 
-    static String build(GraphDsl n, String in, int[] layers, int d) {
+    static String build(GraphDsl n, String in, int h, int w, int[] layers, int d) {
         String x = n.conv(in, "stem_conv", 3, 1, 1, 64, false);
         x = n.bn(x, "stem_bn");
-        x = n.prelu(x, "stem_prelu", 2, 3);
+        x = n.prelu(x, "stem_prelu", new long[]{64, h, w}, 2, 3);
         int[] widths = {64, 128, 256, 512};
         int channels = 64;
         for (int s = 0; s < 4; s++) {
             for (int b = 0; b < layers[s]; b++) {
-                x = block(n, x, "s" + (s + 1) + "b" + (b + 1), channels, widths[s], b == 0 ? 2 : 1);
+                int stride = b == 0 ? 2 : 1;
+                x = block(n, x, "s" + (s + 1) + "b" + (b + 1), channels, widths[s], stride, h, w);
                 channels = widths[s];
+                h = GraphDsl.outSize(h, 3, stride, 1);
+                w = GraphDsl.outSize(w, 3, stride, 1);
             }
         }
         x = n.bn(x, "out_bn");
@@ -34,11 +37,12 @@ final class IResNets {
         return n.bn(x, Backbones.EMBEDDING);
     }
 
-    private static String block(GraphDsl n, String in, String p, int inC, int width, int stride) {
+    /** One IBasicBlock on an h×w input; the PReLU sits before the strided conv, so it sees h×w. */
+    private static String block(GraphDsl n, String in, String p, int inC, int width, int stride, int h, int w) {
         String x = n.bn(in, p + "_bn1");
         x = n.conv(x, p + "_conv1", 3, 1, 1, width, false);
         x = n.bn(x, p + "_bn2");
-        x = n.prelu(x, p + "_prelu", 2, 3);
+        x = n.prelu(x, p + "_prelu", new long[]{width, h, w}, 2, 3);
         x = n.conv(x, p + "_conv2", 3, stride, 1, width, false);
         x = n.bn(x, p + "_bn3");
         String sc = in;

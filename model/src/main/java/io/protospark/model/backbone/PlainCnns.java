@@ -53,17 +53,19 @@ final class PlainCnns {
     }
 
     /** LeNet++ including fc1 (to d) + PReLU, the latter named {@code embedding}. */
-    static String lenetPlusPlus(GraphDsl n, String in, int d) {
+    static String lenetPlusPlus(GraphDsl n, String in, int h, int w, int d) {
         int[] widths = {32, 32, 64, 64, 128, 128};
         String x = in;
         for (int i = 0; i < widths.length; i++) {
             x = n.conv(x, "conv" + (i + 1), 5, 1, 2, widths[i], true);
-            x = n.prelu(x, "prelu" + (i + 1), 1, 2, 3);
+            x = n.prelu(x, "prelu" + (i + 1), new long[]{widths[i], h, w}, 1, 2, 3);
             if (i % 2 == 1) {
                 x = n.maxPool(x, "pool" + (i / 2 + 1), 2, 2, 0);
+                h = GraphDsl.outSize(h, 2, 2, 0);
+                w = GraphDsl.outSize(w, 2, 2, 0);
             }
         }
         x = n.dense(x, "fc1", d, true);
-        return n.prelu(x, Backbones.EMBEDDING, 1);
+        return n.prelu(x, Backbones.EMBEDDING, new long[]{d}, 1);
     }
 }
