@@ -58,6 +58,12 @@ final class GraphDsl {
         return name;
     }
 
+    /** A parameter-free identity layer, used to give a vertex a fixed name. */
+    String identity(String in, String name) {
+        g.addLayer(name, new ActivationLayer.Builder().activation(Activation.IDENTITY).build(), in);
+        return name;
+    }
+
     String leakyRelu(String in, String name, double slope) {
         g.addLayer(name, new ActivationLayer.Builder().activation(new ActivationLReLU(slope)).build(), in);
         return name;

@@ -6,7 +6,8 @@ package io.protospark.model.backbone;
  *
  * <p>Stem conv3×3(64)-BN-PReLU(64); four stages 64/128/256/512, each starting with stride 2; IBasicBlock =
  * BN-conv3×3-BN-PReLU-conv3×3(stride)-BN plus shortcut (conv1×1(stride)+BN on every stage's first block), no
- * activation after the add; then BN → flatten → FC (512·(h/16)·(w/16) → d, with bias) → BN1d. The reference's
+ * activation after the add; then BN → flatten → FC (512·(h/16)·(w/16) → d, with bias) → BN1d (then a
+ * parameter-free identity layer named {@code embedding}, see {@link #build}). The reference's
  * dropout is p = 0 by default and is omitted; its final BN has a frozen γ = 1, here γ is trainable (see the tests).
  * BN eps 1e-5 throughout (arcface_torch).
  */
@@ -34,7 +35,10 @@ final class IResNets {
         }
         x = n.bn(x, "out_bn");
         x = n.dense(x, "fc", d, true);
-        return n.bn(x, Backbones.EMBEDDING);
+        // DL4J 1.0.0-M2.1 fails inference (ND4JWorkspaceException "WS_LAYER_ACT_n for array type INPUT is not
+        // open") when a BatchNormalization on dense input is the graph's output, so an identity layer carries the name.
+        x = n.bn(x, "features_bn");
+        return n.identity(x, Backbones.EMBEDDING);
     }
 
     /** One IBasicBlock on an h×w input; the PReLU sits before the strided conv, so it sees h×w. */
