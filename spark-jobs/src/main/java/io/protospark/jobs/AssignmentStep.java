@@ -17,6 +17,8 @@ final class AssignmentStep {
     private final PrototypeSet prototypes;
     private final double momentum;
     private ClassMemory.Ema memory;
+    private final int denseUpTo;
+    private final io.protospark.model.assign.CosineAssignment.BlockSource candidates;
     private int[] assignment;
 
     /** What one re-solve did. */
@@ -28,8 +30,19 @@ final class AssignmentStep {
      * @param momentum   weight of the previous memory in the moving average, in [0, 1)
      */
     AssignmentStep(PrototypeSet prototypes, double momentum) {
+        this(prototypes, momentum, Integer.MAX_VALUE, null);
+    }
+
+    /**
+     * @param denseUpTo largest K solved on the dense K×K cosine matrix; above it the sparse solver runs with
+     *                  candidates from {@code candidates} (for example computed on the executors)
+     */
+    AssignmentStep(PrototypeSet prototypes, double momentum, int denseUpTo,
+                   io.protospark.model.assign.CosineAssignment.BlockSource candidates) {
         this.prototypes = prototypes;
         this.momentum = momentum;
+        this.denseUpTo = denseUpTo;
+        this.candidates = candidates;
         this.assignment = java.util.stream.IntStream.range(0, prototypes.classes()).toArray();
     }
 
@@ -66,9 +79,33 @@ final class AssignmentStep {
         } else {
             memory.update(epoch);
         }
-        double[] cost = ClassMemory.cosineMatrix(memory.rows(), k, prototypes);
-        Assignment a = LinearAssignment.solveMax(cost, k);
-        int[] next = a.columnOfRow();
+        int[] next;
+        double objective;
+        if (k <= denseUpTo || candidates == null) {
+            Assignment a = LinearAssignment.solveMax(ClassMemory.cosineMatrix(memory.rows(), k, prototypes), k);
+            next = a.columnOfRow();
+            objective = a.objective();
+        } else {
+            double[] rows = memory.rows();
+            float[] q = new float[rows.length];
+            for (int i = 0; i < rows.length; i++) {
+                q[i] = (float) rows[i];
+            }
+            float[] p = new float[k * d];
+            double[][] pm = prototypes.matrix();
+            for (int j = 0; j < k; j++) {
+                for (int t = 0; t < d; t++) {
+                    p[j * d + t] = (float) pm[j][t];
+                }
+            }
+            q = io.protospark.model.assign.CandidateGraph.normalizeRows(q, k, d, "class memories");
+            p = io.protospark.model.assign.CandidateGraph.normalizeRows(p, k, d, "prototypes");
+            io.protospark.model.assign.CosineAssignment.Result r = io.protospark.model.assign.CosineAssignment
+                    .solveNormalized(q, p, k, d, io.protospark.model.assign.CosineAssignment.Options.defaults(),
+                            candidates);
+            next = r.assignment().columnOfRow();
+            objective = r.objective();
+        }
         int changed = 0;
         for (int c = 0; c < k; c++) {
             if (next[c] != assignment[c]) {
@@ -76,6 +113,6 @@ final class AssignmentStep {
             }
         }
         assignment = next.clone();
-        return new Outcome(next.clone(), changed, a.objective() / k);
+        return new Outcome(next.clone(), changed, objective / k);
     }
 }

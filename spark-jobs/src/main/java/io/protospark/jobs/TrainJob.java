@@ -176,7 +176,8 @@ public final class TrainJob {
         INDArray fixedBefore = FixedHead.isFixed(net) ? FixedHead.weights(net) : null;
         PrototypeSet head = prototypes;
         AssignmentStep assignment = t.assignmentMode() == TrainSettings.AssignmentMode.DYNAMIC
-                ? new AssignmentStep(prototypes, t.assignMomentum()) : null;
+                ? new AssignmentStep(prototypes, t.assignMomentum(), t.assignDenseUpTo(),
+                        new SparkCandidates(jsc, workers)) : null;
         for (int epoch = 1; epoch <= t.epochs(); epoch++) {
             long epochStart = System.nanoTime();
             lossSum.reset();

@@ -28,7 +28,8 @@ public record TrainSettings(
         double assignMomentum,
         java.util.Optional<URI> initFrom,
         String trainSplit,
-        String evalSplit) {
+        String evalSplit,
+        int assignDenseUpTo) {
 
     /** {@code protospark.train.assignment.mode}. */
     public enum AssignmentMode {
@@ -62,7 +63,8 @@ public record TrainSettings(
                 Configs.doubleInRange(c, P + "assignment.momentum", 0.0, 0.999),
                 optionalUri(c, P + "init-from"),
                 nonEmpty(c, P + "train-split"),
-                nonEmpty(c, P + "eval-split"));
+                nonEmpty(c, P + "eval-split"),
+                Configs.positiveInt(c, P + "assignment.dense-up-to"));
     }
 
     /** The {@code protospark.spark} entries as Spark settings. */

@@ -48,6 +48,25 @@ class AssignmentStepTest {
         assertArrayEquals(new int[]{1, 0, 2, 3}, fresh.update(memoryOf(swapped)).assignment());
     }
 
+    @Test
+    void sparsePathGivesTheDenseAnswer() {
+        int k = 12;
+        PrototypeSet p = PrototypeSet.simplex(k);
+        int[] hidden = {5, 2, 11, 0, 9, 1, 4, 3, 10, 7, 8, 6};
+        double[][] mean = new double[k][];
+        for (int c = 0; c < k; c++) {
+            mean[c] = p.row(hidden[c]);
+        }
+        // dense-up-to 4 forces the sparse solver; candidates computed locally, as the executors would
+        AssignmentStep sparse = new AssignmentStep(p, 0.0, 4, (q, protos, n, d, kk) -> java.util.List.of(
+                io.protospark.model.assign.CandidateGraph.computeBlock(q, 0, n,
+                        io.protospark.model.assign.CandidateGraph.prototypeTiles(protos, n, d), n, d, kk,
+                        java.util.concurrent.Executors.newSingleThreadExecutor(), 1)));
+        AssignmentStep.Outcome o = sparse.update(memoryOf(mean));
+        assertArrayEquals(hidden, o.assignment());
+        assertEquals(new AssignmentStep(p, 0.0).update(memoryOf(mean)).meanCosine(), o.meanCosine(), 1e-6);
+    }
+
     /** A class memory whose class c holds the single embedding {@code rows[c]}. */
     private static ClassMemory memoryOf(double[][] rows) {
         ClassMemory m = new ClassMemory(rows.length, rows[0].length);

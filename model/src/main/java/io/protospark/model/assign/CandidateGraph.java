@@ -26,7 +26,7 @@ import java.util.concurrent.Future;
 public final class CandidateGraph implements Serializable {
     private static final long serialVersionUID = 1L;
     /** Rows × columns of one gemm tile. */
-    static final int TILE_ROWS = 2048;
+    public static final int TILE_ROWS = 2048;
     static final int TILE_COLS = 8192;
 
     private final int rows;

@@ -89,6 +89,40 @@ public final class CosineAssignment {
         return solveNormalized(q, p, classCount, d, options);
     }
 
+    /**
+     * Computes the candidate blocks of a K×d class matrix against the prototypes, covering rows 0..K−1 exactly
+     * once; rows assumed L2-normalised. The default runs on this machine's threads; a distributed implementation
+     * (for example on Spark executors) computes blocks where the data is and returns them here.
+     */
+    @FunctionalInterface
+    public interface BlockSource {
+        List<CandidateGraph.Block> blocks(float[] classes, float[] prototypes, int n, int d, int k);
+    }
+
+    /** As {@link #solveNormalized(float[], float[], int, int, Options)} with candidates from {@code source}. */
+    public static Result solveNormalized(float[] classes, float[] prototypes, int n, int d, Options o,
+                                         BlockSource source) {
+        if ((long) n * d != classes.length || (long) n * d != prototypes.length) {
+            throw new IllegalArgumentException("class memories and prototypes must both be " + n + " x " + d
+                    + "; found " + classes.length + " and " + prototypes.length + " values");
+        }
+        long t0 = System.nanoTime();
+        CandidateGraph graph = CandidateGraph.of(n, n, source.blocks(classes, prototypes, n, d, Math.min(o.k(), n)));
+        long t1 = System.nanoTime();
+        LOG.info("candidate graph from {}: {} classes, {} edges in {} s", source.getClass().getSimpleName(), n,
+                graph.edges(), String.format(java.util.Locale.ROOT, "%.1f", (t1 - t0) / 1e9));
+        INDArray[] tiles = CandidateGraph.prototypeTiles(prototypes, n, d);
+        ExecutorService pool = Executors.newFixedThreadPool(Math.max(1, o.threads()));
+        try {
+            return solveOnGraph(graph, classes, tiles, n, d, o, pool, (t1 - t0) / 1e9);
+        } finally {
+            pool.shutdown();
+            for (INDArray t : tiles) {
+                t.close();
+            }
+        }
+    }
+
     /** Solves with rows assumed L2-normalised (K×d each, row-major). */
     public static Result solveNormalized(float[] classes, float[] prototypes, int n, int d, Options o) {
         if ((long) n * d != classes.length || (long) n * d != prototypes.length) {
