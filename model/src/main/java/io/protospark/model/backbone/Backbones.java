@@ -35,7 +35,7 @@ public final class Backbones {
     /** Builds a backbone's body from the input vertex; returns the name of its last vertex. */
     @FunctionalInterface
     private interface Body {
-        String add(GraphDsl n, String in, int h, int w, int d);
+        String add(GraphDsl n, String in, int d);
     }
 
     /**
@@ -52,25 +52,25 @@ public final class Backbones {
 
     static {
         SPECS.put("resnet18-cifar", new Spec("kuangliu CIFAR ResNet-18, 512-d pooled feature", 512, false, 8,
-                (n, in, h, w, d) -> ResNets.resnet18Cifar(n, in)));
+                (n, in, d) -> ResNets.resnet18Cifar(n, in)));
         SPECS.put("resnet50-cifar", new Spec("kuangliu CIFAR ResNet-50, 2048-d pooled feature", 2048, false, 8,
-                (n, in, h, w, d) -> ResNets.resnet50Cifar(n, in)));
+                (n, in, d) -> ResNets.resnet50Cifar(n, in)));
         SPECS.put("resnet20", new Spec("He et al. CIFAR ResNet-20 (HPN layout), 64-d pooled feature", 64, true, 4,
-                (n, in, h, w, d) -> ResNets.heCifar(n, in, 3)));
+                (n, in, d) -> ResNets.heCifar(n, in, 3)));
         SPECS.put("resnet32", new Spec("He et al. CIFAR ResNet-32 (HPN layout), 64-d pooled feature", 64, true, 4,
-                (n, in, h, w, d) -> ResNets.heCifar(n, in, 5)));
+                (n, in, d) -> ResNets.heCifar(n, in, 5)));
         SPECS.put("resnet50-imagenet", new Spec("torchvision ResNet-50, 2048-d pooled feature", 2048, false, 32,
-                (n, in, h, w, d) -> ResNets.resnet50Imagenet(n, in)));
+                (n, in, d) -> ResNets.resnet50Imagenet(n, in)));
         SPECS.put("classifier32", new Spec("ARPL/DSC open-set classifier32, 128-d pooled feature", 128, false, 8,
-                (n, in, h, w, d) -> PlainCnns.classifier32(n, in)));
+                (n, in, d) -> PlainCnns.classifier32(n, in)));
         SPECS.put("cnn9", new Spec("MHE/CoMHE CNN-9 with fc6 to d", 0, false, 8,
-                (n, in, h, w, d) -> PlainCnns.cnn9(n, in, d)));
+                PlainCnns::cnn9));
         SPECS.put("lenet-pp", new Spec("Wen et al. LeNet++ with fc1 to d + PReLU", 0, false, 8,
                 PlainCnns::lenetPlusPlus));
         SPECS.put("iresnet50", new Spec("InsightFace IResNet-50, FC to d + BN", 0, false, 16,
-                (n, in, h, w, d) -> IResNets.build(n, in, h, w, IResNets.LAYERS_50, d)));
+                (n, in, d) -> IResNets.build(n, in, IResNets.LAYERS_50, d)));
         SPECS.put("iresnet100", new Spec("InsightFace IResNet-100, FC to d + BN", 0, false, 16,
-                (n, in, h, w, d) -> IResNets.build(n, in, h, w, IResNets.LAYERS_100, d)));
+                (n, in, d) -> IResNets.build(n, in, IResNets.LAYERS_100, d)));
     }
 
     private Backbones() {
@@ -104,6 +104,16 @@ public final class Backbones {
     /** Builds the named backbone on top of the caller's global settings (seed, updater, weight init, l2, …). */
     public static ComputationGraphConfiguration build(String name, int h, int w, int c, int d,
                                                       NeuralNetConfiguration.Builder base) {
+        return graph(name, h, w, c, d, base).setOutputs(EMBEDDING).build();
+    }
+
+    /**
+     * The named backbone as an open graph builder: input {@value #INPUT} and the vertex {@value #EMBEDDING} are in
+     * place but no output is set, so a caller can add a head (e.g. a fixed-prototype dense layer and a loss layer
+     * taking {@value #EMBEDDING} as input), then call {@code setOutputs(…).build()}.
+     */
+    public static ComputationGraphConfiguration.GraphBuilder graph(String name, int h, int w, int c, int d,
+                                                                   NeuralNetConfiguration.Builder base) {
         Spec spec = spec(name);
         requirePositive("h", h);
         requirePositive("w", w);
@@ -117,7 +127,7 @@ public final class Backbones {
                 .addInputs(INPUT)
                 .setInputTypes(InputType.convolutional(h, w, c));
         GraphDsl n = new GraphDsl(g);
-        String last = spec.body().add(n, INPUT, h, w, d);
+        String last = spec.body().add(n, INPUT, d);
         if (spec.pooledWidth() > 0) {
             if (d == spec.pooledWidth()) {
                 last = n.globalAvgPool(last, EMBEDDING);
@@ -129,7 +139,7 @@ public final class Backbones {
         if (!EMBEDDING.equals(last)) {
             throw new IllegalStateException("backbone " + name + " ends in " + last + ", not " + EMBEDDING);
         }
-        return g.setOutputs(EMBEDDING).build();
+        return g;
     }
 
     /**

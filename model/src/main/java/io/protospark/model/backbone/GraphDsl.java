@@ -2,15 +2,21 @@ package io.protospark.model.backbone;
 
 import org.deeplearning4j.nn.conf.ComputationGraphConfiguration;
 import org.deeplearning4j.nn.conf.ConvolutionMode;
+import org.deeplearning4j.nn.conf.distribution.ConstantDistribution;
 import org.deeplearning4j.nn.conf.dropout.SpatialDropout;
+import org.deeplearning4j.nn.conf.graph.PreprocessorVertex;
+import org.deeplearning4j.nn.conf.graph.ScaleVertex;
+import org.deeplearning4j.nn.conf.preprocessor.CnnToFeedForwardPreProcessor;
+import org.deeplearning4j.nn.conf.preprocessor.FeedForwardToCnnPreProcessor;
 import org.deeplearning4j.nn.conf.graph.ElementWiseVertex;
 import org.deeplearning4j.nn.conf.layers.ActivationLayer;
 import org.deeplearning4j.nn.conf.layers.BatchNormalization;
 import org.deeplearning4j.nn.conf.layers.ConvolutionLayer;
 import org.deeplearning4j.nn.conf.layers.DenseLayer;
+import org.deeplearning4j.nn.conf.layers.DepthwiseConvolution2D;
+import org.deeplearning4j.nn.conf.layers.convolutional.Cropping2D;
 import org.deeplearning4j.nn.conf.layers.DropoutLayer;
 import org.deeplearning4j.nn.conf.layers.GlobalPoolingLayer;
-import org.deeplearning4j.nn.conf.layers.PReLULayer;
 import org.deeplearning4j.nn.conf.layers.PoolingType;
 import org.deeplearning4j.nn.conf.layers.SubsamplingLayer;
 import org.nd4j.linalg.activations.Activation;
@@ -24,6 +30,8 @@ import org.nd4j.linalg.activations.impl.ActivationLReLU;
 final class GraphDsl {
     /** PyTorch's BatchNorm default epsilon. */
     static final double BN_EPS = 1e-5;
+    /** PyTorch's initial PReLU slope. */
+    static final double PRELU_INIT = 0.25;
 
     private final ComputationGraphConfiguration.GraphBuilder g;
 
@@ -45,14 +53,19 @@ final class GraphDsl {
 
     /** Batch normalisation over channels (CNN input) or features (dense input). */
     String bn(String in, String name) {
-        return bn(in, name, BN_EPS);
+        return bn(in, name, BN_EPS, 0.9);
     }
 
-    String bn(String in, String name, double eps) {
-        g.addLayer(name, new BatchNormalization.Builder().eps(eps).build(), in);
+    /**
+     * Batch normalisation with the given epsilon and running-average decay (DL4J's decay = 1 − PyTorch's momentum;
+     * PyTorch's default momentum 0.1 is DL4J's default decay 0.9).
+     */
+    String bn(String in, String name, double eps, double decay) {
+        g.addLayer(name, new BatchNormalization.Builder().eps(eps).decay(decay).build(), in);
         return name;
     }
 
+    /** ReLU; applied in place at inference (DL4J), so {@code in} must have no other reader — see {@link #prelu}. */
     String relu(String in, String name) {
         g.addLayer(name, new ActivationLayer.Builder().activation(Activation.RELU).build(), in);
         return name;
@@ -70,19 +83,51 @@ final class GraphDsl {
     }
 
     /**
-     * PReLU with the slopes shared over the given 1-based input axes (DL4J's convention, minibatch excluded): for a
-     * CNN input [c, h, w], axes 2, 3 give one slope per channel (PyTorch {@code PReLU(c)}); 1, 2, 3 give a single one.
-     * The input shape must be given: in DL4J 1.0.0-M2.1 {@code PReLULayer.setNIn} ignores the inferred input type,
-     * and without a shape the parameter initialiser fails with a NullPointerException.
+     * PReLU with one learned slope per channel (PyTorch {@code PReLU(c)}, slopes initialised to 0.25) on a CNN input,
+     * assembled from stock parts as relu(x) − a ⊙ relu(−x), where a ⊙ · is a bias-free depthwise 1×1 convolution:
+     * exactly c parameters, and a is the slope itself (weight decay pulls it towards 0, as in PyTorch).
+     *
+     * <p>Two DL4J 1.0.0-M2.1 traps shape this. Its own {@code PReLULayer} cannot train: the backward op
+     * {@code prelu_bp} rejects inputs more than 64 times larger than the slope array (any shared-axis PReLU at
+     * realistic sizes), and its {@code setNIn} ignores the input type. And an {@code ActivationLayer} applies its
+     * function in place on its input at inference, so a ReLU must never read an array another vertex also reads:
+     * here it reads the fresh −x from a {@link ScaleVertex}, and relu(x) is recovered as x + relu(−x).
      */
-    String prelu(String in, String name, long[] inputShape, long... sharedAxes) {
-        g.addLayer(name, new PReLULayer.Builder().inputShape(inputShape.clone()).sharedAxes(sharedAxes).build(), in);
+    String prelu(String in, String name, int channels) {
+        return preluParts(in, name, channels, false);
+    }
+
+    /**
+     * PReLU with one slope per feature on a dense input of n features (n parameters; PyTorch's {@code PReLU()} after
+     * a linear layer has one). The features are viewed as an n-channel 1×1 map. libnd4j's depthwise convolution
+     * fails ("MmulHelper::dot: Z array must be scalar") when batch·height·width is 1 in the forward pass or when there
+     * is one channel in the backward pass, so the slope convolution zero-pads the map to 1×3 and a crop takes the
+     * centre back: batch size 1 works, and the padded columns never reach the output.
+     */
+    String densePrelu(String in, String name, int features) {
+        String cnn = name + "_as_cnn";
+        g.addVertex(cnn, new PreprocessorVertex(new FeedForwardToCnnPreProcessor(1, 1, features)), in);
+        String out = preluParts(cnn, name + "_cnn", features, true);
+        g.addVertex(name, new PreprocessorVertex(new CnnToFeedForwardPreProcessor(1, 1, features)), out);
         return name;
     }
 
-    /** PyTorch's output size of a convolution or pooling along one axis. */
-    static int outSize(int size, int k, int s, int p) {
-        return (size + 2 * p - k) / s + 1;
+    private String preluParts(String in, String name, int channels, boolean padAndCrop) {
+        g.addVertex(name + "_negx", new ScaleVertex(-1.0), in);
+        String r = relu(name + "_negx", name + "_relu_negx");
+        DepthwiseConvolution2D.Builder slope = new DepthwiseConvolution2D.Builder(1, 1).depthMultiplier(1)
+                .nOut(channels).hasBias(false).convolutionMode(ConvolutionMode.Truncate)
+                .activation(Activation.IDENTITY).weightInit(new ConstantDistribution(PRELU_INIT));
+        String scaled = name + "_slope";
+        if (padAndCrop) {
+            g.addLayer(name + "_slope_padded", slope.padding(0, 1).build(), r);
+            g.addLayer(scaled, new Cropping2D(0, 0, 1, 1), name + "_slope_padded");
+        } else {
+            g.addLayer(scaled, slope.build(), r);
+        }
+        String positive = add(name + "_pos", in, r);
+        g.addVertex(name, new ElementWiseVertex(ElementWiseVertex.Op.Subtract), positive, scaled);
+        return name;
     }
 
     String add(String name, String a, String b) {

@@ -4,7 +4,7 @@ package io.protospark.model.backbone;
  * InsightFace's IResNet (Deng et al., "ArcFace", CVPR 2019; {@code recognition/arcface_torch/backbones/iresnet.py}),
  * the face backbone of the Deep Simplex Classifier experiments.
  *
- * <p>Stem conv3×3(64)-BN-PReLU(64); four stages 64/128/256/512, each starting with stride 2; IBasicBlock =
+ * <p>Stem conv3×3(64)-BN-PReLU(64) (PReLU built as in {@link GraphDsl#prelu}); four stages 64/128/256/512, each starting with stride 2; IBasicBlock =
  * BN-conv3×3-BN-PReLU-conv3×3(stride)-BN plus shortcut (conv1×1(stride)+BN on every stage's first block), no
  * activation after the add; then BN → flatten → FC (512·(h/16)·(w/16) → d, with bias) → BN1d (then a
  * parameter-free identity layer named {@code embedding}, see {@link #build}). The reference's
@@ -18,19 +18,16 @@ final class IResNets {
     static final int[] LAYERS_50 = {3, 4, 14, 3};
     static final int[] LAYERS_100 = {3, 13, 30, 3};
 
-    static String build(GraphDsl n, String in, int h, int w, int[] layers, int d) {
+    static String build(GraphDsl n, String in, int[] layers, int d) {
         String x = n.conv(in, "stem_conv", 3, 1, 1, 64, false);
         x = n.bn(x, "stem_bn");
-        x = n.prelu(x, "stem_prelu", new long[]{64, h, w}, 2, 3);
+        x = n.prelu(x, "stem_prelu", 64);
         int[] widths = {64, 128, 256, 512};
         int channels = 64;
         for (int s = 0; s < 4; s++) {
             for (int b = 0; b < layers[s]; b++) {
-                int stride = b == 0 ? 2 : 1;
-                x = block(n, x, "s" + (s + 1) + "b" + (b + 1), channels, widths[s], stride, h, w);
+                x = block(n, x, "s" + (s + 1) + "b" + (b + 1), channels, widths[s], b == 0 ? 2 : 1);
                 channels = widths[s];
-                h = GraphDsl.outSize(h, 3, stride, 1);
-                w = GraphDsl.outSize(w, 3, stride, 1);
             }
         }
         x = n.bn(x, "out_bn");
@@ -41,12 +38,11 @@ final class IResNets {
         return n.identity(x, Backbones.EMBEDDING);
     }
 
-    /** One IBasicBlock on an h×w input; the PReLU sits before the strided conv, so it sees h×w. */
-    private static String block(GraphDsl n, String in, String p, int inC, int width, int stride, int h, int w) {
+    private static String block(GraphDsl n, String in, String p, int inC, int width, int stride) {
         String x = n.bn(in, p + "_bn1");
         x = n.conv(x, p + "_conv1", 3, 1, 1, width, false);
         x = n.bn(x, p + "_bn2");
-        x = n.prelu(x, p + "_prelu", new long[]{width, h, w}, 2, 3);
+        x = n.prelu(x, p + "_prelu", width);
         x = n.conv(x, p + "_conv2", 3, stride, 1, width, false);
         x = n.bn(x, p + "_bn3");
         String sc = in;

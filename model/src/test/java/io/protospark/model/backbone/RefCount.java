@@ -9,6 +9,7 @@ import org.nd4j.linalg.factory.Nd4j;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * Parameter arithmetic of the PyTorch reference definitions, counted as {@code sum(p.numel())}: conv and linear
@@ -42,6 +43,13 @@ final class RefCount {
         assertArrayEquals(new long[]{batch, d}, out.shape(), name + " embedding shape");
         assertFalse(out.isNaN().any() || out.isInfinite().any(), name + " produced NaN/Inf");
         return net;
+    }
+
+    /** The brief's acceptance rule: within 1 % of the reference. */
+    static void assertWithinOnePercent(long reference, ComputationGraph net, String what) {
+        long actual = Backbones.trainableParams(net);
+        assertTrue(Math.abs(actual - reference) <= 0.01 * reference,
+                what + ": " + actual + " trainable parameters, reference " + reference);
     }
 
     /** Asserts the count matches the reference exactly (stronger than the 1 % the brief asks for). */
