@@ -45,4 +45,15 @@ class BackbonesTest {
             assertEquals(List.of(Backbones.INPUT), conf.getNetworkInputs(), name);
         }
     }
+
+    @Test
+    void configurationsSurviveAJsonRoundTrip() {
+        // Spark ships configurations as JSON; the PReLU parts (constant init, crop, preprocessors) must survive.
+        for (String name : Backbones.names()) {
+            int size = name.startsWith("iresnet") ? 112 : name.endsWith("imagenet") ? 224 : 32;
+            ComputationGraphConfiguration conf = Backbones.build(name, size, size, 3, 16, 7L);
+            ComputationGraphConfiguration back = ComputationGraphConfiguration.fromJson(conf.toJson());
+            assertEquals(conf, back, name);
+        }
+    }
 }
