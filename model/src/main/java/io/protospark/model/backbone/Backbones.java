@@ -56,9 +56,12 @@ public final class Backbones {
         SPECS.put("resnet50-cifar", new Spec("kuangliu CIFAR ResNet-50, 2048-d pooled feature", 2048, false, 8,
                 (n, in, d) -> ResNets.resnet50Cifar(n, in)));
         SPECS.put("resnet20", new Spec("He et al. CIFAR ResNet-20 (HPN layout), 64-d pooled feature", 64, true, 4,
-                (n, in, d) -> ResNets.heCifar(n, in, 3)));
+                (n, in, d) -> ResNets.heCifar(n, in, 3, ResNets.Shortcut.CONV3X3_BN)));
         SPECS.put("resnet32", new Spec("He et al. CIFAR ResNet-32 (HPN layout), 64-d pooled feature", 64, true, 4,
-                (n, in, d) -> ResNets.heCifar(n, in, 5)));
+                (n, in, d) -> ResNets.heCifar(n, in, 5, ResNets.Shortcut.CONV3X3_BN)));
+        SPECS.put("resnet32-a", new Spec("He et al. CIFAR ResNet-32, option-A (zero-pad) shortcuts as in DL2PA's "
+                + "long-tail runs, 64-d pooled feature", 64, true, 4,
+                (n, in, d) -> ResNets.heCifar(n, in, 5, ResNets.Shortcut.ZERO_PAD_A)));
         SPECS.put("resnet50-imagenet", new Spec("torchvision ResNet-50, 2048-d pooled feature", 2048, false, 32,
                 (n, in, d) -> ResNets.resnet50Imagenet(n, in)));
         SPECS.put("classifier32", new Spec("ARPL/DSC open-set classifier32, 128-d pooled feature", 128, false, 8,

@@ -4,6 +4,7 @@ import org.deeplearning4j.nn.conf.ComputationGraphConfiguration;
 import org.deeplearning4j.nn.conf.ConvolutionMode;
 import org.deeplearning4j.nn.conf.distribution.ConstantDistribution;
 import org.deeplearning4j.nn.conf.dropout.SpatialDropout;
+import org.deeplearning4j.nn.conf.graph.MergeVertex;
 import org.deeplearning4j.nn.conf.graph.PreprocessorVertex;
 import org.deeplearning4j.nn.conf.graph.ScaleVertex;
 import org.deeplearning4j.nn.conf.preprocessor.CnnToFeedForwardPreProcessor;
@@ -149,6 +150,23 @@ final class GraphDsl {
     /** PyTorch {@code Dropout2d(p)}: whole channels dropped with probability p (DL4J takes the retain probability). */
     String spatialDropout(String in, String name, double dropProbability) {
         g.addLayer(name, new DropoutLayer.Builder().dropOut(new SpatialDropout(1.0 - dropProbability)).build(), in);
+        return name;
+    }
+
+    /**
+     * He et al.'s option-A shortcut for a doubled width: keep every stride-th pixel (a 1×1 max-pool with that
+     * stride) and append inC zero channels (0·x). PyTorch's {@code F.pad(x[:, :, ::2, ::2], (0, 0, 0, 0, p, p))}
+     * puts the zeros half before and half after; the two differ only by a fixed relabelling of the block's output
+     * channels, which the following layers' weights absorb (same function class, same initial distribution).
+     * DL4J's {@code SubsetVertex} mis-infers CNN channel counts in 1.0.0-M2.1, which rules out the split padding.
+     */
+    String zeroPadShortcut(String in, String name, int inC, int outC, int stride) {
+        if (outC != 2 * inC) {
+            throw new IllegalArgumentException("option-A shortcut needs outC = 2·inC, found " + inC + " -> " + outC);
+        }
+        String sub = maxPool(in, name + "_sub", 1, stride, 0);
+        g.addVertex(name + "_zero", new ScaleVertex(0.0), sub);
+        g.addVertex(name, new MergeVertex(), sub, name + "_zero");
         return name;
     }
 

@@ -18,7 +18,12 @@ final class ResNets {
         /** conv1×1 with the block's stride + BN (kuangliu, torchvision). */
         CONV1X1_BN,
         /** conv3×3 with the block's stride + BN (HPN's CIFAR ResNet, per METHODS §5.4). */
-        CONV3X3_BN
+        CONV3X3_BN,
+        /**
+         * He et al.'s option A, parameter-free: x[:, :, ::2, ::2] and zero channels (DL2PA's long-tail ResNet-32);
+         * see {@link GraphDsl#zeroPadShortcut}. Only for a doubled width.
+         */
+        ZERO_PAD_A
     }
 
     /** Stem: 3×3 conv stride 1 with {@code width} channels + BN + ReLU. */
@@ -65,9 +70,13 @@ final class ResNets {
         x = n.bn(x, p + "_bn2");
         String sc = in;
         if (stride != 1 || inC != width) {
-            int k = shortcut == Shortcut.CONV3X3_BN ? 3 : 1;
-            sc = n.conv(in, p + "_sc_conv", k, stride, k / 2, width, false);
-            sc = n.bn(sc, p + "_sc_bn");
+            if (shortcut == Shortcut.ZERO_PAD_A) {
+                sc = n.zeroPadShortcut(in, p + "_sc", inC, width, stride);
+            } else {
+                int k = shortcut == Shortcut.CONV3X3_BN ? 3 : 1;
+                sc = n.conv(in, p + "_sc_conv", k, stride, k / 2, width, false);
+                sc = n.bn(sc, p + "_sc_bn");
+            }
         }
         return n.relu(n.add(p + "_add", x, sc), p + "_out");
     }
@@ -105,10 +114,10 @@ final class ResNets {
     }
 
     /** He et al.'s CIFAR ResNet-(6n+2) in HPN's layout: n BasicBlocks per stage, 16/32/64, 64-d pooled feature. */
-    static String heCifar(GraphDsl n, String in, int blocksPerStage) {
+    static String heCifar(GraphDsl n, String in, int blocksPerStage, Shortcut shortcut) {
         String x = cifarStem(n, in, 16);
         int[] blocks = {blocksPerStage, blocksPerStage, blocksPerStage};
-        return stages(n, x, 16, blocks, new int[]{16, 32, 64}, new int[]{1, 2, 2}, false, Shortcut.CONV3X3_BN);
+        return stages(n, x, 16, blocks, new int[]{16, 32, 64}, new int[]{1, 2, 2}, false, shortcut);
     }
 
     /** torchvision ResNet-50 (7×7/2 stem, max-pool, Bottleneck [3,4,6,3]), 2048-d pooled feature. */

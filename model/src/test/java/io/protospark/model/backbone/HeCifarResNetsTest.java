@@ -46,6 +46,26 @@ class HeCifarResNetsTest {
     }
 
     @Test
+    void resnet32OptionA() {
+        // Parameter-free shortcuts: exactly He et al.'s ResNet-32 without its fc, 464,154 − 650.
+        ComputationGraph net = RefCount.buildAndCheck("resnet32-a", 32, 32, 3, 64, 2);
+        RefCount.assertCount(464_154L - 650, net, "resnet32-a, d = 64 (pooled feature)");
+        // The shortcut of s2b1 is [x[:, :, ::2, ::2] (16 ch), 0 (16 ch)].
+        java.util.Map<String, org.nd4j.linalg.api.ndarray.INDArray> a = net.feedForward(
+                org.nd4j.linalg.factory.Nd4j.randn(org.nd4j.linalg.api.buffer.DataType.FLOAT, 2, 3, 32, 32), false);
+        org.nd4j.linalg.api.ndarray.INDArray sc = a.get("s2b1_sc");
+        org.nd4j.linalg.api.ndarray.INDArray x = a.get("s1b5_out");
+        org.junit.jupiter.api.Assertions.assertArrayEquals(new long[]{2, 32, 16, 16}, sc.shape());
+        org.nd4j.linalg.indexing.INDArrayIndex all = org.nd4j.linalg.indexing.NDArrayIndex.all();
+        assertEquals(0.0, sc.get(all, org.nd4j.linalg.indexing.NDArrayIndex.interval(16, 32)).amaxNumber().doubleValue());
+        org.nd4j.linalg.api.ndarray.INDArray expected = x.get(all, all,
+                org.nd4j.linalg.indexing.NDArrayIndex.interval(0, 2, 32),
+                org.nd4j.linalg.indexing.NDArrayIndex.interval(0, 2, 32));
+        org.junit.jupiter.api.Assertions.assertTrue(expected.equalsWithEps(
+                sc.get(all, org.nd4j.linalg.indexing.NDArrayIndex.interval(0, 16)), 1e-6));
+    }
+
+    @Test
     void resnet20() {
         ComputationGraph net = RefCount.buildAndCheck("resnet20", 32, 32, 3, 64, 2);
         RefCount.assertCount(body(3), net, "resnet20, d = 64 (pooled feature)");

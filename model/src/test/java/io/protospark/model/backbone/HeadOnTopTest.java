@@ -52,6 +52,11 @@ class HeadOnTopTest {
     }
 
     @Test
+    void resnet32OptionA() {
+        oneStep("resnet32-a", 32, 32, 3, 64);
+    }
+
+    @Test
     void lenetPlusPlus() {
         oneStep("lenet-pp", 28, 28, 1, 2);
     }
