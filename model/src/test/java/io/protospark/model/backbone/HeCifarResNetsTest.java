@@ -2,11 +2,18 @@ package io.protospark.model.backbone;
 
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.junit.jupiter.api.Test;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+import org.nd4j.linalg.indexing.INDArrayIndex;
+import org.nd4j.linalg.indexing.NDArrayIndex;
+
+import java.util.Map;
 
 import static io.protospark.model.backbone.RefCount.bn;
 import static io.protospark.model.backbone.RefCount.conv;
 import static io.protospark.model.backbone.RefCount.linear;
-import static org.junit.jupiter.api.Assertions.assertEquals;
+import static assertEquals;
 
 /** He et al.'s CIFAR ResNet-20 / ResNet-32 in the HPN layout (3×3 conv + BN projection shortcuts) at 32×32×3. */
 class HeCifarResNetsTest {
@@ -51,18 +58,14 @@ class HeCifarResNetsTest {
         ComputationGraph net = RefCount.buildAndCheck("resnet32-a", 32, 32, 3, 64, 2);
         RefCount.assertCount(464_154L - 650, net, "resnet32-a, d = 64 (pooled feature)");
         // The shortcut of s2b1 is [x[:, :, ::2, ::2] (16 ch), 0 (16 ch)].
-        java.util.Map<String, org.nd4j.linalg.api.ndarray.INDArray> a = net.feedForward(
-                org.nd4j.linalg.factory.Nd4j.randn(org.nd4j.linalg.api.buffer.DataType.FLOAT, 2, 3, 32, 32), false);
-        org.nd4j.linalg.api.ndarray.INDArray sc = a.get("s2b1_sc");
-        org.nd4j.linalg.api.ndarray.INDArray x = a.get("s1b5_out");
-        org.junit.jupiter.api.Assertions.assertArrayEquals(new long[]{2, 32, 16, 16}, sc.shape());
-        org.nd4j.linalg.indexing.INDArrayIndex all = org.nd4j.linalg.indexing.NDArrayIndex.all();
-        assertEquals(0.0, sc.get(all, org.nd4j.linalg.indexing.NDArrayIndex.interval(16, 32)).amaxNumber().doubleValue());
-        org.nd4j.linalg.api.ndarray.INDArray expected = x.get(all, all,
-                org.nd4j.linalg.indexing.NDArrayIndex.interval(0, 2, 32),
-                org.nd4j.linalg.indexing.NDArrayIndex.interval(0, 2, 32));
-        org.junit.jupiter.api.Assertions.assertTrue(expected.equalsWithEps(
-                sc.get(all, org.nd4j.linalg.indexing.NDArrayIndex.interval(0, 16)), 1e-6));
+        Map<String, INDArray> a = net.feedForward(Nd4j.randn(DataType.FLOAT, 2, 3, 32, 32), false);
+        INDArray sc = a.get("s2b1_sc");
+        INDArray x = a.get("s1b5_out");
+        assertArrayEquals(new long[]{2, 32, 16, 16}, sc.shape());
+        INDArrayIndex all = NDArrayIndex.all();
+        assertEquals(0.0, sc.get(all, NDArrayIndex.interval(16, 32)).amaxNumber().doubleValue());
+        INDArray expected = x.get(all, all, NDArrayIndex.interval(0, 2, 32), NDArrayIndex.interval(0, 2, 32));
+        assertTrue(expected.equalsWithEps(sc.get(all, NDArrayIndex.interval(0, 16)), 1e-6));
     }
 
     @Test
