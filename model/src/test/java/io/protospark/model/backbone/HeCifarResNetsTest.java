@@ -13,7 +13,9 @@ import java.util.Map;
 import static io.protospark.model.backbone.RefCount.bn;
 import static io.protospark.model.backbone.RefCount.conv;
 import static io.protospark.model.backbone.RefCount.linear;
-import static assertEquals;
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** He et al.'s CIFAR ResNet-20 / ResNet-32 in the HPN layout (3×3 conv + BN projection shortcuts) at 32×32×3. */
 class HeCifarResNetsTest {
