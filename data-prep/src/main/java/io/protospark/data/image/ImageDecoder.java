@@ -3,6 +3,7 @@ package io.protospark.data.image;
 import javax.imageio.ImageIO;
 import javax.imageio.ImageReader;
 import javax.imageio.stream.ImageInputStream;
+import javax.imageio.stream.MemoryCacheImageInputStream;
 import java.awt.Graphics2D;
 import java.awt.RenderingHints;
 import java.awt.image.BufferedImage;
@@ -85,7 +86,8 @@ public final class ImageDecoder implements Serializable {
      */
     static BufferedImage read(byte[] encoded) throws IOException {
         List<ImageReader> readers = new ArrayList<>();
-        try (ImageInputStream probe = ImageIO.createImageInputStream(new ByteArrayInputStream(encoded))) {
+        // in-memory streams: ImageIO.createImageInputStream would cache every image in a temporary file on disk
+        try (ImageInputStream probe = new MemoryCacheImageInputStream(new ByteArrayInputStream(encoded))) {
             ImageIO.getImageReaders(probe).forEachRemaining(readers::add);
         }
         if (readers.isEmpty()) {
@@ -94,7 +96,7 @@ public final class ImageDecoder implements Serializable {
         readers.sort(Comparator.comparingInt(r -> r.getClass().getName().startsWith("com.sun.") ? 0 : 1));
         Exception first = null;
         for (ImageReader reader : readers) {
-            try (ImageInputStream in = ImageIO.createImageInputStream(new ByteArrayInputStream(encoded))) {
+            try (ImageInputStream in = new MemoryCacheImageInputStream(new ByteArrayInputStream(encoded))) {
                 reader.setInput(in, true, true);
                 return reader.read(0);
             } catch (IOException | RuntimeException e) { // some readers throw unchecked exceptions on garbage
