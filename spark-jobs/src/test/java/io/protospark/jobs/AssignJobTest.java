@@ -5,10 +5,8 @@ import io.protospark.model.io.Npy;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-import java.io.ByteArrayOutputStream;
 import java.io.InputStream;
 import java.io.OutputStream;
-import java.io.PrintStream;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
@@ -25,16 +23,6 @@ class AssignJobTest {
     @TempDir
     Path tmp;
 
-    private record Outcome(int code, String out, String err) {
-    }
-
-    private static Outcome run(String... args) {
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        ByteArrayOutputStream err = new ByteArrayOutputStream();
-        int code = Main.execute(args, new PrintStream(out, true, StandardCharsets.UTF_8),
-                new PrintStream(err, true, StandardCharsets.UTF_8));
-        return new Outcome(code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
-    }
 
     private Path matrix(String name, double[][] m) throws Exception {
         Path p = tmp.resolve(name);
@@ -71,7 +59,7 @@ class AssignJobTest {
     void denseTrapCasePrintsOneJsonLineAndWritesTheAssignment() throws Exception {
         Path cost = matrix("trap.npy", new double[][] {{0.9, 0.8}, {0.85, 0.1}});
         Path out = tmp.resolve("sub/sigma.npy");
-        Outcome o = run("assign", "--cost", cost.toString(), "--maximize", "--out", out.toString());
+        CommandRun o = CommandRun.of("assign", "--cost", cost.toString(), "--maximize", "--out", out.toString());
         assertEquals(0, o.code(), o.err());
         String[] lines = o.out().strip().split("\n");
         assertEquals(1, lines.length, o.out());
@@ -82,7 +70,7 @@ class AssignJobTest {
         assertEquals("dense-lapjv", j.get("solver").asText());
         assertArrayEquals(new int[] {1, 0}, readAssignment(out));
         // minimising the same matrix picks the other permutation
-        Outcome min = run("assign", "--cost", cost.toString(), "--out", out.toString());
+        CommandRun min = CommandRun.of("assign", "--cost", cost.toString(), "--out", out.toString());
         assertEquals(0, min.code(), min.err());
         assertEquals(1.0, Json.MAPPER.readTree(min.out()).get("objective").asDouble(), 1e-12);
         assertArrayEquals(new int[] {0, 1}, readAssignment(out));
@@ -107,7 +95,7 @@ class AssignJobTest {
         Path classes = floatMatrix("classes.npy", q, k, d);
         Path protos = floatMatrix("protos.npy", p, k, d);
         Path out = tmp.resolve("sigma.npy");
-        Outcome o = run("assign", "--classes", classes.toString(), "--prototypes", protos.toString(), "--out",
+        CommandRun o = CommandRun.of("assign", "--classes", classes.toString(), "--prototypes", protos.toString(), "--out",
                 out.toString(), "--k", "8", "assign.dense-gap-up-to=1000");
         assertEquals(0, o.code(), o.err());
         JsonNode j = Json.MAPPER.readTree(o.out().strip());
@@ -122,30 +110,30 @@ class AssignJobTest {
     @Test
     void badInputExitsNamingTheFileAndTheProblem() throws Exception {
         Path missing = tmp.resolve("nope.npy");
-        Outcome m = run("assign", "--cost", missing.toString(), "--out", tmp.resolve("s.npy").toString());
+        CommandRun m = CommandRun.of("assign", "--cost", missing.toString(), "--out", tmp.resolve("s.npy").toString());
         assertEquals(1, m.code());
         assertTrue(m.err().contains("nope.npy: no such file"), m.err());
 
         Path rect = matrix("rect.npy", new double[][] {{1, 2, 3}, {4, 5, 6}});
-        Outcome r = run("assign", "--cost", rect.toString(), "--out", tmp.resolve("s.npy").toString());
+        CommandRun r = CommandRun.of("assign", "--cost", rect.toString(), "--out", tmp.resolve("s.npy").toString());
         assertEquals(1, r.code());
         assertTrue(r.err().contains("rect.npy: the cost matrix must be square (n x n), found 2 x 3"), r.err());
 
         Path nan = matrix("nan.npy", new double[][] {{1, 2}, {Double.NaN, 4}});
-        Outcome n = run("assign", "--cost", nan.toString(), "--maximize", "--out", tmp.resolve("s.npy").toString());
+        CommandRun n = CommandRun.of("assign", "--cost", nan.toString(), "--maximize", "--out", tmp.resolve("s.npy").toString());
         assertEquals(1, n.code());
         assertTrue(n.err().contains("nan.npy") && n.err().contains("row 1, column 0 is NaN"), n.err());
 
         Path notNpy = tmp.resolve("text.npy");
         Files.writeString(notNpy, "hello, this is text and not an array");
-        Outcome t = run("assign", "--cost", notNpy.toString(), "--out", tmp.resolve("s.npy").toString());
+        CommandRun t = CommandRun.of("assign", "--cost", notNpy.toString(), "--out", tmp.resolve("s.npy").toString());
         assertEquals(1, t.code());
         assertTrue(t.err().contains("text.npy: not a .npy file"), t.err());
 
-        Outcome both = run("assign", "--cost", rect.toString(), "--classes", rect.toString(), "--out", "x.npy");
+        CommandRun both = CommandRun.of("assign", "--cost", rect.toString(), "--classes", rect.toString(), "--out", "x.npy");
         assertEquals(2, both.code());
         assertTrue(both.err().contains("not both"), both.err());
-        Outcome noOut = run("assign", "--cost", rect.toString());
+        CommandRun noOut = CommandRun.of("assign", "--cost", rect.toString());
         assertEquals(2, noOut.code());
         assertTrue(noOut.err().contains("protospark.assign.out") && noOut.err().contains("--out FILE.npy"),
                 noOut.err());

@@ -6,10 +6,7 @@ import io.protospark.model.io.Npy;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-import java.io.ByteArrayOutputStream;
 import java.io.InputStream;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
@@ -84,11 +81,11 @@ class Dl2paCifarTest {
     }
 
     private static int main(String... args) {
-        ByteArrayOutputStream err = new ByteArrayOutputStream();
-        int code = Main.execute(args, System.out, new PrintStream(err, true, StandardCharsets.UTF_8));
-        if (code != 0) {
-            System.err.println(err.toString(StandardCharsets.UTF_8));
+        CommandRun r = CommandRun.of(args);
+        System.out.print(r.out());
+        if (r.code() != 0) {
+            System.err.println(r.err());
         }
-        return code;
+        return r.code();
     }
 }

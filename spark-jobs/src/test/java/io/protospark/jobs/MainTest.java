@@ -3,9 +3,6 @@ package io.protospark.jobs;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -18,20 +15,10 @@ class MainTest {
     @TempDir
     Path tmp;
 
-    private record Outcome(int code, String out, String err) {
-    }
-
-    private static Outcome run(String... args) {
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        ByteArrayOutputStream err = new ByteArrayOutputStream();
-        int code = Main.execute(args, new PrintStream(out, true, StandardCharsets.UTF_8),
-                new PrintStream(err, true, StandardCharsets.UTF_8));
-        return new Outcome(code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
-    }
 
     @Test
     void validatePrintsTheNetworkAndPrototypes() {
-        Outcome o = run("validate", "--conf", "../conf/fashion-mnist.conf");
+        CommandRun o = CommandRun.of("validate", "--conf", "../conf/fashion-mnist.conf");
         assertEquals(0, o.code(), o.err());
         assertTrue(o.out().contains("configuration is valid"), o.out());
         assertTrue(o.out().contains("prototypes: simplex, shape 10x9"), o.out());
@@ -40,7 +27,7 @@ class MainTest {
 
     @Test
     void impossibleSimplexIsRefusedWithKeyAndFix() {
-        Outcome o = run("validate", "model.embedding-dim=5");
+        CommandRun o = CommandRun.of("validate", "model.embedding-dim=5");
         assertEquals(2, o.code());
         assertTrue(o.err().contains("protospark.model.embedding-dim")
                 && o.err().contains("needs embedding-dim = classes - 1 = 9; found 5"), o.err());
@@ -50,7 +37,7 @@ class MainTest {
     void misspeltKeyInAnExperimentFileNamesFileAndSuggestion() throws Exception {
         Path conf = tmp.resolve("exp.conf");
         Files.writeString(conf, "protospark.train {\n  epochs = 2\n  bach-size = 32\n}\n");
-        Outcome o = run("validate", "--conf", conf.toString());
+        CommandRun o = CommandRun.of("validate", "--conf", conf.toString());
         assertEquals(2, o.code());
         assertTrue(o.err().contains("'protospark.train.bach-size'") && o.err().contains("exp.conf: 3")
                 && o.err().contains("did you mean 'protospark.train.batch-size'"), o.err());
@@ -58,16 +45,16 @@ class MainTest {
 
     @Test
     void unknownCommandFlagAndMissingConf() {
-        Outcome c = run("trian");
+        CommandRun c = CommandRun.of("trian");
         assertEquals(2, c.code());
         assertTrue(c.err().contains("unknown command 'trian'"), c.err());
-        Outcome f = run("train", "--dta", "x");
+        CommandRun f = CommandRun.of("train", "--dta", "x");
         assertEquals(2, f.code());
         assertTrue(f.err().contains("unknown flag --dta for 'train'") && f.err().contains("--data"), f.err());
-        Outcome m = run("validate", "--conf", tmp.resolve("nope.conf").toString());
+        CommandRun m = CommandRun.of("validate", "--conf", tmp.resolve("nope.conf").toString());
         assertEquals(2, m.code());
         assertTrue(m.err().contains("nope.conf (--conf) does not exist"), m.err());
-        Outcome t = run("train", "--run-dir", tmp.resolve("r").toString());
+        CommandRun t = CommandRun.of("train", "--run-dir", tmp.resolve("r").toString());
         assertEquals(2, t.code());
         assertTrue(t.err().contains("protospark.train.data") && t.err().contains("--data URI"), t.err());
     }
@@ -80,7 +67,7 @@ class MainTest {
         bytes[3] = 0x03; // magic 0x00000803 (an image file) where labels (0x00000801) belong
         Files.write(labels, bytes);
         Path out = tmp.resolve("out");
-        Outcome o = run("prepare", "--master", "local[1]", "--format", "idx", "--input", raw.toString(),
+        CommandRun o = CommandRun.of("prepare", "--master", "local[1]", "--format", "idx", "--input", raw.toString(),
                 "--output", out.toString());
         assertEquals(1, o.code(), o.err());
         assertTrue(o.err().contains("train-labels-idx1-ubyte"), o.err());
@@ -105,7 +92,7 @@ class MainTest {
             List<Path> confs = files.filter(f -> f.toString().endsWith(".conf")).sorted().toList();
             assertTrue(confs.size() >= 2, "conf files: " + confs);
             for (Path conf : confs) {
-                Outcome o = run("validate", "--conf", conf.toString(), "model.head.estimation.iterations=5");
+                CommandRun o = CommandRun.of("validate", "--conf", conf.toString(), "model.head.estimation.iterations=5");
                 assertEquals(0, o.code(), conf + ": " + o.err());
                 assertTrue(o.out().contains("configuration is valid"), conf + ": " + o.out());
             }

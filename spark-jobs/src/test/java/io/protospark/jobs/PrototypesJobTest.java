@@ -6,9 +6,6 @@ import io.protospark.model.prototype.PrototypeSet;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -23,21 +20,11 @@ class PrototypesJobTest {
     @TempDir
     Path tmp;
 
-    private record Outcome(int code, String out, String err) {
-    }
-
-    private static Outcome run(String... args) {
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        ByteArrayOutputStream err = new ByteArrayOutputStream();
-        int code = Main.execute(args, new PrintStream(out, true, StandardCharsets.UTF_8),
-                new PrintStream(err, true, StandardCharsets.UTF_8));
-        return new Outcome(code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
-    }
 
     @Test
     void estimatedPrototypesAreWrittenWithSidecarAndReported() throws Exception {
         Path file = tmp.resolve("p.npy");
-        Outcome o = run("prototypes", "--kind", "estimated", "--classes", "40", "--dim", "6", "--seed", "3",
+        CommandRun o = CommandRun.of("prototypes", "--kind", "estimated", "--classes", "40", "--dim", "6", "--seed", "3",
                 "--epochs", "50", "--radius", "2.5", "--out", file.toString());
         assertEquals(0, o.code(), o.err());
         String[] lines = o.out().strip().split("\n");
@@ -63,7 +50,7 @@ class PrototypesJobTest {
 
         // same seed, same bytes
         Path again = tmp.resolve("q.npy");
-        assertEquals(0, run("prototypes", "--kind", "estimated", "--classes", "40", "--dim", "6", "--seed", "3",
+        assertEquals(0, CommandRun.of("prototypes", "--kind", "estimated", "--classes", "40", "--dim", "6", "--seed", "3",
                 "--epochs", "50", "--radius", "2.5", "--out", again.toString()).code());
         assertArrayEquals(Files.readAllBytes(file), Files.readAllBytes(again));
     }
@@ -71,7 +58,7 @@ class PrototypesJobTest {
     @Test
     void closedFormKindsTakeConfigOverridesToo() throws Exception {
         Path file = tmp.resolve("dsc.npy");
-        Outcome o = run("prototypes", "--kind", "dsc-centres", "--classes", "5", "--dim", "8", "--out",
+        CommandRun o = CommandRun.of("prototypes", "--kind", "dsc-centres", "--classes", "5", "--dim", "8", "--out",
                 file.toString(), "model.head.dsc-subset=true");
         assertEquals(0, o.code(), o.err());
         JsonNode j = Json.MAPPER.readTree(o.out());
@@ -81,25 +68,25 @@ class PrototypesJobTest {
 
     @Test
     void impossibleShapesAndMissingOutAreUsageErrors() {
-        Outcome cube = run("prototypes", "--kind", "d-cube", "--classes", "10", "--dim", "3", "--out",
+        CommandRun cube = CommandRun.of("prototypes", "--kind", "d-cube", "--classes", "10", "--dim", "3", "--out",
                 tmp.resolve("c.npy").toString());
         assertEquals(2, cube.code());
         assertTrue(cube.err().contains("d-cube in 3 dimensions holds at most 8 classes, K = 10; found 3; "
                 + "use embedding-dim >= 4"), cube.err());
-        Outcome noOut = run("prototypes", "--kind", "simplex");
+        CommandRun noOut = CommandRun.of("prototypes", "--kind", "simplex");
         assertEquals(2, noOut.code());
         assertTrue(noOut.err().contains("'protospark.prototypes.out': is required"), noOut.err());
-        Outcome kind = run("prototypes", "--kind", "cube", "--out", tmp.resolve("c.npy").toString());
+        CommandRun kind = CommandRun.of("prototypes", "--kind", "cube", "--out", tmp.resolve("c.npy").toString());
         assertEquals(2, kind.code());
         assertTrue(kind.err().contains("must be one of [simplex, d-cube"), kind.err());
-        Outcome flag = run("prototypes", "--dims", "3");
+        CommandRun flag = CommandRun.of("prototypes", "--dims", "3");
         assertEquals(2, flag.code());
         assertTrue(flag.err().contains("unknown flag --dims for 'prototypes'"), flag.err());
     }
 
     @Test
     void validateBuildsTheConfiguredKind() {
-        Outcome o = run("validate", "model.head.prototypes=orthoplex", "model.embedding-dim=5");
+        CommandRun o = CommandRun.of("validate", "model.head.prototypes=orthoplex", "model.embedding-dim=5");
         assertEquals(0, o.code(), o.err());
         assertTrue(o.out().contains("prototypes: orthoplex, shape 10x5"), o.out());
     }
