@@ -3,8 +3,6 @@ package io.protospark.jobs;
 import io.protospark.model.assign.ClassMemory;
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.JavaSparkContext;
-import org.apache.spark.broadcast.Broadcast;
-import org.deeplearning4j.nn.conf.MultiLayerConfiguration;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -27,14 +25,11 @@ final class ClassMemoryPass {
      */
     static ClassMemory gather(JavaSparkContext jsc, MultiLayerNetwork net, int embeddingLayer, JavaRDD<DataSet> data,
                        int classes, int dim) {
-        Broadcast<String> conf = jsc.broadcast(net.getLayerWiseConfigurations().toJson());
-        Broadcast<INDArray> params = jsc.broadcast(net.params().dup());
-        try {
+        try (BroadcastNetwork shipped = BroadcastNetwork.of(jsc, net)) {
             return data.mapPartitions(it -> {
                 ClassMemory memory = new ClassMemory(classes, dim);
                 if (it.hasNext()) {
-                    MultiLayerNetwork local = new MultiLayerNetwork(MultiLayerConfiguration.fromJson(conf.value()));
-                    local.init(params.value().dup(), false);
+                    MultiLayerNetwork local = shipped.rebuild();
                     while (it.hasNext()) {
                         DataSet ds = it.next();
                         List<INDArray> acts = local.feedForwardToLayer(embeddingLayer, ds.getFeatures(), false);
@@ -44,9 +39,6 @@ final class ClassMemoryPass {
                 }
                 return List.of(memory).iterator();
             }).treeReduce(ClassMemory::merge);
-        } finally {
-            conf.destroy();
-            params.destroy();
         }
     }
 }

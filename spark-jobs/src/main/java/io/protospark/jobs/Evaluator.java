@@ -2,8 +2,6 @@ package io.protospark.jobs;
 
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.JavaSparkContext;
-import org.apache.spark.broadcast.Broadcast;
-import org.deeplearning4j.nn.conf.MultiLayerConfiguration;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.dataset.DataSet;
@@ -36,15 +34,12 @@ final class Evaluator {
     }
 
     static Score evaluate(JavaSparkContext jsc, MultiLayerNetwork net, JavaRDD<DataSet> data) {
-        Broadcast<String> conf = jsc.broadcast(net.getLayerWiseConfigurations().toJson());
-        Broadcast<INDArray> params = jsc.broadcast(net.params().dup());
-        try {
+        try (BroadcastNetwork shipped = BroadcastNetwork.of(jsc, net)) {
             return data.mapPartitions(it -> {
                 if (!it.hasNext()) {
                     return List.of(new Score(0, 0, 0)).iterator();
                 }
-                MultiLayerNetwork local = new MultiLayerNetwork(MultiLayerConfiguration.fromJson(conf.value()));
-                local.init(params.value().dup(), false);
+                MultiLayerNetwork local = shipped.rebuild();
                 long correct = 0;
                 long n = 0;
                 double loss = 0;
@@ -61,9 +56,6 @@ final class Evaluator {
                 }
                 return List.of(new Score(correct, n, loss)).iterator();
             }).reduce(Score::plus);
-        } finally {
-            conf.destroy();
-            params.destroy();
         }
     }
 }
