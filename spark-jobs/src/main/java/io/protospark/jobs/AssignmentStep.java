@@ -19,6 +19,7 @@ final class AssignmentStep {
     private ClassMemory.Ema memory;
     private final int denseUpTo;
     private final io.protospark.model.assign.CosineAssignment.BlockSource candidates;
+    private float[] unitPrototypes;
     private int[] assignment;
 
     /** What one re-solve did. */
@@ -56,6 +57,23 @@ final class AssignmentStep {
         return prototypes.permuted(assignment);
     }
 
+    /** The prototypes as unit float rows for the sparse solver; they never change, so built once. */
+    private float[] unitPrototypes() {
+        if (unitPrototypes == null) {
+            int k = prototypes.classes();
+            int d = prototypes.dimension();
+            float[] p = new float[k * d];
+            double[][] pm = prototypes.matrix();
+            for (int j = 0; j < k; j++) {
+                for (int t = 0; t < d; t++) {
+                    p[j * d + t] = (float) pm[j][t];
+                }
+            }
+            unitPrototypes = io.protospark.model.assign.CandidateGraph.normalizeRows(p, k, d, "prototypes");
+        }
+        return unitPrototypes;
+    }
+
     /** Folds this epoch's class memory into the moving average and re-solves the assignment. */
     Outcome update(ClassMemory epoch) {
         int k = prototypes.classes();
@@ -91,18 +109,10 @@ final class AssignmentStep {
             for (int i = 0; i < rows.length; i++) {
                 q[i] = (float) rows[i];
             }
-            float[] p = new float[k * d];
-            double[][] pm = prototypes.matrix();
-            for (int j = 0; j < k; j++) {
-                for (int t = 0; t < d; t++) {
-                    p[j * d + t] = (float) pm[j][t];
-                }
-            }
             q = io.protospark.model.assign.CandidateGraph.normalizeRows(q, k, d, "class memories");
-            p = io.protospark.model.assign.CandidateGraph.normalizeRows(p, k, d, "prototypes");
             io.protospark.model.assign.CosineAssignment.Result r = io.protospark.model.assign.CosineAssignment
-                    .solveNormalized(q, p, k, d, io.protospark.model.assign.CosineAssignment.Options.defaults(),
-                            candidates);
+                    .solveNormalized(q, unitPrototypes(), k, d,
+                            io.protospark.model.assign.CosineAssignment.Options.defaults(), candidates);
             next = r.assignment().columnOfRow();
             objective = r.objective();
         }
