@@ -213,6 +213,21 @@ class TrainJobTest {
                 "relabelled run " + b.testAccuracy() + " vs static run " + a.testAccuracy());
     }
 
+    @Test
+    void initFromAModelOfAnotherShapeIsRefused() throws Exception {
+        Path small = tmp.resolve("run-small");
+        train(small, "train.epochs=1", "train.workers=2", "model.hidden=[16]");
+        Path run = tmp.resolve("run-mismatch");
+        var e = assertThrows(io.protospark.config.SettingsException.class, () -> train(run, "train.epochs=1",
+                "train.init-from=\"" + small.resolve(TrainJob.MODEL) + "\""));
+        assertEquals("protospark.train.init-from", e.key());
+        assertTrue(e.getMessage().contains("same parameter shapes") && e.getMessage().contains("layer 4 parameter W is [1568, 128] here and [1568, 16] there"),
+                e.getMessage());
+        try (var files = Files.list(run)) {
+            assertEquals(0, files.count(), "nothing written for a refused run");
+        }
+    }
+
     private static INDArray expectedHead() {
         return Nd4j.create(PrototypeSet.simplex(10).matrix()).castTo(DataType.FLOAT).transpose();
     }
