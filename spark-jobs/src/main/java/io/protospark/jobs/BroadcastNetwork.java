@@ -2,8 +2,8 @@ package io.protospark.jobs;
 
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.broadcast.Broadcast;
-import org.deeplearning4j.nn.conf.MultiLayerConfiguration;
-import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
+import org.deeplearning4j.nn.conf.ComputationGraphConfiguration;
+import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
 import java.io.Serializable;
@@ -23,14 +23,14 @@ final class BroadcastNetwork implements Serializable, AutoCloseable {
         this.params = params;
     }
 
-    static BroadcastNetwork of(JavaSparkContext jsc, MultiLayerNetwork net) {
-        return new BroadcastNetwork(jsc.broadcast(net.getLayerWiseConfigurations().toJson()),
+    static BroadcastNetwork of(JavaSparkContext jsc, ComputationGraph net) {
+        return new BroadcastNetwork(jsc.broadcast(net.getConfiguration().toJson()),
                 jsc.broadcast(net.params().dup()));
     }
 
     /** On an executor: a network with the broadcast configuration and parameters. */
-    MultiLayerNetwork rebuild() {
-        MultiLayerNetwork local = new MultiLayerNetwork(MultiLayerConfiguration.fromJson(conf.value()));
+    ComputationGraph rebuild() {
+        ComputationGraph local = new ComputationGraph(ComputationGraphConfiguration.fromJson(conf.value()));
         local.init(params.value().dup(), false);
         return local;
     }

@@ -3,7 +3,7 @@ package io.protospark.jobs;
 import io.protospark.model.assign.ClassMemory;
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.JavaSparkContext;
-import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
+import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.dataset.DataSet;
@@ -20,20 +20,20 @@ final class ClassMemoryPass {
     }
 
     /**
-     * Embeds every example of {@code data} with {@code net} up to layer {@code embeddingLayer} (inclusive) and
+     * Embeds every example of {@code data} with {@code net} up to the vertex {@code embedding} and
      * returns the per-class sums of the normalised embeddings ({@link ClassMemory}, merged by a tree reduction).
      */
-    static ClassMemory gather(JavaSparkContext jsc, MultiLayerNetwork net, int embeddingLayer, JavaRDD<DataSet> data,
+    static ClassMemory gather(JavaSparkContext jsc, ComputationGraph net, String embedding, JavaRDD<DataSet> data,
                        int classes, int dim) {
         try (BroadcastNetwork shipped = BroadcastNetwork.of(jsc, net)) {
             return data.mapPartitions(it -> {
                 ClassMemory memory = new ClassMemory(classes, dim);
                 if (it.hasNext()) {
-                    MultiLayerNetwork local = shipped.rebuild();
+                    ComputationGraph local = shipped.rebuild();
                     while (it.hasNext()) {
                         DataSet ds = it.next();
-                        List<INDArray> acts = local.feedForwardToLayer(embeddingLayer, ds.getFeatures(), false);
-                        float[] f = acts.get(acts.size() - 1).castTo(DataType.FLOAT).dup('c').data().asFloat();
+                        INDArray emb = local.feedForward(ds.getFeatures(), false).get(embedding);
+                        float[] f = emb.castTo(DataType.FLOAT).dup('c').data().asFloat();
                         memory.addBatch(f, ds.getLabels().argMax(1).toIntVector());
                     }
                 }

@@ -2,7 +2,7 @@ package io.protospark.jobs;
 
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.JavaSparkContext;
-import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
+import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.dataset.DataSet;
 
@@ -33,20 +33,29 @@ final class Evaluator {
         }
     }
 
-    static Score evaluate(JavaSparkContext jsc, MultiLayerNetwork net, JavaRDD<DataSet> data) {
+    /** Turns a rebuilt network's output for a minibatch into predicted class indices (N). */
+    @FunctionalInterface
+    interface Predictor extends Serializable {
+        INDArray predict(ComputationGraph local, INDArray output);
+    }
+
+    /** The class with the largest output (softmax heads: the largest logit). */
+    static final Predictor ARGMAX = (local, output) -> output.argMax(1);
+
+    static Score evaluate(JavaSparkContext jsc, ComputationGraph net, JavaRDD<DataSet> data, Predictor predictor) {
         try (BroadcastNetwork shipped = BroadcastNetwork.of(jsc, net)) {
             return data.mapPartitions(it -> {
                 if (!it.hasNext()) {
                     return List.of(new Score(0, 0, 0)).iterator();
                 }
-                MultiLayerNetwork local = shipped.rebuild();
+                ComputationGraph local = shipped.rebuild();
                 long correct = 0;
                 long n = 0;
                 double loss = 0;
                 while (it.hasNext()) {
                     DataSet ds = it.next();
-                    INDArray out = local.output(ds.getFeatures(), false);
-                    INDArray predicted = out.argMax(1);
+                    INDArray out = local.outputSingle(false, ds.getFeatures());
+                    INDArray predicted = predictor.predict(local, out);
                     INDArray truth = ds.getLabels().argMax(1);
                     correct += predicted.eq(truth).castTo(org.nd4j.linalg.api.buffer.DataType.INT).sumNumber()
                             .longValue();

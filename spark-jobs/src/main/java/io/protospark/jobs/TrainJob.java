@@ -21,9 +21,9 @@ import org.apache.spark.sql.SparkSession;
 import org.apache.spark.storage.StorageLevel;
 import org.apache.spark.util.DoubleAccumulator;
 import org.apache.spark.util.LongAccumulator;
-import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
+import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.deeplearning4j.spark.api.RDDTrainingApproach;
-import org.deeplearning4j.spark.impl.multilayer.SparkDl4jMultiLayer;
+import org.deeplearning4j.spark.impl.graph.SparkComputationGraph;
 import org.deeplearning4j.spark.impl.paramavg.ParameterAveragingTrainingMaster;
 import org.deeplearning4j.util.ModelSerializer;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -128,14 +128,14 @@ public final class TrainJob {
         int workers = t.workers() > 0 ? t.workers() : jsc.defaultParallelism();
 
         PrototypeSet prototypes = Prototypes.build(m);
-        MultiLayerNetwork net = Networks.build(m, prototypes);
+        ComputationGraph net = Networks.build(m, prototypes);
         if (t.initFrom().isPresent()) {
             initFrom(net, t.initFrom().get(), jsc.hadoopConfiguration());
-            if (m.head() == HeadKind.FIXED) {
+            if (FixedHead.isFixed(net)) {
                 FixedHead.apply(net, prototypes); // the driver's prototypes, whatever the earlier run held
             }
         }
-        NetworkSummary summary = NetworkSummary.of(net, m, prototypes);
+        NetworkSummary summary = NetworkSummary.of(net.getConfiguration(), m, prototypes);
         LOG.info("network:\n{}", summary.render());
         LOG.info("training on {} with {} workers, batch {} per worker, averaging every {} minibatches, run dir {}",
                 shards.root(), workers, t.batchSize(), t.averagingFrequency(), run.uri());
@@ -161,7 +161,7 @@ public final class TrainJob {
                 .rngSeed(t.seed())
                 .trainingHooks(new LossHook(lossSum, lossCount))
                 .build();
-        SparkDl4jMultiLayer sparkNet = new SparkDl4jMultiLayer(jsc, net, tm);
+        SparkComputationGraph sparkNet = new SparkComputationGraph(jsc, net, tm);
 
         JavaRDD<Examples.Example> train = Examples.read(spark, shards, t.trainSplit(), workers, t.maxTrainExamples())
                 .persist(StorageLevel.MEMORY_ONLY());
@@ -188,8 +188,8 @@ public final class TrainJob {
                 // DL2PA's step, before this epoch's fit: class memory of the current network -> cosine to the
                 // prototypes -> exact assignment -> permuted head; the fit broadcasts the driver's parameters, so
                 // the epoch trains, and is evaluated, with the new assignment
-                MultiLayerNetwork current = sparkNet.getNetwork();
-                io.protospark.model.assign.ClassMemory sums = ClassMemoryPass.gather(jsc, current, layerIndex(current, Networks.EMBEDDING),
+                ComputationGraph current = sparkNet.getNetwork();
+                io.protospark.model.assign.ClassMemory sums = ClassMemoryPass.gather(jsc, current, Networks.EMBEDDING,
                         Examples.batches(train, 256, m.classes()), m.classes(), m.embeddingDim());
                 assigned = assignment.update(sums);
                 head = assignment.head();
@@ -224,7 +224,7 @@ public final class TrainJob {
                 drift = FixedHead.weights(sparkNet.getNetwork()).sub(fixedBefore).amaxNumber().doubleValue();
                 FixedHead.apply(sparkNet.getNetwork(), head);
             }
-            Evaluator.Score eval = Evaluator.evaluate(jsc, sparkNet.getNetwork(), test);
+            Evaluator.Score eval = Evaluator.evaluate(jsc, sparkNet.getNetwork(), test, predictor(m));
             double valLoss = eval.meanLoss();
             double seconds = (System.nanoTime() - epochStart) / 1e9;
             long seen = lossCount.value();
@@ -247,7 +247,7 @@ public final class TrainJob {
         train.unpersist(false);
         test.unpersist(false);
 
-        MultiLayerNetwork trained = sparkNet.getNetwork();
+        ComputationGraph trained = sparkNet.getNetwork();
         run.write(MODEL, out -> ModelSerializer.writeModel(trained, out, true));
         double seconds = (System.nanoTime() - start) / 1e9;
         double acc = history.get(history.size() - 1).valAccuracy();
@@ -260,44 +260,48 @@ public final class TrainJob {
     }
 
     /** Copies the parameters of an earlier run's model into {@code net}; the shapes must agree layer by layer. */
-    static void initFrom(MultiLayerNetwork net, java.net.URI modelZip, Configuration hadoop) {
+    static void initFrom(ComputationGraph net, java.net.URI modelZip, Configuration hadoop) {
         org.apache.hadoop.fs.Path path = new org.apache.hadoop.fs.Path(modelZip);
-        MultiLayerNetwork earlier;
+        ComputationGraph earlier;
         try (java.io.InputStream in = path.getFileSystem(hadoop).open(path)) {
-            earlier = ModelSerializer.restoreMultiLayerNetwork(in, false);
+            earlier = ModelSerializer.restoreComputationGraph(in, false);
         } catch (java.io.IOException e) {
             throw new java.io.UncheckedIOException("cannot read protospark.train.init-from " + modelZip + ": "
                     + e.getMessage(), e);
         }
-        if (earlier.getnLayers() != net.getnLayers()) {
-            throw new SettingsException("protospark.train.init-from", "must hold a network with the same layers",
-                    modelZip.toString(), "it has " + earlier.getnLayers() + " layers, this network "
-                            + net.getnLayers());
-        }
-        for (int i = 0; i < net.getnLayers(); i++) {
-            for (var e : net.getLayer(i).paramTable().entrySet()) {
-                INDArray theirs = earlier.getLayer(i).paramTable().get(e.getKey());
+        for (org.deeplearning4j.nn.api.Layer layer : net.getLayers()) {
+            String name = layer.conf().getLayer().getLayerName();
+            var their = earlier.getVertex(name);
+            if (layer.numParams() > 0 && (their == null || !their.hasLayer())) {
+                throw new SettingsException("protospark.train.init-from", "must hold a network with the same layers",
+                        modelZip.toString(), "it has no layer '" + name + "'");
+            }
+            for (var e : layer.paramTable().entrySet()) {
+                INDArray theirs = their.getLayer().paramTable().get(e.getKey());
                 if (theirs == null || !java.util.Arrays.equals(theirs.shape(), e.getValue().shape())) {
                     throw new SettingsException("protospark.train.init-from",
                             "must hold a network with the same parameter shapes", modelZip.toString(),
-                            "layer " + i + " parameter " + e.getKey() + " is "
+                            "layer " + name + " parameter " + e.getKey() + " is "
                                     + java.util.Arrays.toString(e.getValue().shape()) + " here and "
                                     + (theirs == null ? "missing" : java.util.Arrays.toString(theirs.shape()))
                                     + " there");
                 }
             }
         }
-        net.setParams(earlier.params().castTo(net.params().dataType()));
-        LOG.info("initialised from {} ({} parameters)", modelZip, earlier.numParams());
-    }
-
-    private static int layerIndex(MultiLayerNetwork net, String name) {
-        for (int i = 0; i < net.getnLayers(); i++) {
-            if (name.equals(net.getLayer(i).conf().getLayer().getLayerName())) {
-                return i;
+        long copied = 0;
+        for (org.deeplearning4j.nn.api.Layer layer : net.getLayers()) {
+            for (var e : layer.paramTable().entrySet()) {
+                INDArray theirs = earlier.getLayer(layer.conf().getLayer().getLayerName()).paramTable().get(e.getKey());
+                e.getValue().assign(theirs.castTo(e.getValue().dataType()));
+                copied += theirs.length();
             }
         }
-        throw new IllegalStateException("network has no layer named " + name);
+        LOG.info("initialised from {} ({} parameters)", modelZip, copied);
+    }
+
+    /** How the evaluation turns the network's output into classes. */
+    static Evaluator.Predictor predictor(ModelSettings m) {
+        return Evaluator.ARGMAX;
     }
 
     /** The data set and the model must agree on classes and image shape; checked before training starts. */

@@ -7,7 +7,6 @@ import io.protospark.model.net.NetworkSummary;
 import io.protospark.model.net.Networks;
 import io.protospark.model.prototype.PrototypeSet;
 import io.protospark.model.prototype.Prototypes;
-import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
 
 /** {@code protospark validate}: checks the configuration, builds the network and describes it; trains nothing. */
 public final class ValidateJob {
@@ -30,7 +29,6 @@ public final class ValidateJob {
     public static Result run(Config config) {
         ModelSettings m = ModelSettings.from(config);
         PrototypeSet p = Prototypes.build(m);
-        MultiLayerNetwork net = Networks.build(m, p);
-        return new Result(m, NetworkSummary.of(net, m, p), p);
+        return new Result(m, NetworkSummary.of(Networks.configuration(m, p), m, p), p);
     }
 }

@@ -1,8 +1,8 @@
 package io.protospark.model.net;
 
-/** The classifier head. */
+/** The classifier head ({@code protospark.model.head.kind}). */
 public enum HeadKind {
-    /** Fixed prototypes: logits z_k = p_k · f, p_k never trained. */
+    /** Fixed prototypes: logits z_k = p_k · f (cross-entropy), or the targets of a target loss; never trained. */
     FIXED,
     /** An ordinary learned softmax layer (weights and bias), for comparison. */
     LEARNED

@@ -4,8 +4,11 @@ import com.typesafe.config.Config;
 import com.typesafe.config.ConfigException;
 import io.protospark.config.Configs;
 import io.protospark.config.SettingsException;
+import io.protospark.model.backbone.Backbones;
 import io.protospark.model.prototype.PrototypeKind;
 import io.protospark.model.prototype.PrototypeSpec;
+
+import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
 
 import java.util.List;
 
@@ -19,11 +22,12 @@ public record ModelSettings(
         int height,
         int width,
         int channels,
-        BackboneKind backbone,
+        String backbone,
         List<Integer> convChannels,
         List<Integer> hidden,
         int embeddingDim,
         HeadKind head,
+        LossKind loss,
         PrototypeKind prototypes,
         OptimizerKind optimizer,
         double learningRate,
@@ -32,6 +36,10 @@ public record ModelSettings(
         PrototypeSpec prototypeSpec) {
 
     private static final String P = "protospark.model.";
+    /** The demo convolutional backbone (conv blocks from {@code conv-channels}, dense layers from {@code hidden}). */
+    public static final String SMALL_CNN = "small-cnn";
+    /** The demo dense backbone (dense layers from {@code hidden}). */
+    public static final String MLP = "mlp";
 
     public ModelSettings {
         convChannels = List.copyOf(convChannels);
@@ -48,11 +56,12 @@ public record ModelSettings(
         int height = Configs.positiveInt(c, P + "input.height");
         int width = Configs.positiveInt(c, P + "input.width");
         int channels = Configs.positiveInt(c, P + "input.channels");
-        BackboneKind backbone = Configs.enumValue(c, P + "backbone", BackboneKind.class);
+        String backbone = backbone(c);
         List<Integer> conv = positiveInts(c, P + "conv-channels");
         List<Integer> hidden = positiveInts(c, P + "hidden");
         int dim = Configs.positiveInt(c, P + "embedding-dim");
         HeadKind head = Configs.enumValue(c, P + "head.kind", HeadKind.class);
+        LossKind loss = Configs.enumValue(c, P + "head.loss", LossKind.class);
         PrototypeKind prototypes = Configs.enumValue(c, P + "head.prototypes", PrototypeKind.class);
         OptimizerKind optimizer = Configs.enumValue(c, P + "optimizer.name", OptimizerKind.class);
         double lr = Configs.positiveDouble(c, P + "optimizer.learning-rate");
@@ -60,7 +69,20 @@ public record ModelSettings(
         double wd = Configs.doubleInRange(c, P + "optimizer.weight-decay", 0.0, 1.0);
         PrototypeSpec spec = PrototypeSpec.read(c);
 
-        if (backbone == BackboneKind.SMALL_CNN) {
+        if (!SMALL_CNN.equals(backbone) && !MLP.equals(backbone)) {
+            try {
+                Backbones.graph(backbone, height, width, channels, dim, new NeuralNetConfiguration.Builder());
+            } catch (IllegalArgumentException e) {
+                throw new SettingsException(P + "input", "must fit the backbone " + backbone + ": " + e.getMessage(),
+                        height + "x" + width + "x" + channels, "a larger input, or backbone small-cnn / mlp");
+            }
+        }
+        if (loss.isTarget() && head != HeadKind.FIXED) {
+            throw new SettingsException(P + "head.loss", "the " + Configs.configName(loss)
+                    + " loss pulls embeddings to fixed prototypes; the head is " + Configs.configName(head),
+                    Configs.configName(loss), "use head.kind = fixed, or loss = cross-entropy");
+        }
+        if (SMALL_CNN.equals(backbone)) {
             int h = height;
             int w = width;
             for (int i = 0; i < conv.size(); i++) {
@@ -78,8 +100,14 @@ public record ModelSettings(
             // the kind must place K prototypes in embedding-dim dimensions (see PrototypeSpec.checkFits)
             spec.checkFits();
         }
-        return new ModelSettings(seed, classes, height, width, channels, backbone, conv, hidden, dim, head,
+        return new ModelSettings(seed, classes, height, width, channels, backbone, conv, hidden, dim, head, loss,
                 prototypes, optimizer, lr, momentum, wd, spec);
+    }
+
+    private static String backbone(Config c) {
+        List<String> known = new java.util.ArrayList<>(List.of(SMALL_CNN, MLP));
+        known.addAll(Backbones.names());
+        return Configs.oneOf(c, P + "backbone", known);
     }
 
     private static int maxBlocks(int h, int w) {

@@ -1,102 +1,198 @@
 package io.protospark.model.net;
 
+import io.protospark.model.backbone.Backbones;
+import io.protospark.model.loss.NirvanaHingeLoss;
+import io.protospark.model.loss.NirvanaMseLoss;
+import io.protospark.model.loss.NirvanaSoftmaxLoss;
+import io.protospark.model.loss.SquaredCosineLoss;
 import io.protospark.model.prototype.PrototypeSet;
+import org.deeplearning4j.nn.conf.ComputationGraphConfiguration;
 import org.deeplearning4j.nn.conf.ConvolutionMode;
-import org.deeplearning4j.nn.conf.MultiLayerConfiguration;
 import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
+import org.deeplearning4j.nn.conf.graph.GraphVertex;
+import org.deeplearning4j.nn.conf.graph.LayerVertex;
 import org.deeplearning4j.nn.conf.inputs.InputType;
+import org.deeplearning4j.nn.conf.layers.BaseLayer;
 import org.deeplearning4j.nn.conf.layers.ConvolutionLayer;
 import org.deeplearning4j.nn.conf.layers.DenseLayer;
 import org.deeplearning4j.nn.conf.layers.LossLayer;
 import org.deeplearning4j.nn.conf.layers.OutputLayer;
 import org.deeplearning4j.nn.conf.layers.SubsamplingLayer;
-import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
+import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.deeplearning4j.nn.weights.WeightInit;
 import org.nd4j.linalg.activations.Activation;
 import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.linalg.learning.config.Adam;
 import org.nd4j.linalg.learning.config.IUpdater;
 import org.nd4j.linalg.learning.config.Nesterovs;
+import org.nd4j.linalg.learning.regularization.L2Regularization;
+import org.nd4j.linalg.learning.regularization.Regularization;
+import org.nd4j.linalg.lossfunctions.ILossFunction;
 import org.nd4j.linalg.lossfunctions.LossFunctions;
 
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
 /**
- * Builds the network a {@link ModelSettings} describes: backbone → embedding (d, no activation) → head.
+ * Builds the network a {@link ModelSettings} describes, always as a {@link ComputationGraph} with one input
+ * {@value #INPUT} (flat CHW pixels, as the shards store them) and one output: backbone → {@value #EMBEDDING}
+ * (d features) → head → loss.
  *
- * <p>The fixed head follows Regular Polytope Networks (Pernici et al., TNNLS 2021): a dense layer without bias
- * whose weight is Pᵀ (P the K×d prototype matrix, unit rows) and a parameter-free softmax cross-entropy
- * {@link LossLayer}. Logits are z_k = p_k · f = ‖f‖ cos θ_k. The head passes gradients to the embedding but its
- * own update is exactly zero: plain SGD with learning rate 0 and no regularisation (see {@link FixedHead}).
+ * <p>Backbones: {@code small-cnn} and {@code mlp} (the demo nets, shaped by {@code conv-channels} and
+ * {@code hidden}) or any name of the {@link Backbones} registry (resnet20, resnet18-cifar, iresnet100, …).
+ *
+ * <p>Heads ({@link HeadKind}) with the cross-entropy loss:
+ * <ul>
+ *   <li>fixed — Regular Polytope Networks (Pernici et al., TNNLS 2021): a dense layer {@value #HEAD} without bias
+ *   whose weight is Pᵀ (P the K×d prototype matrix) and a parameter-free softmax cross-entropy {@link LossLayer}
+ *   {@value #LOSS}. Logits are z_k = p_k · f = ‖p_k‖‖f‖ cos θ_k. The head passes gradients to the embedding but its
+ *   own update is exactly zero: plain SGD with learning rate 0 and no regularisation (see {@link FixedHead});</li>
+ *   <li>learned — an ordinary softmax {@link OutputLayer} {@value #HEAD} with bias.</li>
+ * </ul>
+ * With a target loss ({@link LossKind#isTarget()}: the Deep Simplex Classifier's Nirvana losses, DL2PA's squared
+ * cosine) there is no head layer: the loss layer {@value #LOSS} sits on the embedding and holds the prototype
+ * matrix as its targets, and predictions use a {@link DecisionRule} against those targets.
+ *
+ * <p>Weight decay (L2 on weights, PyTorch's coupled {@code weight_decay}) is set on every trainable DL4J layer and
+ * never on the fixed head.
  */
 public final class Networks {
-    /** Layer name of the embedding layer. */
-    public static final String EMBEDDING = "embedding";
+    /** Name of the graph input. */
+    public static final String INPUT = Backbones.INPUT;
+    /** Vertex name of the embedding layer. */
+    public static final String EMBEDDING = Backbones.EMBEDDING;
     /** Layer name of the fixed prototype layer (fixed head) or the learned output layer. */
     public static final String HEAD = "head";
+    /** Layer name of the parameter-free loss layer (fixed head and target losses). */
+    public static final String LOSS = "loss";
 
     private Networks() {
     }
 
-    /** Builds and initialises the network; for a fixed head, {@code prototypes} must be K×d as configured. */
-    public static MultiLayerNetwork build(ModelSettings s, PrototypeSet prototypes) {
-        MultiLayerNetwork net = new MultiLayerNetwork(configuration(s));
+    /**
+     * Builds and initialises the network; {@code prototypes} (K×d as configured) are written into the fixed head or
+     * become the target loss's targets. They are ignored by a learned head.
+     */
+    public static ComputationGraph build(ModelSettings s, PrototypeSet prototypes) {
+        ComputationGraph net = new ComputationGraph(configuration(s, prototypes));
         net.init();
-        if (s.head() == HeadKind.FIXED) {
+        if (s.head() == HeadKind.FIXED && s.loss() == LossKind.CROSS_ENTROPY) {
             FixedHead.apply(net, prototypes);
         }
         return net;
     }
 
     /** The network configuration alone (JSON-serialisable, as DL4J Spark broadcasts it). */
-    public static MultiLayerConfiguration configuration(ModelSettings s) {
-        NeuralNetConfiguration.ListBuilder list = new NeuralNetConfiguration.Builder()
+    public static ComputationGraphConfiguration configuration(ModelSettings s, PrototypeSet prototypes) {
+        NeuralNetConfiguration.Builder base = new NeuralNetConfiguration.Builder()
                 .seed(s.seed())
                 .dataType(DataType.FLOAT)
                 .updater(updater(s))
-                .weightInit(WeightInit.RELU)
-                .list();
-        // weight decay is set per trainable layer, never globally: the fixed head must carry no regularisation
-        double wd = s.weightDecay();
-        int idx = 0;
-        if (s.backbone() == BackboneKind.SMALL_CNN) {
-            for (int i = 0; i < s.convChannels().size(); i++) {
-                list.layer(idx++, new ConvolutionLayer.Builder(3, 3)
-                        .name("conv" + (i + 1))
-                        .nOut(s.convChannels().get(i))
-                        .stride(1, 1)
-                        .convolutionMode(ConvolutionMode.Same)
-                        .activation(Activation.RELU)
-                        .l2(wd)
-                        .build());
-                list.layer(idx++, new SubsamplingLayer.Builder(SubsamplingLayer.PoolingType.MAX)
-                        .name("pool" + (i + 1))
-                        .kernelSize(2, 2)
-                        .stride(2, 2)
-                        .build());
+                .weightInit(WeightInit.RELU);
+        ComputationGraphConfiguration.GraphBuilder g = body(s, base);
+        String out = head(g, s, prototypes);
+        ComputationGraphConfiguration conf = g.setOutputs(out).build();
+        if (s.weightDecay() > 0) {
+            decay(conf, s.weightDecay());
+        }
+        return conf;
+    }
+
+    /** The output vertex name of a network built here. */
+    public static String output(ComputationGraph net) {
+        return net.getConfiguration().getNetworkOutputs().get(0);
+    }
+
+    private static ComputationGraphConfiguration.GraphBuilder body(ModelSettings s, NeuralNetConfiguration.Builder base) {
+        int h = s.height();
+        int w = s.width();
+        int c = s.channels();
+        String backbone = s.backbone();
+        if (ModelSettings.SMALL_CNN.equals(backbone) || ModelSettings.MLP.equals(backbone)) {
+            boolean conv = ModelSettings.SMALL_CNN.equals(backbone);
+            ComputationGraphConfiguration.GraphBuilder g = base.graphBuilder().addInputs(INPUT)
+                    .setInputTypes(conv ? InputType.convolutionalFlat(h, w, c)
+                            : InputType.feedForward((long) h * w * c));
+            String last = INPUT;
+            if (conv) {
+                for (int i = 0; i < s.convChannels().size(); i++) {
+                    g.addLayer("conv" + (i + 1), new ConvolutionLayer.Builder(3, 3)
+                            .nOut(s.convChannels().get(i))
+                            .stride(1, 1)
+                            .convolutionMode(ConvolutionMode.Same)
+                            .activation(Activation.RELU)
+                            .build(), last);
+                    g.addLayer("pool" + (i + 1), new SubsamplingLayer.Builder(SubsamplingLayer.PoolingType.MAX)
+                            .kernelSize(2, 2)
+                            .stride(2, 2)
+                            .build(), "conv" + (i + 1));
+                    last = "pool" + (i + 1);
+                }
             }
+            for (int i = 0; i < s.hidden().size(); i++) {
+                g.addLayer("dense" + (i + 1), new DenseLayer.Builder().nOut(s.hidden().get(i))
+                        .activation(Activation.RELU).build(), last);
+                last = "dense" + (i + 1);
+            }
+            g.addLayer(EMBEDDING, new DenseLayer.Builder().nOut(s.embeddingDim())
+                    .activation(Activation.IDENTITY).weightInit(WeightInit.XAVIER).build(), last);
+            return g;
         }
-        for (int i = 0; i < s.hidden().size(); i++) {
-            list.layer(idx++, new DenseLayer.Builder().name("dense" + (i + 1)).nOut(s.hidden().get(i))
-                    .activation(Activation.RELU).l2(wd).build());
+        // a registered backbone takes NCHW input; the shards' flat CHW rows get DL4J's reshaping preprocessor
+        return Backbones.graph(backbone, h, w, c, s.embeddingDim(), base)
+                .setInputTypes(InputType.convolutionalFlat(h, w, c));
+    }
+
+    private static String head(ComputationGraphConfiguration.GraphBuilder g, ModelSettings s, PrototypeSet p) {
+        if (s.loss().isTarget()) {
+            g.addLayer(LOSS, new LossLayer.Builder(targetLoss(s.loss(), p)).activation(Activation.IDENTITY).build(),
+                    EMBEDDING);
+            return LOSS;
         }
-        list.layer(idx++, new DenseLayer.Builder().name(EMBEDDING).nOut(s.embeddingDim())
-                .activation(Activation.IDENTITY).weightInit(WeightInit.XAVIER).l2(wd).build());
         if (s.head() == HeadKind.FIXED) {
-            list.layer(idx++, new DenseLayer.Builder().name(HEAD)
+            g.addLayer(HEAD, new DenseLayer.Builder()
                     .nIn(s.embeddingDim()).nOut(s.classes()).hasBias(false)
                     .activation(Activation.IDENTITY)
                     .updater(FixedHead.FROZEN)
-                    .regularization(java.util.List.of())
-                    .build());
-            list.layer(idx, new LossLayer.Builder(LossFunctions.LossFunction.MCXENT).name("loss")
-                    .activation(Activation.SOFTMAX).build());
-        } else {
-            list.layer(idx, new OutputLayer.Builder(LossFunctions.LossFunction.MCXENT).name(HEAD)
-                    .nOut(s.classes()).activation(Activation.SOFTMAX).weightInit(WeightInit.XAVIER).l2(wd).build());
+                    .regularization(List.of())
+                    .build(), EMBEDDING);
+            g.addLayer(LOSS, new LossLayer.Builder(LossFunctions.LossFunction.MCXENT)
+                    .activation(Activation.SOFTMAX).build(), HEAD);
+            return LOSS;
         }
-        list.setInputType(s.backbone() == BackboneKind.SMALL_CNN
-                ? InputType.convolutionalFlat(s.height(), s.width(), s.channels())
-                : InputType.feedForward((long) s.height() * s.width() * s.channels()));
-        return list.build();
+        g.addLayer(HEAD, new OutputLayer.Builder(LossFunctions.LossFunction.MCXENT)
+                .nOut(s.classes()).activation(Activation.SOFTMAX).weightInit(WeightInit.XAVIER).build(), EMBEDDING);
+        return HEAD;
+    }
+
+    private static ILossFunction targetLoss(LossKind kind, PrototypeSet p) {
+        INDArray t = Nd4j.create(p.matrix());
+        return switch (kind) {
+            case NIRVANA_MSE -> new NirvanaMseLoss(t);
+            case NIRVANA_HINGE -> new NirvanaHingeLoss(t);
+            case NIRVANA_SOFTMAX -> new NirvanaSoftmaxLoss(t);
+            case SQUARED_COSINE -> new SquaredCosineLoss(t);
+            case CROSS_ENTROPY -> throw new IllegalArgumentException("cross-entropy is not a target loss");
+        };
+    }
+
+    /** L2 on the weights of every stock trainable layer except the fixed head. */
+    private static void decay(ComputationGraphConfiguration conf, double wd) {
+        for (Map.Entry<String, GraphVertex> e : conf.getVertices().entrySet()) {
+            if (HEAD.equals(e.getKey()) || !(e.getValue() instanceof LayerVertex lv)) {
+                continue;
+            }
+            if (lv.getLayerConf().getLayer() instanceof BaseLayer layer
+                    && layer.getClass().getName().startsWith("org.deeplearning4j.")
+                    && (layer.getRegularization() == null || layer.getRegularization().isEmpty())) {
+                List<Regularization> l2 = new ArrayList<>();
+                l2.add(new L2Regularization(wd));
+                layer.setRegularization(l2);
+            }
+        }
     }
 
     private static IUpdater updater(ModelSettings s) {

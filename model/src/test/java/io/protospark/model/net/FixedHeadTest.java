@@ -3,7 +3,7 @@ package io.protospark.model.net;
 import com.typesafe.config.Config;
 import io.protospark.config.Configs;
 import io.protospark.model.prototype.PrototypeSet;
-import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
+import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.junit.jupiter.api.Test;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -40,7 +40,7 @@ class FixedHeadTest {
     void prototypesStayBitIdenticalWhileTheRestTrains() {
         ModelSettings s = settings("model.optimizer.weight-decay=1e-3");
         PrototypeSet p = PrototypeSet.simplex(10);
-        MultiLayerNetwork net = Networks.build(s, p);
+        ComputationGraph net = Networks.build(s, p);
         INDArray before = FixedHead.weights(net);
         INDArray embeddingBefore = net.getLayer(Networks.EMBEDDING).getParam("W").dup();
         for (int i = 0; i < 5; i++) {
@@ -61,12 +61,11 @@ class FixedHeadTest {
     void logitsAreNormTimesCosine() {
         ModelSettings s = settings();
         PrototypeSet p = PrototypeSet.simplex(10);
-        MultiLayerNetwork net = Networks.build(s, p);
+        ComputationGraph net = Networks.build(s, p);
         DataSet batch = randomBatch(7, 4, 10);
-        List<INDArray> acts = net.feedForward(batch.getFeatures(), false);
-        int embIdx = indexOf(net, Networks.EMBEDDING);
-        INDArray f = acts.get(embIdx + 1).castTo(DataType.DOUBLE);
-        INDArray logits = acts.get(embIdx + 2).castTo(DataType.DOUBLE);
+        Map<String, INDArray> acts = net.feedForward(batch.getFeatures(), false);
+        INDArray f = acts.get(Networks.EMBEDDING).castTo(DataType.DOUBLE);
+        INDArray logits = acts.get(Networks.HEAD).castTo(DataType.DOUBLE);
         for (int i = 0; i < 4; i++) {
             double[] fi = f.getRow(i).toDoubleVector();
             double norm = Math.sqrt(java.util.Arrays.stream(fi).map(v -> v * v).sum());
@@ -84,19 +83,11 @@ class FixedHeadTest {
 
     @Test
     void learnedHeadIsAnOrdinarySoftmaxLayer() {
-        MultiLayerNetwork net = Networks.build(settings("model.head.kind=learned"), PrototypeSet.simplex(10));
+        ComputationGraph net = Networks.build(settings("model.head.kind=learned"), PrototypeSet.simplex(10));
         assertFalse(FixedHead.isFixed(net));
         INDArray w = net.getLayer(Networks.HEAD).getParam("W").dup();
         net.fit(randomBatch(1, 32, 10));
         assertNotEquals(w, net.getLayer(Networks.HEAD).getParam("W"));
         assertArrayEquals(new long[]{9, 10}, w.shape());
-    }
-
-    private static int indexOf(MultiLayerNetwork net, String name) {
-        Map<String, Integer> names = new java.util.HashMap<>();
-        for (int i = 0; i < net.getnLayers(); i++) {
-            names.put(net.getLayer(i).conf().getLayer().getLayerName(), i);
-        }
-        return names.get(name);
     }
 }

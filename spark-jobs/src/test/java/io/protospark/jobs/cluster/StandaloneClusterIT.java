@@ -131,8 +131,8 @@ class StandaloneClusterIT {
         assertTrue(prov.at("/spark/master").asText().startsWith("spark://127.0.0.1:"), prov::toString);
         assertEquals(2, prov.at("/spark/workers").asInt(), prov::toString);
 
-        org.deeplearning4j.nn.multilayer.MultiLayerNetwork model = org.deeplearning4j.util.ModelSerializer
-                .restoreMultiLayerNetwork(run.resolve("model.zip").toFile(), false);
+        org.deeplearning4j.nn.graph.ComputationGraph model = org.deeplearning4j.util.ModelSerializer
+                .restoreComputationGraph(run.resolve("model.zip").toFile(), false);
         assertEquals(org.nd4j.linalg.factory.Nd4j.create(io.protospark.model.prototype.PrototypeSet.simplex(10)
                         .matrix()).castTo(org.nd4j.linalg.api.buffer.DataType.FLOAT).transpose(),
                 io.protospark.model.net.FixedHead.weights(model), "prototypes changed on the cluster");
