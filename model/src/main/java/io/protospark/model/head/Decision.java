@@ -7,6 +7,7 @@ import java.util.Locale;
 import java.util.Map;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.linalg.indexing.NDArrayIndex;
 
 /**
@@ -143,15 +144,24 @@ public enum Decision {
             INDArray fc = f.get(NDArrayIndex.interval(start, end), NDArrayIndex.all());
             INDArray fd = fc.castTo(DataType.DOUBLE);
             double[] fNormSq = fd.mul(fd).sum(1).toDoubleVector();
-            double[][] dots = fc.castTo(dt).mmul(s.transpose()).castTo(DataType.DOUBLE).toDoubleMatrix();
+            // BLAS transposes S itself: no K×d copy
+            INDArray g = Nd4j.createUninitialized(dt, new long[] {end - start, k}, 'f');
+            Nd4j.gemm(fc.castTo(dt), s, g, false, true, 1.0, 0.0);
+            double[][] dots = g.castTo(DataType.DOUBLE).toDoubleMatrix();
+            int[] nearest = new int[end - start];
             for (int i = 0; i < end - start; i++) {
                 scoreRow(dots[i], fNormSq[i], sNormSq, rules, pred, start + i);
                 if (scores != null) {
-                    int nearest = pred.containsKey(EUCLIDEAN) ? pred.get(EUCLIDEAN)[start + i]
+                    nearest[i] = pred.containsKey(EUCLIDEAN) ? pred.get(EUCLIDEAN)[start + i]
                             : nearest(dots[i], fNormSq[i], sNormSq);
-                    INDArray diff = fd.getRow(i).sub(s.getRow(nearest).castTo(DataType.DOUBLE));
-                    double d2 = diff.mul(diff).sumNumber().doubleValue();
-                    scores[start + i] = 1.0 / (1.0 + d2);
+                }
+            }
+            if (scores != null) {
+                // the exact squared distance to the nearest centre, in double, from the gathered rows
+                INDArray diff = fd.sub(Nd4j.pullRows(s, 1, nearest).castTo(DataType.DOUBLE));
+                double[] d2 = diff.muli(diff).sum(1).toDoubleVector();
+                for (int i = 0; i < d2.length; i++) {
+                    scores[start + i] = 1.0 / (1.0 + d2[i]);
                 }
             }
         }

@@ -39,8 +39,10 @@ import org.nd4j.linalg.ops.transforms.Transforms;
  * The configuration is plain DL4J JSON (it carries no extra fields), so {@code ComputationGraphConfiguration.toJson()}
  * ships it to Spark executors like any stock layer.
  *
- * <p>Decided after measuring (see the report of issue 3): a hand-written layer rather than a {@code SameDiffLayer};
- * its forward and backward are the dense layer's two GEMMs plus O(d·K) element-wise work.
+ * <p>A hand-written layer rather than a {@code SameDiffLayer}: it scales the GEMM output by 1/‖w_k‖ instead of
+ * building Ŵ, so its forward costs what a stock bias-free {@code DenseLayer} costs (measured at d = 512, K = 1000,
+ * batch 128, float, 2 shared cores: 37 vs 36 ms) and forward + backward about 1.35× (207 vs 154 ms), the extra being
+ * the recomputation of X·W in the backward pass ({@code HeadBenchmarkTest}).
  */
 public class NormalizedDense extends FeedForwardLayer {
     private static final long serialVersionUID = 1L;

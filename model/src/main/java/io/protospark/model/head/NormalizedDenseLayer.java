@@ -12,12 +12,14 @@ import org.deeplearning4j.nn.workspace.LayerWorkspaceMgr;
 import org.nd4j.common.primitives.Pair;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.linalg.ops.transforms.Transforms;
 
 /**
- * Runtime of {@link NormalizedDense}. Forward: n = max(‖W_{:,k}‖, ε) (1×K), Ŵ = W/n, z = X·Ŵ. Backward, with
- * G = ∂L/∂z: ∂L/∂X = G·Ŵᵀ, A = Xᵀ·G, ∂L/∂W = (A − Ŵ ⊙ colsum(Ŵ ⊙ A))/n, where the projection term is dropped for
- * clamped columns (there the map is W/ε, linear).
+ * Runtime of {@link NormalizedDense}. With n = max(‖W_{:,k}‖, ε) (1×K) the layer scales the outputs rather than the
+ * weights, which keeps the d×K work to the GEMMs: z = (X·W) / n. Backward, with G = ∂L/∂z and G' = G / n:
+ * ∂L/∂X = G'·Wᵀ, and ∂L/∂W = Xᵀ·G' − W ⊙ (c / n²) with c_k = Σ_i z_ik G_ik (= ŵ_k · (Xᵀ G)_k, the radial part);
+ * the radial term is dropped for clamped columns (there the map is W/ε, linear).
  */
 final class NormalizedDenseLayer extends BaseLayer<NormalizedDense> {
     private static final long serialVersionUID = 1L;
@@ -46,14 +48,14 @@ final class NormalizedDenseLayer extends BaseLayer<NormalizedDense> {
         return false;
     }
 
-    private record Normalized(INDArray unit, INDArray norms, INDArray clamped) {
+    /** Column norms clamped at ε (1×K) and the indicator of clamped columns. */
+    private record Norms(INDArray norms, INDArray clamped) {
     }
 
-    private Normalized normalize(INDArray w) {
+    private static Norms norms(INDArray w) {
         INDArray raw = w.norm2(true, 0);
-        INDArray norms = Transforms.max(raw, NormalizedDense.NORM_EPS, true);
-        INDArray clamped = raw.lt(NormalizedDense.NORM_EPS).castTo(w.dataType());
-        return new Normalized(w.divRowVector(norms), norms, clamped);
+        return new Norms(Transforms.max(raw, NormalizedDense.NORM_EPS, true),
+                raw.lt(NormalizedDense.NORM_EPS).castTo(w.dataType()));
     }
 
     private void checkInput(INDArray w) {
@@ -63,15 +65,20 @@ final class NormalizedDenseLayer extends BaseLayer<NormalizedDense> {
         }
     }
 
+    /** z = (X·W)/n into an array of the given type. */
+    private INDArray logits(INDArray x, INDArray w, INDArray n, LayerWorkspaceMgr mgr, ArrayType type) {
+        INDArray z = mgr.createUninitialized(type, w.dataType(), new long[] {x.size(0), w.size(1)}, 'f');
+        Nd4j.gemm(x, w, z, false, false, 1.0, 0.0);
+        return z.diviRowVector(n);
+    }
+
     @Override
     protected INDArray preOutput(boolean training, LayerWorkspaceMgr workspaceMgr) {
         assertInputSet(false);
         applyDropOutIfNecessary(training, workspaceMgr);
         INDArray w = getParamWithNoise(DefaultParamInitializer.WEIGHT_KEY, training, workspaceMgr);
         checkInput(w);
-        INDArray unit = normalize(w).unit();
-        INDArray z = workspaceMgr.createUninitialized(ArrayType.ACTIVATIONS, w.dataType(), input.size(0), w.size(1));
-        input.castTo(w.dataType()).mmuli(unit, z);
+        INDArray z = logits(input.castTo(w.dataType()), w, norms(w).norms(), workspaceMgr, ArrayType.ACTIVATIONS);
         if (maskArray != null) {
             applyMask(z);
         }
@@ -93,25 +100,25 @@ final class NormalizedDenseLayer extends BaseLayer<NormalizedDense> {
         assertInputSet(true);
         INDArray w = getParamWithNoise(DefaultParamInitializer.WEIGHT_KEY, true, workspaceMgr);
         checkInput(w);
-        Normalized n = normalize(w);
+        Norms n = norms(w);
         INDArray x = input.castTo(w.dataType());
-        INDArray z = x.mmul(n.unit());
-        INDArray delta = layerConf().getActivationFn().backprop(z, epsilon).getFirst();
+        INDArray z = logits(x, w, n.norms(), workspaceMgr, ArrayType.BP_WORKING_MEM);
+        INDArray delta = layerConf().getActivationFn().backprop(z.dup(), epsilon).getFirst();
         if (maskArray != null) {
             applyMask(delta);
         }
-        // A = Xᵀ G: gradient with respect to the unit vectors
-        INDArray a = x.transpose().mmul(delta);
-        INDArray radial = n.unit().mul(a).sum(true, 0).muli(n.clamped().rsub(1.0));
-        INDArray gw = a.subi(n.unit().mulRowVector(radial)).diviRowVector(n.norms());
+        INDArray radial = z.muli(delta).sum(true, 0).muli(n.clamped().rsub(1.0))
+                .divi(n.norms()).divi(n.norms());
+        INDArray scaled = delta.diviRowVector(n.norms());
         INDArray weightGrad = gradientViews.get(DefaultParamInitializer.WEIGHT_KEY);
-        weightGrad.assign(gw);
+        Nd4j.gemm(x, scaled, weightGrad, true, false, 1.0, 0.0);
+        weightGrad.subi(w.mulRowVector(radial));
         Gradient ret = new DefaultGradient();
         ret.gradientForVariable().put(DefaultParamInitializer.WEIGHT_KEY, weightGrad);
 
         INDArray epsNext = workspaceMgr.createUninitialized(ArrayType.ACTIVATION_GRAD, delta.dataType(),
                 new long[] {w.size(0), delta.size(0)}, 'f');
-        epsNext = n.unit().mmuli(delta.transpose(), epsNext).transpose();
+        epsNext = w.mmuli(scaled.transpose(), epsNext).transpose();
         weightNoiseParams.clear();
         epsNext = backpropDropOutIfPresent(epsNext);
         return new Pair<>(ret, epsNext);
