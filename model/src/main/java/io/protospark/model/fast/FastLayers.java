@@ -1,0 +1,128 @@
+package io.protospark.model.fast;
+
+import org.deeplearning4j.nn.conf.ComputationGraphConfiguration;
+import org.deeplearning4j.nn.conf.MultiLayerConfiguration;
+import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
+import org.deeplearning4j.nn.conf.graph.GraphVertex;
+import org.deeplearning4j.nn.conf.graph.LayerVertex;
+import org.deeplearning4j.nn.conf.layers.BatchNormalization;
+import org.deeplearning4j.nn.conf.layers.ConvolutionLayer;
+import org.deeplearning4j.nn.conf.layers.Layer;
+import org.deeplearning4j.nn.conf.layers.SubsamplingLayer;
+
+import java.lang.reflect.Field;
+import java.lang.reflect.Modifier;
+import java.util.Map;
+
+/**
+ * Swaps DL4J's stock convolution, pooling and batch-normalisation layers in a network configuration for the
+ * {@code Fast*} layers of this package, which run forward and backward passes as single libnd4j ops (on oneDNN when
+ * the nd4j-native classifier {@code linux-x86_64-onednn-avx2} is loaded, see {@link #oneDnnLoaded()}).
+ *
+ * <p>The result is an ordinary {@link ComputationGraphConfiguration} / {@link MultiLayerConfiguration}: the same
+ * vertices, names, parameter shapes and order, the same JSON apart from the layer class names, so a network built from
+ * it trains under DL4J's Spark parameter averaging, saves and restores with {@code ModelSerializer}, and takes the
+ * parameters of a network built from the stock configuration ({@code setParams}) unchanged.
+ *
+ * <p>Converted: exactly {@link ConvolutionLayer} without dilation (not its depthwise, separable or transposed
+ * subclasses),
+ * exactly {@link SubsamplingLayer} (2-D max and average pooling; p-norm pooling is left stock) and exactly
+ * {@link BatchNormalization} unless γ and β are locked. Everything else is left as it is: dense layers already run on
+ * the BLAS gemm, global pooling, activations and element-wise vertices are single native ops in stock DL4J.
+ */
+public final class FastLayers {
+    private FastLayers() {
+    }
+
+    /** A copy of {@code conf} with every convertible layer replaced; {@code conf} itself is not changed. */
+    public static ComputationGraphConfiguration convert(ComputationGraphConfiguration conf) {
+        ComputationGraphConfiguration copy = conf.clone();
+        for (Map.Entry<String, GraphVertex> e : copy.getVertices().entrySet()) {
+            if (e.getValue() instanceof LayerVertex vertex) {
+                NeuralNetConfiguration layerConf = vertex.getLayerConf();
+                layerConf.setLayer(convert(layerConf.getLayer()));
+            }
+        }
+        return copy;
+    }
+
+    /** A copy of {@code conf} with every convertible layer replaced; {@code conf} itself is not changed. */
+    public static MultiLayerConfiguration convert(MultiLayerConfiguration conf) {
+        MultiLayerConfiguration copy = conf.clone();
+        for (NeuralNetConfiguration layerConf : copy.getConfs()) {
+            layerConf.setLayer(convert(layerConf.getLayer()));
+        }
+        return copy;
+    }
+
+    /**
+     * The fast counterpart of one layer configuration (a copy of all its settings), or the layer itself when it has
+     * none.
+     */
+    public static Layer convert(Layer layer) {
+        if (layer == null) {
+            return null;
+        }
+        Class<?> type = layer.getClass();
+        if (type == ConvolutionLayer.class) {
+            // oneDNN refuses dilated convolutions in Same mode ("could not create a descriptor"); DL4J would then
+            // fall back to its Java path with a warning on every call, so dilated convolutions stay stock
+            int[] dilation = ((ConvolutionLayer) layer).getDilation();
+            boolean dilated = dilation != null && (dilation[0] != 1 || dilation[1] != 1);
+            return dilated ? layer : copySettings(layer, new FastConvolution());
+        }
+        if (type == SubsamplingLayer.class) {
+            SubsamplingLayer pool = (SubsamplingLayer) layer;
+            boolean supported = switch (pool.getPoolingType()) {
+                case MAX, AVG -> true;
+                default -> false;
+            };
+            return supported ? copySettings(layer, new FastSubsampling()) : layer;
+        }
+        if (type == BatchNormalization.class) {
+            BatchNormalization bn = (BatchNormalization) layer;
+            return bn.isLockGammaBeta() ? layer : copySettings(layer, new FastBatchNormalization());
+        }
+        return layer;
+    }
+
+    /** Whether a layer configuration is one of the fast layers of this package. */
+    public static boolean isFast(Layer layer) {
+        return layer instanceof FastConvolution || layer instanceof FastSubsampling
+                || layer instanceof FastBatchNormalization;
+    }
+
+    /**
+     * Whether the loaded libnd4j was built with oneDNN. Without it the fast layers still run as single libnd4j ops
+     * (libnd4j's own im2col + gemm kernels), but the speed-up is smaller; ship the {@code linux-x86_64-onednn-avx2}
+     * classifier of nd4j-native and start the JVM with
+     * {@code -Dorg.bytedeco.javacpp.platform.extension=-onednn-avx2}.
+     */
+    public static boolean oneDnnLoaded() {
+        return NativeHelpers.oneDnnBuild();
+    }
+
+    /**
+     * Copies every instance field of {@code source} (declared by its class and all superclasses) into {@code target},
+     * whose class extends the source's class and adds no state. The source is cloned first so that the arrays
+     * (kernel, stride, padding …) are not shared with the caller's configuration.
+     */
+    private static <T extends Layer> T copySettings(Layer source, T target) {
+        Layer copy = source.clone();
+        for (Class<?> c = copy.getClass(); c != null && c != Object.class; c = c.getSuperclass()) {
+            for (Field f : c.getDeclaredFields()) {
+                if (Modifier.isStatic(f.getModifiers())) {
+                    continue;
+                }
+                try {
+                    f.setAccessible(true);
+                    f.set(target, f.get(copy));
+                } catch (ReflectiveOperationException | RuntimeException e) {
+                    throw new IllegalStateException("cannot copy setting '" + f.getName() + "' of " + c.getName()
+                            + " into " + target.getClass().getName(), e);
+                }
+            }
+        }
+        return target;
+    }
+}
