@@ -37,6 +37,13 @@ public record CommandLine(String command, String confFile, String master, List<S
                     "--k", "assign.k",
                     "--maximize", "assign.maximize"),
             "validate", Map.of(),
+            "bench", Map.of(
+                    "--model", "bench.model",
+                    "--batch", "bench.batch",
+                    "--iterations", "bench.iterations",
+                    "--warmup", "bench.warmup",
+                    "--threads", "bench.threads",
+                    "--fast", "bench.fast"),
             "prototypes", Map.of(
                     "--kind", "model.head.prototypes",
                     "--classes", "model.classes",
@@ -146,6 +153,8 @@ public record CommandLine(String command, String confFile, String master, List<S
                 "            --classes FILE.npy --prototypes FILE.npy --out FILE.npy [--k 32]   max total cosine, K x d",
                 "  prototypes --kind KIND --classes K --dim D --out FILE.npy [--radius U] [--seed S] [--epochs N]",
                 "            [--objective O]   build a prototype matrix (no Spark), print its quality as JSON",
+                "  bench     --model NAME [--batch 64] [--iterations 20] [--warmup 3] [--threads T] [--fast true]",
+                "            train/infer throughput of one network in this JVM (no Spark), one JSON line",
                 "",
                 "  --conf FILE    experiment file (HOCON) overriding the defaults, e.g. conf/fashion-mnist.conf",
                 "  --master URL   Spark master (default local[*])",

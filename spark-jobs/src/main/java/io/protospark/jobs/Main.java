@@ -52,7 +52,8 @@ public final class Main {
                 out.println(CommandLine.usage());
                 return 0;
             }
-            config = loadConfig(cl);
+            // bench reads only its own bench.* flags (checked by BenchJob.Settings), not the training config
+            config = "bench".equals(cl.command()) ? null : loadConfig(cl);
         } catch (SettingsException | CommandLine.UsageException e) {
             err.println("protospark: " + e.getMessage());
             if (e instanceof CommandLine.UsageException) {
@@ -67,6 +68,7 @@ public final class Main {
             switch (cl.command()) {
                 case "validate" -> out.print(ValidateJob.run(config).render());
                 case "assign" -> out.println(AssignJob.run(AssignJob.Settings.from(config)).jsonLine());
+                case "bench" -> out.println(BenchJob.run(BenchJob.Settings.from(cl.overrides())).jsonLine());
                 case "prototypes" -> out.println(PrototypesJob.run(PrototypesJob.Settings.from(config)).jsonLine());
                 case "prepare" -> {
                     PrepareSettings settings = PrepareSettings.from(config);

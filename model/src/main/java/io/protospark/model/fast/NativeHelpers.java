@@ -15,6 +15,7 @@ import org.deeplearning4j.nn.workspace.LayerWorkspaceMgr;
 import org.nd4j.common.primitives.Pair;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.nativeblas.NativeOpsHolder;
 
 import java.lang.reflect.Field;
@@ -43,6 +44,7 @@ final class NativeHelpers {
         if (known == null) {
             String info;
             try {
+                Nd4j.getExecutioner(); // loads the backend; NativeOpsHolder alone fails before it
                 info = NativeOpsHolder.getInstance().getDeviceNativeOps().buildInfo();
             } catch (RuntimeException | LinkageError e) {
                 info = "";
