@@ -189,18 +189,10 @@ public final class BenchJob {
         Model net;
         double gflop;
         int fastCount;
-        if (SMALL_CNN.equals(s.model())) {
-            MultiLayerConfiguration conf = smallCnn();
-            if (s.fast()) {
-                conf = FastLayers.convert(conf);
-            }
-            gflop = forwardFlops(conf, InputType.convolutionalFlat(shape[1], shape[2], shape[0])) / 1e9;
-            fastCount = (int) conf.getConfs().stream().filter(c -> FastLayers.isFast(c.getLayer())).count();
-            MultiLayerNetwork mln = new MultiLayerNetwork(conf);
-            mln.init();
-            net = mln;
-        } else {
-            ComputationGraphConfiguration conf = backboneWithHead(s.model(), shape, classes);
+        {
+            // every protospark network is a ComputationGraph taking NCHW input, the demo small-cnn included
+            ComputationGraphConfiguration conf = SMALL_CNN.equals(s.model()) ? smallCnn()
+                    : backboneWithHead(s.model(), shape, classes);
             if (s.fast()) {
                 conf = FastLayers.convert(conf);
             }
@@ -213,9 +205,7 @@ public final class BenchJob {
             net = cg;
         }
         Nd4j.getRandom().setSeed(1);
-        long[] featureShape = SMALL_CNN.equals(s.model())
-                ? new long[]{s.batch(), shape[0] * shape[1] * shape[2]}
-                : new long[]{s.batch(), shape[0], shape[1], shape[2]};
+        long[] featureShape = {s.batch(), shape[0], shape[1], shape[2]};
         INDArray features = Nd4j.randn(DataType.FLOAT, featureShape);
         INDArray labels = Nd4j.zeros(DataType.FLOAT, s.batch(), classes);
         for (int i = 0; i < s.batch(); i++) {
@@ -248,9 +238,9 @@ public final class BenchJob {
     }
 
     /** The default configuration's network (the demo), with a learned softmax head. */
-    static MultiLayerConfiguration smallCnn() {
+    static ComputationGraphConfiguration smallCnn() {
         Config c = Configs.load((String) null, "defaults", List.of("model.head.kind=learned"));
-        return Networks.configuration(ModelSettings.from(c));
+        return Networks.configuration(ModelSettings.from(c), null);
     }
 
     private static void fit(Model net, DataSet batch) {

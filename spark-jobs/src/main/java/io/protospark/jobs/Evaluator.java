@@ -33,14 +33,14 @@ final class Evaluator {
         }
     }
 
-    /** Turns a rebuilt network's output for a minibatch into predicted class indices (N). */
+    /** The predicted class of every example of a minibatch (N features in, N classes out). */
     @FunctionalInterface
     interface Predictor extends Serializable {
-        INDArray predict(ComputationGraph local, INDArray output);
+        int[] predict(ComputationGraph local, INDArray features);
     }
 
     /** The class with the largest output (softmax heads: the largest logit). */
-    static final Predictor ARGMAX = (local, output) -> output.argMax(1);
+    static final Predictor ARGMAX = (local, features) -> local.outputSingle(false, features).argMax(1).toIntVector();
 
     static Score evaluate(JavaSparkContext jsc, ComputationGraph net, JavaRDD<DataSet> data, Predictor predictor) {
         try (BroadcastNetwork shipped = BroadcastNetwork.of(jsc, net)) {
@@ -54,11 +54,11 @@ final class Evaluator {
                 double loss = 0;
                 while (it.hasNext()) {
                     DataSet ds = it.next();
-                    INDArray out = local.outputSingle(false, ds.getFeatures());
-                    INDArray predicted = predictor.predict(local, out);
-                    INDArray truth = ds.getLabels().argMax(1);
-                    correct += predicted.eq(truth).castTo(org.nd4j.linalg.api.buffer.DataType.INT).sumNumber()
-                            .longValue();
+                    int[] predicted = predictor.predict(local, ds.getFeatures());
+                    int[] truth = ds.getLabels().argMax(1).toIntVector();
+                    for (int i = 0; i < truth.length; i++) {
+                        correct += predicted[i] == truth[i] ? 1 : 0;
+                    }
                     int m = ds.numExamples();
                     loss += local.score(ds, false) * m;
                     n += m;

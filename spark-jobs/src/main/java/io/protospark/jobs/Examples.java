@@ -60,9 +60,41 @@ final class Examples {
         return keyed.repartitionAndSortWithinPartitions(new HashPartitioner(partitions)).values();
     }
 
-    /** Minibatches of at most {@code batchSize} examples per partition, decoded to float. */
-    static JavaRDD<DataSet> batches(JavaRDD<Example> examples, int batchSize, int classes) {
-        return examples.mapPartitions(it -> new BatchIterator(it, batchSize, classes));
+    /**
+     * How uint8 CHW pixels become network input: scaled to [0, 1], optionally normalised per channel, and for training
+     * optionally augmented (the CIFAR recipe of the seeds: a random crop of the zero-padded image and a random
+     * horizontal flip, drawn per example from a generator seeded by the run seed, epoch and partition).
+     *
+     * @param mean per-channel mean, or empty
+     * @param std  per-channel standard deviation, or empty
+     */
+    record Decoding(int channels, int height, int width, float[] mean, float[] std, int cropPadding, boolean flip)
+            implements Serializable {
+        /** Plain decoding: pixels / 255, nothing else. */
+        static Decoding plain(int channels, int height, int width) {
+            return new Decoding(channels, height, width, new float[0], new float[0], 0, false);
+        }
+
+        /** The same normalisation without augmentation (evaluation, class memory). */
+        Decoding withoutAugmentation() {
+            return new Decoding(channels, height, width, mean, std, 0, false);
+        }
+
+        boolean augments() {
+            return cropPadding > 0 || flip;
+        }
+    }
+
+    /** Minibatches of at most {@code batchSize} examples per partition, decoded to float without augmentation. */
+    static JavaRDD<DataSet> batches(JavaRDD<Example> examples, int batchSize, int classes, Decoding decoding) {
+        return batches(examples, batchSize, classes, decoding.withoutAugmentation(), 0L);
+    }
+
+    /** Minibatches of at most {@code batchSize} examples per partition, decoded (and augmented with {@code seed}). */
+    static JavaRDD<DataSet> batches(JavaRDD<Example> examples, int batchSize, int classes, Decoding decoding,
+                                    long seed) {
+        return examples.mapPartitionsWithIndex((idx, it) -> new BatchIterator(it, batchSize, classes, decoding,
+                decoding.augments() ? new Random(seed * 1_000_003L + idx * 104_729L + 17) : null), true);
     }
 
     /** Decodes examples into DataSets lazily, one minibatch at a time. */
@@ -70,11 +102,15 @@ final class Examples {
         private final Iterator<Example> source;
         private final int batchSize;
         private final int classes;
+        private final Decoding decoding;
+        private final Random random;
 
-        BatchIterator(Iterator<Example> source, int batchSize, int classes) {
+        BatchIterator(Iterator<Example> source, int batchSize, int classes, Decoding decoding, Random random) {
             this.source = source;
             this.batchSize = batchSize;
             this.classes = classes;
+            this.decoding = decoding;
+            this.random = random;
         }
 
         @Override
@@ -88,32 +124,52 @@ final class Examples {
             while (source.hasNext() && batch.size() < batchSize) {
                 batch.add(source.next());
             }
-            return toDataSet(batch, classes);
+            return toDataSet(batch, classes, decoding, random);
         }
     }
 
-    static DataSet toDataSet(List<Example> batch, int classes) {
+    /** One minibatch; {@code random} draws the augmentation (null = none). */
+    static DataSet toDataSet(List<Example> batch, int classes, Decoding d, Random random) {
         int n = batch.size();
-        int size = batch.get(0).pixels().length;
+        int size = d.channels() * d.height() * d.width();
+        int plane = d.height() * d.width();
         float[] x = new float[n * size];
         float[] y = new float[n * classes];
+        boolean normalise = d.mean().length > 0;
         for (int i = 0; i < n; i++) {
             Example e = batch.get(i);
             if (e.pixels().length != size) {
                 throw new IllegalStateException("example with label " + e.label() + " has " + e.pixels().length
-                        + " pixel bytes, others have " + size);
+                        + " pixel bytes, expected " + size + " (" + d.channels() + "x" + d.height() + "x"
+                        + d.width() + ")");
             }
             if (e.label() < 0 || e.label() >= classes) {
                 throw new IllegalStateException("label " + e.label() + " outside [0, " + classes + ")");
             }
             byte[] p = e.pixels();
             int off = i * size;
-            for (int j = 0; j < size; j++) {
-                x[off + j] = (p[j] & 0xff) / 255f;
+            int pad = d.cropPadding();
+            int dy = random != null && pad > 0 ? random.nextInt(2 * pad + 1) - pad : 0;
+            int dx = random != null && pad > 0 ? random.nextInt(2 * pad + 1) - pad : 0;
+            boolean flip = random != null && d.flip() && random.nextBoolean();
+            for (int c = 0; c < d.channels(); c++) {
+                float mean = normalise ? d.mean()[c] : 0f;
+                float scale = normalise ? 1f / d.std()[c] : 1f;
+                for (int r = 0; r < d.height(); r++) {
+                    int sr = r + dy;
+                    for (int col = 0; col < d.width(); col++) {
+                        int sc = (flip ? d.width() - 1 - col : col) + dx;
+                        // outside the image is the zero padding (black), normalised like any pixel
+                        float v = sr < 0 || sr >= d.height() || sc < 0 || sc >= d.width() ? 0f
+                                : (p[c * plane + sr * d.width() + sc] & 0xff) / 255f;
+                        x[off + c * plane + r * d.width() + col] = (v - mean) * scale;
+                    }
+                }
             }
             y[i * classes + e.label()] = 1f;
         }
-        INDArray features = Nd4j.create(x, new long[]{n, size}, DataType.FLOAT);
+        // NCHW, the layout every network of protospark takes (the rows are CHW already)
+        INDArray features = Nd4j.create(x, new long[]{n, d.channels(), d.height(), d.width()}, DataType.FLOAT);
         INDArray labels = Nd4j.create(y, new long[]{n, classes}, DataType.FLOAT);
         return new DataSet(features, labels);
     }

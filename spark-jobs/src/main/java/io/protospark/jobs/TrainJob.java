@@ -5,6 +5,7 @@ import io.protospark.config.Configs;
 import io.protospark.config.SettingsException;
 import io.protospark.data.shard.Manifest;
 import io.protospark.data.shard.ShardSet;
+import io.protospark.model.head.Decision;
 import io.protospark.model.io.Npy;
 import io.protospark.model.net.FixedHead;
 import io.protospark.model.net.HeadKind;
@@ -78,12 +79,13 @@ public final class TrainJob {
     }
 
     /** One epoch's measurements (one line of {@code metrics.jsonl}). */
-    public record EpochMetrics(int epoch, double trainLoss, double valLoss, double valAccuracy, double seconds,
+    public record EpochMetrics(int epoch, double learningRate, double trainLoss, double valLoss, double valAccuracy, double seconds,
                                long trainExamples, double examplesPerSecond, double prototypeDrift,
                                Integer assignmentChanged, Double assignmentMeanCosine) {
         Map<String, Object> toMap() {
             Map<String, Object> m = new LinkedHashMap<>();
             m.put("epoch", epoch);
+            m.put("learning_rate", learningRate);
             m.put("train_loss", trainLoss);
             m.put("val_loss", valLoss);
             m.put("val_accuracy", valAccuracy);
@@ -165,8 +167,9 @@ public final class TrainJob {
 
         JavaRDD<Examples.Example> train = Examples.read(spark, shards, t.trainSplit(), workers, t.maxTrainExamples())
                 .persist(StorageLevel.MEMORY_ONLY());
+        Examples.Decoding decoding = decoding(m, t);
         JavaRDD<DataSet> test = Examples.batches(Examples.read(spark, shards, t.evalSplit(), workers, 0), 256,
-                m.classes()).persist(StorageLevel.MEMORY_ONLY());
+                m.classes(), decoding).persist(StorageLevel.MEMORY_ONLY());
         long trainCount = train.count();
         long testCount = test.map(DataSet::numExamples).reduce(Integer::sum);
         LOG.info("{} training and {} test examples", trainCount, testCount);
@@ -180,6 +183,7 @@ public final class TrainJob {
                         new SparkCandidates(jsc, workers)) : null;
         for (int epoch = 1; epoch <= t.epochs(); epoch++) {
             long epochStart = System.nanoTime();
+            double lr = applyLearningRate(sparkNet.getNetwork(), m, epoch, t.epochs());
             lossSum.reset();
             lossCount.reset();
             AssignmentStep.Outcome assigned = null;
@@ -189,8 +193,8 @@ public final class TrainJob {
                 // prototypes -> exact assignment -> permuted head; the fit broadcasts the driver's parameters, so
                 // the epoch trains, and is evaluated, with the new assignment
                 ComputationGraph current = sparkNet.getNetwork();
-                io.protospark.model.assign.ClassMemory sums = ClassMemoryPass.gather(jsc, current, Networks.EMBEDDING,
-                        Examples.batches(train, 256, m.classes()), m.classes(), m.embeddingDim());
+                io.protospark.model.assign.ClassMemory sums = ClassMemoryPass.gather(jsc, current, Networks.feature(m),
+                        Examples.batches(train, 256, m.classes(), decoding), m.classes(), m.embeddingDim());
                 assigned = assignment.update(sums);
                 head = assignment.head();
                 FixedHead.apply(current, head);
@@ -202,7 +206,8 @@ public final class TrainJob {
             }
             long fitStart = System.nanoTime();
             JavaRDD<Examples.Example> order = t.shuffle() ? Examples.shuffle(train, t.seed(), epoch, workers) : train;
-            JavaPairRDD<DataSet, Long> batches = Examples.batches(order, t.batchSize(), m.classes())
+            JavaPairRDD<DataSet, Long> batches = Examples.batches(order, t.batchSize(), m.classes(), decoding,
+                            t.seed() * 31 + epoch)
                     .zipWithIndex()
                     .persist(StorageLevel.MEMORY_ONLY());
             long batchCount = batches.count();
@@ -229,7 +234,7 @@ public final class TrainJob {
             double seconds = (System.nanoTime() - epochStart) / 1e9;
             long seen = lossCount.value();
             double trainLoss = seen == 0 ? Double.NaN : lossSum.value() / seen;
-            EpochMetrics em = new EpochMetrics(epoch, trainLoss, valLoss, eval.accuracy(), seconds, seen,
+            EpochMetrics em = new EpochMetrics(epoch, lr, trainLoss, valLoss, eval.accuracy(), seconds, seen,
                     seen / fitSeconds, drift, assigned == null ? null : assigned.changed(),
                     assigned == null ? null : assigned.meanCosine());
             history.add(em);
@@ -299,9 +304,59 @@ public final class TrainJob {
         LOG.info("initialised from {} ({} parameters)", modelZip, copied);
     }
 
+    /** Input decoding: the model's normalisation, and the training split's augmentation. */
+    static Examples.Decoding decoding(ModelSettings m, TrainSettings t) {
+        float[] mean = new float[m.mean().size()];
+        float[] std = new float[m.std().size()];
+        for (int i = 0; i < mean.length; i++) {
+            mean[i] = m.mean().get(i).floatValue();
+            std[i] = m.std().get(i).floatValue();
+        }
+        return new Examples.Decoding(m.channels(), m.height(), m.width(), mean, std, t.cropPadding(), t.flip());
+    }
+
+    /**
+     * Sets epoch {@code epoch}'s learning rate on every trainable layer (never on the fixed head, whose zero rate is
+     * what keeps it fixed). Workers rebuild the network from the driver's configuration at every averaging round, so
+     * the rate reaches them with the parameters.
+     */
+    static double applyLearningRate(ComputationGraph net, ModelSettings m, int epoch, int epochs) {
+        double lr = m.schedule().at(epoch, epochs);
+        if (m.schedule().kind() == io.protospark.model.net.LearningRateSchedule.Kind.CONSTANT
+                && m.schedule().warmupEpochs() == 0) {
+            return lr; // the optimizer was built with this rate
+        }
+        // the rate lives in each layer's updater configuration, the very objects the updater reads at every step
+        // (DL4J's ComputationGraph.setLearningRate fails on a graph whose fixed head has no updater state)
+        for (org.deeplearning4j.nn.api.Layer layer : net.getLayers()) {
+            if (FixedHead.isFixedLayer(layer)) {
+                continue;
+            }
+            for (String param : layer.paramTable().keySet()) {
+                org.nd4j.linalg.learning.config.IUpdater u = layer.conf().getLayer().getUpdaterByParam(param);
+                if (u != null && u.hasLearningRate()) {
+                    u.setLrAndSchedule(lr, null);
+                }
+            }
+        }
+        return lr;
+    }
+
     /** How the evaluation turns the network's output into classes. */
     static Evaluator.Predictor predictor(ModelSettings m) {
-        return Evaluator.ARGMAX;
+        Decision rule = m.decision();
+        if (rule == Decision.DOT && !m.loss().isTarget()) {
+            return Evaluator.ARGMAX;
+        }
+        boolean target = m.loss().isTarget();
+        String feature = Networks.feature(m);
+        return (local, features) -> {
+            // a target loss outputs the embedding itself; a fixed head's embedding is an inner vertex
+            INDArray f = target ? local.outputSingle(false, features)
+                    : local.feedForward(features, false).get(feature);
+            return rule.predict(f.castTo(org.nd4j.linalg.api.buffer.DataType.DOUBLE),
+                    FixedHead.weights(local).transpose().castTo(org.nd4j.linalg.api.buffer.DataType.DOUBLE));
+        };
     }
 
     /** The data set and the model must agree on classes and image shape; checked before training starts. */
@@ -365,7 +420,7 @@ public final class TrainJob {
                             : "dynamic: class k owns prototype assignment.npy[k], re-solved every "
                             + s.train().assignEvery() + " epoch(s) after " + s.train().assignWarmup() + " warm-up"));
         } else {
-            p.put("head", "learned softmax");
+            p.put("head", io.protospark.config.Configs.configName(s.model().head()));
         }
         return p;
     }

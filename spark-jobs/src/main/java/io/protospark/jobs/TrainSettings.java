@@ -29,7 +29,9 @@ public record TrainSettings(
         java.util.Optional<URI> initFrom,
         String trainSplit,
         String evalSplit,
-        int assignDenseUpTo) {
+        int assignDenseUpTo,
+        int cropPadding,
+        boolean flip) {
 
     /** {@code protospark.train.assignment.mode}. */
     public enum AssignmentMode {
@@ -64,7 +66,9 @@ public record TrainSettings(
                 optionalUri(c, P + "init-from"),
                 nonEmpty(c, P + "train-split"),
                 nonEmpty(c, P + "eval-split"),
-                Configs.positiveInt(c, P + "assignment.dense-up-to"));
+                Configs.positiveInt(c, P + "assignment.dense-up-to"),
+                Configs.nonNegativeInt(c, P + "augment.crop-padding"),
+                Configs.getBoolean(c, P + "augment.flip"));
     }
 
     /** The {@code protospark.spark} entries as Spark settings. */

@@ -85,17 +85,4 @@ class MainTest {
         assertEquals(new java.util.TreeSet<>(CommandLine.FLAGS.keySet()),
                 new java.util.TreeSet<>(java.util.List.of(m.group(1).split(" "))));
     }
-
-    @Test
-    void everyExperimentFileValidates() throws Exception {
-        try (var files = Files.list(Path.of("..", "conf"))) {
-            List<Path> confs = files.filter(f -> f.toString().endsWith(".conf")).sorted().toList();
-            assertTrue(confs.size() >= 2, "conf files: " + confs);
-            for (Path conf : confs) {
-                CommandRun o = CommandRun.of("validate", "--conf", conf.toString(), "model.head.estimation.iterations=5");
-                assertEquals(0, o.code(), conf + ": " + o.err());
-                assertTrue(o.out().contains("configuration is valid"), conf + ": " + o.out());
-            }
-        }
-    }
 }

@@ -228,6 +228,62 @@ class TrainJobTest {
         }
     }
 
+    @Test
+    void scheduledLearningRateReachesTheWorkers() throws Exception {
+        // epoch 2 trains at rate 0 (step schedule, gamma 0): if the workers use the driver's rate, the parameters
+        // after two epochs are those after one, bit for bit (Adam's step is exactly lr * ..., 2-worker averages exact)
+        Path one = tmp.resolve("run-lr-1");
+        Path two = tmp.resolve("run-lr-2");
+        String[] common = {"train.workers=2", "model.optimizer.schedule=step", "model.optimizer.milestones=[1]",
+                "model.optimizer.gamma=0"};
+        train(one, concat(common, "train.epochs=1"));
+        train(two, concat(common, "train.epochs=2"));
+        ComputationGraph a = ModelSerializer.restoreComputationGraph(one.resolve(TrainJob.MODEL).toFile(), false);
+        ComputationGraph b = ModelSerializer.restoreComputationGraph(two.resolve(TrainJob.MODEL).toFile(), false);
+        assertEquals(a.params(), b.params(), "epoch 2 at learning rate 0 changed the parameters");
+        List<String> lines = Files.readAllLines(two.resolve(TrainJob.METRICS));
+        ObjectMapper json = new ObjectMapper();
+        assertEquals(0.002, json.readTree(lines.get(0)).get("learning_rate").asDouble(), 1e-12);
+        assertEquals(0.0, json.readTree(lines.get(1)).get("learning_rate").asDouble(), 0.0);
+    }
+
+    @Test
+    void nirvanaTargetLossTrainsAndPredictsByTheNearestCentre() throws Exception {
+        Path run = tmp.resolve("run-nirvana");
+        TrainJob.Result r = train(run, "train.epochs=3", "train.workers=2", "model.head.loss=nirvana-mse",
+                "model.head.prototypes=dsc-centres", "model.head.radius=5");
+        assertTrue(r.testAccuracy() > 0.4, "test accuracy " + r.testAccuracy());
+        ComputationGraph model = ModelSerializer.restoreComputationGraph(run.resolve(TrainJob.MODEL).toFile(), false);
+        double[][] held = FixedHead.read(model);
+        double[][] built = io.protospark.model.prototype.Prototypes.build(io.protospark.model.net.ModelSettings.from(
+                Configs.load(null, "test", List.of("model.head.prototypes=dsc-centres", "model.head.radius=5"))))
+                .matrix();
+        for (int k = 0; k < built.length; k++) {
+            org.junit.jupiter.api.Assertions.assertArrayEquals(built[k], held[k], 0.0, "centre " + k + " moved");
+        }
+        assertEquals(5.0, Math.sqrt(java.util.Arrays.stream(held[3]).map(v -> v * v).sum()), 1e-9);
+    }
+
+    @Test
+    void aReferenceBackboneTrainsThroughTheSameLoop() throws Exception {
+        Path run = tmp.resolve("run-lenet");
+        // LeNet++'s 5x5 convolutions run on DL4J's slow path: a small budget, checked for learning, not accuracy
+        TrainJob.Result r = train(run, "train.epochs=2", "train.workers=2", "model.backbone=lenet-pp",
+                "train.max-train-examples=192", "model.input.mean=[0.286]", "model.input.std=[0.353]",
+                "train.augment.crop-padding=2");
+        assertTrue(r.epochs().get(1).trainLoss() < r.epochs().get(0).trainLoss(), "training loss did not fall: "
+                + r.epochs());
+        assertTrue(r.testAccuracy() > 0.12, "test accuracy " + r.testAccuracy() + " (chance 0.1)");
+        String log = Files.readString(run.resolve(TrainJob.RESOLVED));
+        assertTrue(log.contains("lenet-pp"), log);
+    }
+
+    private static String[] concat(String[] a, String... b) {
+        String[] out = java.util.Arrays.copyOf(a, a.length + b.length);
+        System.arraycopy(b, 0, out, a.length, b.length);
+        return out;
+    }
+
     private static INDArray expectedHead() {
         return Nd4j.create(PrototypeSet.simplex(10).matrix()).castTo(DataType.FLOAT).transpose();
     }

@@ -47,12 +47,12 @@ public final class FixedHead {
         if (head != null) {
             INDArray w = head.getParam("W");
             check(prototypes, w.size(1), w.size(0));
-            w.assign(Nd4j.create(prototypes.matrix()).castTo(w.dataType()).transpose());
+            w.assign(prototypes.toArray(w.dataType()).transpose());
             return;
         }
         TargetLoss loss = targetLoss(net);
         check(prototypes, loss.numClasses(), loss.dimension());
-        loss.setTargets(Nd4j.create(prototypes.matrix()));
+        loss.setTargets(prototypes.toArray(DataType.DOUBLE));
     }
 
     /** The K×d matrix the network holds now, as float values widened to double. */

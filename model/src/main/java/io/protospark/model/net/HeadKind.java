@@ -5,5 +5,10 @@ public enum HeadKind {
     /** Fixed prototypes: logits z_k = p_k · f (cross-entropy), or the targets of a target loss; never trained. */
     FIXED,
     /** An ordinary learned softmax layer (weights and bias), for comparison. */
-    LEARNED
+    LEARNED,
+    /**
+     * RePoNet's learned baseline as its code trains it: logits (w_k/‖w_k‖)·f, rows re-normalised in every forward
+     * pass, no bias, cross-entropy.
+     */
+    NORMALIZED
 }

@@ -5,6 +5,7 @@ import com.typesafe.config.ConfigException;
 import io.protospark.config.Configs;
 import io.protospark.config.SettingsException;
 import io.protospark.model.backbone.Backbones;
+import io.protospark.model.head.Decision;
 import io.protospark.model.prototype.PrototypeKind;
 import io.protospark.model.prototype.PrototypeSpec;
 
@@ -28,12 +29,18 @@ public record ModelSettings(
         int embeddingDim,
         HeadKind head,
         LossKind loss,
+        Decision decision,
         PrototypeKind prototypes,
         OptimizerKind optimizer,
         double learningRate,
         double momentum,
         double weightDecay,
-        PrototypeSpec prototypeSpec) {
+        PrototypeSpec prototypeSpec,
+        LearningRateSchedule schedule,
+        List<Double> mean,
+        List<Double> std,
+        int damBlocks,
+        int damInputDim) {
 
     private static final String P = "protospark.model.";
     /** The demo convolutional backbone (conv blocks from {@code conv-channels}, dense layers from {@code hidden}). */
@@ -44,6 +51,8 @@ public record ModelSettings(
     public ModelSettings {
         convChannels = List.copyOf(convChannels);
         hidden = List.copyOf(hidden);
+        mean = List.copyOf(mean);
+        std = List.copyOf(std);
     }
 
     /** Reads and validates the model section of a merged config. */
@@ -62,16 +71,32 @@ public record ModelSettings(
         int dim = Configs.positiveInt(c, P + "embedding-dim");
         HeadKind head = Configs.enumValue(c, P + "head.kind", HeadKind.class);
         LossKind loss = Configs.enumValue(c, P + "head.loss", LossKind.class);
+        Decision decision = decision(c, loss);
+        if (head != HeadKind.FIXED && decision != Decision.DOT) {
+            throw new SettingsException(P + "head.decision", "a learned head predicts by its largest logit",
+                    decision.configName(), "auto or dot");
+        }
         PrototypeKind prototypes = Configs.enumValue(c, P + "head.prototypes", PrototypeKind.class);
         OptimizerKind optimizer = Configs.enumValue(c, P + "optimizer.name", OptimizerKind.class);
         double lr = Configs.positiveDouble(c, P + "optimizer.learning-rate");
         double momentum = Configs.doubleInRange(c, P + "optimizer.momentum", 0.0, 0.999999);
         double wd = Configs.doubleInRange(c, P + "optimizer.weight-decay", 0.0, 1.0);
         PrototypeSpec spec = PrototypeSpec.read(c);
+        LearningRateSchedule schedule = LearningRateSchedule.from(c);
+        int damBlocks = Configs.nonNegativeInt(c, P + "dam.blocks");
+        int damInput = Configs.positiveInt(c, P + "dam.input-dim");
+        List<Double> mean = channelValues(c, P + "input.mean", channels, false);
+        List<Double> std = channelValues(c, P + "input.std", channels, true);
+        if (mean.isEmpty() != std.isEmpty()) {
+            throw new SettingsException(P + (mean.isEmpty() ? "input.mean" : "input.std"),
+                    "input.mean and input.std are given together", mean.isEmpty() ? mean : std,
+                    channels + " values, like the other one");
+        }
 
         if (!SMALL_CNN.equals(backbone) && !MLP.equals(backbone)) {
             try {
-                Backbones.graph(backbone, height, width, channels, dim, new NeuralNetConfiguration.Builder());
+                Backbones.graph(backbone, height, width, channels, damBlocks > 0 ? damInput : dim,
+                        new NeuralNetConfiguration.Builder());
             } catch (IllegalArgumentException e) {
                 throw new SettingsException(P + "input", "must fit the backbone " + backbone + ": " + e.getMessage(),
                         height + "x" + width + "x" + channels, "a larger input, or backbone small-cnn / mlp");
@@ -100,8 +125,55 @@ public record ModelSettings(
             // the kind must place K prototypes in embedding-dim dimensions (see PrototypeSpec.checkFits)
             spec.checkFits();
         }
-        return new ModelSettings(seed, classes, height, width, channels, backbone, conv, hidden, dim, head, loss,
-                prototypes, optimizer, lr, momentum, wd, spec);
+        return new ModelSettings(seed, classes, height, width, channels, backbone, conv, hidden, dim, head, loss, decision,
+                prototypes, optimizer, lr, momentum, wd, spec, schedule, mean, std, damBlocks, damInput);
+    }
+
+    /**
+     * The prediction rule; {@code auto} is the one each method's seed uses: the largest logit for cross-entropy heads
+     * and the Nirvana softmax variant (logits f·s_k), the nearest centre for the Nirvana MSE and hinge losses, the
+     * largest cosine for DL2PA's squared-cosine loss.
+     */
+    private static Decision decision(Config c, LossKind loss) {
+        List<String> names = new java.util.ArrayList<>(List.of("auto"));
+        for (Decision d : Decision.values()) {
+            names.add(d.configName());
+        }
+        String v = Configs.oneOf(c, P + "head.decision", names);
+        if (!"auto".equals(v)) {
+            return Decision.fromName(v);
+        }
+        return switch (loss) {
+            case CROSS_ENTROPY, NIRVANA_SOFTMAX -> Decision.DOT;
+            case NIRVANA_MSE, NIRVANA_HINGE -> Decision.EUCLIDEAN;
+            case SQUARED_COSINE -> Decision.COSINE;
+        };
+    }
+
+    /** Width of the backbone's own feature: dam.input-dim when the DAM lifts it to embedding-dim. */
+    public int backboneDim() {
+        return damBlocks > 0 ? damInputDim : embeddingDim;
+    }
+
+    private static List<Double> channelValues(Config c, String path, int channels, boolean positive) {
+        List<Double> values;
+        try {
+            values = c.getDoubleList(path);
+        } catch (ConfigException.WrongType e) {
+            throw new SettingsException(path, "must be a list of numbers, one per channel", c.getValue(path).unwrapped(),
+                    "for example [0.5, 0.5, 0.5], or []");
+        }
+        if (!values.isEmpty() && values.size() != channels) {
+            throw new SettingsException(path, "needs one value per input channel", values,
+                    channels + " values (input.channels = " + channels + "), or []");
+        }
+        for (double v : values) {
+            if (!Double.isFinite(v) || (positive && v <= 0)) {
+                throw new SettingsException(path, positive ? "must hold positive numbers" : "must hold finite numbers",
+                        values, positive ? "standard deviations > 0" : "finite means");
+            }
+        }
+        return values;
     }
 
     private static String backbone(Config c) {

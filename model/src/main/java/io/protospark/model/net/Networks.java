@@ -1,6 +1,8 @@
 package io.protospark.model.net;
 
 import io.protospark.model.backbone.Backbones;
+import io.protospark.model.head.Dam;
+import io.protospark.model.head.NormalizedDense;
 import io.protospark.model.loss.NirvanaHingeLoss;
 import io.protospark.model.loss.NirvanaMseLoss;
 import io.protospark.model.loss.NirvanaSoftmaxLoss;
@@ -38,7 +40,7 @@ import java.util.Map;
 
 /**
  * Builds the network a {@link ModelSettings} describes, always as a {@link ComputationGraph} with one input
- * {@value #INPUT} (flat CHW pixels, as the shards store them) and one output: backbone → {@value #EMBEDDING}
+ * {@value #INPUT} (NCHW images; the demo mlp flattens them) and one output: backbone → {@value #EMBEDDING}
  * (d features) → head → loss.
  *
  * <p>Backbones: {@code small-cnn} and {@code mlp} (the demo nets, shaped by {@code conv-channels} and
@@ -50,8 +52,12 @@ import java.util.Map;
  *   whose weight is Pᵀ (P the K×d prototype matrix) and a parameter-free softmax cross-entropy {@link LossLayer}
  *   {@value #LOSS}. Logits are z_k = p_k · f = ‖p_k‖‖f‖ cos θ_k. The head passes gradients to the embedding but its
  *   own update is exactly zero: plain SGD with learning rate 0 and no regularisation (see {@link FixedHead});</li>
- *   <li>learned — an ordinary softmax {@link OutputLayer} {@value #HEAD} with bias.</li>
+ *   <li>learned — an ordinary softmax {@link OutputLayer} {@value #HEAD} with bias;</li>
+ *   <li>normalized — RePoNet's learned baseline: a {@link NormalizedDense} layer (logits (w_k/‖w_k‖)·f, no bias)
+ *   and the softmax cross-entropy loss layer.</li>
  * </ul>
+ * With {@code model.dam.blocks > 0} the Deep Simplex Classifier's dimension augmentation module ({@link Dam}) lifts
+ * the backbone's feature to embedding-dim before the head; its output vertex is {@value #DAM}.
  * With a target loss ({@link LossKind#isTarget()}: the Deep Simplex Classifier's Nirvana losses, DL2PA's squared
  * cosine) there is no head layer: the loss layer {@value #LOSS} sits on the embedding and holds the prototype
  * matrix as its targets, and predictions use a {@link DecisionRule} against those targets.
@@ -66,6 +72,8 @@ public final class Networks {
     public static final String EMBEDDING = Backbones.EMBEDDING;
     /** Layer name of the fixed prototype layer (fixed head) or the learned output layer. */
     public static final String HEAD = "head";
+    /** Name of the dimension augmentation module's output (when model.dam.blocks > 0). */
+    public static final String DAM = "dam";
     /** Layer name of the parameter-free loss layer (fixed head and target losses). */
     public static final String LOSS = "loss";
 
@@ -93,12 +101,23 @@ public final class Networks {
                 .updater(updater(s))
                 .weightInit(WeightInit.RELU);
         ComputationGraphConfiguration.GraphBuilder g = body(s, base);
+        if (s.damBlocks() > 0) {
+            Dam.add(g, EMBEDDING, s.backboneDim(), s.embeddingDim(), s.damBlocks(), DAM);
+        }
         String out = head(g, s, prototypes);
         ComputationGraphConfiguration conf = g.setOutputs(out).build();
         if (s.weightDecay() > 0) {
             decay(conf, s.weightDecay());
         }
         return conf;
+    }
+
+    /**
+     * The vertex whose output the head (or target loss) receives: the d-dimensional feature compared with the
+     * prototypes — the DAM's output when there is one, else the backbone's {@value #EMBEDDING}.
+     */
+    public static String feature(ModelSettings s) {
+        return s.damBlocks() > 0 ? DAM : EMBEDDING;
     }
 
     /** The output vertex name of a network built here. */
@@ -114,8 +133,7 @@ public final class Networks {
         if (ModelSettings.SMALL_CNN.equals(backbone) || ModelSettings.MLP.equals(backbone)) {
             boolean conv = ModelSettings.SMALL_CNN.equals(backbone);
             ComputationGraphConfiguration.GraphBuilder g = base.graphBuilder().addInputs(INPUT)
-                    .setInputTypes(conv ? InputType.convolutionalFlat(h, w, c)
-                            : InputType.feedForward((long) h * w * c));
+                    .setInputTypes(InputType.convolutional(h, w, c));
             String last = INPUT;
             if (conv) {
                 for (int i = 0; i < s.convChannels().size(); i++) {
@@ -137,19 +155,17 @@ public final class Networks {
                         .activation(Activation.RELU).build(), last);
                 last = "dense" + (i + 1);
             }
-            g.addLayer(EMBEDDING, new DenseLayer.Builder().nOut(s.embeddingDim())
+            g.addLayer(EMBEDDING, new DenseLayer.Builder().nOut(s.backboneDim())
                     .activation(Activation.IDENTITY).weightInit(WeightInit.XAVIER).build(), last);
             return g;
         }
-        // a registered backbone takes NCHW input; the shards' flat CHW rows get DL4J's reshaping preprocessor
-        return Backbones.graph(backbone, h, w, c, s.embeddingDim(), base)
-                .setInputTypes(InputType.convolutionalFlat(h, w, c));
+        return Backbones.graph(backbone, h, w, c, s.backboneDim(), base);
     }
 
     private static String head(ComputationGraphConfiguration.GraphBuilder g, ModelSettings s, PrototypeSet p) {
         if (s.loss().isTarget()) {
             g.addLayer(LOSS, new LossLayer.Builder(targetLoss(s.loss(), p)).activation(Activation.IDENTITY).build(),
-                    EMBEDDING);
+                    feature(s));
             return LOSS;
         }
         if (s.head() == HeadKind.FIXED) {
@@ -158,18 +174,25 @@ public final class Networks {
                     .activation(Activation.IDENTITY)
                     .updater(FixedHead.FROZEN)
                     .regularization(List.of())
-                    .build(), EMBEDDING);
+                    .build(), feature(s));
+            g.addLayer(LOSS, new LossLayer.Builder(LossFunctions.LossFunction.MCXENT)
+                    .activation(Activation.SOFTMAX).build(), HEAD);
+            return LOSS;
+        }
+        if (s.head() == HeadKind.NORMALIZED) {
+            g.addLayer(HEAD, new NormalizedDense.Builder().nIn(s.embeddingDim()).nOut(s.classes())
+                    .weightInit(WeightInit.XAVIER).build(), feature(s));
             g.addLayer(LOSS, new LossLayer.Builder(LossFunctions.LossFunction.MCXENT)
                     .activation(Activation.SOFTMAX).build(), HEAD);
             return LOSS;
         }
         g.addLayer(HEAD, new OutputLayer.Builder(LossFunctions.LossFunction.MCXENT)
-                .nOut(s.classes()).activation(Activation.SOFTMAX).weightInit(WeightInit.XAVIER).build(), EMBEDDING);
+                .nOut(s.classes()).activation(Activation.SOFTMAX).weightInit(WeightInit.XAVIER).build(), feature(s));
         return HEAD;
     }
 
     private static ILossFunction targetLoss(LossKind kind, PrototypeSet p) {
-        INDArray t = Nd4j.create(p.matrix());
+        INDArray t = p.toArray(DataType.DOUBLE);
         return switch (kind) {
             case NIRVANA_MSE -> new NirvanaMseLoss(t);
             case NIRVANA_HINGE -> new NirvanaHingeLoss(t);
@@ -186,7 +209,7 @@ public final class Networks {
                 continue;
             }
             if (lv.getLayerConf().getLayer() instanceof BaseLayer layer
-                    && layer.getClass().getName().startsWith("org.deeplearning4j.")
+                    && (layer.getClass().getName().startsWith("org.deeplearning4j.") || layer instanceof NormalizedDense)
                     && (layer.getRegularization() == null || layer.getRegularization().isEmpty())) {
                 List<Regularization> l2 = new ArrayList<>();
                 l2.add(new L2Regularization(wd));

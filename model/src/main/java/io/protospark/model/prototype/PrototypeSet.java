@@ -10,6 +10,11 @@ import com.typesafe.config.ConfigValue;
 import com.typesafe.config.ConfigValueFactory;
 import io.protospark.model.io.Npy;
 
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+import org.nd4j.linalg.indexing.NDArrayIndex;
+
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -19,6 +24,7 @@ import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.Collections;
 import java.util.LinkedHashMap;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
 import java.util.OptionalLong;
@@ -46,14 +52,20 @@ public final class PrototypeSet {
     private final double[][] rows;
     private final Map<String, Object> parameters;
     private final OptionalLong seed;
-    private final double minCosine;
-    private final double maxCosine;
+    /** {min, max} pairwise cosine, computed on first use (K²·d work: minutes at face scale if done naively). */
+    private volatile double[] cosineRange;
 
     private PrototypeSet(PrototypeKind kind, double[][] rows) {
         this(kind, rows, Map.of(), OptionalLong.empty());
     }
 
     private PrototypeSet(PrototypeKind kind, double[][] rows, Map<String, ?> parameters, OptionalLong seed) {
+        this(kind, rows, parameters, seed, true);
+    }
+
+    /** @param copy whether to copy the rows (false: the caller hands them over, as the constructions do) */
+    private PrototypeSet(PrototypeKind kind, double[][] rows, Map<String, ?> parameters, OptionalLong seed,
+                         boolean copy) {
         this.kind = Objects.requireNonNull(kind, "kind");
         this.parameters = normaliseParameters(parameters);
         this.seed = Objects.requireNonNull(seed, "seed");
@@ -72,19 +84,63 @@ public final class PrototypeSet {
                     throw new IllegalArgumentException("prototype row " + k + " holds a non-finite value " + v);
                 }
             }
-            this.rows[k] = rows[k].clone();
+            this.rows[k] = copy ? rows[k].clone() : rows[k];
         }
-        double lo = Double.POSITIVE_INFINITY;
-        double hi = Double.NEGATIVE_INFINITY;
-        for (int i = 0; i < rows.length; i++) {
-            for (int j = i + 1; j < rows.length; j++) {
-                double c = cosine(rows[i], rows[j]);
-                lo = Math.min(lo, c);
-                hi = Math.max(hi, c);
+    }
+
+    /** Largest K²·d for which {@link #toString} computes the pairwise statistics itself (about a second). */
+    static final double INLINE_STATISTICS_LIMIT = 2e10;
+    /** Rows per block of the pairwise-cosine Gram products. */
+    private static final int GRAM_BLOCK = 2048;
+
+    /** {min, max} over i &lt; j of cos(p_i, p_j): unit rows, then blocks of the Gram matrix with BLAS. */
+    private double[] cosineRange() {
+        double[] r = cosineRange;
+        if (r == null) {
+            synchronized (this) {
+                r = cosineRange;
+                if (r == null) {
+                    r = computeCosineRange(rows);
+                    cosineRange = r;
+                }
             }
         }
-        this.minCosine = lo;
-        this.maxCosine = hi;
+        return r;
+    }
+
+    static double[] computeCosineRange(double[][] rows) {
+        int k = rows.length;
+        int d = rows[0].length;
+        double[] unit = new double[k * d];
+        for (int i = 0; i < k; i++) {
+            double n = 0;
+            for (double v : rows[i]) {
+                n += v * v;
+            }
+            double inv = 1 / Math.sqrt(n);
+            for (int j = 0; j < d; j++) {
+                unit[i * d + j] = rows[i][j] * inv;
+            }
+        }
+        INDArray u = Nd4j.create(unit, new long[]{k, d}, DataType.DOUBLE);
+        double lo = Double.POSITIVE_INFINITY;
+        double hi = Double.NEGATIVE_INFINITY;
+        for (int from = 0; from < k; from += GRAM_BLOCK) {
+            int to = Math.min(k, from + GRAM_BLOCK);
+            // rows [from, to) against rows [from, k): each pair i < j once
+            INDArray g = u.get(NDArrayIndex.interval(from, to), NDArrayIndex.all())
+                    .mmul(u.get(NDArrayIndex.interval(from, k), NDArrayIndex.all()).transpose());
+            double[] block = g.data().asDouble();
+            int cols = k - from;
+            for (int i = 0; i < to - from; i++) {
+                for (int j = i + 1; j < cols; j++) {
+                    double c = block[i * cols + j];
+                    lo = Math.min(lo, c);
+                    hi = Math.max(hi, c);
+                }
+            }
+        }
+        return new double[]{lo, hi};
     }
 
     /** The regular simplex for K classes in K − 1 dimensions. */
@@ -103,6 +159,11 @@ public final class PrototypeSet {
      */
     public static PrototypeSet of(PrototypeKind kind, double[][] rows, Map<String, ?> parameters, OptionalLong seed) {
         return new PrototypeSet(kind, rows, parameters, seed);
+    }
+
+    /** Like {@link #of(PrototypeKind, double[][], Map, OptionalLong)}, taking ownership of freshly built rows. */
+    static PrototypeSet adopt(PrototypeKind kind, double[][] rows, Map<String, ?> parameters, OptionalLong seed) {
+        return new PrototypeSet(kind, rows, parameters, seed, false);
     }
 
     /** The construction's parameters, sorted by name (unmodifiable). */
@@ -142,8 +203,8 @@ public final class PrototypeSet {
     /** The quality statistics as written to the sidecar (max_cosine, min_cosine, bound, bound_attainable, radius). */
     public Map<String, Object> quality() {
         Map<String, Object> q = new LinkedHashMap<>();
-        q.put("max_cosine", maxCosine);
-        q.put("min_cosine", minCosine);
+        q.put("max_cosine", maxCosine());
+        q.put("min_cosine", minCosine());
         q.put("bound", simplexBound());
         q.put("bound_attainable", boundAttainable());
         q.put("radius", radius());
@@ -292,6 +353,15 @@ public final class PrototypeSet {
     }
 
     /** A copy of the K×d matrix. */
+    /** The K×d matrix as an ND4J array of the given type, copied row by row (no second heap copy). */
+    public INDArray toArray(DataType type) {
+        INDArray out = Nd4j.create(type, rows.length, rows[0].length);
+        for (int k = 0; k < rows.length; k++) {
+            out.putRow(k, Nd4j.createFromArray(rows[k]).castTo(type));
+        }
+        return out;
+    }
+
     public double[][] matrix() {
         double[][] copy = new double[rows.length][];
         for (int k = 0; k < rows.length; k++) {
@@ -302,12 +372,12 @@ public final class PrototypeSet {
 
     /** The smallest pairwise cosine between distinct prototypes. */
     public double minCosine() {
-        return minCosine;
+        return cosineRange()[0];
     }
 
     /** The largest pairwise cosine between distinct prototypes (lower is better spread). */
     public double maxCosine() {
-        return maxCosine;
+        return cosineRange()[1];
     }
 
     /** −1/(K−1): the lowest max-cosine any K unit vectors reach, attained by the simplex when d ≥ K − 1. */
@@ -335,19 +405,9 @@ public final class PrototypeSet {
             seen[p] = true;
             out[k] = rows[p];
         }
-        return new PrototypeSet(kind, out, parameters, seed);
-    }
-
-    static double cosine(double[] a, double[] b) {
-        double dot = 0;
-        double na = 0;
-        double nb = 0;
-        for (int i = 0; i < a.length; i++) {
-            dot += a[i] * b[i];
-            na += a[i] * a[i];
-            nb += b[i] * b[i];
-        }
-        return dot / Math.sqrt(na * nb);
+        PrototypeSet permuted = new PrototypeSet(kind, out, parameters, seed);
+        permuted.cosineRange = cosineRange; // a permutation keeps every pairwise cosine
+        return permuted;
     }
 
     @Override
@@ -363,7 +423,13 @@ public final class PrototypeSet {
 
     @Override
     public String toString() {
-        return String.format(java.util.Locale.ROOT, "%s %dx%d (cosine min %.6f, max %.6f, bound %.6f)",
-                kind.configName(), classes(), dimension(), minCosine, maxCosine, simplexBound());
+        if (cosineRange == null && (double) classes() * classes() * dimension() > INLINE_STATISTICS_LIMIT) {
+            // face scale: the K²·d pairwise statistics take a minute; they are computed when a run records them
+            return String.format(Locale.ROOT, "%s %dx%d (pairwise cosine statistics not computed: K^2*d = %.1e)",
+                    kind.configName(), classes(), dimension(), (double) classes() * classes() * dimension());
+        }
+        return String.format(Locale.ROOT, "%s %dx%d (cosine min %.6f, max %.6f, bound %.6f)",
+                kind.configName(), classes(), dimension(), minCosine(), maxCosine(), simplexBound());
     }
+
 }

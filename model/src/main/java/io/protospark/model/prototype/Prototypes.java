@@ -43,7 +43,7 @@ public final class Prototypes {
             case DSC_CENTRES -> {
                 params.put("dsc_subset", s.dscSubset());
                 // the centres already have norm u
-                return PrototypeSet.of(s.kind(), s.dscSubset() ? SimplexCentres.subset(k, d, u)
+                return PrototypeSet.adopt(s.kind(), s.dscSubset() ? SimplexCentres.subset(k, d, u)
                         : SimplexCentres.centred(k, d, u), params, seed);
             }
             case KASARLA -> rows = Kasarla.prototypes(k, d);
@@ -72,7 +72,7 @@ public final class Prototypes {
             }
             default -> throw new IllegalStateException("unhandled prototype kind " + s.kind());
         }
-        return PrototypeSet.of(s.kind(), scale(rows, u), params, seed);
+        return PrototypeSet.adopt(s.kind(), scale(rows, u), params, seed);
     }
 
     private static double[][] scale(double[][] rows, double u) {

@@ -19,18 +19,23 @@ public final class SimplexCentres {
      * centroid 0.
      */
     public static double[][] findCenters(int k, double expand) {
+        return findCenters(k, expand, k + 1);
+    }
+
+    /** The first {@code rows} rows of {@code FindCenters(k, E)}, without building the others. */
+    private static double[][] findCenters(int k, double expand, int rows) {
         if (k < 1) {
             throw new IllegalArgumentException("FindCenters needs k >= 1, got " + k);
         }
         checkRadius(expand);
         double c = -(1.0 + Math.sqrt(k + 1.0)) / Math.pow(k, 1.5);
         double delta = Math.sqrt((k + 1.0) / k);
-        double[][] p = new double[k + 1][k];
+        double[][] p = new double[rows][k];
         double first = 1.0 / Math.sqrt(k);
         for (int j = 0; j < k; j++) {
             p[0][j] = first * expand;
         }
-        for (int i = 1; i <= k; i++) {
+        for (int i = 1; i < rows; i++) {
             for (int j = 0; j < k; j++) {
                 p[i][j] = (c + (j == i - 1 ? delta : 0.0)) * expand;
             }
@@ -57,10 +62,7 @@ public final class SimplexCentres {
     /** The seed's centres: the first K rows of {@code FindCenters(d, u)} (cosine −1/d, centroid ≠ 0 if K &lt; d+1). */
     public static double[][] subset(int classes, int dimension, double radius) {
         checkFits(classes, dimension);
-        double[][] s = findCenters(dimension, radius);
-        double[][] p = new double[classes][];
-        System.arraycopy(s, 0, p, 0, classes);
-        return p;
+        return findCenters(dimension, radius, classes);
     }
 
     private static void checkFits(int classes, int dimension) {

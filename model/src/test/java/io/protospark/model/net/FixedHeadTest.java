@@ -28,7 +28,7 @@ class FixedHeadTest {
 
     private static DataSet randomBatch(long seed, int n, int classes) {
         Nd4j.getRandom().setSeed(seed);
-        INDArray x = Nd4j.rand(DataType.FLOAT, n, 28 * 28);
+        INDArray x = Nd4j.rand(DataType.FLOAT, n, 1, 28, 28);
         INDArray y = Nd4j.zeros(DataType.FLOAT, n, classes);
         for (int i = 0; i < n; i++) {
             y.putScalar(i, i % classes, 1f);
