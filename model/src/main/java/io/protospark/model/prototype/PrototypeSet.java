@@ -355,11 +355,13 @@ public final class PrototypeSet {
     /** A copy of the K×d matrix. */
     /** The K×d matrix as an ND4J array of the given type, copied row by row (no second heap copy). */
     public INDArray toArray(DataType type) {
-        INDArray out = Nd4j.create(type, rows.length, rows[0].length);
-        for (int k = 0; k < rows.length; k++) {
-            out.putRow(k, Nd4j.createFromArray(rows[k]).castTo(type));
+        int d = rows[0].length;
+        INDArray out = Nd4j.create(DataType.DOUBLE, new long[]{rows.length, d}, 'c');
+        java.nio.DoubleBuffer buffer = out.data().asNioDouble();
+        for (double[] row : rows) {
+            buffer.put(row); // bulk copies into the off-heap buffer, row after row (c order)
         }
-        return out;
+        return type == DataType.DOUBLE ? out : out.castTo(type);
     }
 
     public double[][] matrix() {

@@ -65,6 +65,21 @@ class PrototypeSetStatisticsTest {
         assertTrue(text.contains("not computed"), text);
     }
 
+    @Test
+    void toArrayCopiesEveryEntryInRowMajorOrder() {
+        double[][] rows = {{1.5, -2, 3}, {0.25, 5, -6.125}};
+        PrototypeSet p = PrototypeSet.of(PrototypeKind.FILE, rows);
+        org.nd4j.linalg.api.ndarray.INDArray d = p.toArray(org.nd4j.linalg.api.buffer.DataType.DOUBLE);
+        org.nd4j.linalg.api.ndarray.INDArray f = p.toArray(org.nd4j.linalg.api.buffer.DataType.FLOAT);
+        for (int i = 0; i < 2; i++) {
+            for (int j = 0; j < 3; j++) {
+                assertEquals(rows[i][j], d.getDouble(i, j), 0.0);
+                assertEquals((float) rows[i][j], f.getFloat(i, j), 0f);
+            }
+        }
+        assertEquals(org.nd4j.linalg.api.buffer.DataType.FLOAT, f.dataType());
+    }
+
     private static int[] reverse(int n) {
         int[] a = new int[n];
         for (int i = 0; i < n; i++) {
