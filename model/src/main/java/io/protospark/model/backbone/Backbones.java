@@ -1,5 +1,6 @@
 package io.protospark.model.backbone;
 
+import io.protospark.model.sphere.SphereSettings;
 import org.deeplearning4j.nn.api.Layer;
 import org.deeplearning4j.nn.conf.ComputationGraphConfiguration;
 import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
@@ -24,7 +25,10 @@ import java.util.Map;
  * Classifier's ResNet-18 and DL2PA's long-tail ResNet-32); otherwise a linear layer maps it to d — without bias, as
  * in the Regular Polytope Networks' {@code fc} (METHODS §1.1), except for the HPN-style ResNet-20/32 whose
  * {@code fc 64 → d} has a bias. CNN-9, LeNet++ and IResNet end in their own feature layer, which is built with d
- * outputs.
+ * outputs. SphereNet-9 ends in its dense cosine SphereConv fc6 (d outputs, in [−1, 1]); SphereResNet-32 pools 384
+ * features. The sphere backbones take {@link SphereSettings} (operator, k, orthogonality λ) through the overloads
+ * with a settings argument; energy regularisers are attached afterwards with
+ * {@link io.protospark.model.energy.EnergyRegularizers#attach}.
  */
 public final class Backbones {
     /** Name of the graph input. */
@@ -35,7 +39,7 @@ public final class Backbones {
     /** Builds a backbone's body from the input vertex; returns the name of its last vertex. */
     @FunctionalInterface
     private interface Body {
-        String add(GraphDsl n, String in, int d);
+        String add(GraphDsl n, String in, int d, SphereSettings sphere);
     }
 
     /**
@@ -52,28 +56,32 @@ public final class Backbones {
 
     static {
         SPECS.put("resnet18-cifar", new Spec("kuangliu CIFAR ResNet-18, 512-d pooled feature", 512, false, 8,
-                (n, in, d) -> ResNets.resnet18Cifar(n, in)));
+                (n, in, d, sp) -> ResNets.resnet18Cifar(n, in)));
         SPECS.put("resnet50-cifar", new Spec("kuangliu CIFAR ResNet-50, 2048-d pooled feature", 2048, false, 8,
-                (n, in, d) -> ResNets.resnet50Cifar(n, in)));
+                (n, in, d, sp) -> ResNets.resnet50Cifar(n, in)));
         SPECS.put("resnet20", new Spec("He et al. CIFAR ResNet-20 (HPN layout), 64-d pooled feature", 64, true, 4,
-                (n, in, d) -> ResNets.heCifar(n, in, 3, ResNets.Shortcut.CONV3X3_BN)));
+                (n, in, d, sp) -> ResNets.heCifar(n, in, 3, ResNets.Shortcut.CONV3X3_BN)));
         SPECS.put("resnet32", new Spec("He et al. CIFAR ResNet-32 (HPN layout), 64-d pooled feature", 64, true, 4,
-                (n, in, d) -> ResNets.heCifar(n, in, 5, ResNets.Shortcut.CONV3X3_BN)));
+                (n, in, d, sp) -> ResNets.heCifar(n, in, 5, ResNets.Shortcut.CONV3X3_BN)));
         SPECS.put("resnet32-a", new Spec("He et al. CIFAR ResNet-32, option-A (zero-pad) shortcuts as in DL2PA's "
                 + "long-tail runs, 64-d pooled feature", 64, true, 4,
-                (n, in, d) -> ResNets.heCifar(n, in, 5, ResNets.Shortcut.ZERO_PAD_A)));
+                (n, in, d, sp) -> ResNets.heCifar(n, in, 5, ResNets.Shortcut.ZERO_PAD_A)));
         SPECS.put("resnet50-imagenet", new Spec("torchvision ResNet-50, 2048-d pooled feature", 2048, false, 32,
-                (n, in, d) -> ResNets.resnet50Imagenet(n, in)));
+                (n, in, d, sp) -> ResNets.resnet50Imagenet(n, in)));
         SPECS.put("classifier32", new Spec("ARPL/DSC open-set classifier32, 128-d pooled feature", 128, false, 8,
-                (n, in, d) -> PlainCnns.classifier32(n, in)));
+                (n, in, d, sp) -> PlainCnns.classifier32(n, in)));
         SPECS.put("cnn9", new Spec("MHE/CoMHE CNN-9 with fc6 to d", 0, false, 8,
-                PlainCnns::cnn9));
+                (n, in, d, sp) -> PlainCnns.cnn9(n, in, d)));
         SPECS.put("lenet-pp", new Spec("Wen et al. LeNet++ with fc1 to d + PReLU", 0, false, 8,
-                PlainCnns::lenetPlusPlus));
+                (n, in, d, sp) -> PlainCnns.lenetPlusPlus(n, in, d)));
         SPECS.put("iresnet50", new Spec("InsightFace IResNet-50, FC to d + BN", 0, false, 16,
-                (n, in, d) -> IResNets.build(n, in, IResNets.LAYERS_50, d)));
+                (n, in, d, sp) -> IResNets.build(n, in, IResNets.LAYERS_50, d)));
         SPECS.put("iresnet100", new Spec("InsightFace IResNet-100, FC to d + BN", 0, false, 16,
-                (n, in, d) -> IResNets.build(n, in, IResNets.LAYERS_100, d)));
+                (n, in, d, sp) -> IResNets.build(n, in, IResNets.LAYERS_100, d)));
+        SPECS.put("spherenet9", new Spec("SphereNet-9 (SphereConv 128/192/256, cosine fc6 to d)", 0, false, 8,
+                SphereNets::sphereNet9));
+        SPECS.put("sphereresnet32", new Spec("SphereResNet-32 (SphereConv, widths 96/192/384), 384-d pooled feature",
+                384, false, 4, (n, in, d, sp) -> SphereNets.sphereResNet32(n, in, sp)));
     }
 
     private Backbones() {
@@ -111,13 +119,41 @@ public final class Backbones {
     }
 
     /**
+     * As {@link #build(String, int, int, int, int, NeuralNetConfiguration.Builder)} with SphereConv settings for the
+     * sphere backbones ({@code spherenet9}, {@code sphereresnet32}); other backbones ignore them.
+     */
+    public static ComputationGraphConfiguration build(String name, int h, int w, int c, int d,
+                                                      NeuralNetConfiguration.Builder base, SphereSettings sphere) {
+        return graph(name, h, w, c, d, base, sphere).setOutputs(EMBEDDING).build();
+    }
+
+    /** As {@link #graph(String, int, int, int, int, NeuralNetConfiguration.Builder, SphereSettings)} with the
+     * SphereNet defaults ({@link SphereSettings#defaults()}: cosine, k 0.3, λ 2e-4). */
+    public static ComputationGraphConfiguration.GraphBuilder graph(String name, int h, int w, int c, int d,
+                                                                   NeuralNetConfiguration.Builder base) {
+        return graph(name, h, w, c, d, base, SphereSettings.defaults());
+    }
+
+    /**
+     * Adds SphereNet's weight-normalised softmax classifier on {@code in} (usually {@value #EMBEDDING}): a
+     * {@link io.protospark.model.sphere.WeightNormDense} named {@code name} (logits w_k·f / ‖w_k‖) and a softmax
+     * cross-entropy loss layer; returns the loss layer's name, to pass to {@code setOutputs}.
+     */
+    public static String addWeightNormSoftmax(ComputationGraphConfiguration.GraphBuilder g, String in, String name,
+                                              int classes) {
+        return SphereNets.weightNormSoftmax(g, in, name, classes);
+    }
+
+    /**
      * The named backbone as an open graph builder: input {@value #INPUT} and the vertex {@value #EMBEDDING} are in
      * place but no output is set, so a caller can add a head (e.g. a fixed-prototype dense layer and a loss layer
      * taking {@value #EMBEDDING} as input), then call {@code setOutputs(…).build()}.
      */
     public static ComputationGraphConfiguration.GraphBuilder graph(String name, int h, int w, int c, int d,
-                                                                   NeuralNetConfiguration.Builder base) {
+                                                                   NeuralNetConfiguration.Builder base,
+                                                                   SphereSettings sphere) {
         Spec spec = spec(name);
+        java.util.Objects.requireNonNull(sphere, "sphere settings");
         requirePositive("h", h);
         requirePositive("w", w);
         requirePositive("c", c);
@@ -130,7 +166,7 @@ public final class Backbones {
                 .addInputs(INPUT)
                 .setInputTypes(InputType.convolutional(h, w, c));
         GraphDsl n = new GraphDsl(g);
-        String last = spec.body().add(n, INPUT, d);
+        String last = spec.body().add(n, INPUT, d, sphere);
         if (spec.pooledWidth() > 0) {
             if (d == spec.pooledWidth()) {
                 last = n.globalAvgPool(last, EMBEDDING);

@@ -20,6 +20,10 @@ import org.deeplearning4j.nn.conf.layers.DropoutLayer;
 import org.deeplearning4j.nn.conf.layers.GlobalPoolingLayer;
 import org.deeplearning4j.nn.conf.layers.PoolingType;
 import org.deeplearning4j.nn.conf.layers.SubsamplingLayer;
+import io.protospark.model.sphere.SphereConv;
+import io.protospark.model.sphere.SphereDense;
+import io.protospark.model.sphere.SphereOperator;
+import io.protospark.model.sphere.SphereSettings;
 import org.nd4j.linalg.activations.Activation;
 import org.nd4j.linalg.activations.impl.ActivationLReLU;
 
@@ -167,6 +171,19 @@ final class GraphDsl {
         String sub = maxPool(in, name + "_sub", 1, stride, 0);
         g.addVertex(name + "_zero", new ScaleVertex(0.0), sub);
         g.addVertex(name, new MergeVertex(), sub, name + "_zero");
+        return name;
+    }
+
+    /** k×k SphereConv (explicit padding p, stride s, no bias) with the settings' operator, k and orthogonality λ. */
+    String sphereConv(String in, String name, int k, int s, int p, int nOut, SphereSettings settings) {
+        g.addLayer(name, new SphereConv.Builder(k, k).stride(s, s).padding(p, p).nOut(nOut).settings(settings).build(),
+                in);
+        return name;
+    }
+
+    /** Dense SphereConv (a VALID SphereConv over the whole map) with the given operator. */
+    String sphereDense(String in, String name, int nOut, SphereOperator op, SphereSettings settings) {
+        g.addLayer(name, SphereDense.of(nOut, op, settings), in);
         return name;
     }
 

@@ -1,6 +1,7 @@
 package io.protospark.model.sphere;
 
 import io.protospark.model.energy.NeuronRows;
+import org.nd4j.linalg.api.memory.MemoryWorkspace;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.linalg.learning.regularization.Regularization;
@@ -60,9 +61,11 @@ public final class OrthogonalityPenalty implements Regularization {
         if (lambda == 0) {
             return;
         }
-        INDArray rows = NeuronRows.read(param, neurons);
-        INDArray grad = gramMinusI(rows).mmul(rows).muli(2 * lambda);
-        NeuronRows.addTo(gradView, grad);
+        try (MemoryWorkspace ws = Nd4j.getWorkspaceManager().scopeOutOfWorkspaces()) {
+            INDArray rows = NeuronRows.read(param, neurons);
+            INDArray grad = gramMinusI(rows).mmul(rows).muli(2 * lambda);
+            NeuronRows.addTo(gradView, grad);
+        }
     }
 
     @Override
@@ -70,8 +73,10 @@ public final class OrthogonalityPenalty implements Regularization {
         if (lambda == 0) {
             return 0;
         }
-        INDArray d = gramMinusI(NeuronRows.read(param, neurons));
-        return 0.5 * lambda * d.mul(d).sumNumber().doubleValue();
+        try (MemoryWorkspace ws = Nd4j.getWorkspaceManager().scopeOutOfWorkspaces()) {
+            INDArray d = gramMinusI(NeuronRows.read(param, neurons));
+            return 0.5 * lambda * d.mul(d).sumNumber().doubleValue();
+        }
     }
 
     @Override

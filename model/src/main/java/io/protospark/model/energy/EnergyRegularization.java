@@ -1,0 +1,348 @@
+package io.protospark.model.energy;
+
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.memory.MemoryWorkspace;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.api.ops.random.impl.GaussianDistribution;
+import org.nd4j.linalg.factory.Nd4j;
+import org.nd4j.linalg.indexing.NDArrayIndex;
+import org.nd4j.linalg.learning.regularization.Regularization;
+import org.nd4j.shade.jackson.annotation.JsonAutoDetect;
+import org.nd4j.shade.jackson.annotation.JsonIgnore;
+
+import java.util.Objects;
+
+/**
+ * A hyperspherical energy regulariser (MHE / CoMHE) on one layer's weight parameter, as a DL4J
+ * {@link Regularization}: DL4J calls {@link #apply} with the parameter and its gradient view before the updater
+ * (adding weight·∇E) and adds {@link #score} to the network score. The neurons are the rows of the weight in
+ * {@link NeuronRows} layout.
+ *
+ * <p>Projections (CoMHE):
+ * <ul>
+ *   <li>{@link ProjectionKind#RANDOM}: n_p Gaussian N(0, 1) matrices of d_p × fan-in, drawn anew every iteration
+ *   from ND4J's native generator seeded with a hash of (seed, layer salt, iteration), so every worker of a Spark
+ *   parameter-averaging round draws the same projections at the same iteration and a rerun draws the same ones.
+ *   Energy and gradient are the mean over the n_p projected neuron sets (the seed draws from a TF random op instead,
+ *   not reproducible across runs).</li>
+ *   <li>{@link ProjectionKind#ANGLE_PRESERVING}: one P (d_p × fan-in, initialised N(0, 1) from the seed). Before the
+ *   layer's gradient is formed, P takes {@code steps} plain SGD steps (step size = the layer's current learning rate)
+ *   on L_P = ‖Cos(PW) − Cos(W)‖_F + 1e-3·(5e-4·‖P‖²/2); the energy then uses the one-step look-ahead
+ *   P′ = P − lr·∇L_P, as the seed does. The seed's TensorFlow graph would also differentiate the network loss
+ *   through P′ (a term of order lr²); protospark holds P′ fixed for the weight gradient.</li>
+ *   <li>{@link ProjectionKind#ADVERSARIAL}: the same with gradient ascent on the full-space s = 2 energy of PW minus
+ *   the same small L2 on P ({@code steps} = 10 in the seed) and the look-ahead P′ = P + lr·∇.</li>
+ * </ul>
+ *
+ * <p>Where DL4J constrains the design: the learnable P is state of this regulariser object, not a network
+ * parameter. It is not part of the network's parameter vector, so it is neither saved with the model's parameters
+ * nor averaged across Spark workers: each worker that builds its network from the configuration JSON starts P
+ * again from the seed and trains its own copy while it trains. P is also skipped when DL4J passes no usable
+ * learning rate (e.g. the {@code NoOp} updater). The random projections need no state. {@link #score} never
+ * changes P; for the learnable kinds it uses the projection that the last {@link #apply} used (or P before the first).
+ *
+ * <p>Fields are serialised with the network configuration (Jackson); P is not.
+ */
+@JsonAutoDetect(fieldVisibility = JsonAutoDetect.Visibility.ANY,
+        getterVisibility = JsonAutoDetect.Visibility.NONE,
+        isGetterVisibility = JsonAutoDetect.Visibility.NONE,
+        setterVisibility = JsonAutoDetect.Visibility.NONE)
+public final class EnergyRegularization implements Regularization {
+    private static final long serialVersionUID = 1L;
+    /** The seeds' L2 on P: 1e-3 × (5e-4 · ‖P‖² / 2). */
+    static final double P_L2 = 1e-3 * 5e-4;
+
+    private EnergyForm form;
+    private boolean halfSpace;
+    private double weight;
+    private int neurons;
+    private ProjectionKind projection = ProjectionKind.NONE;
+    private int projectionDim;
+    private int projections;
+    private int steps;
+    private long seed;
+    private long salt;
+
+    @JsonIgnore
+    private transient INDArray p;
+    @JsonIgnore
+    private transient INDArray lastUsed;
+
+    /** For Jackson. */
+    private EnergyRegularization() {
+    }
+
+    private EnergyRegularization(EnergyForm form, boolean halfSpace, double weight, int neurons,
+                                 ProjectionKind projection, int projectionDim, int projections, int steps, long seed,
+                                 long salt) {
+        if (!(weight >= 0) || Double.isInfinite(weight)) {
+            throw new IllegalArgumentException("energy weight must be finite and >= 0, found " + weight);
+        }
+        if (neurons <= 0) {
+            throw new IllegalArgumentException("neurons must be positive, found " + neurons);
+        }
+        this.form = Objects.requireNonNull(form, "form");
+        this.halfSpace = halfSpace;
+        this.weight = weight;
+        this.neurons = neurons;
+        this.projection = Objects.requireNonNull(projection, "projection");
+        this.projectionDim = projectionDim;
+        this.projections = projections;
+        this.steps = steps;
+        this.seed = seed;
+        this.salt = salt;
+        if (projection != ProjectionKind.NONE && projectionDim <= 0) {
+            throw new IllegalArgumentException("projection dimension must be positive, found " + projectionDim);
+        }
+        if (projection == ProjectionKind.RANDOM && projections <= 0) {
+            throw new IllegalArgumentException("number of projections must be positive, found " + projections);
+        }
+        if (projection.learnable() && steps < 0) {
+            throw new IllegalArgumentException("projection steps must be >= 0, found " + steps);
+        }
+    }
+
+    /** Unprojected (MHE) energy of a layer with {@code neurons} neurons. */
+    public static EnergyRegularization plain(EnergyForm form, boolean halfSpace, double weight, int neurons) {
+        return new EnergyRegularization(form, halfSpace, weight, neurons, ProjectionKind.NONE, 0, 0, 0, 0, 0);
+    }
+
+    /** Random-projection CoMHE: {@code projections} fresh d_p-dimensional projections per iteration. */
+    public static EnergyRegularization random(EnergyForm form, boolean halfSpace, double weight, int neurons,
+                                              int projectionDim, int projections, long seed, long salt) {
+        return new EnergyRegularization(form, halfSpace, weight, neurons, ProjectionKind.RANDOM, projectionDim,
+                projections, 0, seed, salt);
+    }
+
+    /** Angle-preserving or adversarial CoMHE with one learnable P and {@code steps} P steps per iteration. */
+    public static EnergyRegularization learned(ProjectionKind kind, EnergyForm form, boolean halfSpace, double weight,
+                                               int neurons, int projectionDim, int steps, long seed, long salt) {
+        if (!kind.learnable()) {
+            throw new IllegalArgumentException(kind + " has no learnable projection");
+        }
+        return new EnergyRegularization(form, halfSpace, weight, neurons, kind, projectionDim, 0, steps, seed, salt);
+    }
+
+    public EnergyForm form() {
+        return form;
+    }
+
+    public boolean halfSpace() {
+        return halfSpace;
+    }
+
+    public double weight() {
+        return weight;
+    }
+
+    public int neurons() {
+        return neurons;
+    }
+
+    public ProjectionKind projection() {
+        return projection;
+    }
+
+    public int projectionDim() {
+        return projectionDim;
+    }
+
+    @Override
+    public ApplyStep applyStep() {
+        return ApplyStep.BEFORE_UPDATER;
+    }
+
+    @Override
+    public void apply(INDArray param, INDArray gradView, double lr, int iteration, int epoch) {
+        if (weight == 0) {
+            return;
+        }
+        // outside DL4J's workspaces: P and the last projection outlive this call
+        try (MemoryWorkspace ws = Nd4j.getWorkspaceManager().scopeOutOfWorkspaces()) {
+            applyDetached(param, gradView, lr, iteration);
+        }
+    }
+
+    private void applyDetached(INDArray param, INDArray gradView, double lr, int iteration) {
+        INDArray w = NeuronRows.read(param, neurons);
+        INDArray grad;
+        switch (projection) {
+            case NONE:
+                grad = HypersphericalEnergy.compute(w, form, halfSpace, true).gradient();
+                break;
+            case RANDOM:
+                grad = randomProjected(w, iteration, true).gradient();
+                break;
+            default:
+                INDArray used = stepProjection(w, lr);
+                grad = projected(w, used, true).gradient();
+                break;
+        }
+        NeuronRows.addTo(gradView, grad.muli(weight));
+    }
+
+    @Override
+    public double score(INDArray param, int iteration, int epoch) {
+        if (weight == 0) {
+            return 0;
+        }
+        try (MemoryWorkspace ws = Nd4j.getWorkspaceManager().scopeOutOfWorkspaces()) {
+            return scoreDetached(param, iteration);
+        }
+    }
+
+    private double scoreDetached(INDArray param, int iteration) {
+        INDArray w = NeuronRows.read(param, neurons);
+        double e = switch (projection) {
+            case NONE -> HypersphericalEnergy.compute(w, form, halfSpace, false).energy();
+            case RANDOM -> randomProjected(w, iteration, false).energy();
+            default -> projected(w, lastUsed != null ? lastUsed : projectionState(w.columns()), false).energy();
+        };
+        return weight * e;
+    }
+
+    /** The current learnable P (a copy), initialising it from the seed if needed. */
+    public synchronized INDArray projectionMatrix(int fanIn) {
+        try (MemoryWorkspace ws = Nd4j.getWorkspaceManager().scopeOutOfWorkspaces()) {
+            return projectionState(fanIn).dup();
+        }
+    }
+
+    // ------------------------------------------------------------------ projections
+
+    /** Energy of the rows projected by P (V = W·Pᵀ) and its gradient with respect to W. */
+    private HypersphericalEnergy.Result projected(INDArray w, INDArray proj, boolean gradient) {
+        HypersphericalEnergy.Result r = HypersphericalEnergy.compute(w.mmul(proj.transpose()), form, halfSpace, gradient);
+        return new HypersphericalEnergy.Result(r.energy(), gradient ? r.gradient().mmul(proj) : null);
+    }
+
+    private HypersphericalEnergy.Result randomProjected(INDArray w, int iteration, boolean gradient) {
+        INDArray all = randomProjections(w.columns(), iteration);
+        INDArray v = w.mmul(all.transpose());
+        double energy = 0;
+        INDArray dv = gradient ? Nd4j.zeros(DataType.DOUBLE, v.shape()) : null;
+        for (int k = 0; k < projections; k++) {
+            var cols = NDArrayIndex.interval((long) k * projectionDim, (long) (k + 1) * projectionDim);
+            HypersphericalEnergy.Result r = HypersphericalEnergy.compute(v.get(NDArrayIndex.all(), cols), form,
+                    halfSpace, gradient);
+            energy += r.energy();
+            if (gradient) {
+                dv.get(NDArrayIndex.all(), cols).assign(r.gradient());
+            }
+        }
+        return new HypersphericalEnergy.Result(energy / projections,
+                gradient ? dv.mmul(all).divi(projections) : null);
+    }
+
+    /** The n_p stacked projections (n_p·d_p × fanIn) of an iteration: N(0, 1), reproducible from (seed, salt, it). */
+    INDArray randomProjections(long fanIn, int iteration) {
+        INDArray all = Nd4j.createUninitialized(DataType.DOUBLE, (long) projections * projectionDim, fanIn);
+        gaussian(all, mix(seed, salt, iteration));
+        return all;
+    }
+
+    private static void gaussian(INDArray target, long seed) {
+        try (org.nd4j.linalg.api.rng.Random rng = Nd4j.getRandomFactory().getNewRandomInstance(seed)) {
+            Nd4j.getExecutioner().exec(new GaussianDistribution(target, 0.0, 1.0), rng);
+        } catch (Exception e) {
+            throw new IllegalStateException("cannot draw a random projection", e);
+        }
+    }
+
+    /** A 64-bit mix of seed, salt and iteration (SplitMix64 finaliser). */
+    static long mix(long seed, long salt, long iteration) {
+        long z = seed * 0x9E3779B97F4A7C15L + salt * 0xBF58476D1CE4E5B9L + iteration * 0x94D049BB133111EBL;
+        z = (z ^ (z >>> 30)) * 0xBF58476D1CE4E5B9L;
+        z = (z ^ (z >>> 27)) * 0x94D049BB133111EBL;
+        return z ^ (z >>> 31);
+    }
+
+    private INDArray projectionState(long fanIn) {
+        if (p == null || p.columns() != fanIn) {
+            p = Nd4j.createUninitialized(DataType.DOUBLE, projectionDim, fanIn);
+            gaussian(p, mix(seed, salt, -1));
+        }
+        return p;
+    }
+
+    /** Runs the P steps for this iteration and returns the look-ahead projection the energy uses. */
+    private synchronized INDArray stepProjection(INDArray w, double lr) {
+        INDArray proj = projectionState(w.columns());
+        if (!(lr > 0) || Double.isInfinite(lr)) {
+            lastUsed = proj.dup();
+            return lastUsed;
+        }
+        double sign = projection == ProjectionKind.ADVERSARIAL ? 1.0 : -1.0;
+        for (int s = 0; s < steps; s++) {
+            proj.addi(projectionObjectiveGradient(w, proj).muli(sign * lr));
+        }
+        lastUsed = proj.add(projectionObjectiveGradient(w, proj).muli(sign * lr));
+        return lastUsed;
+    }
+
+    /** ∇_P of the projection's own objective: L_P for angle-preserving, E(PW) − L2 (to ascend) for adversarial. */
+    INDArray projectionObjectiveGradient(INDArray w, INDArray proj) {
+        return projection == ProjectionKind.ANGLE_PRESERVING
+                ? anglePreservingGradient(w, proj) : adversarialGradient(w, proj);
+    }
+
+    /** L_P = ‖Cos(PW) − Cos(W)‖_F + 1e-3·(5e-4·‖P‖²/2) for neurons as rows (V = W·Pᵀ). */
+    static double anglePreservingObjective(INDArray w, INDArray proj) {
+        INDArray d = HypersphericalEnergy.cosines(w.mmul(proj.transpose())).subi(HypersphericalEnergy.cosines(w));
+        return Math.sqrt(d.mul(d).sumNumber().doubleValue()) + P_L2 * 0.5 * proj.mul(proj).sumNumber().doubleValue();
+    }
+
+    static INDArray anglePreservingGradient(INDArray w, INDArray proj) {
+        INDArray v = w.mmul(proj.transpose());
+        INDArray norms = HypersphericalEnergy.norms(v);
+        INDArray u = v.divColumnVector(norms);
+        INDArray d = u.mmul(u.transpose()).subi(HypersphericalEnergy.cosines(w));
+        double frob = Math.sqrt(d.mul(d).sumNumber().doubleValue());
+        INDArray grad = proj.mul(P_L2);
+        if (frob > 0) {
+            INDArray gu = d.divi(frob).mmul(u).muli(2.0);
+            INDArray gv = HypersphericalEnergy.throughNormalisation(gu, u, norms);
+            grad.addi(gv.transpose().mmul(w));
+        }
+        return grad;
+    }
+
+    /** ∇_P [E_full,s=2(PW) − 1e-3·(5e-4·‖P‖²/2)], the adversary's ascent direction. */
+    static INDArray adversarialGradient(INDArray w, INDArray proj) {
+        INDArray gv = HypersphericalEnergy.compute(w.mmul(proj.transpose()), EnergyForm.S2, false, true).gradient();
+        return gv.transpose().mmul(w).subi(proj.mul(P_L2));
+    }
+
+    @Override
+    public Regularization clone() {
+        EnergyRegularization c = new EnergyRegularization(form, halfSpace, weight, neurons, projection, projectionDim,
+                projections, steps, seed, salt);
+        synchronized (this) {
+            c.p = p == null ? null : p.dup();
+            c.lastUsed = lastUsed == null ? null : lastUsed.dup();
+        }
+        return c;
+    }
+
+    @Override
+    public boolean equals(Object o) {
+        return o instanceof EnergyRegularization r && r.form == form && r.halfSpace == halfSpace
+                && r.weight == weight && r.neurons == neurons && r.projection == projection
+                && r.projectionDim == projectionDim && r.projections == projections && r.steps == steps
+                && r.seed == seed && r.salt == salt;
+    }
+
+    @Override
+    public int hashCode() {
+        return Objects.hash(form, halfSpace, weight, neurons, projection, projectionDim, projections, steps, seed, salt);
+    }
+
+    @Override
+    public String toString() {
+        return "EnergyRegularization(form=" + form.configName() + ", half-space=" + halfSpace + ", weight=" + weight
+                + ", neurons=" + neurons + ", projection=" + projection.configName()
+                + (projection == ProjectionKind.NONE ? "" : ", d_p=" + projectionDim)
+                + (projection == ProjectionKind.RANDOM ? ", n_p=" + projections : "")
+                + (projection.learnable() ? ", steps=" + steps : "") + ")";
+    }
+}

@@ -1,0 +1,278 @@
+package io.protospark.model.energy;
+
+import com.typesafe.config.Config;
+import com.typesafe.config.ConfigFactory;
+import io.protospark.config.SettingsException;
+import io.protospark.model.backbone.Backbones;
+import org.deeplearning4j.gradientcheck.GradientCheckUtil;
+import org.deeplearning4j.nn.conf.ComputationGraphConfiguration;
+import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
+import org.deeplearning4j.nn.conf.graph.LayerVertex;
+import org.deeplearning4j.nn.conf.inputs.InputType;
+import org.deeplearning4j.nn.conf.layers.ConvolutionLayer;
+import org.deeplearning4j.nn.conf.layers.DenseLayer;
+import org.deeplearning4j.nn.conf.layers.OutputLayer;
+import org.deeplearning4j.nn.graph.ComputationGraph;
+import org.deeplearning4j.nn.weights.WeightInit;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.nd4j.linalg.activations.Activation;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.dataset.DataSet;
+import org.nd4j.linalg.factory.Nd4j;
+import org.nd4j.linalg.learning.config.NoOp;
+import org.nd4j.linalg.learning.config.Sgd;
+import org.nd4j.linalg.lossfunctions.LossFunctions;
+
+import java.io.File;
+import java.util.List;
+import java.util.Map;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** Energy regularisers attached to graphs: gradients, layouts, roles, JSON, settings and refusals. */
+class EnergyRegularizersTest {
+    private static DataType savedData;
+    private static DataType savedFloat;
+
+    @BeforeAll
+    static void useDouble() {
+        savedData = Nd4j.dataType();
+        savedFloat = Nd4j.defaultFloatingPointType();
+        Nd4j.setDefaultDataTypes(DataType.DOUBLE, DataType.DOUBLE);
+    }
+
+    @AfterAll
+    static void restore() {
+        Nd4j.setDefaultDataTypes(savedData, savedFloat);
+    }
+
+    static Config conf(String overrides) {
+        return ConfigFactory.parseString(overrides)
+                .withFallback(ConfigFactory.parseFile(new File("../docs/pending/energy-sphere.conf")));
+    }
+
+    static EnergySettings settings(String overrides) {
+        return EnergySettings.from(conf(overrides));
+    }
+
+    /** in 2×4×4 → conv1 3×3 (5) → conv2 3×3 (6) → dense (7) → out (3) softmax; double precision, NoOp. */
+    static ComputationGraphConfiguration tiny() {
+        return new NeuralNetConfiguration.Builder().dataType(DataType.DOUBLE).seed(5).updater(new NoOp())
+                .weightInit(WeightInit.XAVIER).graphBuilder()
+                .addInputs("in").setInputTypes(InputType.convolutional(4, 4, 2))
+                .addLayer("conv1", new ConvolutionLayer.Builder(3, 3).padding(1, 1).nOut(5)
+                        .activation(Activation.TANH).build(), "in")
+                .addLayer("conv2", new ConvolutionLayer.Builder(3, 3).nOut(6).activation(Activation.TANH).build(),
+                        "conv1")
+                .addLayer("dense", new DenseLayer.Builder().nOut(7).activation(Activation.TANH).build(), "conv2")
+                .addLayer("out", new OutputLayer.Builder(LossFunctions.LossFunction.MCXENT).nOut(3)
+                        .activation(Activation.SOFTMAX).build(), "dense")
+                .setOutputs("out").build();
+    }
+
+    static void gradientCheck(ComputationGraphConfiguration c, String what) {
+        ComputationGraph net = new ComputationGraph(c);
+        net.init();
+        Nd4j.getRandom().setSeed(3);
+        INDArray x = Nd4j.rand(DataType.DOUBLE, 2, 2, 4, 4).subi(0.5);
+        INDArray y = Nd4j.zeros(DataType.DOUBLE, 2, 3);
+        y.putScalar(0, 1, 1.0);
+        y.putScalar(1, 2, 1.0);
+        assertTrue(GradientCheckUtil.checkGradients(new GradientCheckUtil.GraphConfig().net(net)
+                .inputs(new INDArray[]{x}).labels(new INDArray[]{y})
+                .epsilon(1e-6).maxRelError(1e-4).minAbsoluteError(1e-9)), what);
+    }
+
+    @Test
+    void gradientChecksForEveryFormAndProjection() {
+        for (String form : List.of("0", "1", "2", "a0", "a1", "a2")) {
+            ComputationGraphConfiguration c = tiny();
+            EnergyRegularizers.attach(c, settings("protospark.model.energy { form = \"" + form
+                    + "\", classifier-layer = out, hidden-weight = 0.5 }"));
+            gradientCheck(c, "form " + form);
+        }
+    }
+
+    @Test
+    void gradientChecksForEveryProjection() {
+        for (String projection : List.of("random", "angle-preserving", "adversarial")) {
+            ComputationGraphConfiguration c = tiny();
+            List<EnergyRegularizers.Attached> a = EnergyRegularizers.attach(c, settings(
+                    "protospark.model.energy { form = \"2\", projection = " + projection
+                            + ", projection-dim = 4, projections = 3, classifier-layer = out }"));
+            assertTrue(a.stream().anyMatch(x -> x.regularization().projection() != ProjectionKind.NONE), projection);
+            gradientCheck(c, "projection " + projection);
+        }
+    }
+
+    @Test
+    void rolesFollowTheSeed() {
+        ComputationGraphConfiguration c = tiny();
+        List<EnergyRegularizers.Attached> a = EnergyRegularizers.attach(c, settings(
+                "protospark.model.energy { form = \"2\", projection = random, projection-dim = 4, classifier-layer = out }"));
+        assertEquals(List.of("conv1", "conv2", "dense", "out"), a.stream().map(EnergyRegularizers.Attached::layer).toList());
+        EnergyRegularization first = a.get(0).regularization();
+        assertEquals(ProjectionKind.NONE, first.projection(), "first layer unprojected");
+        assertTrue(first.halfSpace());
+        assertEquals(ProjectionKind.RANDOM, a.get(1).regularization().projection());
+        EnergyRegularization cls = a.get(3).regularization();
+        assertEquals(ProjectionKind.NONE, cls.projection(), "classifier unprojected");
+        assertTrue(!cls.halfSpace(), "classifier full-space");
+        assertEquals(10.0, cls.weight());
+        assertEquals(1.0, a.get(1).regularization().weight());
+        // a1 has the seed's smaller weights; attaching again replaces instead of stacking
+        a = EnergyRegularizers.attach(c, settings("protospark.model.energy { form = a1, classifier-layer = out }"));
+        assertEquals(0.1, a.get(0).regularization().weight());
+        assertEquals(1.0, a.get(3).regularization().weight());
+        DenseLayer dense = (DenseLayer) ((LayerVertex) c.getVertices().get("dense")).getLayerConf().getLayer();
+        assertEquals(1, dense.getRegularization().stream().filter(r -> r instanceof EnergyRegularization).count());
+        // disabled: removes them
+        assertEquals(List.of(), EnergyRegularizers.attach(c, settings("")));
+        assertEquals(0, dense.getRegularization().stream().filter(r -> r instanceof EnergyRegularization).count());
+    }
+
+    @Test
+    void neuronsAreColumnsOfDenseAndOutputChannelsOfConv() {
+        ComputationGraphConfiguration c = tiny();
+        EnergyRegularizers.attach(c, settings("protospark.model.energy { form = \"1\", half-space = false }"));
+        ComputationGraph net = new ComputationGraph(c);
+        net.init();
+        INDArray dw = net.getLayer("dense").getParam("W"); // [nIn, nOut]
+        double expectedDense = HypersphericalEnergy.energy(dw.transpose(), EnergyForm.S1, false);
+        assertEquals(expectedDense, net.getLayer("dense").calcRegularizationScore(true), 1e-12);
+        INDArray cw = net.getLayer("conv2").getParam("W"); // [nOut, nIn, kH, kW]
+        double expectedConv = HypersphericalEnergy.energy(cw.reshape('c', 6, 45), EnergyForm.S1, false);
+        assertEquals(expectedConv, net.getLayer("conv2").calcRegularizationScore(true), 1e-12);
+    }
+
+    @Test
+    void learnedProjectionsMoveTheRightWay() {
+        Nd4j.getRandom().setSeed(17);
+        INDArray w = Nd4j.randn(DataType.DOUBLE, 6, 10);
+        EnergyRegularization ap = EnergyRegularization.learned(ProjectionKind.ANGLE_PRESERVING, EnergyForm.S2, true,
+                1, 6, 4, 1, 3L, 1L);
+        INDArray p0 = ap.projectionMatrix(10);
+        double before = EnergyRegularization.anglePreservingObjective(w, p0);
+        INDArray grad = Nd4j.zeros(DataType.DOUBLE, 1, 60);
+        for (int i = 0; i < 20; i++) {
+            ap.apply(w.transpose().dup('f'), grad, 0.01, i, 0);
+        }
+        assertTrue(EnergyRegularization.anglePreservingObjective(w, ap.projectionMatrix(10)) < before,
+                "angle-preserving P steps lower L_P");
+        EnergyRegularization adv = EnergyRegularization.learned(ProjectionKind.ADVERSARIAL, EnergyForm.S2, true,
+                1, 6, 4, 10, 3L, 1L);
+        INDArray q0 = adv.projectionMatrix(10);
+        double e0 = HypersphericalEnergy.energy(w.mmul(q0.transpose()), EnergyForm.S2, false);
+        adv.apply(w.transpose().dup('f'), grad, 0.01, 0, 0);
+        INDArray q1 = adv.projectionMatrix(10);
+        assertTrue(HypersphericalEnergy.energy(w.mmul(q1.transpose()), EnergyForm.S2, false) > e0,
+                "adversarial P steps raise the projected energy");
+        // no learning rate (NoOp updater): P stays put
+        EnergyRegularization still = EnergyRegularization.learned(ProjectionKind.ADVERSARIAL, EnergyForm.S2, true,
+                1, 6, 4, 10, 3L, 1L);
+        still.apply(w.transpose().dup('f'), grad, Double.NaN, 0, 0);
+        assertEquals(q0, still.projectionMatrix(10));
+    }
+
+    @Test
+    void jsonRoundTripKeepsTheRegularisers() {
+        ComputationGraphConfiguration c = tiny();
+        EnergyRegularizers.attach(c, settings("protospark.model.energy { form = a0, projection = adversarial, "
+                + "projection-dim = 4, classifier-layer = out }"));
+        String json = c.toJson();
+        ComputationGraphConfiguration back = ComputationGraphConfiguration.fromJson(json);
+        assertEquals(json, back.toJson());
+        assertEquals(c, back);
+        Map<String, org.deeplearning4j.nn.conf.layers.Layer> layers = EnergyRegularizers.weightLayers(back);
+        var regs = ((ConvolutionLayer) layers.get("conv2")).getRegularization();
+        EnergyRegularization r = (EnergyRegularization) regs.stream()
+                .filter(x -> x instanceof EnergyRegularization).findFirst().orElseThrow();
+        assertEquals(ProjectionKind.ADVERSARIAL, r.projection());
+        assertEquals(EnergyForm.A0, r.form());
+        assertEquals(4, r.projectionDim());
+    }
+
+    @Test
+    void settingsDefaultsAndRefusals() {
+        EnergySettings d = settings("");
+        assertTrue(!d.enabled());
+        assertEquals(ProjectionKind.NONE, d.projection());
+        assertEquals(40, d.projectionDim());
+        assertEquals(20, d.projections());
+        SettingsException e = assertThrows(SettingsException.class,
+                () -> settings("protospark.model.energy.form = s3"));
+        assertEquals("protospark.model.energy.form", e.key());
+        assertTrue(e.getMessage().contains("s3") && e.getMessage().contains("a2"), e.getMessage());
+        e = assertThrows(SettingsException.class, () -> settings("protospark.model.energy.projection = pca"));
+        assertEquals("protospark.model.energy.projection", e.key());
+        assertTrue(e.getMessage().contains("angle-preserving"), e.getMessage());
+        e = assertThrows(SettingsException.class, () -> settings("protospark.model.energy.projection = random"));
+        assertTrue(e.getMessage().contains("needs an energy form"), e.getMessage());
+        e = assertThrows(SettingsException.class, () -> settings("protospark.model.energy.hidden-weight = -1"));
+        assertEquals("protospark.model.energy.hidden-weight", e.key());
+        e = assertThrows(SettingsException.class, () -> settings("protospark.model.energy.projections = 0"));
+        assertEquals("protospark.model.energy.projections", e.key());
+    }
+
+    @Test
+    void attachRefusals() {
+        SettingsException e = assertThrows(SettingsException.class, () -> EnergyRegularizers.attach(tiny(), settings(
+                "protospark.model.energy { form = \"2\", projection = random, projection-dim = 50 }")));
+        assertEquals("protospark.model.energy.projection-dim", e.key());
+        assertTrue(e.getMessage().contains("conv2") && e.getMessage().contains("45"), e.getMessage());
+        e = assertThrows(SettingsException.class, () -> EnergyRegularizers.attach(tiny(), settings(
+                "protospark.model.energy { form = \"2\", layers = [conv9] }")));
+        assertEquals("protospark.model.energy.layers", e.key());
+        assertTrue(e.getMessage().contains("conv9") && e.getMessage().contains("dense"), e.getMessage());
+        e = assertThrows(SettingsException.class, () -> EnergyRegularizers.attach(tiny(), settings(
+                "protospark.model.energy { form = \"2\", classifier-layer = head }")));
+        assertEquals("protospark.model.energy.classifier-layer", e.key());
+    }
+
+    @Test
+    void regularisedCnn9TrainsAndTheEnergyActs() {
+        Nd4j.setDefaultDataTypes(DataType.FLOAT, DataType.FLOAT);
+        try {
+            int batch = 64;
+            INDArray x = Nd4j.rand(DataType.FLOAT, batch, 3, 32, 32);
+            INDArray y = Nd4j.zeros(DataType.FLOAT, batch, 10);
+            for (int i = 0; i < batch; i++) {
+                y.putScalar(i, i % 10, 1.0);
+            }
+            long[] nanos = new long[2];
+            INDArray[] after = new INDArray[2];
+            for (int variant = 0; variant < 2; variant++) {
+                ComputationGraphConfiguration c = Backbones.graph("cnn9", 32, 32, 3, 64,
+                                new NeuralNetConfiguration.Builder().seed(1).weightInit(WeightInit.RELU)
+                                        .dataType(DataType.FLOAT).updater(new Sgd(0.1)))
+                        .addLayer("head", new OutputLayer.Builder(LossFunctions.LossFunction.MCXENT).nOut(10)
+                                .activation(Activation.SOFTMAX).build(), Backbones.EMBEDDING)
+                        .setOutputs("head").build();
+                if (variant == 1) {
+                    EnergyRegularizers.attach(c, settings("protospark.model.energy { form = \"2\", "
+                            + "projection = random, classifier-layer = head }"));
+                }
+                ComputationGraph net = new ComputationGraph(c);
+                net.init();
+                net.fit(new DataSet(x, y)); // warm-up
+                long t0 = System.nanoTime();
+                net.fit(new DataSet(x, y));
+                nanos[variant] = System.nanoTime() - t0;
+                assertTrue(Double.isFinite(net.score()), "score " + net.score());
+                after[variant] = net.getLayer("conv5").getParam("W").dup();
+            }
+            System.out.printf("CNN-9 batch 64 step: plain %.0f ms, with RP-CoMHE (d_p 40, n_p 20) %.0f ms%n",
+                    nanos[0] / 1e6, nanos[1] / 1e6);
+            assertNotEquals(after[0], after[1], "the energy gradient changed the weights");
+        } finally {
+            Nd4j.setDefaultDataTypes(DataType.DOUBLE, DataType.DOUBLE);
+        }
+    }
+}
