@@ -17,13 +17,15 @@ import java.util.Locale;
  * reduction (with a work budget so ties or rounding cannot make it cycle long), then one Dijkstra-like shortest
  * augmenting path per remaining free row, each step one sequential pass over the cost row.
  *
- * <p>From n = {@value #SPARSE_FROM} on, {@link #solve} first tries the sparse route, which is much faster on
- * typical matrices: the {@value #CANDIDATES} smallest reduced costs of each row (after column reduction) are solved
- * by {@link SparseAssignment}, and the result is proven on the full matrix with the final duals; pairs that violate
- * join the graph and are re-solved warm. Only when that does not close (no complete matching after a few
- * widenings, or {@value #MAX_ROUNDS} rounds) does dense LAPJV run, so the answer is exact either way (to a
- * tolerance of 1e-12 of the largest magnitude per pair). Values are scaled internally by an exact power of two when
- * huge, so differences never overflow. Single-threaded; all methods are static and thread-safe.
+ * <p>From n = {@value #SPARSE_FROM} on, {@link #solve} first tries the sparse route ({@link SparseFirst}), which is
+ * much faster on typical matrices: one pass checks the entries and finds the column minima, a second keeps the
+ * {@value #CANDIDATES} smallest reduced costs of each row, {@link SparseAssignment} solves that graph, and the result
+ * is proven on the full matrix with the final duals — from per-row bounds, reading a row of the matrix only when
+ * its bound does not settle it; pairs that violate join the graph and are re-solved warm. Only when that does not
+ * close (no complete matching after a few widenings, or {@value SparseFirst#MAX_ROUNDS} rounds) does dense LAPJV
+ * run, so the answer is exact either way (to a tolerance of 1e-12 of the largest magnitude per pair). Values are
+ * scaled internally by an exact power of two when huge, so differences never overflow. Single-threaded; all
+ * methods are static and thread-safe.
  */
 public final class LinearAssignment {
     /** Values above this magnitude are scaled down by a power of two before solving (differences stay finite). */
@@ -34,8 +36,6 @@ public final class LinearAssignment {
     static final int SPARSE_FROM = 1000;
     /** Candidate columns per row of the sparse first try (smallest reduced costs after column reduction). */
     private static final int CANDIDATES = 12;
-    /** Certification rounds before falling back to the dense solver. */
-    private static final int MAX_ROUNDS = 8;
 
     private static final Logger LOG = LoggerFactory.getLogger(LinearAssignment.class);
 
@@ -72,8 +72,8 @@ public final class LinearAssignment {
             throw new IllegalArgumentException("an assignment needs rows <= columns; found " + n + " rows and "
                     + m + " columns (transpose the matrix)");
         }
-        double maxAbs = checkFinite(cost, m);
         if (n == 0) {
+            checkFinite(cost, m);
             return new Assignment(new int[0], 0, new double[0], new double[m], maximize);
         }
         double[] square = cost;
@@ -81,6 +81,10 @@ public final class LinearAssignment {
             // dummy zero rows make it square; they take the columns no real row wants
             square = Arrays.copyOf(cost, m * m);
         }
+        // the sparse try's first pass over the matrix also checks finiteness and finds the largest magnitude
+        SparseFirst sf = sparseFirst ? SparseFirst.scan(square, m, maximize ? -1.0 : 1.0, Math.min(m, CANDIDATES))
+                : null;
+        double maxAbs = sf != null ? sf.maxAbs() : checkFinite(cost, m);
         double scale = 1.0;
         if (maxAbs > SAFE_MAGNITUDE) {
             scale = Math.scalb(1.0, -(Math.getExponent(maxAbs) - 500));
@@ -88,7 +92,8 @@ public final class LinearAssignment {
         double s = maximize ? -scale : scale;
         int[] rowsol = new int[m];
         double[] v = new double[m];
-        if (!sparseFirst || !sparseFirst(square, m, s, maxAbs * Math.abs(s), rowsol, v)) {
+        // huge values (scaled) go dense: the scan's unscaled differences could have overflowed
+        if (sf == null || scale != 1.0 || !sf.certify(s, rowsol, v)) {
             lapjv(square, m, s, rowsol, v);
         }
         int[] columnOfRow = Arrays.copyOf(rowsol, n);
@@ -330,176 +335,5 @@ public final class LinearAssignment {
                 rowsol[i] = j1;
             } while (i != freerow);
         }
-    }
-
-
-    /**
-     * Solves the {@link #CANDIDATES} smallest reduced costs of every row (after column reduction) with
-     * {@link SparseAssignment}, then proves the result on the full matrix: with the final prices, no pair may have
-     * a reduced cost below its row's dual (tolerance {@code 1e-12·max|s·a|}). Violating pairs join the graph and
-     * their rows are re-solved from the current prices. Returns false (the caller then runs dense LAPJV) when the
-     * graph keeps lacking a complete matching or the rounds run out; true with {@code rowsol} and {@code v} filled.
-     */
-    static boolean sparseFirst(double[] a, int n, double s, double maxAbsScaled, int[] rowsol, double[] v) {
-        long t0 = System.nanoTime();
-        double tol = 1e-12 * Math.max(1.0, maxAbsScaled);
-        double[] v0 = new double[n];
-        columnMinima(a, n, s, v0);
-        int k = Math.min(n, CANDIDATES);
-        int[][] rowCols = new int[n][];
-        int[] heapCol = new int[k];
-        double[] heapKey = new double[k];
-        long tMin = System.nanoTime();
-        for (int i = 0; i < n; i++) {
-            rowCols[i] = smallestReduced(a, i * n, n, s, v0, k, heapKey, heapCol);
-        }
-        long tSel = System.nanoTime();
-        SparseAssignment sa = new SparseAssignment(n);
-        sa.setPrices(v0);
-        int stuckEvents = 0;
-        int round = 0;
-        while (true) {
-            setCsr(sa, a, n, s, rowCols);
-            while (!sa.solve()) {
-                if (++stuckEvents > 4) {
-                    return false;
-                }
-                for (int r : sa.stuckRows()) {
-                    rowCols[r] = allColumns(n);
-                }
-                setCsr(sa, a, n, s, rowCols);
-            }
-            double[] price = sa.columnDualsView();
-            long tSolved = System.nanoTime();
-            if (LOG.isDebugEnabled()) {
-                LOG.debug(String.format(Locale.ROOT, "sparse-first n=%d: column minima %.3f s, selection %.3f s, "
-                        + "solved after %.3f s", n, (tMin - t0) / 1e9, (tSel - tMin) / 1e9, (tSolved - t0) / 1e9));
-            }
-            int violatingRows = 0;
-            for (int i = 0; i < n; i++) {
-                if (rowCols[i].length == n) {
-                    continue;
-                }
-                double threshold = sa.rowDual(i) - tol;
-                int base = i * n;
-                int[] extra = null;
-                int nextra = 0;
-                for (int j = 0; j < n; j++) {
-                    if (s * a[base + j] - price[j] < threshold) {
-                        if (extra == null) {
-                            extra = new int[8];
-                        } else if (nextra == extra.length) {
-                            extra = Arrays.copyOf(extra, nextra * 2);
-                        }
-                        extra[nextra++] = j;
-                    }
-                }
-                if (nextra > 0) {
-                    int[] merged = Arrays.copyOf(rowCols[i], rowCols[i].length + nextra);
-                    System.arraycopy(extra, 0, merged, rowCols[i].length, nextra);
-                    rowCols[i] = merged;
-                    sa.unassign(i);
-                    violatingRows++;
-                }
-            }
-            if (LOG.isDebugEnabled()) {
-                LOG.debug(String.format(Locale.ROOT, "sparse-first n=%d round %d: %d violating rows, %.3f s", n,
-                        round, violatingRows, (System.nanoTime() - t0) / 1e9));
-            }
-            if (violatingRows == 0) {
-                System.arraycopy(sa.columnOfRow(), 0, rowsol, 0, n);
-                System.arraycopy(price, 0, v, 0, n);
-                return true;
-            }
-            if (++round >= MAX_ROUNDS) {
-                return false;
-            }
-        }
-    }
-
-    private static int[] allColumns(int n) {
-        int[] all = new int[n];
-        for (int j = 0; j < n; j++) {
-            all[j] = j;
-        }
-        return all;
-    }
-
-    private static void setCsr(SparseAssignment sa, double[] a, int n, double s, int[][] rowCols) {
-        int[] start = new int[n + 1];
-        for (int i = 0; i < n; i++) {
-            start[i + 1] = start[i] + rowCols[i].length;
-        }
-        int[] col = new int[start[n]];
-        double[] cost = new double[start[n]];
-        for (int i = 0; i < n; i++) {
-            int[] cols = rowCols[i];
-            int base = i * n;
-            int e = start[i];
-            for (int c : cols) {
-                col[e] = c;
-                cost[e++] = s * a[base + c];
-            }
-        }
-        sa.setGraph(start, col, cost);
-    }
-
-    /** v[j] = min_i s·a[i][j], found by row-major scans (a loop the JIT can vectorise). */
-    private static void columnMinima(double[] a, int n, double s, double[] v) {
-        for (int j = 0; j < n; j++) {
-            v[j] = s * a[j];
-        }
-        for (int i = 1; i < n; i++) {
-            int base = i * n;
-            for (int j = 0; j < n; j++) {
-                v[j] = Math.min(v[j], s * a[base + j]);
-            }
-        }
-    }
-
-    /** The k columns of one row with the smallest {@code s·a − v} (a bounded max-heap; one compare per entry). */
-    private static int[] smallestReduced(double[] a, int base, int n, double s, double[] v, int k, double[] heapKey,
-                                         int[] heapCol) {
-        for (int j = 0; j < k; j++) {
-            double r = s * a[base + j] - v[j];
-            int x = j;
-            while (x > 0) {
-                int p = (x - 1) >>> 1;
-                if (heapKey[p] >= r) {
-                    break;
-                }
-                heapKey[x] = heapKey[p];
-                heapCol[x] = heapCol[p];
-                x = p;
-            }
-            heapKey[x] = r;
-            heapCol[x] = j;
-        }
-        double thr = heapKey[0];
-        for (int j = k; j < n; j++) {
-            double r = s * a[base + j] - v[j];
-            if (r < thr) {
-                int x = 0;
-                while (true) {
-                    int c = 2 * x + 1;
-                    if (c >= k) {
-                        break;
-                    }
-                    if (c + 1 < k && heapKey[c + 1] > heapKey[c]) {
-                        c++;
-                    }
-                    if (heapKey[c] <= r) {
-                        break;
-                    }
-                    heapKey[x] = heapKey[c];
-                    heapCol[x] = heapCol[c];
-                    x = c;
-                }
-                heapKey[x] = r;
-                heapCol[x] = j;
-                thr = heapKey[0];
-            }
-        }
-        return Arrays.copyOf(heapCol, k);
     }
 }
