@@ -6,7 +6,10 @@
 # Environment: BENCH_DIR (default /tmp/assign-bench: ~2.4 GB of dense matrices, ~380 MB for the sparse pair),
 #              SIZES (default "1000 5000 10000"), RUNS (default 3), SPARSE_K (default 93000), SPARSE_D (default 512),
 #              SPARSE_PREFIX (assign.prefix-dims for the sparse run, default 0 = off),
-#              PROTOSPARK_DRIVER_MEMORY (launcher heap, default 4g).
+#              PROTOSPARK_DRIVER_MEMORY (launcher heap, default 4g), ASSIGN_THREADS (threads of the dense solver's
+#              scan, passed as -Dprotospark.assign.threads; default: the solver's own, the available processors).
+# Each run times ours and then SciPy on the same file (interleaved); medians over RUNS. "cpu" is CPU seconds of the
+# solve (ours: the whole JVM, JIT compiler threads included; SciPy: the process), a check on a loaded machine.
 set -euo pipefail
 here=$(cd -- "$(dirname -- "${BASH_SOURCE[0]}")" && pwd)
 repo=$(dirname -- "$here")
@@ -30,33 +33,44 @@ json_field() { "$py" -c 'import json,sys; print(json.loads(sys.stdin.read().stri
 median() { "$py" -c 'import statistics,sys; print("%.3f" % statistics.median(float(x) for x in sys.argv[1:]))' "$@"; }
 
 if [[ $what == dense || $what == all ]]; then
-  printf '%-8s %-8s %12s %12s %8s %10s  %s\n' n kind "ours s" "scipy s" ratio agree "objective (ours)"
+  jvm_opts=()
+  [[ -n ${ASSIGN_THREADS:-} ]] && jvm_opts=(--spark-conf "spark.driver.extraJavaOptions=-Dprotospark.assign.threads=$ASSIGN_THREADS")
+  printf '%-8s %-8s %9s %9s %9s %9s %7s %10s %6s  %s\n' n kind "ours s" "ours cpu" "scipy s" "scipy cpu" ratio agree load \
+    "objective (ours)"
   for n in $sizes; do
     for kind in uniform cosine; do
       f=$dir/$kind-$n.npy
       [[ -f $f ]] || "$py" "$here/gen_assign.py" dense "$n" "$kind" "$f"
       flag=''
       [[ $kind == cosine ]] && flag=--maximize
-      ours=() theirs=() obj='' sobj=''
+      ours=() ocpu=() theirs=() tcpu=() loads=() obj='' sobj=''
       for ((r = 0; r < runs; r++)); do
-        line=$("$repo/submit/protospark" assign --cost "$f" $flag --out "$dir/sigma-$kind-$n.npy" 2> /dev/null | tail -1)
+        line=$("$repo/submit/protospark" assign "${jvm_opts[@]}" --cost "$f" $flag --out "$dir/sigma-$kind-$n.npy" \
+          2> /dev/null | tail -1)
         ours+=("$(json_field seconds <<< "$line")")
+        ocpu+=("$(json_field cpu_seconds <<< "$line")")
         obj=$(json_field objective <<< "$line")
         if [[ -n $scipy_py ]]; then
           sline=$("$scipy_py" "$here/scipy_assign.py" "$f" $flag)
           theirs+=("$(json_field seconds <<< "$sline")")
+          tcpu+=("$(json_field cpu_seconds <<< "$sline")")
           sobj=$(json_field objective <<< "$sline")
         fi
+        loads+=("$(cut -d' ' -f1 /proc/loadavg)")
       done
       om=$(median "${ours[@]}")
+      ocm=$(median "${ocpu[@]}")
+      load=$(median "${loads[@]}")
       if [[ -n $scipy_py ]]; then
         sm=$(median "${theirs[@]}")
+        scm=$(median "${tcpu[@]}")
         ratio=$("$py" -c "print('%.1fx' % ($sm / max($om, 1e-9)))")
         agree=$("$py" -c "a, b = $obj, $sobj; print('yes' if abs(a - b) <= 1e-9 * max(1.0, abs(b)) else 'NO %.3g' % (a - b))")
       else
-        sm='-' ratio='-' agree='(no scipy)'
+        sm='-' scm='-' ratio='-' agree='(no scipy)'
       fi
-      printf '%-8s %-8s %12s %12s %8s %10s  %s\n' "$n" "$kind" "$om" "$sm" "$ratio" "$agree" "$obj"
+      printf '%-8s %-8s %9s %9s %9s %9s %7s %10s %6s  %s\n' "$n" "$kind" "$om" "$ocm" "$sm" "$scm" "$ratio" "$agree" \
+        "$load" "$obj"
     done
   done
 fi

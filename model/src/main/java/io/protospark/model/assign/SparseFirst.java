@@ -5,6 +5,8 @@ import org.slf4j.LoggerFactory;
 
 import java.util.Arrays;
 import java.util.Locale;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.IntConsumer;
 
 /**
  * The sparse first try of {@link LinearAssignment} for large square problems: two simple passes over the dense
@@ -15,7 +17,8 @@ import java.util.Locale;
  * {@code v0} of {@code y = sign·a}. Pass two keeps, per row, the {@code k} smallest reduced costs
  * {@code r = y − v0[j]} (a bounded max-heap) and their largest, {@code R[i]}: every other pair of row i has
  * {@code r ≥ R[i]}. Both passes are plain loops with one rarely taken branch per entry, which the JIT compiles
- * early and well; a user runs one solve per JVM, so that matters as much as the work itself.
+ * early and well (a user runs one solve per JVM, so that matters as much as the work itself), and both split the
+ * rows among threads: pass one keeps per-thread minima that are merged, pass two's rows are independent.
  *
  * <p><b>Solve.</b> The candidate graph is solved by {@link SparseAssignment} from the prices {@code v0}.
  *
@@ -34,6 +37,13 @@ final class SparseFirst {
     static final int MAX_ROUNDS = 8;
     /** Times the sparse graph may lack a complete matching (stuck rows are widened to all columns) before giving up. */
     private static final int MAX_STUCK = 4;
+    /** System property: threads for the scan's two passes (default: available processors, at most MAX_THREADS). */
+    static final String THREADS_PROPERTY = "protospark.assign.threads";
+    private static final int MAX_THREADS = 8;
+    /** Matrices smaller than this many entries are scanned on the calling thread. */
+    private static final long PARALLEL_FROM_ENTRIES = 1L << 20;
+    /** Rows handed to a thread at a time. */
+    private static final int ROW_BLOCK = 64;
 
     private final double[] a;
     private final int n;
@@ -67,24 +77,126 @@ final class SparseFirst {
      * entry (named by row, column and value).
      */
     static SparseFirst scan(double[] a, int n, double sign, int k) {
+        return scan(a, n, sign, k, defaultThreads(n));
+    }
+
+    /** As {@link #scan(double[], int, double, int)} on {@code threads} threads (rows split in blocks). */
+    static SparseFirst scan(double[] a, int n, double sign, int k, int threads) {
         if (k < 1 || k > n) {
             throw new IllegalArgumentException("k must be in 1.." + n + ", got " + k);
         }
         long t0 = System.nanoTime();
         SparseFirst sf = new SparseFirst(a, n, sign, k);
-        sf.maxAbs = sf.columnMinima();
-        long t1 = System.nanoTime();
-        double[] heapKey = new double[k];
-        int[] heapCol = new int[k];
-        for (int i = 0; i < n; i++) {
-            sf.rowBound[i] = sf.smallestReduced(i * n, heapKey, heapCol);
-            sf.rowCols[i] = heapCol.clone();
+        int t = Math.max(1, Math.min(threads, n / ROW_BLOCK));
+        // pass one: per-thread column minima and magnitudes, merged
+        double[][] partMin = new double[t][];
+        double[] partMax = new double[t];
+        AtomicInteger next = new AtomicInteger();
+        runParallel(t, w -> {
+            double[] m = new double[n];
+            Arrays.fill(m, Double.POSITIVE_INFINITY);
+            double mx = 0;
+            for (int b; (b = next.getAndIncrement() * ROW_BLOCK) < n; ) {
+                for (int i = b; i < Math.min(n, b + ROW_BLOCK); i++) {
+                    mx = Math.max(mx, sf.minimaRow(i * n, m));
+                }
+            }
+            partMin[w] = m;
+            partMax[w] = mx;
+        });
+        double mx = 0;
+        System.arraycopy(partMin[0], 0, sf.v0, 0, n);
+        for (int w = 0; w < t; w++) {
+            mx = Math.max(mx, partMax[w]);
+            if (w > 0) {
+                double[] m = partMin[w];
+                for (int j = 0; j < n; j++) {
+                    sf.v0[j] = Math.min(sf.v0[j], m[j]);
+                }
+            }
         }
+        if (!(mx <= Double.MAX_VALUE)) {
+            LinearAssignment.checkFinite(a, n);
+        }
+        sf.maxAbs = mx;
+        long t1 = System.nanoTime();
+        // pass two: each row's k smallest reduced costs
+        AtomicInteger nextRow = new AtomicInteger();
+        runParallel(t, w -> {
+            double[] heapKey = new double[k];
+            int[] heapCol = new int[k];
+            for (int b; (b = nextRow.getAndIncrement() * ROW_BLOCK) < n; ) {
+                for (int i = b; i < Math.min(n, b + ROW_BLOCK); i++) {
+                    sf.rowBound[i] = sf.smallestReduced(i * n, heapKey, heapCol);
+                    sf.rowCols[i] = heapCol.clone();
+                }
+            }
+        });
         if (LOG.isDebugEnabled()) {
-            LOG.debug(String.format(Locale.ROOT, "sparse-first n=%d k=%d: finite check and column minima %.3f s, "
-                    + "selection %.3f s", n, k, (t1 - t0) / 1e9, (System.nanoTime() - t1) / 1e9));
+            LOG.debug(String.format(Locale.ROOT, "sparse-first n=%d k=%d threads=%d: finite check and column minima "
+                    + "%.3f s, selection %.3f s", n, k, t, (t1 - t0) / 1e9, (System.nanoTime() - t1) / 1e9));
         }
         return sf;
+    }
+
+    /**
+     * Threads for the two passes: the system property {@value #THREADS_PROPERTY} when set, else the available
+     * processors (at most {@value #MAX_THREADS}); one for small matrices.
+     */
+    static int defaultThreads(int n) {
+        if ((long) n * n < PARALLEL_FROM_ENTRIES) {
+            return 1;
+        }
+        String p = System.getProperty(THREADS_PROPERTY);
+        if (p != null && !p.isBlank()) {
+            try {
+                return Math.max(1, Integer.parseInt(p.trim()));
+            } catch (NumberFormatException e) {
+                throw new IllegalArgumentException(THREADS_PROPERTY + " must be a positive integer, got " + p, e);
+            }
+        }
+        return Math.max(1, Math.min(MAX_THREADS, Runtime.getRuntime().availableProcessors()));
+    }
+
+    /** Runs {@code task(0..t-1)}, task 0 on the calling thread; rethrows the first failure. */
+    private static void runParallel(int t, IntConsumer task) {
+        if (t == 1) {
+            task.accept(0);
+            return;
+        }
+        Thread[] workers = new Thread[t - 1];
+        Throwable[] failure = new Throwable[t];
+        for (int w = 1; w < t; w++) {
+            int id = w;
+            workers[w - 1] = new Thread(() -> {
+                try {
+                    task.accept(id);
+                } catch (Throwable e) {
+                    failure[id] = e;
+                }
+            }, "protospark-assign-scan-" + w);
+            workers[w - 1].setDaemon(true);
+            workers[w - 1].start();
+        }
+        try {
+            task.accept(0);
+        } finally {
+            for (Thread th : workers) {
+                try {
+                    th.join();
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    throw new IllegalStateException("interrupted while scanning the cost matrix", e);
+                }
+            }
+        }
+        for (Throwable e : failure) {
+            if (e instanceof RuntimeException re) {
+                throw re;
+            } else if (e instanceof Error er) {
+                throw er;
+            }
+        }
     }
 
     /** The largest magnitude of the matrix (known after the scan). */
@@ -92,25 +204,9 @@ final class SparseFirst {
         return maxAbs;
     }
 
-    /** v0[j] = min_i y[i][j] by row-major scans; returns the largest magnitude, refusing NaN and infinities. */
-    private double columnMinima() {
-        double mx = 0;
-        for (int j = 0; j < n; j++) {
-            v0[j] = Double.POSITIVE_INFINITY;
-        }
-        for (int i = 0; i < n; i++) {
-            mx = Math.max(mx, minimaRow(i * n));
-        }
-        if (!(mx <= Double.MAX_VALUE)) {
-            LinearAssignment.checkFinite(a, n);
-        }
-        return mx;
-    }
-
-    /** One row of {@link #columnMinima}: folds the row into v0, returns its largest magnitude (NaN for a NaN). */
-    private double minimaRow(int base) {
+    /** One row of pass one: folds the row into the minima {@code v0}, returns its largest magnitude (NaN for NaN). */
+    private double minimaRow(int base, double[] v0) {
         double[] a = this.a;
-        double[] v0 = this.v0;
         double sg = sign;
         double mx = 0;
         for (int j = 0; j < n; j++) {

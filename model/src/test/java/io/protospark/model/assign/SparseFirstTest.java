@@ -200,6 +200,33 @@ class SparseFirstTest {
         assertEquals(neg, LinearAssignment.solve(rect, n, m, true, true).objective(), 1e-9);
     }
 
+    @Test
+    void theScanGivesTheSameCandidatesBoundsAndMinimaOnOneOrSeveralThreads() {
+        Random rnd = new Random(12);
+        int n = 1300; // more than one block of rows per thread
+        double[] c = new double[n * n];
+        for (int x = 0; x < c.length; x++) {
+            c[x] = rnd.nextInt(1000) / 7.0;
+        }
+        for (double sign : new double[] {1.0, -1.0}) {
+            SparseFirst one = SparseFirst.scan(c, n, sign, 12, 1);
+            SparseFirst three = SparseFirst.scan(c, n, sign, 12, 3);
+            assertEquals(one.maxAbs(), three.maxAbs());
+            int[] r1 = new int[n];
+            int[] r3 = new int[n];
+            double[] v1 = new double[n];
+            double[] v3 = new double[n];
+            assertTrue(one.certify(sign, r1, v1));
+            assertTrue(three.certify(sign, r3, v3));
+            assertTrue(Arrays.equals(r1, r3) && Arrays.equals(v1, v3), "threads changed the result");
+        }
+        double[] bad = c.clone();
+        bad[1234 * n + 5] = Double.NaN;
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> SparseFirst.scan(bad, n, 1.0, 12, 3));
+        assertTrue(e.getMessage().contains("row 1234, column 5 is NaN"), e.getMessage());
+    }
+
     private static void normalise(double[] x) {
         double s = 0;
         for (double t : x) {
