@@ -324,9 +324,7 @@ final class SparseFirst {
             int violatingRows = 0;
             int scannedNow = 0;
             for (int i = 0; i < n; i++) {
-                if (full[i]) {
-                    continue;
-                }
+                // a row widened to all columns has no pairs outside the graph: its edge check is the whole proof
                 double threshold = sa.rowDual(i) - tol;
                 int[] cols = rowCols[i];
                 boolean edgeViolated = false;
@@ -337,7 +335,7 @@ final class SparseFirst {
                         break;
                     }
                 }
-                if (!edgeViolated && rowB[i] - delta - margin >= threshold) {
+                if (!edgeViolated && (full[i] || rowB[i] - delta - margin >= threshold)) {
                     continue;
                 }
                 scannedNow++;
