@@ -7,7 +7,7 @@
 #              SIZES (default "1000 5000 10000"), RUNS (default 3), SPARSE_K (default 93000), SPARSE_D (default 512),
 #              SPARSE_PREFIX (assign.prefix-dims for the sparse run, default 0 = off),
 #              PROTOSPARK_DRIVER_MEMORY (launcher heap, default 4g), ASSIGN_THREADS (threads of the dense solver's
-#              scan, passed as -Dprotospark.assign.threads; default: the solver's own, the available processors).
+#              scan, passed as -Dprotospark.assign.threads; default: the solver's own choice, the idle processors).
 # Each run times ours and then SciPy on the same file (interleaved); medians over RUNS. "cpu" is CPU seconds of the
 # solve (ours: the whole JVM, JIT compiler threads included; SciPy: the process), a check on a loaded machine.
 set -euo pipefail

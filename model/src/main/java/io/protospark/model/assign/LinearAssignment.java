@@ -25,8 +25,9 @@ import java.util.Locale;
  * close (no complete matching after a few widenings, or {@value SparseFirst#MAX_ROUNDS} rounds) does dense LAPJV
  * run, so the answer is exact either way (to a tolerance of 1e-12 of the largest magnitude per pair). Values are
  * scaled internally by an exact power of two when huge, so differences never overflow. The sparse route's two
- * passes over the matrix run on the available processors (system property {@value SparseFirst#THREADS_PROPERTY}
- * sets the number; 1 for the calling thread only); everything else is single-threaded. All methods are static and
+ * passes over the matrix run on the processors the machine leaves idle (system property
+ * {@value SparseFirst#THREADS_PROPERTY} sets the number; 1 for the calling thread only); everything else is
+ * single-threaded. All methods are static and
  * thread-safe.
  */
 public final class LinearAssignment {

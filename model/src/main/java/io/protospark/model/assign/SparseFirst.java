@@ -3,6 +3,7 @@ package io.protospark.model.assign;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.lang.management.ManagementFactory;
 import java.util.Arrays;
 import java.util.Locale;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -37,7 +38,7 @@ final class SparseFirst {
     static final int MAX_ROUNDS = 8;
     /** Times the sparse graph may lack a complete matching (stuck rows are widened to all columns) before giving up. */
     private static final int MAX_STUCK = 4;
-    /** System property: threads for the scan's two passes (default: available processors, at most MAX_THREADS). */
+    /** System property: threads for the scan's two passes (default: see {@link #defaultThreads}). */
     static final String THREADS_PROPERTY = "protospark.assign.threads";
     private static final int MAX_THREADS = 8;
     /** Matrices smaller than this many entries are scanned on the calling thread. */
@@ -140,8 +141,9 @@ final class SparseFirst {
     }
 
     /**
-     * Threads for the two passes: the system property {@value #THREADS_PROPERTY} when set, else the available
-     * processors (at most {@value #MAX_THREADS}); one for small matrices.
+     * Threads for the two passes: the system property {@value #THREADS_PROPERTY} when set; otherwise the processors
+     * the machine leaves idle (available processors minus the one-minute load average, rounded; at least 1, at most
+     * {@value #MAX_THREADS}), since on a busy machine extra threads only wait for each other; one for small matrices.
      */
     static int defaultThreads(int n) {
         if ((long) n * n < PARALLEL_FROM_ENTRIES) {
@@ -155,7 +157,10 @@ final class SparseFirst {
                 throw new IllegalArgumentException(THREADS_PROPERTY + " must be a positive integer, got " + p, e);
             }
         }
-        return Math.max(1, Math.min(MAX_THREADS, Runtime.getRuntime().availableProcessors()));
+        int processors = Runtime.getRuntime().availableProcessors();
+        double load = ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage();
+        long idle = load < 0 ? processors : Math.round(processors - load);
+        return (int) Math.max(1, Math.min(Math.min(MAX_THREADS, processors), idle));
     }
 
     /** Runs {@code task(0..t-1)}, task 0 on the calling thread; rethrows the first failure. */
