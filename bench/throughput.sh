@@ -3,17 +3,21 @@
 # against the same networks in PyTorch, when PyTorch is installed. Not part of the build or CI.
 #
 # Usage: bench/throughput.sh [-m "resnet20 resnet32 cnn9 small-cnn"] [-b "64 128"] [-t THREADS] [-i ITERATIONS]
-#                            [-r ROUNDS] [-o RESULTS.jsonl]
+#                            [-s STOCK_ITERATIONS] [-r ROUNDS] [-o RESULTS.jsonl]
 # Every (model, batch) is measured ROUNDS times with the variants interleaved (stock, fast, torch, stock, ...),
 # so that load from other processes spreads over all of them; the table shows the median over rounds of each
 # variant's img/s (each run itself reports batch / median iteration time), the ratios fast/stock and fast/torch,
-# and the fraction of PEAK_GFLOPS the fast training reaches.
+# and the fraction of PEAK_GFLOPS the fast training reaches. Stock DL4J layers are 10-25x slower: -s gives them
+# fewer timed iterations (and one warm-up instead of three) so that a full table stays within half an hour.
 #
 # Environment:
 #   PROTOSPARK_BENCH   command that runs the bench command (default: submit/protospark bench)
 #   PYTHON             Python with torch (default: the first of python3, /usr/bin/python3 that imports torch)
-#   PEAK_GFLOPS        FP32 FMA peak of the cores used, for the fraction column (default 184: 2 cores x 2 AVX2
-#                      FMA units x 8 lanes x 2 FLOP x ~2.9 GHz, measured on the project's 2-core machine)
+#   OMP_WAIT_POLICY    passed to both frameworks (both use libgomp); default PASSIVE here, because on a machine
+#                      shared with other work spinning OpenMP barriers (ACTIVE) make small-op networks erratic
+#   PEAK_GFLOPS        FP32 FMA peak of the cores used, for the fraction column (default 371: 2 cores x 185.7
+#                      GFLOP/s, an AVX-512 FMA loop measured on the project's 2-core machine; oneDNN and PyTorch's
+#                      mkldnn both dispatch to AVX-512 there. The AVX2 peak is half of it.)
 set -euo pipefail
 
 here=$(cd -P -- "$(dirname -- "${BASH_SOURCE[0]}")" && pwd)
@@ -22,24 +26,29 @@ models="resnet20 resnet32 cnn9 small-cnn"
 batches="64 128"
 threads=2
 iterations=10
+stock_iterations=''
 rounds=3
 results=''
-while getopts 'm:b:t:i:r:o:h' opt; do
+while getopts 'm:b:t:i:s:r:o:h' opt; do
   case $opt in
     m) models=$OPTARG ;;
     b) batches=$OPTARG ;;
     t) threads=$OPTARG ;;
     i) iterations=$OPTARG ;;
+    s) stock_iterations=$OPTARG ;;
     r) rounds=$OPTARG ;;
     o) results=$OPTARG ;;
-    h) sed -n '2,18p' "$0"; exit 0 ;;
-    *) sed -n '2,18p' "$0" >&2; exit 2 ;;
+    h) sed -n '2,24p' "$0"; exit 0 ;;
+    *) sed -n '2,24p' "$0" >&2; exit 2 ;;
   esac
 done
-[[ $threads =~ ^[1-9][0-9]*$ && $iterations =~ ^[1-9][0-9]*$ && $rounds =~ ^[1-9][0-9]*$ ]] \
-  || { echo "throughput.sh: -t, -i and -r need positive integers (got '$threads', '$iterations', '$rounds')" >&2; exit 2; }
+stock_iterations=${stock_iterations:-$iterations}
+[[ $threads =~ ^[1-9][0-9]*$ && $iterations =~ ^[1-9][0-9]*$ && $stock_iterations =~ ^[1-9][0-9]*$ \
+   && $rounds =~ ^[1-9][0-9]*$ ]] \
+  || { echo "throughput.sh: -t, -i, -s and -r need positive integers (got '$threads', '$iterations'," \
+         "'$stock_iterations', '$rounds')" >&2; exit 2; }
 read -r -a bench_cmd <<< "${PROTOSPARK_BENCH:-$repo/submit/protospark bench}"
-peak=${PEAK_GFLOPS:-184}
+peak=${PEAK_GFLOPS:-371}
 results=${results:-$(mktemp -t protospark-throughput.XXXXXX.jsonl)}
 : > "$results"
 
@@ -52,14 +61,16 @@ fi
 [[ -n $python ]] || echo "throughput.sh: PyTorch not found; measuring DL4J only (apt-get install python3-torch)" >&2
 
 export OMP_NUM_THREADS=$threads
+export OMP_WAIT_POLICY=${OMP_WAIT_POLICY:-PASSIVE}
 run() { # VARIANT MODEL BATCH -> appends one JSON line tagged with the variant
   local variant=$1 model=$2 batch=$3 line
   case $variant in
     torch) line=$("$python" "$here/torch_bench.py" --model "$model" --batch "$batch" --iterations "$iterations" \
                   --threads "$threads") ;;
-    stock | fast) line=$("${bench_cmd[@]}" --model "$model" --batch "$batch" --iterations "$iterations" \
-                  --threads "$threads" --fast "$([[ $variant == fast ]] && echo true || echo false)" 2> /dev/null \
-                  | grep '^{' | tail -1) ;;
+    fast) line=$("${bench_cmd[@]}" --model "$model" --batch "$batch" --iterations "$iterations" \
+                  --threads "$threads" --fast true 2> /dev/null | grep '^{' | tail -1) ;;
+    stock) line=$("${bench_cmd[@]}" --model "$model" --batch "$batch" --iterations "$stock_iterations" --warmup 1 \
+                  --threads "$threads" --fast false 2> /dev/null | grep '^{' | tail -1) ;;
   esac
   [[ $line == '{'* ]] || { echo "throughput.sh: $variant $model batch $batch printed no JSON line" >&2; return 1; }
   printf '{"variant":"%s",%s\n' "$variant" "${line#\{}" >> "$results"
@@ -84,7 +95,7 @@ keys = sorted({(r["model"], r["batch"]) for r in rows}, key=lambda k: (k[0], k[1
 def med(model, batch, variant, key):
     v = [r[key] for r in rows if (r["model"], r["batch"], r["variant"]) == (model, batch, variant)]
     return statistics.median(v) if v else float("nan")
-print(f"{'model':<18}{'batch':>6} | {'train img/s: stock':>18}{'fast':>9}{'torch':>9}{'fast/torch':>11} | "
+print(f"{'model':<18}{'batch':>6} | {'train img/s: stock':>18}{'fast':>9}{'torch':>9}{'fast/stock':>11}{'fast/torch':>11} | "
       f"{'infer img/s: stock':>18}{'fast':>9}{'torch':>9}{'fast/torch':>11} | {'fast GFLOP/s':>12}{'of peak':>8}"
       f"{'RSS MB':>8}")
 for model, batch in keys:
@@ -92,7 +103,7 @@ for model, batch in keys:
     i = [med(model, batch, v, "infer_img_per_s") for v in ("stock", "fast", "torch")]
     g = med(model, batch, "fast", "gflops")
     rss = med(model, batch, "fast", "peak_rss_mb")
-    print(f"{model:<18}{batch:>6} | {t[0]:>18.1f}{t[1]:>9.1f}{t[2]:>9.1f}{t[1] / t[2]:>11.2f} | "
+    print(f"{model:<18}{batch:>6} | {t[0]:>18.1f}{t[1]:>9.1f}{t[2]:>9.1f}{t[1] / t[0]:>11.1f}{t[1] / t[2]:>11.2f} | "
           f"{i[0]:>18.1f}{i[1]:>9.1f}{i[2]:>9.1f}{i[1] / i[2]:>11.2f} | {g:>12.1f}{g / peak:>8.1%}{rss:>8.0f}")
 print(f"(medians over rounds; peak {peak:g} GFLOP/s; raw results: {sys.argv[1]})")
 EOF

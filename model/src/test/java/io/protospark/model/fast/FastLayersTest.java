@@ -57,7 +57,10 @@ class FastLayersTest {
         return g.setOutputs("head").build();
     }
 
-    /** A layer list with what resnet20 lacks: bias, Same mode, fused ReLU, stride 2, max/avg pooling, dense. */
+    /**
+     * A layer list with what resnet20 lacks: bias, Same mode, fused ReLU, stride 2, max/avg pooling, batch
+     * normalisation of a dense layer's output (as IResNet's feature BN).
+     */
     private static MultiLayerConfiguration plainNet(DataType type) {
         return new NeuralNetConfiguration.Builder().seed(11).dataType(type).updater(new Nesterovs(0.05, 0.9))
                 .weightInit(WeightInit.RELU).list()
@@ -72,6 +75,7 @@ class FastLayersTest {
                 .layer(new SubsamplingLayer.Builder(PoolingType.AVG).kernelSize(3, 3).stride(1, 1).padding(1, 1)
                         .convolutionMode(ConvolutionMode.Truncate).build())
                 .layer(new DenseLayer.Builder().nOut(12).activation(Activation.TANH).build())
+                .layer(new BatchNormalization.Builder().build())
                 .layer(new OutputLayer.Builder(LossFunctions.LossFunction.MCXENT).nOut(4)
                         .activation(Activation.SOFTMAX).build())
                 .setInputType(InputType.convolutional(12, 12, 3))
@@ -154,6 +158,7 @@ class FastLayersTest {
         assertTrue(listBack.getConf(1).getLayer() instanceof FastBatchNormalization);
         assertTrue(listBack.getConf(2).getLayer() instanceof FastSubsampling);
         assertTrue(listBack.getConf(5).getLayer() instanceof FastSubsampling);
+        assertTrue(listBack.getConf(7).getLayer() instanceof FastBatchNormalization, "batch norm on dense input");
     }
 
     @Test
