@@ -171,6 +171,28 @@ class TrainJobTest {
     }
 
     @Test
+    void dynamicAssignmentPermutesTheTargetsOfATargetLoss() throws Exception {
+        // DL2PA's own combination: squared-cosine loss on the embedding, prototypes as the loss's targets
+        Path run = tmp.resolve("run-dynamic-cosine");
+        TrainJob.Result r = train(run, "train.epochs=2", "train.workers=2", "train.assignment.mode=dynamic",
+                "model.head.loss=squared-cosine");
+        assertTrue(r.testAccuracy() > 0.4, "test accuracy " + r.testAccuracy());
+        int[] owned;
+        try (InputStream in = Files.newInputStream(run.resolve(TrainJob.ASSIGNMENT))) {
+            owned = Npy.readIntVector(in, "assignment.npy");
+        }
+        assertEquals(10, java.util.Arrays.stream(owned).distinct().count(), "a permutation");
+        assertTrue(java.util.stream.IntStream.range(0, 10).anyMatch(k -> owned[k] != k),
+                "the first re-solve from a random start moved no class: " + java.util.Arrays.toString(owned));
+        ComputationGraph model = ModelSerializer.restoreComputationGraph(run.resolve(TrainJob.MODEL).toFile(), false);
+        double[][] expected = PrototypeSet.simplex(10).permuted(owned).matrix();
+        double[][] held = FixedHead.read(model);
+        for (int k = 0; k < 10; k++) {
+            org.junit.jupiter.api.Assertions.assertArrayEquals(expected[k], held[k], 0.0, "target of class " + k);
+        }
+    }
+
+    @Test
     void dynamicAssignmentRecoversAHiddenLabelPermutation() throws Exception {
         // A: static training, class c learns to sit on prototype c
         Path runA = tmp.resolve("run-A");
@@ -267,15 +289,27 @@ class TrainJobTest {
     @Test
     void aReferenceBackboneTrainsThroughTheSameLoop() throws Exception {
         Path run = tmp.resolve("run-lenet");
-        // LeNet++'s 5x5 convolutions run on DL4J's slow path: a small budget, checked for learning, not accuracy
+        // LeNet++ (six 5x5 convolutions) with the fast native layers, which also travel to the workers as JSON
         TrainJob.Result r = train(run, "train.epochs=2", "train.workers=2", "model.backbone=lenet-pp",
-                "train.max-train-examples=192", "model.input.mean=[0.286]", "model.input.std=[0.353]",
-                "train.augment.crop-padding=2");
-        assertTrue(r.epochs().get(1).trainLoss() < r.epochs().get(0).trainLoss(), "training loss did not fall: "
-                + r.epochs());
-        assertTrue(r.testAccuracy() > 0.12, "test accuracy " + r.testAccuracy() + " (chance 0.1)");
+                "model.fast-layers=true", "model.optimizer.learning-rate=5e-4");
+        assertTrue(r.epochs().stream().allMatch(e -> Double.isFinite(e.trainLoss())), r.epochs().toString());
+        assertTrue(r.testAccuracy() > 0.2, "test accuracy " + r.testAccuracy() + " (chance 0.1)");
         String log = Files.readString(run.resolve(TrainJob.RESOLVED));
         assertTrue(log.contains("lenet-pp"), log);
+    }
+
+    @Test
+    void sphereConvAndAnEnergyRegulariserTrainOnSparkWorkers() throws Exception {
+        // the SameDiff SphereConv layers and the energy regulariser travel to the workers as JSON, and train there
+        Path run = tmp.resolve("run-sphere-mhe");
+        TrainJob.Result r = train(run, "train.epochs=2", "train.workers=2", "train.max-train-examples=256",
+                "model.sphere.small-cnn=true", "model.sphere.operator=sigmoid", "model.energy.form=2",
+                "model.energy.projection=random", "model.energy.projection-dim=8", "model.energy.projections=2");
+        assertTrue(r.epochs().get(1).trainLoss() < r.epochs().get(0).trainLoss(), "training loss did not fall: "
+                + r.epochs());
+        assertTrue(r.testAccuracy() > 0.2, "test accuracy " + r.testAccuracy());
+        ComputationGraph model = ModelSerializer.restoreComputationGraph(run.resolve(TrainJob.MODEL).toFile(), false);
+        assertEquals(expectedHead(), FixedHead.weights(model), "prototype matrix changed in training");
     }
 
     private static String[] concat(String[] a, String... b) {

@@ -5,7 +5,9 @@ import com.typesafe.config.ConfigException;
 import io.protospark.config.Configs;
 import io.protospark.config.SettingsException;
 import io.protospark.model.backbone.Backbones;
+import io.protospark.model.energy.EnergySettings;
 import io.protospark.model.head.Decision;
+import io.protospark.model.sphere.SphereSettings;
 import io.protospark.model.prototype.PrototypeKind;
 import io.protospark.model.prototype.PrototypeSpec;
 
@@ -40,7 +42,11 @@ public record ModelSettings(
         List<Double> mean,
         List<Double> std,
         int damBlocks,
-        int damInputDim) {
+        int damInputDim,
+        boolean fastLayers,
+        SphereSettings sphere,
+        boolean sphereSmallCnn,
+        EnergySettings energy) {
 
     private static final String P = "protospark.model.";
     /** The demo convolutional backbone (conv blocks from {@code conv-channels}, dense layers from {@code hidden}). */
@@ -71,6 +77,11 @@ public record ModelSettings(
         int dim = Configs.positiveInt(c, P + "embedding-dim");
         HeadKind head = Configs.enumValue(c, P + "head.kind", HeadKind.class);
         LossKind loss = Configs.enumValue(c, P + "head.loss", LossKind.class);
+        if (loss.isTarget() && head != HeadKind.FIXED) {
+            throw new SettingsException(P + "head.loss", "the " + Configs.configName(loss)
+                    + " loss pulls embeddings to fixed prototypes; the head is " + Configs.configName(head),
+                    Configs.configName(loss), "use head.kind = fixed, or loss = cross-entropy");
+        }
         Decision decision = decision(c, loss);
         if (head != HeadKind.FIXED && decision != Decision.DOT) {
             throw new SettingsException(P + "head.decision", "a learned head predicts by its largest logit",
@@ -102,11 +113,6 @@ public record ModelSettings(
                         height + "x" + width + "x" + channels, "a larger input, or backbone small-cnn / mlp");
             }
         }
-        if (loss.isTarget() && head != HeadKind.FIXED) {
-            throw new SettingsException(P + "head.loss", "the " + Configs.configName(loss)
-                    + " loss pulls embeddings to fixed prototypes; the head is " + Configs.configName(head),
-                    Configs.configName(loss), "use head.kind = fixed, or loss = cross-entropy");
-        }
         if (SMALL_CNN.equals(backbone)) {
             int h = height;
             int w = width;
@@ -126,7 +132,9 @@ public record ModelSettings(
             spec.checkFits();
         }
         return new ModelSettings(seed, classes, height, width, channels, backbone, conv, hidden, dim, head, loss, decision,
-                prototypes, optimizer, lr, momentum, wd, spec, schedule, mean, std, damBlocks, damInput);
+                prototypes, optimizer, lr, momentum, wd, spec, schedule, mean, std, damBlocks, damInput,
+                Configs.getBoolean(c, P + "fast-layers"), SphereSettings.from(c),
+                Configs.getBoolean(c, P + "sphere.small-cnn"), EnergySettings.from(c));
     }
 
     /**

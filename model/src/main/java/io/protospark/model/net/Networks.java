@@ -1,8 +1,11 @@
 package io.protospark.model.net;
 
 import io.protospark.model.backbone.Backbones;
+import io.protospark.model.energy.EnergyRegularizers;
+import io.protospark.model.fast.FastLayers;
 import io.protospark.model.head.Dam;
 import io.protospark.model.head.NormalizedDense;
+import io.protospark.model.sphere.SphereConv;
 import io.protospark.model.loss.NirvanaHingeLoss;
 import io.protospark.model.loss.NirvanaMseLoss;
 import io.protospark.model.loss.NirvanaSoftmaxLoss;
@@ -14,6 +17,7 @@ import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
 import org.deeplearning4j.nn.conf.graph.GraphVertex;
 import org.deeplearning4j.nn.conf.graph.LayerVertex;
 import org.deeplearning4j.nn.conf.inputs.InputType;
+import org.deeplearning4j.nn.conf.layers.ActivationLayer;
 import org.deeplearning4j.nn.conf.layers.BaseLayer;
 import org.deeplearning4j.nn.conf.layers.ConvolutionLayer;
 import org.deeplearning4j.nn.conf.layers.DenseLayer;
@@ -109,7 +113,14 @@ public final class Networks {
         if (s.weightDecay() > 0) {
             decay(conf, s.weightDecay());
         }
-        return conf;
+        // MHE / CoMHE on the layers energy.layers names (all trainable ones by default; the fixed head is skipped)
+        EnergyRegularizers.attach(conf, s.energy());
+        if (conf.getVertices().get(HEAD) instanceof LayerVertex head && isFixedHead(s)) {
+            // the fixed head is no neuron layer to spread: it carries no regulariser of any kind
+            ((BaseLayer) head.getLayerConf().getLayer()).setRegularization(new ArrayList<>());
+        }
+        // the same layers, run as single native (oneDNN) ops; parameters, names and JSON shape unchanged
+        return s.fastLayers() ? FastLayers.convert(conf) : conf;
     }
 
     /**
@@ -137,16 +148,26 @@ public final class Networks {
             String last = INPUT;
             if (conv) {
                 for (int i = 0; i < s.convChannels().size(); i++) {
-                    g.addLayer("conv" + (i + 1), new ConvolutionLayer.Builder(3, 3)
-                            .nOut(s.convChannels().get(i))
-                            .stride(1, 1)
-                            .convolutionMode(ConvolutionMode.Same)
-                            .activation(Activation.RELU)
-                            .build(), last);
+                    String block = "conv" + (i + 1);
+                    if (s.sphereSmallCnn()) {
+                        // SphereNet's operator in place of the convolution (outputs in [-1, 1]), then ReLU
+                        g.addLayer(block, new SphereConv.Builder(3, 3).nOut(s.convChannels().get(i))
+                                .samePadding(true).settings(s.sphere()).build(), last);
+                        g.addLayer("relu" + (i + 1), new ActivationLayer.Builder().activation(Activation.RELU)
+                                .build(), block);
+                        block = "relu" + (i + 1);
+                    } else {
+                        g.addLayer(block, new ConvolutionLayer.Builder(3, 3)
+                                .nOut(s.convChannels().get(i))
+                                .stride(1, 1)
+                                .convolutionMode(ConvolutionMode.Same)
+                                .activation(Activation.RELU)
+                                .build(), last);
+                    }
                     g.addLayer("pool" + (i + 1), new SubsamplingLayer.Builder(SubsamplingLayer.PoolingType.MAX)
                             .kernelSize(2, 2)
                             .stride(2, 2)
-                            .build(), "conv" + (i + 1));
+                            .build(), block);
                     last = "pool" + (i + 1);
                 }
             }
@@ -159,7 +180,7 @@ public final class Networks {
                     .activation(Activation.IDENTITY).weightInit(WeightInit.XAVIER).build(), last);
             return g;
         }
-        return Backbones.graph(backbone, h, w, c, s.backboneDim(), base);
+        return Backbones.graph(backbone, h, w, c, s.backboneDim(), base, s.sphere());
     }
 
     private static String head(ComputationGraphConfiguration.GraphBuilder g, ModelSettings s, PrototypeSet p) {
@@ -200,6 +221,10 @@ public final class Networks {
             case SQUARED_COSINE -> new SquaredCosineLoss(t);
             case CROSS_ENTROPY -> throw new IllegalArgumentException("cross-entropy is not a target loss");
         };
+    }
+
+    private static boolean isFixedHead(ModelSettings s) {
+        return s.head() == HeadKind.FIXED && !s.loss().isTarget();
     }
 
     /** L2 on the weights of every stock trainable layer except the fixed head. */

@@ -16,7 +16,8 @@ class BackbonesTest {
     void names() {
         assertEquals(List.of("resnet18-cifar", "resnet50-cifar", "resnet20", "resnet32", "resnet32-a",
                 "resnet50-imagenet",
-                "classifier32", "cnn9", "lenet-pp", "iresnet50", "iresnet100"), Backbones.names());
+                "classifier32", "cnn9", "lenet-pp", "iresnet50", "iresnet100", "spherenet9", "sphereresnet32"),
+                Backbones.names());
     }
 
     @Test
