@@ -17,9 +17,10 @@ import java.util.function.IntConsumer;
  * <p><b>Scan.</b> Pass one checks every entry is finite, records the largest magnitude and the column minima
  * {@code v0} of {@code y = sign·a}. Pass two keeps, per row, the {@code k} smallest reduced costs
  * {@code r = y − v0[j]} (a bounded max-heap) and their largest, {@code R[i]}: every other pair of row i has
- * {@code r ≥ R[i]}. Both passes are plain loops with one rarely taken branch per entry, which the JIT compiles
- * early and well (a user runs one solve per JVM, so that matters as much as the work itself), and both split the
- * rows among threads: pass one keeps per-thread minima that are merged, pass two's rows are independent.
+ * {@code r ≥ R[i]}. The passes are plain loops (pass one: two per row, the second reading the row from cache) that
+ * the JIT compiles early and well (a user runs one solve per JVM, so that matters as much as the work itself), and
+ * both split the rows among threads: pass one keeps per-thread minima that are merged, pass two's rows are
+ * independent.
  *
  * <p><b>Solve.</b> The candidate graph is solved by {@link SparseAssignment} from the prices {@code v0}.
  *
@@ -213,11 +214,19 @@ final class SparseFirst {
     private double minimaRow(int base, double[] v0) {
         double[] a = this.a;
         double sg = sign;
+        // two loops over the row (the second reads it from cache), each simple enough for the JIT to vectorise
+        for (int j = 0; j < n; j++) {
+            v0[j] = Math.min(v0[j], sg * a[base + j]);
+        }
         double mx = 0;
         for (int j = 0; j < n; j++) {
-            double x = a[base + j];
-            mx = Math.max(mx, Math.abs(x));
-            v0[j] = Math.min(v0[j], sg * x);
+            double x = Math.abs(a[base + j]);
+            if (!(x <= Double.MAX_VALUE)) {
+                return Double.POSITIVE_INFINITY;
+            }
+            if (x > mx) {
+                mx = x;
+            }
         }
         return mx;
     }
@@ -288,19 +297,11 @@ final class SparseFirst {
         if (s != sign) {
             throw new IllegalArgumentException("certify needs s = sign (" + sign + "), got " + s);
         }
-        double scale = 1.0;
-        double bigA = maxAbs * scale;
+        double bigA = maxAbs;
         double tol = 1e-12 * Math.max(1.0, bigA);
-        int[][] rowCols = new int[n][];
-        double[] rowB = new double[n];
-        double[] start = new double[n];
-        for (int i = 0; i < n; i++) {
-            rowCols[i] = this.rowCols[i];
-            rowB[i] = scale * rowBound[i];
-        }
-        for (int j = 0; j < n; j++) {
-            start[j] = scale * v0[j];
-        }
+        int[][] rowCols = this.rowCols.clone();
+        double[] rowB = rowBound;
+        double[] start = v0;
         SparseAssignment sa = new SparseAssignment(n);
         sa.setPrices(start);
         boolean[] full = new boolean[n];
