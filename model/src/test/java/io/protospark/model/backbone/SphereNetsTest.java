@@ -87,8 +87,7 @@ class SphereNetsTest {
                 SphereSettings.defaults());
         var attached = EnergyRegularizers.attach(conf, EnergySettings.from(
                 com.typesafe.config.ConfigFactory.parseString("protospark.model.energy { form = \"2\", "
-                        + "projection = random }").withFallback(com.typesafe.config.ConfigFactory.parseFile(
-                        new java.io.File("../docs/pending/energy-sphere.conf")))));
+                        + "projection = random }").withFallback(com.typesafe.config.ConfigFactory.defaultReference())));
         assertEquals(10, attached.size(), "nine SphereConvs and the dense fc6");
         assertEquals(ProjectionKind.NONE, attached.get(0).regularization().projection(), "conv1 unprojected");
         assertEquals(ProjectionKind.RANDOM, attached.get(1).regularization().projection());

@@ -26,7 +26,6 @@ import org.nd4j.linalg.learning.config.NoOp;
 import org.nd4j.linalg.learning.config.Sgd;
 import org.nd4j.linalg.lossfunctions.LossFunctions;
 
-import java.io.File;
 import java.util.List;
 import java.util.Map;
 
@@ -55,7 +54,7 @@ class EnergyRegularizersTest {
 
     static Config conf(String overrides) {
         return ConfigFactory.parseString(overrides)
-                .withFallback(ConfigFactory.parseFile(new File("../docs/pending/energy-sphere.conf")));
+                .withFallback(ConfigFactory.defaultReference()); // model/src/main/resources/reference.conf
     }
 
     static EnergySettings settings(String overrides) {

@@ -14,7 +14,6 @@ import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 
-import java.io.File;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -125,11 +124,11 @@ class SphereOperatorTest {
 
     static Config conf(String overrides) {
         return ConfigFactory.parseString(overrides)
-                .withFallback(ConfigFactory.parseFile(new File("../docs/pending/energy-sphere.conf")));
+                .withFallback(ConfigFactory.defaultReference()); // model/src/main/resources/reference.conf
     }
 
     @Test
-    void settingsFromTheProposedBlock() {
+    void settingsFromTheReferenceConfig() {
         assertEquals(SphereSettings.defaults(), SphereSettings.from(conf("")));
         assertEquals(SphereOperator.LEARNABLE_SIGMOID,
                 SphereSettings.from(conf("protospark.model.sphere.operator = learnable-sigmoid")).operator());
