@@ -43,7 +43,7 @@ class ConfigValidationTest {
     @Test
     void unknownChoiceSuggestsTheClosest() {
         SettingsException e = refused(null, "model.head.kind=fixd");
-        assertEquals("config key 'protospark.model.head.kind': must be one of [fixed, learned]; found \"fixd\"; "
+        assertEquals("config key 'protospark.model.head.kind': must be one of [fixed, learned, normalized]; found \"fixd\"; "
                 + "did you mean \"fixed\"?", e.getMessage());
     }
 
