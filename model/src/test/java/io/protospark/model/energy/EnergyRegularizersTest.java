@@ -1,5 +1,7 @@
 package io.protospark.model.energy;
 
+import io.protospark.model.DoublePrecision;
+
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
 import io.protospark.config.SettingsException;
@@ -37,19 +39,15 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** Energy regularisers attached to graphs: gradients, layouts, roles, JSON, settings and refusals. */
 class EnergyRegularizersTest {
-    private static DataType savedData;
-    private static DataType savedFloat;
 
     @BeforeAll
     static void useDouble() {
-        savedData = Nd4j.dataType();
-        savedFloat = Nd4j.defaultFloatingPointType();
-        Nd4j.setDefaultDataTypes(DataType.DOUBLE, DataType.DOUBLE);
+        DoublePrecision.use();
     }
 
     @AfterAll
     static void restore() {
-        Nd4j.setDefaultDataTypes(savedData, savedFloat);
+        DoublePrecision.restore();
     }
 
     static Config conf(String overrides) {

@@ -1,5 +1,7 @@
 package io.protospark.model.fast;
 
+import io.protospark.model.DoublePrecision;
+
 import org.deeplearning4j.gradientcheck.GradientCheckUtil;
 import org.deeplearning4j.nn.conf.ComputationGraphConfiguration;
 import org.deeplearning4j.nn.conf.ConvolutionMode;
@@ -41,19 +43,15 @@ class FastLayersGradientCheckTest {
     private static final double MAX_REL_ERROR = 1e-3;
     private static final double MIN_ABS_ERROR = 1e-8;
 
-    private static DataType savedDefault;
-    private static DataType savedFloatingDefault;
 
     @BeforeAll
     static void doublePrecision() {
-        savedDefault = Nd4j.dataType();
-        savedFloatingDefault = Nd4j.defaultFloatingPointType();
-        Nd4j.setDefaultDataTypes(DataType.DOUBLE, DataType.DOUBLE);
+        DoublePrecision.use();
     }
 
     @AfterAll
     static void restorePrecision() {
-        Nd4j.setDefaultDataTypes(savedDefault, savedFloatingDefault);
+        DoublePrecision.restore();
     }
 
     private static NeuralNetConfiguration.Builder base() {

@@ -1,5 +1,7 @@
 package io.protospark.model.head;
 
+import io.protospark.model.DoublePrecision;
+
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
@@ -34,12 +36,12 @@ import org.nd4j.linalg.lossfunctions.LossFunctions;
 class DamTest {
     @BeforeEach
     void setUp() {
-        HeadChecks.useDouble();
+        DoublePrecision.use();
     }
 
     @AfterEach
     void tearDown() {
-        HeadChecks.restore();
+        DoublePrecision.restore();
     }
 
     @Test

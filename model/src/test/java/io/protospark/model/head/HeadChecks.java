@@ -11,30 +11,7 @@ import org.nd4j.linalg.factory.Nd4j;
 
 /** Shared fixtures of the head tests: double precision switch, one-hot labels, DL4J's graph gradient check. */
 final class HeadChecks {
-    private static DataType savedData;
-    private static DataType savedFloat;
-
     private HeadChecks() {
-    }
-
-    static void useDouble() {
-        savedData = Nd4j.dataType();
-        savedFloat = Nd4j.defaultFloatingPointType();
-        Nd4j.setDefaultDataTypes(DataType.DOUBLE, DataType.DOUBLE);
-    }
-
-    static void restore() {
-        if (savedData != null) {
-            Nd4j.setDefaultDataTypes(savedData, savedFloat);
-        }
-    }
-
-    static INDArray oneHot(int k, int... labels) {
-        INDArray y = Nd4j.zeros(DataType.DOUBLE, labels.length, k);
-        for (int i = 0; i < labels.length; i++) {
-            y.putScalar(i, labels[i], 1.0);
-        }
-        return y;
     }
 
     /** DL4J's gradient check of every parameter of a double-precision graph with one input and one output. */

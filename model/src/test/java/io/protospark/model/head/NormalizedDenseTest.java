@@ -1,5 +1,7 @@
 package io.protospark.model.head;
 
+import io.protospark.model.DoublePrecision;
+
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
@@ -35,12 +37,12 @@ class NormalizedDenseTest {
 
     @BeforeEach
     void setUp() {
-        HeadChecks.useDouble();
+        DoublePrecision.use();
     }
 
     @AfterEach
     void tearDown() {
-        HeadChecks.restore();
+        DoublePrecision.restore();
     }
 
     /** input(5) → dense tanh (d) → NormalizedDense (K) → softmax cross-entropy. */
@@ -125,7 +127,7 @@ class NormalizedDenseTest {
     void gradientCheckThroughTheNormalisation() {
         ComputationGraph g = graph(new NoOp());
         INDArray x = Nd4j.rand(DataType.DOUBLE, 7, 5).subi(0.5).muli(3);
-        INDArray y = HeadChecks.oneHot(K, 0, 1, 2, 2, 1, 0, 1);
+        INDArray y = DoublePrecision.oneHot(K, 0, 1, 2, 2, 1, 0, 1);
         // the dense layer's parameters check the gradient the head passes back (w.r.t. its input) as well
         HeadChecks.gradientCheck(g, x, y, "NormalizedDense in a graph");
     }
@@ -134,7 +136,7 @@ class NormalizedDenseTest {
     void inputGradientMatchesCentralDifferences() {
         MultiLayerNetwork net = alone();
         INDArray f = Nd4j.rand(DataType.DOUBLE, 5, D).subi(0.5).muli(2);
-        INDArray y = HeadChecks.oneHot(K, 0, 2, 1, 1, 0);
+        INDArray y = DoublePrecision.oneHot(K, 0, 2, 1, 1, 0);
         Pair<org.deeplearning4j.nn.gradient.Gradient, INDArray> p = net.calculateGradients(f, y, null, null);
         INDArray analytic = p.getSecond();
         double h = 1e-6;
@@ -156,7 +158,7 @@ class NormalizedDenseTest {
     void weightGradientIsTangentialToEveryClassVector() {
         MultiLayerNetwork net = alone();
         INDArray f = Nd4j.rand(DataType.DOUBLE, 5, D).subi(0.5);
-        INDArray y = HeadChecks.oneHot(K, 0, 2, 1, 1, 0);
+        INDArray y = DoublePrecision.oneHot(K, 0, 2, 1, 1, 0);
         INDArray gw = net.calculateGradients(f, y, null, null).getFirst().getGradientFor("0_W");
         INDArray w = net.getLayer(0).getParam("W");
         INDArray radial = w.mul(gw).sum(0);
@@ -172,7 +174,7 @@ class NormalizedDenseTest {
         for (int i = 0; i < labels.length; i++) {
             labels[i] = i % K;
         }
-        INDArray y = HeadChecks.oneHot(K, labels);
+        INDArray y = DoublePrecision.oneHot(K, labels);
         INDArray w0 = g.getLayer("head").getParam("W").dup();
         DataSet ds = new DataSet(x, y);
         double first = g.score(ds);

@@ -1,5 +1,7 @@
 package io.protospark.model.head;
 
+import io.protospark.model.DoublePrecision;
+
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
@@ -33,12 +35,12 @@ class PreluTest {
 
     @BeforeEach
     void setUp() {
-        HeadChecks.useDouble();
+        DoublePrecision.use();
     }
 
     @AfterEach
     void tearDown() {
-        HeadChecks.restore();
+        DoublePrecision.restore();
     }
 
     /** in(4) → dense (5, identity) → PReLU → dense output (3, MSE): the slope sees both signs. */

@@ -1,5 +1,7 @@
 package io.protospark.model.loss;
 
+import io.protospark.model.DoublePrecision;
+
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -19,26 +21,26 @@ class LongTailDotRegressionLossTest {
 
     @BeforeAll
     static void setUp() {
-        LossChecks.useDouble();
+        DoublePrecision.use();
     }
 
     @AfterAll
     static void tearDown() {
-        LossChecks.restore();
+        DoublePrecision.restore();
     }
 
     @Test
     void goldenClassWeights() {
         // labels [0,0,0,1], B = 4, two distinct labels ⇒ γ = 2, E_0 = √(2/3), E_1 = √2; absent class 2 ⇒ 1
-        double[] e = LongTailDotRegressionLoss.classWeights(LossChecks.oneHot(3, 0, 0, 0, 1), null);
+        double[] e = LongTailDotRegressionLoss.classWeights(DoublePrecision.oneHot(3, 0, 0, 0, 1), null);
         assertArrayEquals(new double[] {0.816497, 1.414214, 1.0}, e, 1e-6);
         assertEquals(Math.sqrt(2.0 / 3.0), e[0], 1e-15);
         assertEquals(Math.sqrt(2.0), e[1], 1e-15);
         // balanced batch: all weights 1
         assertArrayEquals(new double[] {1, 1, 1},
-                LongTailDotRegressionLoss.classWeights(LossChecks.oneHot(3, 0, 1, 2, 2, 1, 0), null), 1e-15);
+                LongTailDotRegressionLoss.classWeights(DoublePrecision.oneHot(3, 0, 1, 2, 2, 1, 0), null), 1e-15);
         // masked-out examples are not counted: [0,0,0,1] with the last two masked ⇒ only class 0, n = 2, γ = 2
-        double[] masked = LongTailDotRegressionLoss.classWeights(LossChecks.oneHot(3, 0, 0, 0, 1),
+        double[] masked = LongTailDotRegressionLoss.classWeights(DoublePrecision.oneHot(3, 0, 0, 0, 1),
                 Nd4j.createFromArray(1.0, 1.0, 0.0, 0.0).reshape(4, 1));
         assertArrayEquals(new double[] {1.0, 1.0, 1.0}, masked, 1e-15);
     }
@@ -49,7 +51,7 @@ class LongTailDotRegressionLossTest {
         INDArray p = LossChecks.rows(Polytopes.simplex(3)); // 3×2 unit rows
         LongTailDotRegressionLoss loss = new LongTailDotRegressionLoss(p);
         int[] y = {0, 0, 0, 1};
-        INDArray labels = LossChecks.oneHot(3, y);
+        INDArray labels = DoublePrecision.oneHot(3, y);
         INDArray f = Nd4j.randn(DataType.DOUBLE, 4, 2).muli(3.0);
         double[] e = {Math.sqrt(2.0 / 3.0), Math.sqrt(2.0)};
         double sum = 0;
@@ -83,6 +85,6 @@ class LongTailDotRegressionLossTest {
     @Test
     void jsonRoundTrip() {
         LongTailDotRegressionLoss loss = new LongTailDotRegressionLoss(LossChecks.rows(Polytopes.simplex(4)));
-        LossChecks.jsonRoundTrip(loss, LossChecks.oneHot(4, 1, 1, 3), Nd4j.randn(DataType.DOUBLE, 3, 3));
+        LossChecks.jsonRoundTrip(loss, DoublePrecision.oneHot(4, 1, 1, 3), Nd4j.randn(DataType.DOUBLE, 3, 3));
     }
 }

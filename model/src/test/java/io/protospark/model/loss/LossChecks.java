@@ -1,5 +1,7 @@
 package io.protospark.model.loss;
 
+import io.protospark.model.DoublePrecision;
+
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -20,30 +22,7 @@ import org.nd4j.linalg.learning.config.NoOp;
 
 /** Shared fixtures: a tiny double-precision network, DL4J's gradient check and the JSON round trip. */
 final class LossChecks {
-    private static DataType savedData;
-    private static DataType savedFloat;
-
     private LossChecks() {
-    }
-
-    static void useDouble() {
-        savedData = Nd4j.dataType();
-        savedFloat = Nd4j.defaultFloatingPointType();
-        Nd4j.setDefaultDataTypes(DataType.DOUBLE, DataType.DOUBLE);
-    }
-
-    static void restore() {
-        if (savedData != null) {
-            Nd4j.setDefaultDataTypes(savedData, savedFloat);
-        }
-    }
-
-    static INDArray oneHot(int k, int... labels) {
-        INDArray y = Nd4j.zeros(DataType.DOUBLE, labels.length, k);
-        for (int i = 0; i < labels.length; i++) {
-            y.putScalar(i, labels[i], 1.0);
-        }
-        return y;
     }
 
     static INDArray rows(double[][] a) {
@@ -76,7 +55,7 @@ final class LossChecks {
         INDArray x = Nd4j.rand(DataType.DOUBLE, labels.length, nIn).subi(0.5).muli(4.0);
         Nd4j.getRandom().setSeed(labelsSeed);
         boolean ok = GradientCheckUtil.checkGradients(new GradientCheckUtil.MLNConfig()
-                .net(net).input(x).labels(oneHot(loss.numClasses(), labels))
+                .net(net).input(x).labels(DoublePrecision.oneHot(loss.numClasses(), labels))
                 .epsilon(1e-6).maxRelError(1e-5).minAbsoluteError(1e-9)
                 .print(GradientCheckUtil.PrintMode.FAILURES_ONLY).exitOnFirstError(false));
         assertTrue(ok, loss.name() + ": gradient check failed");

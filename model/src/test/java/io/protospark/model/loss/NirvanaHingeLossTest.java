@@ -1,5 +1,7 @@
 package io.protospark.model.loss;
 
+import io.protospark.model.DoublePrecision;
+
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -21,12 +23,12 @@ class NirvanaHingeLossTest {
 
     @BeforeAll
     static void setUp() {
-        LossChecks.useDouble();
+        DoublePrecision.use();
     }
 
     @AfterAll
     static void tearDown() {
-        LossChecks.restore();
+        DoublePrecision.restore();
     }
 
     @Test
@@ -50,7 +52,7 @@ class NirvanaHingeLossTest {
         NirvanaHingeLoss loss = new NirvanaHingeLoss(s);
         double m = loss.margin();
         int[] y = {0, 1, 2, 3, 4, 4};
-        INDArray labels = LossChecks.oneHot(5, y);
+        INDArray labels = DoublePrecision.oneHot(5, y);
         Nd4j.getRandom().setSeed(3);
         INDArray dir = Nd4j.randn(DataType.DOUBLE, 6, 4);
         dir.diviColumnVector(dir.norm2(1).reshape(6, 1));
@@ -70,7 +72,7 @@ class NirvanaHingeLossTest {
         INDArray s = LossChecks.rows(SimplexCentres.centred(3, 5, 2.0));
         NirvanaHingeLoss loss = new NirvanaHingeLoss(s, 4.0);
         int[] y = {0, 2, 1, 1, 0, 2, 2};
-        INDArray labels = LossChecks.oneHot(3, y);
+        INDArray labels = DoublePrecision.oneHot(3, y);
         // squared distances alternate 2 and 8 around the margin 4, in random directions
         INDArray dir = Nd4j.randn(DataType.DOUBLE, 7, 5);
         dir.diviColumnVector(dir.norm2(1).reshape(7, 1));
@@ -103,7 +105,7 @@ class NirvanaHingeLossTest {
     @Test
     void jsonRoundTripKeepsTheMargin() {
         NirvanaHingeLoss loss = new NirvanaHingeLoss(LossChecks.rows(SimplexCentres.centred(3, 4, 1.0)), 0.37);
-        LossChecks.jsonRoundTrip(loss, LossChecks.oneHot(3, 1, 2), Nd4j.randn(DataType.DOUBLE, 2, 4));
+        LossChecks.jsonRoundTrip(loss, DoublePrecision.oneHot(3, 1, 2), Nd4j.randn(DataType.DOUBLE, 2, 4));
         MultiLayerConfiguration back = MultiLayerConfiguration.fromJson(
                 LossChecks.conf(loss, 3, Activation.IDENTITY).toJson());
         NirvanaHingeLoss restored = (NirvanaHingeLoss) ((LossLayer) back.getConf(1).getLayer()).getLossFn();

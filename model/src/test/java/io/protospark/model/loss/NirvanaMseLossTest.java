@@ -1,5 +1,7 @@
 package io.protospark.model.loss;
 
+import io.protospark.model.DoublePrecision;
+
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -22,12 +24,12 @@ class NirvanaMseLossTest {
 
     @BeforeAll
     static void setUp() {
-        LossChecks.useDouble();
+        DoublePrecision.use();
     }
 
     @AfterAll
     static void tearDown() {
-        LossChecks.restore();
+        DoublePrecision.restore();
     }
 
     private static INDArray centres() {
@@ -38,7 +40,7 @@ class NirvanaMseLossTest {
     void zeroExactlyWhenEveryFeatureIsOnItsCentre() {
         INDArray s = centres();
         int[] y = {0, 3, 3, 1, 4};
-        INDArray labels = LossChecks.oneHot(5, y);
+        INDArray labels = DoublePrecision.oneHot(5, y);
         NirvanaMseLoss loss = new NirvanaMseLoss(s);
         INDArray f = labels.mmul(s);
         assertEquals(0.0, loss.computeScore(labels, f, ID, null, true), 0.0);
@@ -52,7 +54,7 @@ class NirvanaMseLossTest {
         Nd4j.getRandom().setSeed(7);
         INDArray s = centres();
         int[] y = {2, 0, 4, 1, 1, 3};
-        INDArray labels = LossChecks.oneHot(5, y);
+        INDArray labels = DoublePrecision.oneHot(5, y);
         INDArray f = Nd4j.randn(DataType.DOUBLE, 6, 4).muli(3.0);
         double sum = 0;
         for (int i = 0; i < 6; i++) {
@@ -73,7 +75,7 @@ class NirvanaMseLossTest {
     @Test
     void perExampleMaskDropsExamples() {
         INDArray s = centres();
-        INDArray labels = LossChecks.oneHot(5, 0, 1, 2);
+        INDArray labels = DoublePrecision.oneHot(5, 0, 1, 2);
         INDArray f = Nd4j.randn(DataType.DOUBLE, 3, 4);
         NirvanaMseLoss loss = new NirvanaMseLoss(s);
         INDArray mask = Nd4j.createFromArray(1.0, 0.0, 1.0).reshape(3, 1);
@@ -95,7 +97,7 @@ class NirvanaMseLossTest {
     @Test
     void jsonRoundTrip() {
         NirvanaMseLoss loss = new NirvanaMseLoss(centres());
-        LossChecks.jsonRoundTrip(loss, LossChecks.oneHot(5, 1, 4), Nd4j.randn(DataType.DOUBLE, 2, 4));
+        LossChecks.jsonRoundTrip(loss, DoublePrecision.oneHot(5, 1, 4), Nd4j.randn(DataType.DOUBLE, 2, 4));
     }
 
     @Test
@@ -104,7 +106,7 @@ class NirvanaMseLossTest {
         NirvanaMseLoss loss = new NirvanaMseLoss(s);
         MultiLayerNetwork net = LossChecks.net(loss, 3, Activation.IDENTITY);
         INDArray x = Nd4j.rand(DataType.DOUBLE, 4, 3);
-        INDArray labels = LossChecks.oneHot(5, 0, 1, 2, 3);
+        INDArray labels = DoublePrecision.oneHot(5, 0, 1, 2, 3);
         double before = net.score(new org.nd4j.linalg.dataset.DataSet(x, labels));
         TargetLoss inNet = TargetLosses.find(net).get(0);
         int[] sigma = {4, 3, 2, 1, 0};
@@ -118,14 +120,14 @@ class NirvanaMseLossTest {
         assertThrows(IllegalArgumentException.class, () -> inNet.assign(s, new int[] {0, 0, 1, 2, 3}));
         assertThrows(IllegalArgumentException.class, () -> inNet.setTargets(Nd4j.zeros(DataType.DOUBLE, 4, 4)));
         assertThrows(IllegalArgumentException.class,
-                () -> inNet.computeScore(LossChecks.oneHot(4, 0), Nd4j.zeros(DataType.DOUBLE, 1, 4), ID, null, true));
+                () -> inNet.computeScore(DoublePrecision.oneHot(4, 0), Nd4j.zeros(DataType.DOUBLE, 1, 4), ID, null, true));
     }
 
     @Test
     void floatNetworksGetFloatGradients() {
         NirvanaMseLoss loss = new NirvanaMseLoss(centres());
         INDArray f = Nd4j.randn(DataType.FLOAT, 2, 4);
-        INDArray labels = LossChecks.oneHot(5, 0, 2).castTo(DataType.FLOAT);
+        INDArray labels = DoublePrecision.oneHot(5, 0, 2).castTo(DataType.FLOAT);
         assertEquals(DataType.FLOAT, loss.computeGradient(labels, f, ID, null).dataType());
         assertEquals(loss.computeScore(labels.castTo(DataType.DOUBLE), f.castTo(DataType.DOUBLE), ID, null, true),
                 loss.computeScore(labels, f, ID, null, true), 1e-4);

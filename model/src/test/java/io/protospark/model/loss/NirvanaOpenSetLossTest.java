@@ -1,5 +1,7 @@
 package io.protospark.model.loss;
 
+import io.protospark.model.DoublePrecision;
+
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -21,12 +23,12 @@ class NirvanaOpenSetLossTest {
 
     @BeforeAll
     static void setUp() {
-        LossChecks.useDouble();
+        DoublePrecision.use();
     }
 
     @AfterAll
     static void tearDown() {
-        LossChecks.restore();
+        DoublePrecision.restore();
     }
 
     /** Labels with −1 for an outlier (all-zero row). */
@@ -160,7 +162,7 @@ class NirvanaOpenSetLossTest {
         assertEquals(0.0, loss.terms(labels(3, 1, 2), f.getRows(0, 1)).out(), 0.0);
         assertEquals(0.0, loss.computeScore(labels(3, -1, -1), f.getRows(0, 2), ID, null, true), 0.0);
         assertThrows(IllegalArgumentException.class,
-                () -> loss.terms(LossChecks.oneHot(3, 0, 1).addi(LossChecks.oneHot(3, 1, 1)), f.getRows(0, 1)));
+                () -> loss.terms(DoublePrecision.oneHot(3, 0, 1).addi(DoublePrecision.oneHot(3, 1, 1)), f.getRows(0, 1)));
     }
 
     @Test

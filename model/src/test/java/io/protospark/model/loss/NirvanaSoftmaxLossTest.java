@@ -1,5 +1,7 @@
 package io.protospark.model.loss;
 
+import io.protospark.model.DoublePrecision;
+
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -20,12 +22,12 @@ class NirvanaSoftmaxLossTest {
 
     @BeforeAll
     static void setUp() {
-        LossChecks.useDouble();
+        DoublePrecision.use();
     }
 
     @AfterAll
     static void tearDown() {
-        LossChecks.restore();
+        DoublePrecision.restore();
     }
 
     @Test
@@ -33,7 +35,7 @@ class NirvanaSoftmaxLossTest {
         Nd4j.getRandom().setSeed(5);
         INDArray s = LossChecks.rows(SimplexCentres.findCenters(5, 3.0)); // C = 6 centres, radius 3
         int[] y = {0, 5, 3, 3, 1, 2, 4};
-        INDArray labels = LossChecks.oneHot(6, y);
+        INDArray labels = DoublePrecision.oneHot(6, y);
         INDArray f = Nd4j.randn(DataType.DOUBLE, 7, 5);
         NirvanaSoftmaxLoss loss = new NirvanaSoftmaxLoss(s);
         INDArray z = f.mmul(s.transpose());
@@ -59,12 +61,12 @@ class NirvanaSoftmaxLossTest {
     @Test
     void stableForLargeLogits() {
         INDArray s = LossChecks.rows(SimplexCentres.findCenters(3, 200.0)); // seed's Expand = 200
-        INDArray labels = LossChecks.oneHot(4, 0, 1);
+        INDArray labels = DoublePrecision.oneHot(4, 0, 1);
         INDArray f = LossChecks.rows(SimplexCentres.findCenters(3, 200.0)).get(
                 org.nd4j.linalg.indexing.NDArrayIndex.interval(0, 2), org.nd4j.linalg.indexing.NDArrayIndex.all());
         double score = new NirvanaSoftmaxLoss(s).computeScore(labels, f, ID, null, true);
         assertTrue(Double.isFinite(score) && score >= 0 && score < 1e-6, "score " + score);
-        INDArray wrong = LossChecks.oneHot(4, 1, 0);
+        INDArray wrong = DoublePrecision.oneHot(4, 1, 0);
         double bad = new NirvanaSoftmaxLoss(s).computeScore(wrong, f, ID, null, true);
         assertTrue(Double.isFinite(bad) && bad > 1000, "score " + bad);
     }
@@ -78,6 +80,6 @@ class NirvanaSoftmaxLossTest {
     @Test
     void jsonRoundTrip() {
         NirvanaSoftmaxLoss loss = new NirvanaSoftmaxLoss(LossChecks.rows(SimplexCentres.centred(3, 4, 2.0)));
-        LossChecks.jsonRoundTrip(loss, LossChecks.oneHot(3, 1, 2), Nd4j.randn(DataType.DOUBLE, 2, 4));
+        LossChecks.jsonRoundTrip(loss, DoublePrecision.oneHot(3, 1, 2), Nd4j.randn(DataType.DOUBLE, 2, 4));
     }
 }

@@ -1,5 +1,7 @@
 package io.protospark.model.loss;
 
+import io.protospark.model.DoublePrecision;
+
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -18,12 +20,12 @@ class SquaredCosineLossTest {
 
     @BeforeAll
     static void setUp() {
-        LossChecks.useDouble();
+        DoublePrecision.use();
     }
 
     @AfterAll
     static void tearDown() {
-        LossChecks.restore();
+        DoublePrecision.restore();
     }
 
     private static INDArray prototypes() {
@@ -35,7 +37,7 @@ class SquaredCosineLossTest {
         INDArray p = prototypes();
         SquaredCosineLoss loss = new SquaredCosineLoss(p);
         int[] y = {0, 1, 2, 3, 1};
-        INDArray labels = LossChecks.oneHot(4, y);
+        INDArray labels = DoublePrecision.oneHot(4, y);
         INDArray scale = Nd4j.createFromArray(0.1, 2.0, 7.5, 1.0, 300.0).reshape(5, 1);
         INDArray f = labels.mmul(p).mulColumnVector(scale);
         assertEquals(0.0, loss.computeScore(labels, f, ID, null, false), 1e-24);
@@ -48,7 +50,7 @@ class SquaredCosineLossTest {
         // at most 4 per example anywhere
         Nd4j.getRandom().setSeed(9);
         INDArray r = Nd4j.randn(DataType.DOUBLE, 50, 3);
-        INDArray many = loss.computeScoreArray(LossChecks.oneHot(4, new int[50]), r, ID, null);
+        INDArray many = loss.computeScoreArray(DoublePrecision.oneHot(4, new int[50]), r, ID, null);
         assertTrue(many.maxNumber().doubleValue() <= 4.0 && many.minNumber().doubleValue() >= 0.0);
     }
 
@@ -58,7 +60,7 @@ class SquaredCosineLossTest {
         INDArray p = Nd4j.randn(DataType.DOUBLE, 4, 3).muli(2.0); // not unit norm: cosine ignores the norm
         SquaredCosineLoss loss = new SquaredCosineLoss(p);
         int[] y = {3, 0, 0, 2, 1, 3};
-        INDArray labels = LossChecks.oneHot(4, y);
+        INDArray labels = DoublePrecision.oneHot(4, y);
         INDArray f = Nd4j.randn(DataType.DOUBLE, 6, 3);
         double sum = 0;
         for (int i = 0; i < 6; i++) {
@@ -82,7 +84,7 @@ class SquaredCosineLossTest {
     void assignmentPermutesThePrototypes() {
         INDArray p = prototypes();
         SquaredCosineLoss loss = new SquaredCosineLoss(p);
-        INDArray labels = LossChecks.oneHot(4, 0, 1, 2, 3);
+        INDArray labels = DoublePrecision.oneHot(4, 0, 1, 2, 3);
         int[] sigma = {2, 0, 3, 1};
         INDArray f = Nd4j.create(DataType.DOUBLE, 4, 3);
         for (int c = 0; c < 4; c++) {
@@ -102,6 +104,6 @@ class SquaredCosineLossTest {
     @Test
     void jsonRoundTrip() {
         SquaredCosineLoss loss = new SquaredCosineLoss(prototypes());
-        LossChecks.jsonRoundTrip(loss, LossChecks.oneHot(4, 1, 3), Nd4j.randn(DataType.DOUBLE, 2, 3));
+        LossChecks.jsonRoundTrip(loss, DoublePrecision.oneHot(4, 1, 3), Nd4j.randn(DataType.DOUBLE, 2, 3));
     }
 }

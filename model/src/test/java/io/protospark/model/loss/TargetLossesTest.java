@@ -1,5 +1,7 @@
 package io.protospark.model.loss;
 
+import io.protospark.model.DoublePrecision;
+
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -24,12 +26,12 @@ import org.nd4j.linalg.learning.config.NoOp;
 class TargetLossesTest {
     @BeforeAll
     static void setUp() {
-        LossChecks.useDouble();
+        DoublePrecision.use();
     }
 
     @AfterAll
     static void tearDown() {
-        LossChecks.restore();
+        DoublePrecision.restore();
     }
 
     private static ComputationGraphConfiguration graph(TargetLoss loss) {
@@ -59,7 +61,7 @@ class TargetLossesTest {
         assertSame(inGraph, TargetLosses.find(g).get(0));
 
         INDArray x = Nd4j.rand(DataType.DOUBLE, 5, 4);
-        DataSet ds = new DataSet(x, LossChecks.oneHot(4, 0, 1, 2, 3, 0));
+        DataSet ds = new DataSet(x, DoublePrecision.oneHot(4, 0, 1, 2, 3, 0));
         double before = g.score(ds);
         inGraph.assign(p, new int[] {1, 2, 3, 0});
         double after = g.score(ds);

@@ -1,5 +1,7 @@
 package io.protospark.model.sphere;
 
+import io.protospark.model.DoublePrecision;
+
 import org.deeplearning4j.gradientcheck.GradientCheckUtil;
 import org.deeplearning4j.nn.conf.ComputationGraphConfiguration;
 import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
@@ -29,19 +31,15 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** SphereConv / SphereDense / WeightNormDense inside a ComputationGraph: gradients, range, invariances, JSON. */
 class SphereLayersTest {
-    private static DataType savedData;
-    private static DataType savedFloat;
 
     @BeforeAll
     static void useDouble() {
-        savedData = Nd4j.dataType();
-        savedFloat = Nd4j.defaultFloatingPointType();
-        Nd4j.setDefaultDataTypes(DataType.DOUBLE, DataType.DOUBLE);
+        DoublePrecision.use();
     }
 
     @AfterAll
     static void restore() {
-        Nd4j.setDefaultDataTypes(savedData, savedFloat);
+        DoublePrecision.restore();
     }
 
     /** input 2×5×5 → SphereConv 3×3 stride 2 pad 1 (4 filters) → SphereDense(3) → WN dense(3) → softmax CE. */
