@@ -8,9 +8,7 @@ import io.protospark.model.backbone.Backbones;
 import io.protospark.model.fast.FastLayers;
 import io.protospark.model.net.ModelSettings;
 import io.protospark.model.net.Networks;
-import org.deeplearning4j.nn.api.Model;
 import org.deeplearning4j.nn.conf.ComputationGraphConfiguration;
-import org.deeplearning4j.nn.conf.MultiLayerConfiguration;
 import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
 import org.deeplearning4j.nn.conf.graph.GraphVertex;
 import org.deeplearning4j.nn.conf.graph.LayerVertex;
@@ -21,7 +19,6 @@ import org.deeplearning4j.nn.conf.layers.FeedForwardLayer;
 import org.deeplearning4j.nn.conf.layers.Layer;
 import org.deeplearning4j.nn.conf.layers.OutputLayer;
 import org.deeplearning4j.nn.graph.ComputationGraph;
-import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
 import org.deeplearning4j.nn.weights.WeightInit;
 import org.nd4j.linalg.activations.Activation;
 import org.nd4j.linalg.api.buffer.DataType;
@@ -186,24 +183,18 @@ public final class BenchJob {
         int threads = applyThreads(s.threads());
         long[] shape = inputShape(s.model());
         int classes = classes(s.model());
-        Model net;
-        double gflop;
-        int fastCount;
-        {
-            // every protospark network is a ComputationGraph taking NCHW input, the demo small-cnn included
-            ComputationGraphConfiguration conf = SMALL_CNN.equals(s.model()) ? smallCnn()
-                    : backboneWithHead(s.model(), shape, classes);
-            if (s.fast()) {
-                conf = FastLayers.convert(conf);
-            }
-            gflop = forwardFlops(conf, InputType.convolutional(shape[1], shape[2], shape[0])) / 1e9;
-            fastCount = (int) conf.getVertices().values().stream()
-                    .filter(v -> v instanceof LayerVertex lv && FastLayers.isFast(lv.getLayerConf().getLayer()))
-                    .count();
-            ComputationGraph cg = new ComputationGraph(conf);
-            cg.init();
-            net = cg;
+        // every protospark network is a ComputationGraph taking NCHW input, the demo small-cnn included
+        ComputationGraphConfiguration conf = SMALL_CNN.equals(s.model()) ? smallCnn()
+                : backboneWithHead(s.model(), shape, classes);
+        if (s.fast()) {
+            conf = FastLayers.convert(conf);
         }
+        double gflop = forwardFlops(conf, InputType.convolutional(shape[1], shape[2], shape[0])) / 1e9;
+        int fastCount = (int) conf.getVertices().values().stream()
+                .filter(v -> v instanceof LayerVertex lv && FastLayers.isFast(lv.getLayerConf().getLayer()))
+                .count();
+        ComputationGraph net = new ComputationGraph(conf);
+        net.init();
         Nd4j.getRandom().setSeed(1);
         long[] featureShape = {s.batch(), shape[0], shape[1], shape[2]};
         INDArray features = Nd4j.randn(DataType.FLOAT, featureShape);
@@ -215,7 +206,7 @@ public final class BenchJob {
         LOG.info("bench {}: batch {}, {} threads, fast={} ({} fast layers, oneDNN {}), {} GFLOP/img forward",
                 s.model(), s.batch(), threads, s.fast(), fastCount, FastLayers.oneDnnLoaded(), gflop);
 
-        double[] train = time(s, () -> fit(net, batch));
+        double[] train = time(s, () -> net.fit(batch));
         double[] infer = time(s, () -> output(net, features));
         return new Result(s, threads, FastLayers.oneDnnLoaded(), fastCount, shape, classes, net.numParams(), gflop,
                 s.batch() / median(train), s.batch() / mean(train),
@@ -243,18 +234,8 @@ public final class BenchJob {
         return Networks.configuration(ModelSettings.from(c), null);
     }
 
-    private static void fit(Model net, DataSet batch) {
-        if (net instanceof ComputationGraph cg) {
-            cg.fit(batch);
-        } else {
-            ((MultiLayerNetwork) net).fit(batch);
-        }
-    }
-
-    private static void output(Model net, INDArray features) {
-        INDArray out = net instanceof ComputationGraph cg ? cg.outputSingle(false, features)
-                : ((MultiLayerNetwork) net).output(features, false);
-        if (out.length() == 0) {
+    private static void output(ComputationGraph net, INDArray features) {
+        if (net.outputSingle(false, features).length() == 0) {
             throw new IllegalStateException("empty network output");
         }
     }
@@ -307,16 +288,6 @@ public final class BenchJob {
             if (e.getValue() instanceof LayerVertex lv) {
                 flops += layerFlops(lv.getLayerConf().getLayer(), out.get(e.getKey()));
             }
-        }
-        return flops;
-    }
-
-    /** Forward FLOPs per image of a layer list. */
-    static double forwardFlops(MultiLayerConfiguration conf, InputType input) {
-        List<InputType> out = conf.getLayerActivationTypes(input);
-        double flops = 0;
-        for (int i = 0; i < conf.getConfs().size(); i++) {
-            flops += layerFlops(conf.getConf(i).getLayer(), out.get(i));
         }
         return flops;
     }
