@@ -33,14 +33,17 @@ final class Evaluator {
         }
     }
 
-    /** The predicted class of every example of a minibatch (N features in, N classes out). */
+    /**
+     * How a partition's network classifies: {@link #bind} runs once per partition (where per-network work such as
+     * reading the prototypes belongs) and returns the per-minibatch rule, N features in, N classes out.
+     */
     @FunctionalInterface
     interface Predictor extends Serializable {
-        int[] predict(ComputationGraph local, INDArray features);
+        java.util.function.Function<INDArray, int[]> bind(ComputationGraph local);
     }
 
     /** The class with the largest output (softmax heads: the largest logit). */
-    static final Predictor ARGMAX = (local, features) -> local.outputSingle(false, features).argMax(1).toIntVector();
+    static final Predictor ARGMAX = local -> features -> local.outputSingle(false, features).argMax(1).toIntVector();
 
     static Score evaluate(JavaSparkContext jsc, ComputationGraph net, JavaRDD<DataSet> data, Predictor predictor) {
         try (BroadcastNetwork shipped = BroadcastNetwork.of(jsc, net)) {
@@ -49,12 +52,13 @@ final class Evaluator {
                     return List.of(new Score(0, 0, 0)).iterator();
                 }
                 ComputationGraph local = shipped.rebuild();
+                java.util.function.Function<INDArray, int[]> classify = predictor.bind(local);
                 long correct = 0;
                 long n = 0;
                 double loss = 0;
                 while (it.hasNext()) {
                     DataSet ds = it.next();
-                    int[] predicted = predictor.predict(local, ds.getFeatures());
+                    int[] predicted = classify.apply(ds.getFeatures());
                     int[] truth = ds.getLabels().argMax(1).toIntVector();
                     for (int i = 0; i < truth.length; i++) {
                         correct += predicted[i] == truth[i] ? 1 : 0;

@@ -350,12 +350,15 @@ public final class TrainJob {
         }
         boolean target = m.loss().isTarget();
         String feature = Networks.feature(m);
-        return (local, features) -> {
-            // a target loss outputs the embedding itself; a fixed head's embedding is an inner vertex
-            INDArray f = target ? local.outputSingle(false, features)
-                    : local.feedForward(features, false).get(feature);
-            return rule.predict(f.castTo(org.nd4j.linalg.api.buffer.DataType.DOUBLE),
-                    FixedHead.weights(local).transpose().castTo(org.nd4j.linalg.api.buffer.DataType.DOUBLE));
+        return local -> {
+            // the K×d prototypes of this partition's network, read once
+            INDArray prototypes = FixedHead.prototypes(local).castTo(org.nd4j.linalg.api.buffer.DataType.DOUBLE);
+            return features -> {
+                // a target loss outputs the embedding itself; a fixed head's embedding is an inner vertex
+                INDArray f = target ? local.outputSingle(false, features)
+                        : local.feedForward(features, false).get(feature);
+                return rule.predict(f.castTo(org.nd4j.linalg.api.buffer.DataType.DOUBLE), prototypes);
+            };
         };
     }
 

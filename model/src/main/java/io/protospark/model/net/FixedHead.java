@@ -57,7 +57,13 @@ public final class FixedHead {
 
     /** The K×d matrix the network holds now, as float values widened to double. */
     public static double[][] read(ComputationGraph net) {
-        return weights(net).transpose().castTo(DataType.DOUBLE).toDoubleMatrix();
+        return prototypes(net).castTo(DataType.DOUBLE).toDoubleMatrix();
+    }
+
+    /** The K×d prototype matrix the network holds now, in the type it is held in (a view of the head's weight). */
+    public static INDArray prototypes(ComputationGraph net) {
+        Layer head = headLayer(net);
+        return head != null ? head.getParam("W").transpose() : targetLoss(net).getTargets();
     }
 
     /**
