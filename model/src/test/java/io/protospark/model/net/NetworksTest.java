@@ -106,13 +106,22 @@ class NetworksTest {
     }
 
     @Test
-    void aTargetLossNeedsFixedPrototypesAndALearnedHeadTheDotRule() {
+    void refusalsNameTheKeyAndWhatWouldFit() {
         var e = assertThrows(SettingsException.class, () -> settings("model.head.kind=learned",
                 "model.head.loss=nirvana-mse"));
         assertEquals("protospark.model.head.loss", e.key());
         var e2 = assertThrows(SettingsException.class, () -> settings("model.head.kind=learned",
                 "model.head.decision=euclidean"));
         assertEquals("protospark.model.head.decision", e2.key());
+        var e4 = assertThrows(SettingsException.class, () -> settings("model.input.mean=[0.5, 0.5]",
+                "model.input.std=[0.5, 0.5]"));
+        assertEquals("protospark.model.input.mean", e4.key());
+        assertTrue(e4.getMessage().contains("1 values (input.channels = 1)"), e4.getMessage());
+        var e5 = assertThrows(SettingsException.class, () -> settings("model.input.mean=[0.5]"));
+        assertEquals("protospark.model.input.std", e5.key());
+        var e6 = assertThrows(SettingsException.class, () -> settings("model.input.mean=[0.5]",
+                "model.input.std=[0]"));
+        assertTrue(e6.getMessage().contains("standard deviations > 0"), e6.getMessage());
         var e3 = assertThrows(SettingsException.class, () -> settings("model.backbone=resnet50-imagenet"));
         assertTrue(e3.getMessage().contains("resnet50-imagenet"), e3.getMessage());
     }
