@@ -87,6 +87,35 @@ public final class Backbones {
     private Backbones() {
     }
 
+    /**
+     * The vertex holding the backbone's last convolutional feature map, before its bottleneck (flatten → FC → BN to
+     * d), for the backbones that have such a bottleneck: the input of the face "revised network" (IResNet's
+     * {@code out_bn}, 512×(h/16)×(w/16)). Empty for the others.
+     */
+    public static java.util.Optional<String> convFeature(String name) {
+        return name.startsWith("iresnet") && SPECS.containsKey(name) ? java.util.Optional.of(IResNets.CONV_FEATURE)
+                : java.util.Optional.empty();
+    }
+
+    /** The backbones with a {@link #convFeature}. */
+    public static List<String> revisable() {
+        return names().stream().filter(n -> convFeature(n).isPresent()).toList();
+    }
+
+    /**
+     * Removes the bottleneck of a backbone with a {@link #convFeature} from an open graph builder (the vertices after
+     * the convolutional feature, up to and including {@value #EMBEDDING}) and returns the convolutional feature's
+     * vertex name, for a caller that puts its own map from the flattened feature in its place.
+     */
+    public static String removeBottleneck(ComputationGraphConfiguration.GraphBuilder g, String name) {
+        String conv = convFeature(name).orElseThrow(() -> new IllegalArgumentException("backbone " + name
+                + " has no bottleneck on a flattened convolutional feature; these do: " + revisable()));
+        for (String v : IResNets.BOTTLENECK) {
+            g.removeVertex(v, true);
+        }
+        return conv;
+    }
+
     /** The registered names, in registry order. */
     public static List<String> names() {
         return List.copyOf(SPECS.keySet());

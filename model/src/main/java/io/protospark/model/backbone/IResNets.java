@@ -1,5 +1,7 @@
 package io.protospark.model.backbone;
 
+import java.util.List;
+
 /**
  * InsightFace's IResNet (Deng et al., "ArcFace", CVPR 2019; {@code recognition/arcface_torch/backbones/iresnet.py}),
  * the face backbone of the Deep Simplex Classifier experiments.
@@ -14,6 +16,11 @@ package io.protospark.model.backbone;
 final class IResNets {
     private IResNets() {
     }
+
+    /** The last convolutional feature map (after the final BN), the input of the bottleneck. */
+    static final String CONV_FEATURE = "out_bn";
+    /** The bottleneck's vertices after {@link #CONV_FEATURE}, in order. */
+    static final List<String> BOTTLENECK = List.of("fc", "features_bn", Backbones.EMBEDDING);
 
     static final int[] LAYERS_50 = {3, 4, 14, 3};
     static final int[] LAYERS_100 = {3, 13, 30, 3};
@@ -30,11 +37,11 @@ final class IResNets {
                 channels = widths[s];
             }
         }
-        x = n.bn(x, "out_bn");
-        x = n.dense(x, "fc", d, true);
+        x = n.bn(x, CONV_FEATURE);
+        x = n.dense(x, BOTTLENECK.get(0), d, true);
         // DL4J 1.0.0-M2.1 fails inference (ND4JWorkspaceException "WS_LAYER_ACT_n for array type INPUT is not
         // open") when a BatchNormalization on dense input is the graph's output, so an identity layer carries the name.
-        x = n.bn(x, "features_bn");
+        x = n.bn(x, BOTTLENECK.get(1));
         return n.identity(x, Backbones.EMBEDDING);
     }
 

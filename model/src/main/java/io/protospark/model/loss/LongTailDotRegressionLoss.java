@@ -12,8 +12,12 @@ import org.nd4j.linalg.factory.Nd4j;
  * ½ (h_i·w_{y_i} − ‖w_{y_i}‖·‖h_i‖)² / ‖h_i‖ with both norms held constant (‖h_i‖ = 1), so the minibatch mean is the
  * seed's ½·mean. The weights depend on the labels only; masked-out examples are not counted.
  *
- * <p>Not reproduced: mixup (λ·L(y_a) + (1−λ)·L(y_b) needs two label sets; the weights come from each set's own
- * counts) and the optional feature-norm regulariser (off in the seed).
+ * <p><b>Mixup.</b> A label row may be a mixture y_i = λ·e_a + (1−λ)·e_b (or any non-negative row summing to 1): its
+ * score is Σ_k y_ik · ½ (h_i·w_k − ‖w_k‖)², the same mixture of the per-class losses, which is the seed's
+ * λ·L(y_a) + (1−λ)·L(y_b). The class counts n_c are the column sums of the label rows; for mixup's permuted partner
+ * labels the two count vectors are equal, so this is exactly the seed's weighting as well.
+ *
+ * <p>Not reproduced: the optional feature-norm regulariser (off in the seed).
  */
 public class LongTailDotRegressionLoss extends TargetLoss {
     private static final long serialVersionUID = 1L;
@@ -29,8 +33,9 @@ public class LongTailDotRegressionLoss extends TargetLoss {
     }
 
     /**
-     * The per-class weights E (length K) for a batch of one-hot labels (N×K) and an optional per-example mask:
-     * E_c = √(γ/n_c) for present classes, γ = B / #present classes, 1 for absent ones.
+     * The per-class weights E (length K) for a batch of labels (N×K, one-hot or mixed) and an optional per-example
+     * mask: n_c = column sum of the labels, E_c = √(γ/n_c) for present classes, γ = B / #present classes, 1 for
+     * absent ones.
      */
     public static double[] classWeights(INDArray labels, INDArray mask) {
         INDArray y = labels.castTo(DataType.DOUBLE);
@@ -57,21 +62,23 @@ public class LongTailDotRegressionLoss extends TargetLoss {
     @Override
     protected Eval evaluate(INDArray labels, INDArray f, INDArray t, INDArray mask, boolean gradient) {
         INDArray e = Nd4j.createFromArray(classWeights(labels, mask)).castTo(f.dataType()).reshape(t.rows(), 1);
-        INDArray w = gather(labels, t.mulColumnVector(e));
-        INDArray wNorm = w.norm2(1).reshape(f.rows(), 1);
+        INDArray w = t.mulColumnVector(e);                       // K×d reweighted prototypes
+        INDArray wNorm = w.norm2(1).reshape(1, t.rows());        // 1×K
         INDArray fNorm = rowNorms(f, EPS);
         INDArray h = f.divColumnVector(fNorm);
-        // ‖h‖ = 1 up to the clamp; held constant as in the seed
-        INDArray r = h.mul(w).sum(true, 1).subi(wNorm);
-        INDArray scores = r.mul(r).muli(0.5);
+        // ‖h‖ = 1 up to the clamp; held constant as in the seed. r_ik = h_i·w_k − ‖w_k‖ for every class k, weighted
+        // by the label row (one-hot: the example's class; mixed: the mixture)
+        INDArray r = h.mmul(w.transpose()).subiRowVector(wNorm);  // N×K
+        INDArray yr = labels.mul(r);
+        INDArray scores = yr.mul(r).sum(true, 1).muli(0.5);
         INDArray grad = null;
         if (gradient) {
-            INDArray dh = w.mulColumnVector(r);
+            INDArray dh = yr.mmul(w);
             // through h = f/‖f‖: (dh − h (h·dh)) / ‖f‖
             INDArray proj = h.mul(dh).sum(true, 1);
             grad = dh.subi(h.mulColumnVector(proj)).diviColumnVector(fNorm);
         }
-        return new Eval(scores, grad);
+        return new Eval(scores.reshape(f.rows(), 1), grad);
     }
 
     @Override

@@ -8,8 +8,6 @@ import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.linalg.lossfunctions.ILossFunction;
-import org.nd4j.serde.jackson.shaded.NDArrayTextDeSerializer;
-import org.nd4j.serde.jackson.shaded.NDArrayTextSerializer;
 import org.nd4j.shade.jackson.annotation.JsonAutoDetect;
 import org.nd4j.shade.jackson.annotation.JsonProperty;
 import org.nd4j.shade.jackson.databind.annotation.JsonDeserialize;
@@ -25,7 +23,8 @@ import org.nd4j.shade.jackson.databind.annotation.JsonSerialize;
  * (DL4J divides by the minibatch size itself, in the score and in the updater). Each subclass chooses the
  * per-example score so that the minibatch mean equals its seed's loss, unless its documentation says otherwise.
  *
- * <p>The targets are serialised with the configuration ({@code MultiLayerConfiguration.toJson()}). Replace them
+ * <p>The targets are serialised with the configuration ({@code MultiLayerConfiguration.toJson()}) as exact base64
+ * doubles ({@link TargetsJson}). Replace them
  * with {@link #setTargets} or {@link #assign} (label-to-prototype assignment permutes rows); the network's
  * {@code LossLayer} configuration holds this very instance, see {@link TargetLosses#find}.
  */
@@ -37,8 +36,8 @@ public abstract class TargetLoss implements ILossFunction {
     private static final long serialVersionUID = 1L;
 
     @JsonProperty("targets")
-    @JsonSerialize(using = NDArrayTextSerializer.class)
-    @JsonDeserialize(using = NDArrayTextDeSerializer.class)
+    @JsonSerialize(using = TargetsJson.Serializer.class)
+    @JsonDeserialize(using = TargetsJson.Deserializer.class)
     private INDArray targets;
 
     /** For Jackson. */

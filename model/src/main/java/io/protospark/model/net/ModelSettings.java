@@ -46,7 +46,10 @@ public record ModelSettings(
         boolean fastLayers,
         SphereSettings sphere,
         boolean sphereSmallCnn,
-        EnergySettings energy) {
+        EnergySettings energy,
+        double openSetMargin,
+        boolean openSetRamp,
+        boolean damRevised) {
 
     private static final String P = "protospark.model.";
     /** The demo convolutional backbone (conv blocks from {@code conv-channels}, dense layers from {@code hidden}). */
@@ -96,6 +99,18 @@ public record ModelSettings(
         LearningRateSchedule schedule = LearningRateSchedule.from(c);
         int damBlocks = Configs.nonNegativeInt(c, P + "dam.blocks");
         int damInput = Configs.positiveInt(c, P + "dam.input-dim");
+        boolean revised = Configs.getBoolean(c, P + "dam.revised");
+        if (revised && damBlocks > 0) {
+            throw new SettingsException(P + "dam.revised", "the revised network replaces the DAM blocks by one linear "
+                    + "map of the flattened convolutional feature", true, "dam.blocks = 0, or dam.revised = false");
+        }
+        if (revised && Backbones.convFeature(backbone).isEmpty()) {
+            throw new SettingsException(P + "dam.revised", "needs a backbone whose bottleneck sits on a flattened "
+                    + "convolutional feature; " + backbone + " has none", true,
+                    "backbone = one of " + Backbones.revisable() + ", or dam.revised = false");
+        }
+        double margin = Configs.doubleInRange(c, P + "head.open-set.margin", 0.0, Double.MAX_VALUE);
+        boolean ramp = Configs.getBoolean(c, P + "head.open-set.ramp");
         List<Double> mean = channelValues(c, P + "input.mean", channels, false);
         List<Double> std = channelValues(c, P + "input.std", channels, true);
         if (mean.isEmpty() != std.isEmpty()) {
@@ -134,13 +149,13 @@ public record ModelSettings(
         return new ModelSettings(seed, classes, height, width, channels, backbone, conv, hidden, dim, head, loss, decision,
                 prototypes, optimizer, lr, momentum, wd, spec, schedule, mean, std, damBlocks, damInput,
                 Configs.getBoolean(c, P + "fast-layers"), SphereSettings.from(c),
-                Configs.getBoolean(c, P + "sphere.small-cnn"), EnergySettings.from(c));
+                Configs.getBoolean(c, P + "sphere.small-cnn"), EnergySettings.from(c), margin, ramp, revised);
     }
 
     /**
      * The prediction rule; {@code auto} is the one each method's seed uses: the largest logit for cross-entropy heads
      * and the Nirvana softmax variant (logits f·s_k), the nearest centre for the Nirvana MSE and hinge losses, the
-     * largest cosine for DL2PA's squared-cosine loss.
+     * largest cosine for DL2PA's squared-cosine and long-tail losses (over the batch-normalised feature).
      */
     private static Decision decision(Config c, LossKind loss) {
         List<String> names = new java.util.ArrayList<>(List.of("auto"));
@@ -153,12 +168,15 @@ public record ModelSettings(
         }
         return switch (loss) {
             case CROSS_ENTROPY, NIRVANA_SOFTMAX -> Decision.DOT;
-            case NIRVANA_MSE, NIRVANA_HINGE -> Decision.EUCLIDEAN;
-            case SQUARED_COSINE -> Decision.COSINE;
+            case NIRVANA_MSE, NIRVANA_HINGE, NIRVANA_OPEN_SET -> Decision.EUCLIDEAN;
+            case SQUARED_COSINE, LONG_TAIL_DOT_REGRESSION -> Decision.COSINE;
         };
     }
 
-    /** Width of the backbone's own feature: dam.input-dim when the DAM lifts it to embedding-dim. */
+    /**
+     * Width of the backbone's own feature: dam.input-dim when the DAM lifts it to embedding-dim (with the revised
+     * network the backbone's own bottleneck is removed, and this width only sizes the discarded layers).
+     */
     public int backboneDim() {
         return damBlocks > 0 ? damInputDim : embeddingDim;
     }

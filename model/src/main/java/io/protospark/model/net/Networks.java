@@ -6,7 +6,9 @@ import io.protospark.model.fast.FastLayers;
 import io.protospark.model.head.Dam;
 import io.protospark.model.head.NormalizedDense;
 import io.protospark.model.sphere.SphereConv;
+import io.protospark.model.loss.LongTailDotRegressionLoss;
 import io.protospark.model.loss.NirvanaHingeLoss;
+import io.protospark.model.loss.NirvanaOpenSetLoss;
 import io.protospark.model.loss.NirvanaMseLoss;
 import io.protospark.model.loss.NirvanaSoftmaxLoss;
 import io.protospark.model.loss.SquaredCosineLoss;
@@ -19,6 +21,7 @@ import org.deeplearning4j.nn.conf.graph.LayerVertex;
 import org.deeplearning4j.nn.conf.inputs.InputType;
 import org.deeplearning4j.nn.conf.layers.ActivationLayer;
 import org.deeplearning4j.nn.conf.layers.BaseLayer;
+import org.deeplearning4j.nn.conf.layers.BatchNormalization;
 import org.deeplearning4j.nn.conf.layers.ConvolutionLayer;
 import org.deeplearning4j.nn.conf.layers.DenseLayer;
 import org.deeplearning4j.nn.conf.layers.LossLayer;
@@ -78,6 +81,10 @@ public final class Networks {
     public static final String HEAD = "head";
     /** Name of the dimension augmentation module's output (when model.dam.blocks > 0). */
     public static final String DAM = "dam";
+    /** Name of the face revised network's linear map (when model.dam.revised). */
+    public static final String REVISED = "revised";
+    /** Name of the BatchNorm DL2PA's long-tail loss puts on the feature before it (loss long-tail-dot-regression). */
+    public static final String FEATURE_BN = "feature_bn";
     /** Layer name of the parameter-free loss layer (fixed head and target losses). */
     public static final String LOSS = "loss";
 
@@ -125,9 +132,18 @@ public final class Networks {
 
     /**
      * The vertex whose output the head (or target loss) receives: the d-dimensional feature compared with the
-     * prototypes — the DAM's output when there is one, else the backbone's {@value #EMBEDDING}.
+     * prototypes — the revised network's {@value #REVISED} or the DAM's output when there is one, else the backbone's
+     * {@value #EMBEDDING}; with DL2PA's long-tail loss, the BatchNorm {@value #FEATURE_BN} on that feature.
      */
     public static String feature(ModelSettings s) {
+        return s.loss() == LossKind.LONG_TAIL_DOT_REGRESSION ? FEATURE_BN : lifted(s);
+    }
+
+    /** The d-dimensional feature before any loss-specific normalisation: revised map, DAM or embedding. */
+    private static String lifted(ModelSettings s) {
+        if (s.damRevised()) {
+            return REVISED;
+        }
         return s.damBlocks() > 0 ? DAM : EMBEDDING;
     }
 
@@ -180,12 +196,23 @@ public final class Networks {
                     .activation(Activation.IDENTITY).weightInit(WeightInit.XAVIER).build(), last);
             return g;
         }
-        return Backbones.graph(backbone, h, w, c, s.backboneDim(), base, s.sphere());
+        ComputationGraphConfiguration.GraphBuilder g = Backbones.graph(backbone, h, w, c, s.backboneDim(), base,
+                s.sphere());
+        if (s.damRevised()) {
+            // DSC's face "revised network": no 512-d bottleneck, one Linear from the flattened conv feature to D
+            Dam.revised(g, Backbones.removeBottleneck(g, backbone), REVISED, s.embeddingDim());
+        }
+        return g;
     }
 
     private static String head(ComputationGraphConfiguration.GraphBuilder g, ModelSettings s, PrototypeSet p) {
         if (s.loss().isTarget()) {
-            g.addLayer(LOSS, new LossLayer.Builder(targetLoss(s.loss(), p)).activation(Activation.IDENTITY).build(),
+            if (s.loss() == LossKind.LONG_TAIL_DOT_REGRESSION) {
+                // DL2PA's long-tail head: f -> BatchNorm1d -> (normalised inside the loss); PyTorch's defaults
+                g.addLayer(FEATURE_BN, new BatchNormalization.Builder().nOut(s.embeddingDim()).eps(1e-5).decay(0.9)
+                        .build(), lifted(s));
+            }
+            g.addLayer(LOSS, new LossLayer.Builder(targetLoss(s, p)).activation(Activation.IDENTITY).build(),
                     feature(s));
             return LOSS;
         }
@@ -212,13 +239,15 @@ public final class Networks {
         return HEAD;
     }
 
-    private static ILossFunction targetLoss(LossKind kind, PrototypeSet p) {
+    private static ILossFunction targetLoss(ModelSettings s, PrototypeSet p) {
         INDArray t = p.toArray(DataType.DOUBLE);
-        return switch (kind) {
+        return switch (s.loss()) {
             case NIRVANA_MSE -> new NirvanaMseLoss(t);
             case NIRVANA_HINGE -> new NirvanaHingeLoss(t);
             case NIRVANA_SOFTMAX -> new NirvanaSoftmaxLoss(t);
+            case NIRVANA_OPEN_SET -> new NirvanaOpenSetLoss(t, s.openSetMargin(), s.openSetRamp());
             case SQUARED_COSINE -> new SquaredCosineLoss(t);
+            case LONG_TAIL_DOT_REGRESSION -> new LongTailDotRegressionLoss(t);
             case CROSS_ENTROPY -> throw new IllegalArgumentException("cross-entropy is not a target loss");
         };
     }

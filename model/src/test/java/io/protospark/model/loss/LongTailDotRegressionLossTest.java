@@ -76,6 +76,33 @@ class LongTailDotRegressionLossTest {
     }
 
     @Test
+    void mixedLabelsGiveTheSeedsMixtureOfLosses() {
+        // mixup: y = λ·e_a + (1−λ)·e_b with b a permutation of a, so both label sets have the same class counts and
+        // the loss of the mixed batch is λ·L(y_a) + (1−λ)·L(y_b), each with those counts' weights
+        Nd4j.getRandom().setSeed(11);
+        LongTailDotRegressionLoss loss = new LongTailDotRegressionLoss(LossChecks.rows(Polytopes.simplex(4)));
+        int[] a = {0, 0, 0, 1, 2, 2};
+        int[] b = {2, 0, 1, 0, 2, 0}; // a permutation of a
+        INDArray ya = DoublePrecision.oneHot(4, a);
+        INDArray yb = DoublePrecision.oneHot(4, b);
+        assertArrayEquals(ya.sum(0).toDoubleVector(), yb.sum(0).toDoubleVector(), 0.0);
+        double lambda = 0.3;
+        INDArray mixed = ya.mul(lambda).addi(yb.mul(1 - lambda));
+        INDArray f = Nd4j.randn(DataType.DOUBLE, 6, 3);
+        double expected = lambda * loss.computeScore(ya, f, ID, null, true)
+                + (1 - lambda) * loss.computeScore(yb, f, ID, null, true);
+        assertEquals(expected, loss.computeScore(mixed, f, ID, null, true), 1e-12);
+        INDArray expectedGrad = loss.computeGradient(ya, f, ID, null).muli(lambda)
+                .addi(loss.computeGradient(yb, f, ID, null).muli(1 - lambda));
+        assertEquals(0.0, loss.computeGradient(mixed, f, ID, null).sub(expectedGrad).amaxNumber().doubleValue(),
+                1e-12);
+        assertTrue(LossChecks.centralDifference(loss, mixed, f, null) < 1e-6);
+        // the weights come from the mixed rows' column sums, which equal either set's counts
+        assertArrayEquals(LongTailDotRegressionLoss.classWeights(ya, null),
+                LongTailDotRegressionLoss.classWeights(mixed, null), 1e-12);
+    }
+
+    @Test
     void gradientCheckThroughANetwork() {
         LongTailDotRegressionLoss loss = new LongTailDotRegressionLoss(LossChecks.rows(Polytopes.simplex(4)));
         // imbalanced batch: weights differ per class

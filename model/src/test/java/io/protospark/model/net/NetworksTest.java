@@ -4,7 +4,10 @@ import io.protospark.config.Configs;
 import io.protospark.config.SettingsException;
 import io.protospark.model.energy.EnergyRegularization;
 import io.protospark.model.fast.FastLayers;
+import io.protospark.model.head.Decision;
 import io.protospark.model.head.NormalizedDense;
+import io.protospark.model.loss.LongTailDotRegressionLoss;
+import io.protospark.model.loss.NirvanaOpenSetLoss;
 import io.protospark.model.prototype.Prototypes;
 import io.protospark.model.sphere.SphereConv;
 import org.deeplearning4j.nn.conf.ComputationGraphConfiguration;
@@ -103,6 +106,89 @@ class NetworksTest {
         assertArrayEquals(new long[]{3, 20}, f.shape());
         assertArrayEquals(new long[]{3, 2}, net.feedForward(batch(3).getFeatures(), false)
                 .get(Networks.EMBEDDING).shape());
+    }
+
+    @Test
+    void longTailLossPutsABatchNormOnTheFeatureAndTrainsOnMixedLabels() {
+        for (String fast : List.of("false", "true")) {
+            ModelSettings s = settings("model.head.loss=long-tail-dot-regression", "model.head.prototypes=estimated",
+                    "model.embedding-dim=6", "model.fast-layers=" + fast);
+            assertEquals(Decision.COSINE, s.decision());
+            assertEquals(Networks.FEATURE_BN, Networks.feature(s));
+            ComputationGraph net = Networks.build(s, Prototypes.build(s));
+            assertInstanceOf(LongTailDotRegressionLoss.class,
+                    ((org.deeplearning4j.nn.conf.layers.LossLayer) layer(net.getConfiguration(), Networks.LOSS))
+                            .getLossFn());
+            assertEquals(List.of(Networks.EMBEDDING),
+                    net.getConfiguration().getVertexInputs().get(Networks.FEATURE_BN));
+            DataSet b = batch(20);
+            // mixup rows: 0.7 of the example's class and 0.3 of the next example's
+            INDArray mixed = b.getLabels().mul(0.7f).addi(Nd4j.vstack(b.getLabels().get(
+                    org.nd4j.linalg.indexing.NDArrayIndex.interval(1, 20)), b.getLabels().getRow(0, true)).mul(0.3f));
+            DataSet m = new DataSet(b.getFeatures(), mixed);
+            double before = net.score(m, false);
+            for (int i = 0; i < 15; i++) {
+                net.fit(m);
+            }
+            double after = net.score(m, false);
+            assertTrue(Double.isFinite(after) && after < before, fast + ": " + before + " -> " + after);
+            // the prediction feature is the batch-normalised one, what the loss layer passes through
+            INDArray f = net.outputSingle(false, b.getFeatures());
+            assertEquals(0.0, f.sub(net.feedForward(b.getFeatures(), false).get(Networks.FEATURE_BN))
+                    .amaxNumber().doubleValue(), 0.0);
+        }
+    }
+
+    @Test
+    void openSetLossTakesItsMarginFromTheConfigAndTrainsWithOutlierRows() {
+        ModelSettings s = settings("model.head.loss=nirvana-open-set", "model.head.prototypes=dsc-centres",
+                "model.head.radius=5", "model.embedding-dim=9", "model.head.open-set.margin=3");
+        assertEquals(Decision.EUCLIDEAN, s.decision());
+        ComputationGraph net = Networks.build(s, Prototypes.build(s));
+        var loss = (NirvanaOpenSetLoss) ((org.deeplearning4j.nn.conf.layers.LossLayer)
+                layer(net.getConfiguration(), Networks.LOSS)).getLossFn();
+        assertEquals(3.0, loss.margin());
+        // 12 known examples and 8 outliers (all-zero label rows), as the trainer appends them
+        DataSet known = batch(12);
+        DataSet outliers = batch(8);
+        DataSet b = new DataSet(Nd4j.concat(0, known.getFeatures(), outliers.getFeatures().mul(0.2f)),
+                Nd4j.concat(0, known.getLabels(), Nd4j.zeros(DataType.FLOAT, 8, 10)));
+        var terms = loss.terms(b.getLabels(), net.outputSingle(false, b.getFeatures()));
+        assertEquals(12, terms.known());
+        assertEquals(8, terms.outliers());
+        double before = net.score(b, false);
+        for (int i = 0; i < 15; i++) {
+            net.fit(b);
+        }
+        assertTrue(net.score(b, false) < before);
+        var e = assertThrows(SettingsException.class, () -> settings("model.head.open-set.margin=-1"));
+        assertEquals("protospark.model.head.open-set.margin", e.key());
+    }
+
+    @Test
+    void revisedNetworkMapsTheFlattenedConvFeatureStraightToD() {
+        ModelSettings s = settings("model.backbone=iresnet50", "model.input.height=112", "model.input.width=112",
+                "model.input.channels=3", "model.dam.revised=true", "model.embedding-dim=30", "model.classes=20",
+                "model.head.prototypes=dsc-centres", "model.head.radius=10", "model.head.loss=nirvana-mse");
+        assertEquals(Networks.REVISED, Networks.feature(s));
+        ComputationGraphConfiguration conf = Networks.configuration(s, Prototypes.build(s));
+        for (String gone : List.of("fc", "features_bn", Networks.EMBEDDING)) {
+            assertTrue(!conf.getVertices().containsKey(gone), gone + " should be removed");
+        }
+        assertEquals(List.of("out_bn"), conf.getVertexInputs().get(Networks.REVISED));
+        var linear = (org.deeplearning4j.nn.conf.layers.DenseLayer) layer(conf, Networks.REVISED);
+        assertEquals(512L * 7 * 7, linear.getNIn());
+        assertEquals(30L, linear.getNOut());
+        assertTrue(linear.hasBias());
+        assertEquals(List.of(Networks.REVISED), conf.getVertexInputs().get(Networks.LOSS));
+
+        var notFace = assertThrows(SettingsException.class, () -> settings("model.backbone=resnet20",
+                "model.input.channels=3", "model.input.height=32", "model.input.width=32", "model.dam.revised=true"));
+        assertEquals("protospark.model.dam.revised", notFace.key());
+        assertTrue(notFace.getMessage().contains("iresnet50"), notFace.getMessage());
+        var withBlocks = assertThrows(SettingsException.class, () -> settings("model.backbone=iresnet50",
+                "model.input.height=112", "model.input.width=112", "model.dam.revised=true", "model.dam.blocks=1"));
+        assertEquals("protospark.model.dam.revised", withBlocks.key());
     }
 
     @Test
