@@ -74,6 +74,7 @@ public final class TrainJob {
                         "dynamic assignment re-assigns fixed prototypes; the head is learned", "dynamic",
                         "use model.head.kind = fixed or assignment.mode = static");
             }
+            checkTrainingFitsLoss(t, m);
             return new Settings(t, m, c);
         }
     }
@@ -116,15 +117,19 @@ public final class TrainJob {
         ShardSet shards = ShardSet.open(t.data(), hadoop);
         checkDataFitsTraining(shards, t);
         checkDataFitsModel(shards, m);
+        ShardSet outliers = t.outliers().isPresent() ? ShardSet.open(t.outliers().get(), hadoop) : null;
+        if (outliers != null) {
+            checkOutliersFitModel(outliers, t, m);
+        }
         try (RunDirectory run = RunDirectory.createNew(t.runDir(), hadoop)) {
-            return train(s, spark, jsc, shards, run, start);
+            return train(s, spark, jsc, shards, outliers, run, start);
         } catch (java.io.IOException e) {
             throw new java.io.UncheckedIOException("cannot close run directory " + t.runDir(), e);
         }
     }
 
     private static Result train(Settings s, SparkSession spark, JavaSparkContext jsc, ShardSet shards,
-                                RunDirectory run, long start) {
+                                ShardSet outlierShards, RunDirectory run, long start) {
         TrainSettings t = s.train();
         ModelSettings m = s.model();
         int workers = t.workers() > 0 ? t.workers() : jsc.defaultParallelism();
@@ -153,8 +158,11 @@ public final class TrainJob {
 
         DoubleAccumulator lossSum = jsc.sc().doubleAccumulator("protospark.train.loss");
         LongAccumulator lossCount = jsc.sc().longAccumulator("protospark.train.examples");
-        ParameterAveragingTrainingMaster tm = new ParameterAveragingTrainingMaster.Builder(workers, t.batchSize())
-                .batchSizePerWorker(t.batchSize())
+        // a worker re-batches what it receives to batchSizePerWorker rows: with outlier exposure each minibatch
+        // carries its outliers too, so that is the row count that keeps minibatches whole
+        int rowsPerBatch = t.batchSize() + t.outliersInEachBatch();
+        ParameterAveragingTrainingMaster tm = new ParameterAveragingTrainingMaster.Builder(workers, rowsPerBatch)
+                .batchSizePerWorker(rowsPerBatch)
                 .averagingFrequency(t.averagingFrequency())
                 .workerPrefetchNumBatches(t.prefetch())
                 .saveUpdater(true)
@@ -170,6 +178,17 @@ public final class TrainJob {
         Examples.Decoding decoding = decoding(m, t);
         JavaRDD<DataSet> test = Examples.batches(Examples.read(spark, shards, t.evalSplit(), workers, 0), 256,
                 m.classes(), decoding).persist(StorageLevel.MEMORY_ONLY());
+        JavaRDD<Examples.Example> outliers = outlierShards == null ? null
+                : Examples.read(spark, outlierShards, t.outliersSplit(), workers, 0).persist(StorageLevel.MEMORY_ONLY());
+        Examples.Training training = new Examples.Training(t.mixupAlpha(), t.labelSmoothing(),
+                t.outliersInEachBatch());
+        if (outliers != null) {
+            LOG.info("outlier exposure: {} examples of {} ({}), {} per minibatch", outliers.count(),
+                    outlierShards.root(), t.outliersSplit(), t.outliersInEachBatch());
+        } else if (m.loss() == io.protospark.model.net.LossKind.NIRVANA_OPEN_SET) {
+            LOG.warn("the nirvana-open-set loss trains without outliers (train.outliers.data is empty): its outlier "
+                    + "term is 0");
+        }
         long trainCount = train.count();
         long testCount = test.map(DataSet::numExamples).reduce(Integer::sum);
         LOG.info("{} training and {} test examples", trainCount, testCount);
@@ -206,8 +225,10 @@ public final class TrainJob {
             }
             long fitStart = System.nanoTime();
             JavaRDD<Examples.Example> order = t.shuffle() ? Examples.shuffle(train, t.seed(), epoch, workers) : train;
-            JavaPairRDD<DataSet, Long> batches = Examples.batches(order, t.batchSize(), m.classes(), decoding,
-                            t.seed() * 31 + epoch)
+            JavaRDD<Examples.Example> outlierOrder = outliers == null ? null
+                    : Examples.shuffle(outliers, t.seed() + 7_777_777L, epoch, order.getNumPartitions());
+            JavaPairRDD<DataSet, Long> batches = Examples.batches(order, outlierOrder, t.batchSize(), m.classes(),
+                            decoding, training, t.seed() * 31 + epoch)
                     .zipWithIndex()
                     .persist(StorageLevel.MEMORY_ONLY());
             long batchCount = batches.count();
@@ -251,6 +272,9 @@ public final class TrainJob {
         }
         train.unpersist(false);
         test.unpersist(false);
+        if (outliers != null) {
+            outliers.unpersist(false);
+        }
 
         ComputationGraph trained = sparkNet.getNetwork();
         run.write(MODEL, out -> ModelSerializer.writeModel(trained, out, true));
@@ -264,7 +288,10 @@ public final class TrainJob {
         return new Result(run.uri(), List.copyOf(history), acc, seconds, workers);
     }
 
-    /** Copies the parameters of an earlier run's model into {@code net}; the shapes must agree layer by layer. */
+    /**
+     * Copies the parameters of an earlier run's model into {@code net}, layer by layer by name: shared layers must
+     * agree in shape, layers the earlier model lacks keep their fresh initialisation, and at least one must be shared.
+     */
     static void initFrom(ComputationGraph net, java.net.URI modelZip, Configuration hadoop) {
         org.apache.hadoop.fs.Path path = new org.apache.hadoop.fs.Path(modelZip);
         ComputationGraph earlier;
@@ -274,32 +301,50 @@ public final class TrainJob {
             throw new java.io.UncheckedIOException("cannot read protospark.train.init-from " + modelZip + ": "
                     + e.getMessage(), e);
         }
+        // fine-tuning: every layer the checkpoint shares with this network (same name) is copied and must have the
+        // same parameter shapes; layers it does not have (a new DAM, the revised network's map) start fresh
+        List<String> fresh = new ArrayList<>();
+        long copied = 0;
         for (org.deeplearning4j.nn.api.Layer layer : net.getLayers()) {
             String name = layer.conf().getLayer().getLayerName();
             var their = earlier.getVertex(name);
-            if (layer.numParams() > 0 && (their == null || !their.hasLayer())) {
-                throw new SettingsException("protospark.train.init-from", "must hold a network with the same layers",
-                        modelZip.toString(), "it has no layer '" + name + "'");
+            if (layer.numParams() == 0) {
+                continue;
+            }
+            if (their == null || !their.hasLayer() || their.getLayer().numParams() == 0) {
+                fresh.add(name);
+                continue;
             }
             for (var e : layer.paramTable().entrySet()) {
                 INDArray theirs = their.getLayer().paramTable().get(e.getKey());
                 if (theirs == null || !java.util.Arrays.equals(theirs.shape(), e.getValue().shape())) {
                     throw new SettingsException("protospark.train.init-from",
-                            "must hold a network with the same parameter shapes", modelZip.toString(),
-                            "layer " + name + " parameter " + e.getKey() + " is "
+                            "must hold a network whose shared layers have the same parameter shapes",
+                            modelZip.toString(), "layer " + name + " parameter " + e.getKey() + " is "
                                     + java.util.Arrays.toString(e.getValue().shape()) + " here and "
                                     + (theirs == null ? "missing" : java.util.Arrays.toString(theirs.shape()))
                                     + " there");
                 }
             }
         }
-        long copied = 0;
+        if (java.util.Arrays.stream(net.getLayers()).filter(l -> l.numParams() > 0).count() == fresh.size()) {
+            throw new SettingsException("protospark.train.init-from", "must hold a network sharing layers with this "
+                    + "one", modelZip.toString(), "none of its layer names match: it has "
+                    + java.util.Arrays.stream(earlier.getLayers()).map(l -> l.conf().getLayer().getLayerName())
+                    .limit(12).toList() + "…");
+        }
         for (org.deeplearning4j.nn.api.Layer layer : net.getLayers()) {
+            if (layer.numParams() == 0 || fresh.contains(layer.conf().getLayer().getLayerName())) {
+                continue;
+            }
             for (var e : layer.paramTable().entrySet()) {
                 INDArray theirs = earlier.getLayer(layer.conf().getLayer().getLayerName()).paramTable().get(e.getKey());
                 e.getValue().assign(theirs.castTo(e.getValue().dataType()));
                 copied += theirs.length();
             }
+        }
+        if (!fresh.isEmpty()) {
+            LOG.info("layers not in {} start freshly initialised: {}", modelZip, fresh);
         }
         LOG.info("initialised from {} ({} parameters)", modelZip, copied);
     }
@@ -360,6 +405,40 @@ public final class TrainJob {
                 return rule.predict(f.castTo(org.nd4j.linalg.api.buffer.DataType.DOUBLE), prototypes);
             };
         };
+    }
+
+    /** Mixup, label smoothing and outliers change the label rows; each is refused where the loss cannot use it. */
+    static void checkTrainingFitsLoss(TrainSettings t, ModelSettings m) {
+        String loss = io.protospark.config.Configs.configName(m.loss());
+        if (t.mixupAlpha() > 0 && !m.loss().acceptsSoftLabels()) {
+            throw new SettingsException("protospark.train.mixup.alpha", "mixes label rows, which the " + loss
+                    + " loss does not accept", t.mixupAlpha(),
+                    "0, or model.head.loss = cross-entropy or long-tail-dot-regression");
+        }
+        if (t.labelSmoothing() > 0 && m.loss() != io.protospark.model.net.LossKind.CROSS_ENTROPY) {
+            throw new SettingsException("protospark.train.label-smoothing", "smooths the targets of the "
+                    + "cross-entropy loss; the loss is " + loss, t.labelSmoothing(),
+                    "0, or model.head.loss = cross-entropy");
+        }
+        if (t.outliers().isPresent() && m.loss() != io.protospark.model.net.LossKind.NIRVANA_OPEN_SET) {
+            throw new SettingsException("protospark.train.outliers.data", "outlier exposure feeds the open-set loss; "
+                    + "the loss is " + loss, t.outliers().get().toString(),
+                    "\"\" (none), or model.head.loss = nirvana-open-set");
+        }
+    }
+
+    /** The outlier-exposure data must have the model's image shape and the split named. */
+    static void checkOutliersFitModel(ShardSet outliers, TrainSettings t, ModelSettings m) {
+        if (!outliers.splits().contains(t.outliersSplit())) {
+            throw new SettingsException("protospark.train.outliers.split", "must name a split of the data set "
+                    + outliers.root(), t.outliersSplit(), "it has " + new java.util.TreeSet<>(outliers.splits()));
+        }
+        if (outliers.height() != m.height() || outliers.width() != m.width() || outliers.channels() != m.channels()) {
+            throw new SettingsException("protospark.train.outliers.data",
+                    "must hold images of the model's shape " + m.height() + "x" + m.width() + "x" + m.channels(),
+                    outliers.root().toString(), "it has " + outliers.height() + "x" + outliers.width() + "x"
+                            + outliers.channels() + " (height x width x channels)");
+        }
     }
 
     /** The data set and the model must agree on classes and image shape; checked before training starts. */

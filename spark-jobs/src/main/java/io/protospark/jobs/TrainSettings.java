@@ -31,7 +31,12 @@ public record TrainSettings(
         String evalSplit,
         int assignDenseUpTo,
         int cropPadding,
-        boolean flip) {
+        boolean flip,
+        double mixupAlpha,
+        double labelSmoothing,
+        java.util.Optional<URI> outliers,
+        String outliersSplit,
+        int outliersPerBatch) {
 
     /** {@code protospark.train.assignment.mode}. */
     public enum AssignmentMode {
@@ -68,7 +73,26 @@ public record TrainSettings(
                 nonEmpty(c, P + "eval-split"),
                 Configs.positiveInt(c, P + "assignment.dense-up-to"),
                 Configs.nonNegativeInt(c, P + "augment.crop-padding"),
-                Configs.getBoolean(c, P + "augment.flip"));
+                Configs.getBoolean(c, P + "augment.flip"),
+                Configs.doubleInRange(c, P + "mixup.alpha", 0.0, 1e6),
+                labelSmoothing(c),
+                optionalUri(c, P + "outliers.data"),
+                nonEmpty(c, P + "outliers.split"),
+                Configs.nonNegativeInt(c, P + "outliers.per-batch"));
+    }
+
+    /** Outlier-exposure examples appended to each minibatch: per-batch, or the batch size when that is 0. */
+    public int outliersInEachBatch() {
+        return outliers.isEmpty() ? 0 : outliersPerBatch > 0 ? outliersPerBatch : batchSize;
+    }
+
+    private static double labelSmoothing(Config c) {
+        double v = Configs.doubleInRange(c, P + "label-smoothing", 0.0, 1.0);
+        if (v >= 1.0) {
+            throw new SettingsException(P + "label-smoothing", "must be below 1 (1 would erase the labels)", v,
+                    "a small value such as 0.1, or 0 for none");
+        }
+        return v;
     }
 
     /** The {@code protospark.spark} entries as Spark settings. */

@@ -107,4 +107,88 @@ class ExamplesDecodingTest {
         }
         return true;
     }
+
+    /** n examples of distinct classes 0..n-1, each image filled with its own random bytes. */
+    private static List<Examples.Example> distinct(int n, long seed) {
+        Random r = new Random(seed);
+        List<Examples.Example> out = new java.util.ArrayList<>();
+        for (int k = 0; k < n; k++) {
+            byte[] p = new byte[2 * 3 * 4];
+            r.nextBytes(p);
+            out.add(new Examples.Example(k, p));
+        }
+        return out;
+    }
+
+    @Test
+    void mixupMixesImagesAndLabelsWithOnePartnerPermutationAndOneWeight() {
+        var d = Examples.Decoding.plain(2, 3, 4);
+        int n = 8;
+        double lambdaSum = 0;
+        int draws = 0;
+        for (long seed = 0; seed < 300; seed++) {
+            List<Examples.Example> batch = distinct(n, seed);
+            DataSet plain = Examples.toDataSet(batch, n, d, null);
+            DataSet mixed = Examples.mixup(plain.copy(), 1.0, new Random(seed));
+            INDArray y = mixed.getLabels();
+            // with distinct classes, row i = λ e_i + (1-λ) e_π(i); read λ and π(i) back from the labels
+            double lambda = Double.NaN;
+            boolean[] partnerSeen = new boolean[n];
+            for (int i = 0; i < n; i++) {
+                assertEquals(1.0, y.getRow(i).sumNumber().doubleValue(), 1e-6, "row " + i + " sums to 1");
+                int partner = i;
+                for (int k = 0; k < n; k++) {
+                    if (k != i && y.getFloat(i, k) > 0) {
+                        partner = k;
+                    }
+                }
+                assertTrue(!partnerSeen[partner], "partners form a permutation");
+                partnerSeen[partner] = true;
+                if (partner != i) {
+                    double l = y.getFloat(i, i);
+                    if (Double.isNaN(lambda)) {
+                        lambda = l;
+                    }
+                    assertEquals(lambda, l, 1e-6, "one λ per minibatch");
+                    INDArray expected = plain.getFeatures().get(org.nd4j.linalg.indexing.NDArrayIndex.point(i))
+                            .mul(l).addi(plain.getFeatures().get(org.nd4j.linalg.indexing.NDArrayIndex.point(partner))
+                                    .mul(1 - l));
+                    assertEquals(0.0, mixed.getFeatures().get(org.nd4j.linalg.indexing.NDArrayIndex.point(i))
+                            .sub(expected).amaxNumber().doubleValue(), 1e-5, "image " + i);
+                }
+            }
+            if (!Double.isNaN(lambda)) {
+                lambdaSum += lambda;
+                draws++;
+            }
+        }
+        // α = 1: λ ~ Beta(1, 1) = uniform on [0, 1], mean 1/2 (standard error about 0.017 for 300 draws)
+        assertTrue(draws > 290);
+        assertEquals(0.5, lambdaSum / draws, 0.07, "mean λ over " + draws + " minibatches");
+    }
+
+    @Test
+    void labelSmoothingAndOutliersShapeTheTrainingMinibatch() {
+        var d = Examples.Decoding.plain(2, 3, 4);
+        List<Examples.Example> known = distinct(5, 1);
+        List<Examples.Example> outliers = distinct(3, 2);
+        var it = new Examples.BatchIterator(known.iterator(), outliers, 4, 10, d,
+                new Examples.Training(0, 0.1, 2), new Random(3));
+        DataSet first = it.next();
+        assertEquals(6, first.numExamples(), "4 known + 2 outliers");
+        for (int i = 0; i < 4; i++) {
+            for (int k = 0; k < 10; k++) {
+                assertEquals(k == i ? 0.9f + 0.01f : 0.01f, first.getLabels().getFloat(i, k), 1e-6);
+            }
+        }
+        assertEquals(0.0, first.getLabels().getRow(4).sumNumber().doubleValue(), 0.0, "outlier rows are all zero");
+        assertEquals(0.0, first.getLabels().getRow(5).sumNumber().doubleValue(), 0.0);
+        DataSet outlierImages = Examples.toDataSet(outliers, 10, d, null);
+        assertEquals(outlierImages.getFeatures().get(org.nd4j.linalg.indexing.NDArrayIndex.point(0)), first.getFeatures().get(org.nd4j.linalg.indexing.NDArrayIndex.point(4)));
+        DataSet second = it.next();
+        assertEquals(3, second.numExamples(), "the last known example + 2 outliers");
+        // the outliers cycle: the third, then the first again
+        assertEquals(outlierImages.getFeatures().get(org.nd4j.linalg.indexing.NDArrayIndex.point(2)), second.getFeatures().get(org.nd4j.linalg.indexing.NDArrayIndex.point(1)));
+        assertEquals(outlierImages.getFeatures().get(org.nd4j.linalg.indexing.NDArrayIndex.point(0)), second.getFeatures().get(org.nd4j.linalg.indexing.NDArrayIndex.point(2)));
+    }
 }

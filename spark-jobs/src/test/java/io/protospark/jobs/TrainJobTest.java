@@ -312,6 +312,49 @@ class TrainJobTest {
         assertEquals(expectedHead(), FixedHead.weights(model), "prototype matrix changed in training");
     }
 
+    @Test
+    void openSetLossTrainsWithOutlierExposure() throws Exception {
+        // outliers drawn from a prepared data set of the same image shape (here the same images: labels ignored)
+        Path run = tmp.resolve("run-open-set");
+        TrainJob.Result r = train(run, "train.epochs=2", "train.workers=2", "train.batch-size=32",
+                "model.head.loss=nirvana-open-set", "model.head.prototypes=dsc-centres", "model.head.radius=5",
+                "model.head.open-set.margin=3", "train.outliers.data=\"" + data + "\"", "train.outliers.per-batch=16");
+        assertTrue(r.epochs().stream().allMatch(e -> Double.isFinite(e.trainLoss())), r.epochs().toString());
+        assertTrue(r.testAccuracy() > 0.3, "test accuracy " + r.testAccuracy());
+        // 600 examples in 2 partitions of 300: 10 minibatches each (9 of 32, one of 12), each with 16 outliers
+        assertEquals(600 + 20 * 16, r.epochs().get(0).trainExamples(), "rows trained, outliers included");
+    }
+
+    @Test
+    void longTailLossTrainsWithMixup() throws Exception {
+        Path run = tmp.resolve("run-long-tail-mixup");
+        TrainJob.Result r = train(run, "train.epochs=2", "train.workers=2", "model.head.loss=long-tail-dot-regression",
+                "train.mixup.alpha=1", "model.optimizer.learning-rate=3e-3");
+        assertTrue(r.epochs().stream().allMatch(e -> Double.isFinite(e.trainLoss())), r.epochs().toString());
+        assertTrue(r.testAccuracy() > 0.3, "test accuracy " + r.testAccuracy());
+        ComputationGraph model = ModelSerializer.restoreComputationGraph(run.resolve(TrainJob.MODEL).toFile(), false);
+        assertTrue(model.getVertex(io.protospark.model.net.Networks.FEATURE_BN) != null);
+    }
+
+    @Test
+    void labelTransformsTheLossCannotUseAreRefused() {
+        String[][] cases = {
+                {"protospark.train.mixup.alpha", "train.mixup.alpha=0.2", "model.head.loss=nirvana-mse",
+                        "model.head.prototypes=dsc-centres"},
+                {"protospark.train.label-smoothing", "train.label-smoothing=0.1", "model.head.loss=squared-cosine"},
+                {"protospark.train.label-smoothing", "train.label-smoothing=1"},
+                {"protospark.train.outliers.data", "train.outliers.data=\"" + data + "\""},
+        };
+        for (String[] c : cases) {
+            List<String> o = new ArrayList<>(List.of("train.data=\"" + data + "\"", "train.run-dir=\"" + tmp.resolve("x")
+                    + "\""));
+            o.addAll(List.of(c).subList(1, c.length));
+            var e = assertThrows(io.protospark.config.SettingsException.class,
+                    () -> TrainJob.Settings.from(Configs.load(null, "test", o)), String.join(" ", c));
+            assertEquals(c[0], e.key());
+        }
+    }
+
     private static String[] concat(String[] a, String... b) {
         String[] out = java.util.Arrays.copyOf(a, a.length + b.length);
         System.arraycopy(b, 0, out, a.length, b.length);
