@@ -34,7 +34,9 @@ class ConfFilesTest {
             CommandRun r = CommandRun.of("validate", "--conf", f.toString());
             assertEquals(0, r.code(), f + ": " + r.err());
             assertTrue(r.out().startsWith("configuration is valid"), r.out());
-            assertTrue(r.out().contains("embedding"), "no embedding layer in the summary of " + f + ":\n" + r.out());
+            // the layer the head receives: the backbone's embedding, or the face revised network's map replacing it
+            String feature = text.contains("revised = true") ? "revised" : "embedding";
+            assertTrue(r.out().contains(feature), "no " + feature + " layer in the summary of " + f + ":\n" + r.out());
             Matcher classes = Pattern.compile("classes = (\\d+)").matcher(text);
             if (classes.find() && text.contains("kind = fixed")) {
                 assertTrue(r.out().contains("prototypes: ") && r.out().contains("shape " + classes.group(1) + "x"),
