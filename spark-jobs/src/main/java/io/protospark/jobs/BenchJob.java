@@ -272,9 +272,7 @@ public final class BenchJob {
     static int applyThreads(int threads) {
         Nd4j.getExecutioner(); // loads the backend; NativeOpsHolder alone fails before it
         if (threads > 0) {
-            Nd4j.getEnvironment().setMaxThreads(threads);
-            Nd4j.getEnvironment().setMaxMasterThreads(threads);
-            NativeOpsHolder.getInstance().getDeviceNativeOps().setOmpNumThreads(threads);
+            WorkerThreads.apply(threads);
             return threads;
         }
         return NativeOpsHolder.getInstance().getDeviceNativeOps().ompGetMaxThreads();

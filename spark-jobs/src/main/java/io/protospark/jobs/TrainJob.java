@@ -158,6 +158,18 @@ public final class TrainJob {
 
         DoubleAccumulator lossSum = jsc.sc().doubleAccumulator("protospark.train.loss");
         LongAccumulator lossCount = jsc.sc().longAccumulator("protospark.train.examples");
+        int threadsPerWorker = t.threadsPerWorker() > 0 ? t.threadsPerWorker()
+                : WorkerThreads.auto(jsc.getConf(), workers);
+        boolean local = jsc.getConf().get("spark.master", "local[*]").startsWith("local");
+        int executors = local ? 1 : Math.max(1, jsc.sc().getExecutorMemoryStatus().size() - 1);
+        RoundBytes bytes = RoundBytes.of(net);
+        LOG.info("{} native thread(s) per worker; one averaging round moves {} bytes: broadcast {} (configuration {}) "
+                        + "to {} executor(s), {} back from each of {} workers; fixed prototypes {} of the broadcast",
+                threadsPerWorker, bytes.perRound(workers, executors), bytes.broadcast(), bytes.configuration(),
+                executors, bytes.resultPerWorker(), workers, bytes.fixed());
+        provenance.put("threads_per_worker", threadsPerWorker);
+        provenance.put("round", bytes.toMap(workers, executors));
+        run.writeText(PROVENANCE, Json.pretty(provenance));
         // a worker re-batches what it receives to batchSizePerWorker rows: with outlier exposure each minibatch
         // carries its outliers too, so that is the row count that keeps minibatches whole
         int rowsPerBatch = t.batchSize() + t.outliersInEachBatch();
@@ -169,7 +181,7 @@ public final class TrainJob {
                 .rddTrainingApproach(RDDTrainingApproach.Direct)
                 .storageLevel(null) // rounds are filters over the epoch's cached minibatches; nothing more to cache
                 .rngSeed(t.seed())
-                .trainingHooks(new LossHook(lossSum, lossCount))
+                .trainingHooks(new LossHook(lossSum, lossCount), new WorkerThreads(threadsPerWorker))
                 .build();
         SparkComputationGraph sparkNet = new SparkComputationGraph(jsc, net, tm);
 

@@ -36,7 +36,8 @@ public record TrainSettings(
         double labelSmoothing,
         java.util.Optional<URI> outliers,
         String outliersSplit,
-        int outliersPerBatch) {
+        int outliersPerBatch,
+        int threadsPerWorker) {
 
     /** {@code protospark.train.assignment.mode}. */
     public enum AssignmentMode {
@@ -78,7 +79,8 @@ public record TrainSettings(
                 labelSmoothing(c),
                 optionalUri(c, P + "outliers.data"),
                 nonEmpty(c, P + "outliers.split"),
-                Configs.nonNegativeInt(c, P + "outliers.per-batch"));
+                Configs.nonNegativeInt(c, P + "outliers.per-batch"),
+                Configs.nonNegativeInt(c, P + "threads-per-worker"));
     }
 
     /** Outlier-exposure examples appended to each minibatch: per-batch, or the batch size when that is 0. */
