@@ -93,7 +93,13 @@ public final class NpySource {
         if (n == 0 || height == 0 || width == 0) {
             throw new DataFormatException(name + ": shape " + h.shapeString() + " holds no pixels");
         }
-        if (n > Integer.MAX_VALUE - 8 || height * width * channels > Integer.MAX_VALUE - 8) {
+        long imageBytes;
+        try {
+            imageBytes = Math.multiplyExact(Math.multiplyExact(height, width), channels);
+        } catch (ArithmeticException e) {
+            imageBytes = Long.MAX_VALUE;
+        }
+        if (n > Integer.MAX_VALUE - 8 || imageBytes > Integer.MAX_VALUE - 8 || h.dataBytes() < 0) {
             throw new DataFormatException(name + ": shape " + h.shapeString() + " is too large (at most 2^31 - 9 "
                     + "images of at most 2^31 - 9 bytes each)");
         }
@@ -105,14 +111,14 @@ public final class NpySource {
         long need = h.dataBytes();
         long have = length - h.dataOffset();
         if (have < need) {
-            throw new DataFormatException(String.format(Locale.ROOT, "%s: truncated: shape %s of uint8 needs %d data bytes "
-                    + "after the %d-byte header, the file has %d (%d complete images of %d)", name,
+            throw new DataFormatException(String.format(Locale.ROOT, "%s: truncated: shape %s of uint8 needs %d "
+                    + "data bytes after the %d-byte header, the file has %d (%d complete images of %d)", name,
                     h.shapeString(), need, h.dataOffset(), Math.max(have, 0),
-                    Math.max(have, 0) / (height * width * channels), n));
+                    Math.max(have, 0) / imageBytes, n));
         }
         if (have > need) {
-            throw new DataFormatException(String.format(Locale.ROOT, "%s: %d bytes follow the %d data bytes of shape %s; "
-                    + "expected a single array saved by np.save", name, have - need, need, h.shapeString()));
+            throw new DataFormatException(String.format(Locale.ROOT, "%s: %d bytes follow the %d data bytes of "
+                    + "shape %s; expected a single array saved by np.save", name, have - need, need, h.shapeString()));
         }
 
         int[] labelValues;
@@ -167,8 +173,8 @@ public final class NpySource {
             long need = h.dataBytes();
             long have = length - h.dataOffset();
             if (have != need) {
-                throw new DataFormatException(String.format(Locale.ROOT, "%s: shape %s of %s needs %d data bytes after the "
-                        + "%d-byte header, the file has %d%s", name, h.shapeString(), h.descr(), need,
+                throw new DataFormatException(String.format(Locale.ROOT, "%s: shape %s of %s needs %d data bytes "
+                        + "after the %d-byte header, the file has %d%s", name, h.shapeString(), h.descr(), need,
                         h.dataOffset(), have, have < need ? " (truncated)" : ""));
             }
             // 1-d: Fortran and C order are the same layout

@@ -380,6 +380,8 @@ class NpyPrepareTest {
         byte[] h = header(1, "|u1", false, 3, 2, 2, 3);
         Path head = write(work.resolve("head.npy"), Arrays.copyOf(h, 40), new byte[0]);
         assertMentions(failure(head, null), "head.npy", "ends inside its");
+        Path huge = write(work.resolve("huge.npy"), header(1, "|u1", false, 1L << 40, 32, 32, 3), new byte[0]);
+        assertMentions(failure(huge, null), "huge.npy", "too large");
     }
 
     @Test
