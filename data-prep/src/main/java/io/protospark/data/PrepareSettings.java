@@ -17,7 +17,7 @@ import java.util.List;
  * naming the key, the rule and the value.
  *
  * @param format      input format, one of {@link #FORMATS}
- * @param input       directory of the raw input files
+ * @param input       directory of the raw input files (npy: the {@code .npy} file itself)
  * @param output      directory the prepared data set is published to
  * @param shardSizeMb target uncompressed size of one shard, MiB
  * @param overwrite   whether an existing {@code output} may be replaced
@@ -35,12 +35,13 @@ import java.util.List;
  * @param valGroundTruth     ImageNet flat val: {@code ILSVRC2012_validation_ground_truth.txt}, or {@code null}
  * @param synsets            ImageNet flat val: ILSVRC2012_ID → WNID text mapping, or {@code null}
  * @param openSetUnknownInput CIFAR+10 / CIFAR+50 only: the cifar-100-binary folder the unknowns come from
+ * @param labels      npy only: a 1-d integer {@code .npy} with one label per image, or {@code null} (all label 0)
  */
 public record PrepareSettings(String format, URI input, URI output, double shardSizeMb, boolean overwrite,
                               int classes, List<String> classNames, long seed, int subsetClasses,
                               String subsetOrder, double longTailRatio, double validationFraction,
                               String openSet, int imageSize, String resize, String corruptImages,
-                              URI valGroundTruth, URI synsets, URI openSetUnknownInput) {
+                              URI valGroundTruth, URI synsets, URI openSetUnknownInput, URI labels) {
     /** Config prefix of these settings. */
     public static final String PREFIX = "protospark.prepare.";
     public static final String FORMAT = PREFIX + "format";
@@ -62,10 +63,11 @@ public record PrepareSettings(String format, URI input, URI output, double shard
     public static final String VAL_GROUND_TRUTH = PREFIX + "imagenet.val-ground-truth";
     public static final String SYNSETS = PREFIX + "imagenet.synsets";
     public static final String OPEN_SET_UNKNOWN_INPUT = PREFIX + "open-set-unknown-input";
+    public static final String LABELS = PREFIX + "labels";
 
     /** The input formats {@code prepare} reads. */
     public static final List<String> FORMATS = List.of("idx", "cifar10", "cifar100", "imagefolder", "imagenet",
-            "recordio", "verification-bin", "lfw-pairs");
+            "recordio", "verification-bin", "lfw-pairs", "npy");
     /** The formats that produce verification pairs ({@code ShardSchema.PAIR_SCHEMA}), not labelled examples. */
     public static final List<String> PAIR_FORMATS = List.of("verification-bin", "lfw-pairs");
     /** Image side of pair formats when {@link #IMAGE_SIZE} is 0: the 112x112 of the face protocols. */
@@ -82,6 +84,17 @@ public record PrepareSettings(String format, URI input, URI output, double shard
     /** The values of {@link #SUBSET_ORDER}. */
     public static final List<String> SUBSET_ORDERS = List.of("first", "random");
 
+    /** Settings without an npy labels file. */
+    public PrepareSettings(String format, URI input, URI output, double shardSizeMb, boolean overwrite, int classes,
+                           List<String> classNames, long seed, int subsetClasses, String subsetOrder,
+                           double longTailRatio, double validationFraction, String openSet, int imageSize,
+                           String resize, String corruptImages, URI valGroundTruth, URI synsets,
+                           URI openSetUnknownInput) {
+        this(format, input, output, shardSizeMb, overwrite, classes, classNames, seed, subsetClasses, subsetOrder,
+                longTailRatio, validationFraction, openSet, imageSize, resize, corruptImages, valGroundTruth, synsets,
+                openSetUnknownInput, null);
+    }
+
     /** Settings without a second (CIFAR+N unknowns) input. */
     public PrepareSettings(String format, URI input, URI output, double shardSizeMb, boolean overwrite, int classes,
                            List<String> classNames, long seed, int subsetClasses, String subsetOrder,
@@ -96,11 +109,12 @@ public record PrepareSettings(String format, URI input, URI output, double shard
     public PrepareSettings(String format, URI input, URI output, double shardSizeMb, boolean overwrite, int classes,
                            List<String> classNames) {
         this(format, input, output, shardSizeMb, overwrite, classes, classNames, 0, 0, "first", 1.0, 0.0, "", 0,
-                "shorter-side-crop", "fail", null, null, null);
+                "shorter-side-crop", "fail", null, null, null, null);
     }
 
     public PrepareSettings {
         input = input == null ? null : HadoopPaths.of(input).toUri();
+        labels = labels == null ? null : HadoopPaths.of(labels).toUri();
         output = output == null ? null : HadoopPaths.of(output).toUri();
         if (!FORMATS.contains(format)) {
             throw new SettingsException(FORMAT, "must be one of " + FORMATS, format, null);
@@ -197,6 +211,10 @@ public record PrepareSettings(String format, URI input, URI output, double shard
             throw new SettingsException(OPEN_SET_UNKNOWN_INPUT, "is used only with --open-set cifar+10:S or "
                     + "cifar+50:S", openSetUnknownInput.toString(), "clear it, or choose a CIFAR+N split");
         }
+        if (labels != null && !format.equals("npy")) {
+            throw new SettingsException(LABELS, "is used only with --format npy (a labels .npy for the images "
+                    + ".npy)", labels.toString(), "clear it, or use --format npy");
+        }
         if (!openSet.isEmpty() && subsetClasses > 0) {
             throw new SettingsException(SUBSET_CLASSES, "cannot be combined with " + OPEN_SET + " (" + openSet
                     + "), which chooses the classes itself", subsetClasses, "set it to 0");
@@ -233,7 +251,8 @@ public record PrepareSettings(String format, URI input, URI output, double shard
                 Configs.getDouble(config, VALIDATION_FRACTION), Configs.getString(config, OPEN_SET),
                 Configs.nonNegativeInt(config, IMAGE_SIZE), Configs.oneOf(config, RESIZE, RESIZES),
                 Configs.oneOf(config, CORRUPT_IMAGES, CORRUPT_POLICIES), optionalUri(config, VAL_GROUND_TRUTH),
-                optionalUri(config, SYNSETS), optionalUri(config, OPEN_SET_UNKNOWN_INPUT));
+                optionalUri(config, SYNSETS), optionalUri(config, OPEN_SET_UNKNOWN_INPUT),
+                optionalUri(config, LABELS));
     }
 
     /** Target shard size in bytes. */

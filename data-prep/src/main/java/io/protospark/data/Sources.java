@@ -8,6 +8,8 @@ import io.protospark.data.idx.IdxSource;
 import io.protospark.data.image.ImageDecoder;
 import io.protospark.data.image.ImageFolderSource;
 import io.protospark.data.image.ImageRows;
+import io.protospark.data.npy.NpyRows;
+import io.protospark.data.npy.NpySource;
 import io.protospark.data.recordio.RecordIORows;
 import io.protospark.data.recordio.RecordIOSource;
 import io.protospark.data.shard.Manifest;
@@ -159,6 +161,15 @@ final class Sources {
                                 listing.float64(), decoder, settings.corruptImages().equals("skip"), conf)),
                         Map.of(Manifest.TRAIN, listing.labels()), listing.files(),
                         List.of(new Manifest.SourceFile("train.rec", recordFingerprint(listing, length))));
+            }
+            case "npy" -> {
+                NpySource.Listing npy = NpySource.read(settings.input(), settings.labels(), conf);
+                List<String> names = IntStream.range(0, npy.classes()).mapToObj(Integer::toString).toList();
+                return new Loaded(npy.file(), npy.classes(), names, null,
+                        new Manifest.Image(npy.height(), npy.width(), npy.channels()),
+                        Map.of(Manifest.TRAIN, new NpyRows(npy.file(), npy.dataOffset(), npy.height(), npy.width(),
+                                npy.channels(), conf)),
+                        Map.of(Manifest.TRAIN, npy.labels()), npy.files(), List.of());
             }
             case "verification-bin", "lfw-pairs" -> {
                 int size = settings.imageSize() == 0 ? PrepareSettings.PAIR_IMAGE_SIZE : settings.imageSize();

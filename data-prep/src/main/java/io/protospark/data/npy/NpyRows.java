@@ -1,0 +1,159 @@
+package io.protospark.data.npy;
+
+import io.protospark.data.DataFormatException;
+import io.protospark.data.image.HadoopConf;
+import io.protospark.data.shard.ShardSchema;
+import io.protospark.data.source.RowSource;
+import org.apache.hadoop.fs.FSDataInputStream;
+import org.apache.hadoop.fs.Path;
+import org.apache.spark.TaskContext;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.RowFactory;
+import org.apache.spark.sql.types.StructType;
+import org.apache.spark.util.TaskCompletionListener;
+
+import java.io.EOFException;
+import java.io.IOException;
+import java.io.ObjectInputStream;
+import java.io.UncheckedIOException;
+import java.net.URI;
+
+/**
+ * Rows of a uint8 N×H×W×C {@code .npy} array (checked by {@link NpySource}), read on the executors: each task
+ * streams its contiguous range of images through its own buffered stream (seeking only when the selection skips
+ * images), so the file is never held in memory. Image {@code i} has id {@code i}; its HWC pixels are written in
+ * the shards' CHW order.
+ */
+public final class NpyRows implements RowSource {
+    private static final long serialVersionUID = 1L;
+    /** Read-ahead of each task's stream. */
+    private static final int BUFFER = 1 << 20;
+
+    private final String file;
+    private final long dataOffset;
+    private final int height;
+    private final int width;
+    private final int channels;
+    private final HadoopConf conf;
+    private transient ThreadLocal<Cursor> cursors;
+
+    public NpyRows(URI file, long dataOffset, int height, int width, int channels,
+                   org.apache.hadoop.conf.Configuration conf) {
+        this.file = new Path(file).toString(); // decoded: new Path(String) must not see %20 for a space
+        this.dataOffset = dataOffset;
+        this.height = height;
+        this.width = width;
+        this.channels = channels;
+        this.conf = new HadoopConf(conf);
+        this.cursors = new ThreadLocal<>();
+    }
+
+    @Override
+    public StructType schema() {
+        return ShardSchema.SCHEMA;
+    }
+
+    @Override
+    public long bytesPerRow() {
+        return imageBytes() + ShardSchema.ROW_OVERHEAD_BYTES;
+    }
+
+    private int imageBytes() {
+        return height * width * channels;
+    }
+
+    @Override
+    public Row row(int index, int label) {
+        byte[] hwc;
+        try {
+            hwc = cursor().read(index);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read image " + index + " of " + file + ": " + e, e);
+        }
+        return RowFactory.create((long) index, label, height, width, channels, toChw(hwc, height, width, channels));
+    }
+
+    /** HWC (NumPy's last axis fastest) to CHW: pixel (c, y, x) goes to byte {@code (c * H + y) * W + x}. */
+    public static byte[] toChw(byte[] hwc, int height, int width, int channels) {
+        if (channels == 1) {
+            return hwc.clone();
+        }
+        int plane = height * width;
+        byte[] chw = new byte[hwc.length];
+        for (int p = 0, i = 0; p < plane; p++) {
+            for (int c = 0; c < channels; c++) {
+                chw[c * plane + p] = hwc[i++];
+            }
+        }
+        return chw;
+    }
+
+    /**
+     * This thread's stream, opened on first use and closed when the Spark task that opened it completes (a
+     * later task on the same thread opens its own).
+     */
+    private Cursor cursor() throws IOException {
+        TaskContext task = TaskContext.get();
+        long attempt = task == null ? -1 : task.taskAttemptId();
+        Cursor c = cursors.get();
+        if (c == null || c.closed || c.attempt != attempt) {
+            Path p = new Path(file);
+            Cursor opened = new Cursor(p.getFileSystem(conf.get()).open(p, BUFFER), attempt);
+            cursors.set(opened);
+            if (task != null) {
+                task.addTaskCompletionListener(new TaskCompletionListener() {
+                    @Override
+                    public void onTaskCompletion(TaskContext context) {
+                        opened.close();
+                    }
+                });
+            }
+            c = opened;
+        }
+        return c;
+    }
+
+    /** A stream and the index of the image it is positioned at. */
+    private final class Cursor {
+        private final FSDataInputStream in;
+        private final byte[] buffer = new byte[imageBytes()];
+        private final long attempt;
+        private volatile boolean closed;
+        private long next = -1;
+
+        Cursor(FSDataInputStream in, long attempt) {
+            this.in = in;
+            this.attempt = attempt;
+        }
+
+        byte[] read(int index) throws IOException {
+            if (index != next) {
+                in.seek(dataOffset + (long) index * buffer.length);
+            }
+            try {
+                in.readFully(buffer);
+            } catch (EOFException e) {
+                next = -1;
+                throw new DataFormatException(file + ": file ends inside image " + index + " (byte offset "
+                        + (dataOffset + (long) index * buffer.length) + "); it was complete when prepare checked it"
+                        + " on the driver, so it changed since");
+            }
+            next = index + 1L;
+            return buffer;
+        }
+
+        void close() {
+            closed = true;
+            try {
+                in.close();
+            } catch (IOException ignored) {
+                // read-only stream; nothing to lose
+            }
+        }
+    }
+
+    private void readObject(ObjectInputStream input) throws IOException, ClassNotFoundException {
+        input.defaultReadObject();
+        cursors = new ThreadLocal<>();
+    }
+}
