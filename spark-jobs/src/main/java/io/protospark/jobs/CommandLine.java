@@ -145,7 +145,7 @@ public record CommandLine(String command, String confFile, String master, List<S
                 "commands:",
                 "  prepare   --format F --input URI --output URI     write Parquet shards + manifest.json",
                 "            (F = idx, cifar10, cifar100, imagefolder, imagenet (these two need --image-size N),",
-                "            recordio, verification-bin, lfw-pairs)",
+                "            recordio, verification-bin, lfw-pairs, npy (uint8 image array; labels from prepare.labels=FILE.npy))",
                 "            [--classes N] [--long-tail-ratio R] [--open-set NAME:SPLIT] [--seed N]   (prepare.* keys)",
                 "  train     --data URI --run-dir URI [--epochs N] [--workers N]   train on prepared shards",
                 "  validate  [--conf FILE]                              check the config, print the network",
