@@ -81,7 +81,7 @@ public final class AssignJob {
             boolean maximize = Configs.getBoolean(c, MAXIMIZE_KEY);
             int k = Configs.positiveInt(c, K_KEY);
             int gap = Configs.nonNegativeInt(c, GAP_KEY);
-            int prefix = Configs.nonNegativeInt(c, PREFIX_KEY);
+            int prefix = AssignJob.prefixDims(c);
             if (out.isBlank()) {
                 throw new SettingsException(OUT_KEY, "is required: the .npy file for the assignment", out,
                         "give --out FILE.npy");
@@ -105,6 +105,24 @@ public final class AssignJob {
             return new Settings(dense ? cost : null, sparse ? classes : null, sparse ? prototypes : null, out,
                     maximize || sparse, k, gap, prefix);
         }
+    }
+
+    /** {@value #PREFIX_KEY}: "auto" (the default) or a number of leading coordinates, 0 = off. */
+    static int prefixDims(Config c) {
+        String raw = Configs.getString(c, PREFIX_KEY).trim();
+        if (raw.equalsIgnoreCase("auto")) {
+            return CosineAssignment.AUTO_PREFIX;
+        }
+        try {
+            int w = Integer.parseInt(raw);
+            if (w >= 0) {
+                return w;
+            }
+        } catch (NumberFormatException e) {
+            // reported below
+        }
+        throw new SettingsException(PREFIX_KEY, "must be auto or a whole number >= 0 (0 = full gemm)", raw,
+                "e.g. assign.prefix-dims=auto or assign.prefix-dims=256");
     }
 
     /**
@@ -189,7 +207,8 @@ public final class AssignJob {
             throw new DataFormatException(file + ": " + e.getMessage(), e);
         }
         Double gap = Double.isNaN(r.gap()) ? null : r.gap();
-        String solver = "sparse-topk-" + r.k() + (s.prefixDims() > 0 ? "-prefix-" + s.prefixDims() : "");
+        int w = CosineAssignment.prefixDimsFor(q.rows(), q.cols(), s.prefixDims());
+        String solver = "sparse-topk-" + r.k() + (w > 0 ? "-prefix-" + w : "");
         return new Result(solver, q.rows(), r.objective(), r.candidateSeconds() + r.solveSeconds(),
                 (processCpu() - c0) / 1e9, r.provenOptimal(), r.rounds(), r.edges(), gap, peakHeap(), s.out(),
                 r.assignment().columnOfRow());

@@ -104,6 +104,7 @@ class AssignJobTest {
         assertEquals(k * 8L, j.get("edges").asLong(), o.out());
         assertEquals(0, j.get("gap").asDouble(), 1e-9, o.out());
         assertEquals(k, j.get("n").asInt());
+        assertEquals("sparse-topk-8", j.get("solver").asText()); // K = 500: the automatic prefix is off
         assertArrayEquals(pi, readAssignment(out));
     }
 
@@ -223,6 +224,11 @@ class AssignJobTest {
                 s.toString());
         assertEquals(1, nan.code());
         assertTrue(nan.err().contains("file://" + qn + ": class memories row 1, column 0 is NaN"), nan.err());
+        CommandRun prefix = CommandRun.of("assign", "--classes", p.toString(), "--prototypes", p.toString(), "--out",
+                s.toString(), "assign.prefix-dims=half");
+        assertEquals(2, prefix.code());
+        assertTrue(prefix.err().contains("protospark.assign.prefix-dims") && prefix.err().contains("auto"),
+                prefix.err());
         assertTrue(Files.notExists(s));
     }
 

@@ -73,6 +73,26 @@ class CosineAssignmentTest {
     }
 
     @Test
+    void theDefaultPrefixIsChosenFromKAndD() {
+        // half of d (a multiple of 16) once K^2 d reaches 2^38 multiply-adds and d >= 128; off below
+        assertEquals(256, CosineAssignment.autoPrefixDims(93_000, 512));
+        assertEquals(256, CosineAssignment.autoPrefixDims(24_000, 512));
+        assertEquals(0, CosineAssignment.autoPrefixDims(23_000, 512));
+        assertEquals(64, CosineAssignment.autoPrefixDims(100_000, 128));
+        assertEquals(0, CosineAssignment.autoPrefixDims(100_000, 127));
+        assertEquals(96, CosineAssignment.autoPrefixDims(60_000, 200));
+        assertEquals(0, CosineAssignment.autoPrefixDims(1_000, 4096));
+        assertEquals(CosineAssignment.AUTO_PREFIX, CosineAssignment.Options.defaults().prefixDims());
+        // what a solve uses: auto resolves; explicit values pass; d or more, or 0, means the full gemm
+        assertEquals(256, CosineAssignment.prefixDimsFor(93_000, 512, CosineAssignment.AUTO_PREFIX));
+        assertEquals(0, CosineAssignment.prefixDimsFor(5_000, 512, CosineAssignment.AUTO_PREFIX));
+        assertEquals(100, CosineAssignment.prefixDimsFor(5_000, 512, 100));
+        assertEquals(0, CosineAssignment.prefixDimsFor(5_000, 512, 512));
+        assertEquals(0, CosineAssignment.prefixDimsFor(5_000, 512, 0));
+        assertThrows(IllegalArgumentException.class, () -> CosineAssignment.Options.defaults().withPrefixDims(-2));
+    }
+
+    @Test
     void randomDataEqualsDense() {
         Random rnd = new Random(1);
         int n = 1500;
