@@ -99,7 +99,12 @@ final class SparseFirst {
             Arrays.fill(m, Double.POSITIVE_INFINITY);
             double mx = 0;
             for (int b; (b = next.getAndIncrement() * ROW_BLOCK) < n; ) {
-                for (int i = b; i < Math.min(n, b + ROW_BLOCK); i++) {
+                int end = Math.min(n, b + ROW_BLOCK);
+                int i = b;
+                for (; i + 4 <= end; i += 4) {
+                    mx = Math.max(mx, sf.minimaRows4(i * n, m));
+                }
+                for (; i < end; i++) {
                     mx = Math.max(mx, sf.minimaRow(i * n, m));
                 }
             }
@@ -143,8 +148,11 @@ final class SparseFirst {
 
     /**
      * Threads for the two passes: the system property {@value #THREADS_PROPERTY} when set; otherwise the processors
-     * the machine leaves idle (available processors minus the one-minute load average, rounded; at least 1, at most
-     * {@value #MAX_THREADS}), since on a busy machine extra threads only wait for each other; one for small matrices.
+     * the machine leaves idle right now, at least 1 and at most {@value #MAX_THREADS}; one for small matrices.
+     * "Right now" is the kernel's count of runnable threads ({@code /proc/loadavg}, fourth field; this thread is
+     * one of them), the smallest of a few samples 0.2 ms apart, since on a busy machine extra threads only wait for
+     * each other; the one-minute load average where that file is missing. The load average is a poor guide for a
+     * command that runs once: it counts the previous runs of the same benchmark as load.
      */
     static int defaultThreads(int n) {
         if ((long) n * n < PARALLEL_FROM_ENTRIES) {
@@ -159,9 +167,34 @@ final class SparseFirst {
             }
         }
         int processors = Runtime.getRuntime().availableProcessors();
-        double load = ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage();
-        long idle = load < 0 ? processors : Math.round(processors - load);
+        int others = otherRunnableThreads();
+        long idle;
+        if (others >= 0) {
+            idle = processors - others;
+        } else {
+            double load = ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage();
+            idle = load < 0 ? processors : Math.round(processors - load);
+        }
         return (int) Math.max(1, Math.min(Math.min(MAX_THREADS, processors), idle));
+    }
+
+    /** Runnable threads other than the caller, the least of a few samples of /proc/loadavg; −1 if unreadable. */
+    static int otherRunnableThreads() {
+        java.nio.file.Path f = java.nio.file.Path.of("/proc/loadavg");
+        int least = Integer.MAX_VALUE;
+        for (int sample = 0; sample < 3; sample++) {
+            try {
+                String[] fields = java.nio.file.Files.readString(f).trim().split("\\s+");
+                int running = Integer.parseInt(fields[3].substring(0, fields[3].indexOf('/')));
+                least = Math.min(least, running - 1);
+            } catch (java.io.IOException | RuntimeException e) {
+                return -1;
+            }
+            if (sample < 2) {
+                java.util.concurrent.locks.LockSupport.parkNanos(200_000);
+            }
+        }
+        return Math.max(0, least);
     }
 
     /** Runs {@code task(0..t-1)}, task 0 on the calling thread; rethrows the first failure. */
@@ -214,19 +247,37 @@ final class SparseFirst {
     private double minimaRow(int base, double[] v0) {
         double[] a = this.a;
         double sg = sign;
-        // two loops over the row (the second reads it from cache), each simple enough for the JIT to vectorise
+        // two branch-free loops over the row (the second reads it from cache); Math.min and Math.max propagate NaN
+        // and infinities, so the magnitude doubles as the finiteness check
         for (int j = 0; j < n; j++) {
             v0[j] = Math.min(v0[j], sg * a[base + j]);
         }
-        double mx = 0;
+        return largestMagnitude(base, n);
+    }
+
+    /**
+     * Four consecutive rows of pass one at once (as {@link #minimaRow}): the minimum of the four is folded into
+     * {@code v0}, so the minima are read and written once per four rows.
+     */
+    private double minimaRows4(int base, double[] v0) {
+        double[] a = this.a;
+        double sg = sign;
+        int b1 = base + n;
+        int b2 = b1 + n;
+        int b3 = b2 + n;
         for (int j = 0; j < n; j++) {
-            double x = Math.abs(a[base + j]);
-            if (!(x <= Double.MAX_VALUE)) {
-                return Double.POSITIVE_INFINITY;
-            }
-            if (x > mx) {
-                mx = x;
-            }
+            double x = Math.min(Math.min(sg * a[base + j], sg * a[b1 + j]), Math.min(sg * a[b2 + j], sg * a[b3 + j]));
+            v0[j] = Math.min(v0[j], x);
+        }
+        return largestMagnitude(base, 4 * n);
+    }
+
+    /** The largest |a| of {@code len} entries from {@code base} (NaN if one is NaN, infinite if one is). */
+    private double largestMagnitude(int base, int len) {
+        double[] a = this.a;
+        double mx = 0;
+        for (int j = base; j < base + len; j++) {
+            mx = Math.max(mx, Math.abs(a[j]));
         }
         return mx;
     }
