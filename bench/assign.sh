@@ -5,7 +5,7 @@
 # Usage: bench/assign.sh [dense|sparse|all]      (default all)
 # Environment: BENCH_DIR (default /tmp/assign-bench: ~2.4 GB of dense matrices, ~380 MB for the sparse pair),
 #              SIZES (default "1000 5000 10000"), RUNS (default 3), SPARSE_K (default 93000), SPARSE_D (default 512),
-#              SPARSE_PREFIX (assign.prefix-dims for the sparse run, default 0 = off),
+#              SPARSE_PREFIX (assign.prefix-dims for the sparse run: auto (default; d/2 at this size), 0 = full gemm, N),
 #              PROTOSPARK_DRIVER_MEMORY (launcher heap, default 4g), ASSIGN_THREADS (threads of the dense solver's
 #              scan, passed as -Dprotospark.assign.threads; default: the solver's own choice, the idle processors).
 # Each run times ours and then SciPy on the same file (interleaved); medians over RUNS. "cpu" is CPU seconds of the
@@ -83,7 +83,7 @@ if [[ $what == sparse || $what == all ]]; then
   [[ -f $sdir/prototypes.npy ]] || "$py" "$here/gen_assign.py" sparse "$k" "$d" "$sdir"
   start=$(date +%s.%N)
   line=$("$repo/submit/protospark" assign --classes "$sdir/classes.npy" --prototypes "$sdir/prototypes.npy" \
-    --out "$sdir/sigma.npy" "assign.prefix-dims=${SPARSE_PREFIX:-0}" 2> "$sdir/assign.log" | tail -1)
+    --out "$sdir/sigma.npy" "assign.prefix-dims=${SPARSE_PREFIX:-auto}" 2> "$sdir/assign.log" | tail -1)
   end=$(date +%s.%N)
   echo "sparse K=$k d=$d: $line"
   "$py" - "$sdir" "$start" "$end" <<'PY'
