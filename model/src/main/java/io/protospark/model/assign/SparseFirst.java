@@ -99,12 +99,7 @@ final class SparseFirst {
             Arrays.fill(m, Double.POSITIVE_INFINITY);
             double mx = 0;
             for (int b; (b = next.getAndIncrement() * ROW_BLOCK) < n; ) {
-                int end = Math.min(n, b + ROW_BLOCK);
-                int i = b;
-                for (; i + 4 <= end; i += 4) {
-                    mx = Math.max(mx, sf.minimaRows4(i * n, m));
-                }
-                for (; i < end; i++) {
+                for (int i = b; i < Math.min(n, b + ROW_BLOCK); i++) {
                     mx = Math.max(mx, sf.minimaRow(i * n, m));
                 }
             }
@@ -247,37 +242,24 @@ final class SparseFirst {
     private double minimaRow(int base, double[] v0) {
         double[] a = this.a;
         double sg = sign;
-        // two branch-free loops over the row (the second reads it from cache); Math.min and Math.max propagate NaN
-        // and infinities, so the magnitude doubles as the finiteness check
+        // two loops over the row (the second reads it from cache), each without method calls: Math.min would be a
+        // real call in the interpreter, which runs the first tens of thousands of entries of a fresh JVM; NaN is
+        // caught by the second loop
         for (int j = 0; j < n; j++) {
-            v0[j] = Math.min(v0[j], sg * a[base + j]);
+            double y = sg * a[base + j];
+            if (y < v0[j]) {
+                v0[j] = y;
+            }
         }
-        return largestMagnitude(base, n);
-    }
-
-    /**
-     * Four consecutive rows of pass one at once (as {@link #minimaRow}): the minimum of the four is folded into
-     * {@code v0}, so the minima are read and written once per four rows.
-     */
-    private double minimaRows4(int base, double[] v0) {
-        double[] a = this.a;
-        double sg = sign;
-        int b1 = base + n;
-        int b2 = b1 + n;
-        int b3 = b2 + n;
-        for (int j = 0; j < n; j++) {
-            double x = Math.min(Math.min(sg * a[base + j], sg * a[b1 + j]), Math.min(sg * a[b2 + j], sg * a[b3 + j]));
-            v0[j] = Math.min(v0[j], x);
-        }
-        return largestMagnitude(base, 4 * n);
-    }
-
-    /** The largest |a| of {@code len} entries from {@code base} (NaN if one is NaN, infinite if one is). */
-    private double largestMagnitude(int base, int len) {
-        double[] a = this.a;
         double mx = 0;
-        for (int j = base; j < base + len; j++) {
-            mx = Math.max(mx, Math.abs(a[j]));
+        for (int j = 0; j < n; j++) {
+            double x = Math.abs(a[base + j]);
+            if (!(x <= Double.MAX_VALUE)) {
+                return Double.POSITIVE_INFINITY;
+            }
+            if (x > mx) {
+                mx = x;
+            }
         }
         return mx;
     }
