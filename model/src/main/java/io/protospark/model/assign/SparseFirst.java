@@ -143,11 +143,13 @@ final class SparseFirst {
 
     /**
      * Threads for the two passes: the system property {@value #THREADS_PROPERTY} when set; otherwise the processors
-     * the machine leaves idle right now, at least 1 and at most {@value #MAX_THREADS}; one for small matrices.
-     * "Right now" is the kernel's count of runnable threads ({@code /proc/loadavg}, fourth field; this thread is
-     * one of them), the smallest of a few samples 0.2 ms apart, since on a busy machine extra threads only wait for
-     * each other; the one-minute load average where that file is missing. The load average is a poor guide for a
-     * command that runs once: it counts the previous runs of the same benchmark as load.
+     * the machine leaves idle, at least 1 and at most {@value #MAX_THREADS}; one for small matrices. The other work
+     * is the larger of two estimates: the kernel's count of runnable threads other than this one
+     * ({@code /proc/loadavg}, fourth field; the median of three samples 0.2 ms apart) and the one-minute load
+     * average minus one. The minus one is this process: a benchmark or a training loop that calls the solver
+     * repeatedly keeps the load average near 1 by itself, which used to read as a busy machine. Both estimates are
+     * needed: the load average lags, a single sample of the run queue is noisy. On a busy machine extra threads
+     * only wait for each other (measured: two threads at load 7-9 made K = 5000 1.5-2x slower).
      */
     static int defaultThreads(int n) {
         if ((long) n * n < PARALLEL_FROM_ENTRIES) {
@@ -162,34 +164,30 @@ final class SparseFirst {
             }
         }
         int processors = Runtime.getRuntime().availableProcessors();
-        int others = otherRunnableThreads();
-        long idle;
-        if (others >= 0) {
-            idle = processors - others;
-        } else {
-            double load = ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage();
-            idle = load < 0 ? processors : Math.round(processors - load);
-        }
+        double load = ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage();
+        long others = load < 0 ? 0 : Math.round(Math.max(0, load - 1));
+        others = Math.max(others, otherRunnableThreads());
+        long idle = processors - others;
         return (int) Math.max(1, Math.min(Math.min(MAX_THREADS, processors), idle));
     }
 
-    /** Runnable threads other than the caller, the least of a few samples of /proc/loadavg; −1 if unreadable. */
+    /** Runnable threads other than the caller: the median of three samples of /proc/loadavg; 0 if unreadable. */
     static int otherRunnableThreads() {
         java.nio.file.Path f = java.nio.file.Path.of("/proc/loadavg");
-        int least = Integer.MAX_VALUE;
-        for (int sample = 0; sample < 3; sample++) {
+        int[] samples = new int[3];
+        for (int s = 0; s < 3; s++) {
             try {
                 String[] fields = java.nio.file.Files.readString(f).trim().split("\\s+");
-                int running = Integer.parseInt(fields[3].substring(0, fields[3].indexOf('/')));
-                least = Math.min(least, running - 1);
+                samples[s] = Math.max(0, Integer.parseInt(fields[3].substring(0, fields[3].indexOf('/'))) - 1);
             } catch (java.io.IOException | RuntimeException e) {
-                return -1;
+                return 0;
             }
-            if (sample < 2) {
+            if (s < 2) {
                 java.util.concurrent.locks.LockSupport.parkNanos(200_000);
             }
         }
-        return Math.max(0, least);
+        Arrays.sort(samples);
+        return samples[1];
     }
 
     /** Runs {@code task(0..t-1)}, task 0 on the calling thread; rethrows the first failure. */
