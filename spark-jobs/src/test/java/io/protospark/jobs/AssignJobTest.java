@@ -232,6 +232,32 @@ class AssignJobTest {
         assertTrue(Files.notExists(s));
     }
 
+    @Test
+    void aLargeCostFileGetsTheWarmUpAndTheSameAnswer() throws Exception {
+        int n = 1500; // 18 MB of f8: from this size on the solver is compiled while the file is read
+        Random rnd = new Random(3);
+        double[][] c = new double[n][n];
+        double[] flat = new double[n * n];
+        for (int i = 0; i < n; i++) {
+            for (int j = 0; j < n; j++) {
+                c[i][j] = rnd.nextDouble();
+                flat[i * n + j] = c[i][j];
+            }
+        }
+        Path cost = matrix("big.npy", c);
+        Path out = tmp.resolve("sigma.npy");
+        CommandRun o = CommandRun.of("assign", "--cost", cost.toString(), "--out", out.toString());
+        assertEquals(0, o.code(), o.err());
+        JsonNode j = Json.MAPPER.readTree(o.out().strip());
+        assertTrue(j.get("warmup_cpu_seconds").asDouble() > 0, o.out());
+        double best = io.protospark.model.assign.LinearAssignment.solveMin(flat, n).objective();
+        assertEquals(best, j.get("objective").asDouble(), 1e-9 * best);
+        // small files skip it
+        Path small = matrix("small.npy", new double[][] {{0.9, 0.8}, {0.85, 0.1}});
+        CommandRun s = CommandRun.of("assign", "--cost", small.toString(), "--out", out.toString());
+        assertTrue(Json.MAPPER.readTree(s.out().strip()).get("warmup_cpu_seconds") == null, s.out());
+    }
+
     private static int[] shuffled(int k, Random rnd) {
         int[] pi = new int[k];
         for (int i = 0; i < k; i++) {
