@@ -228,9 +228,9 @@ class SparseFirstTest {
     }
 
     @Test
-    void magnitudesAndMinimaCountEveryRowWhateverItsPlaceInTheBlocksOfFourRows() {
+    void magnitudesAndMinimaCountEveryRowWhateverItsPlaceInTheRowBlocks() {
         Random rnd = new Random(77);
-        int n = 1003; // blocks of 64 rows, 4 rows at a time, 3 rows left over at the end
+        int n = 1003; // blocks of 64 rows handed to threads, a short block at the end
         for (int planted : new int[] {0, 1, 2, 3, 4, 517, 1000, 1001, 1002}) {
             double[] c = new double[n * n];
             for (int x = 0; x < c.length; x++) {
