@@ -5,11 +5,13 @@
 # Usage: bench/assign.sh [dense|sparse|all]      (default all)
 # Environment: BENCH_DIR (default /tmp/assign-bench: ~2.4 GB of dense matrices, ~380 MB for the sparse pair),
 #              SIZES (default "1000 5000 10000"), RUNS (default 3), SPARSE_K (default 93000), SPARSE_D (default 512),
-#              SPARSE_PREFIX (assign.prefix-dims for the sparse run, default 0 = off),
+#              SPARSE_PREFIX (assign.prefix-dims for the sparse run: auto (default; d/2 at this size), 0 = full gemm, N),
 #              PROTOSPARK_DRIVER_MEMORY (launcher heap, default 4g), ASSIGN_THREADS (threads of the dense solver's
 #              scan, passed as -Dprotospark.assign.threads; default: the solver's own choice, the idle processors).
 # Each run times ours and then SciPy on the same file (interleaved); medians over RUNS. "cpu" is CPU seconds of the
 # solve (ours: the whole JVM, JIT compiler threads included; SciPy: the process), a check on a loaded machine.
+# "warm cpu" is the CPU time of our JIT warm-up thread, which runs while the matrix is read (not in "ours s" unless
+# it was still running when reading ended, in which case the wait is timed).
 set -euo pipefail
 here=$(cd -- "$(dirname -- "${BASH_SOURCE[0]}")" && pwd)
 repo=$(dirname -- "$here")
@@ -29,26 +31,27 @@ for cand in /usr/bin/python3 python3; do
   if command -v "$cand" > /dev/null && "$cand" -c 'import scipy.optimize' 2> /dev/null; then scipy_py=$cand; break; fi
 done
 
-json_field() { "$py" -c 'import json,sys; print(json.loads(sys.stdin.read().strip().splitlines()[-1])[sys.argv[1]])' "$1"; }
+json_field() { "$py" -c 'import json,sys; print(json.loads(sys.stdin.read().strip().splitlines()[-1]).get(sys.argv[1], 0))' "$1"; }
 median() { "$py" -c 'import statistics,sys; print("%.3f" % statistics.median(float(x) for x in sys.argv[1:]))' "$@"; }
 
 if [[ $what == dense || $what == all ]]; then
   jvm_opts=()
   [[ -n ${ASSIGN_THREADS:-} ]] && jvm_opts=(--spark-conf "spark.driver.extraJavaOptions=-Dprotospark.assign.threads=$ASSIGN_THREADS")
-  printf '%-8s %-8s %9s %9s %9s %9s %7s %10s %6s  %s\n' n kind "ours s" "ours cpu" "scipy s" "scipy cpu" ratio agree load \
-    "objective (ours)"
+  printf '%-8s %-8s %9s %9s %9s %9s %9s %7s %10s %6s  %s\n' n kind "ours s" "ours cpu" "warm cpu" "scipy s" "scipy cpu" \
+    ratio agree load "objective (ours)"
   for n in $sizes; do
     for kind in uniform cosine; do
       f=$dir/$kind-$n.npy
       [[ -f $f ]] || "$py" "$here/gen_assign.py" dense "$n" "$kind" "$f"
       flag=''
       [[ $kind == cosine ]] && flag=--maximize
-      ours=() ocpu=() theirs=() tcpu=() loads=() obj='' sobj=''
+      ours=() ocpu=() wcpu=() theirs=() tcpu=() loads=() obj='' sobj=''
       for ((r = 0; r < runs; r++)); do
         line=$("$repo/submit/protospark" assign "${jvm_opts[@]}" --cost "$f" $flag --out "$dir/sigma-$kind-$n.npy" \
           2> /dev/null | tail -1)
         ours+=("$(json_field seconds <<< "$line")")
         ocpu+=("$(json_field cpu_seconds <<< "$line")")
+        wcpu+=("$(json_field warmup_cpu_seconds <<< "$line")")
         obj=$(json_field objective <<< "$line")
         if [[ -n $scipy_py ]]; then
           sline=$("$scipy_py" "$here/scipy_assign.py" "$f" $flag)
@@ -60,6 +63,7 @@ if [[ $what == dense || $what == all ]]; then
       done
       om=$(median "${ours[@]}")
       ocm=$(median "${ocpu[@]}")
+      wcm=$(median "${wcpu[@]}")
       load=$(median "${loads[@]}")
       if [[ -n $scipy_py ]]; then
         sm=$(median "${theirs[@]}")
@@ -69,8 +73,8 @@ if [[ $what == dense || $what == all ]]; then
       else
         sm='-' scm='-' ratio='-' agree='(no scipy)'
       fi
-      printf '%-8s %-8s %9s %9s %9s %9s %7s %10s %6s  %s\n' "$n" "$kind" "$om" "$ocm" "$sm" "$scm" "$ratio" "$agree" \
-        "$load" "$obj"
+      printf '%-8s %-8s %9s %9s %9s %9s %9s %7s %10s %6s  %s\n' "$n" "$kind" "$om" "$ocm" "$wcm" "$sm" "$scm" "$ratio" \
+        "$agree" "$load" "$obj"
     done
   done
 fi
@@ -83,7 +87,7 @@ if [[ $what == sparse || $what == all ]]; then
   [[ -f $sdir/prototypes.npy ]] || "$py" "$here/gen_assign.py" sparse "$k" "$d" "$sdir"
   start=$(date +%s.%N)
   line=$("$repo/submit/protospark" assign --classes "$sdir/classes.npy" --prototypes "$sdir/prototypes.npy" \
-    --out "$sdir/sigma.npy" "assign.prefix-dims=${SPARSE_PREFIX:-0}" 2> "$sdir/assign.log" | tail -1)
+    --out "$sdir/sigma.npy" "assign.prefix-dims=${SPARSE_PREFIX:-auto}" 2> "$sdir/assign.log" | tail -1)
   end=$(date +%s.%N)
   echo "sparse K=$k d=$d: $line"
   "$py" - "$sdir" "$start" "$end" <<'PY'

@@ -9,21 +9,31 @@ import io.protospark.model.assign.CosineAssignment;
 import io.protospark.model.assign.LinearAssignment;
 import io.protospark.model.io.Npy;
 import io.protospark.model.io.NpyMatrix;
+import org.apache.hadoop.conf.Configuration;
+import org.apache.hadoop.fs.FSDataOutputStream;
+import org.apache.hadoop.fs.FileStatus;
+import org.apache.hadoop.fs.FileSystem;
+import org.apache.hadoop.fs.LocalFileSystem;
+import org.apache.hadoop.fs.Path;
+import org.apache.hadoop.fs.RawLocalFileSystem;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.io.BufferedOutputStream;
+import java.io.FileNotFoundException;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.io.UncheckedIOException;
 import java.lang.management.ManagementFactory;
 import java.lang.management.MemoryPoolMXBean;
 import java.lang.management.MemoryType;
+import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.Files;
-import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;
+import java.util.UUID;
 
 /**
  * {@code protospark assign}: the label-to-prototype assignment of DL2PA as a command, on the driver (no Spark).
@@ -32,7 +42,15 @@ import java.util.Map;
  * {@link LinearAssignment}. Sparse: {@code --classes FILE.npy --prototypes FILE.npy [--k 32]}, two K×d matrices,
  * total cosine maximised by {@link CosineAssignment} without forming K×K. Both write {@code --out FILE.npy} (int64,
  * entry i = the column of row i) and return one JSON line; {@code seconds} is the solve alone, without file I/O.
- * Paths are local files.
+ *
+ * <p>Files are read and written through the Hadoop FileSystem API, so every path may be a local path or any Hadoop
+ * URI ({@code file:}, {@code hdfs:}, {@code s3a:}, ...; a path without a scheme is on the default file system,
+ * normally the local one). Local files are read in place; a file on another file system is first copied to a local
+ * temporary file, which is deleted afterwards. The output is published atomically: it is written to a hidden
+ * temporary file in the target directory and renamed onto {@code --out}, so a reader never sees a partial file
+ * (on a file system whose rename cannot replace, an existing output is deleted just before the rename). Errors
+ * name the file and what was expected: a missing file, a directory, a file that is not a 2-d {@code .npy} matrix,
+ * a wrong shape, NaN or infinite entries.
  */
 public final class AssignJob {
     public static final String COST_KEY = "protospark.assign.cost";
@@ -49,7 +67,7 @@ public final class AssignJob {
     }
 
     /** Dense when {@code cost} is set, sparse when {@code classes} and {@code prototypes} are. */
-    public record Settings(Path cost, Path classes, Path prototypes, Path out, boolean maximize, int k,
+    public record Settings(String cost, String classes, String prototypes, String out, boolean maximize, int k,
                            int denseGapUpTo, int prefixDims) {
         public boolean sparse() {
             return cost == null;
@@ -63,7 +81,7 @@ public final class AssignJob {
             boolean maximize = Configs.getBoolean(c, MAXIMIZE_KEY);
             int k = Configs.positiveInt(c, K_KEY);
             int gap = Configs.nonNegativeInt(c, GAP_KEY);
-            int prefix = Configs.nonNegativeInt(c, PREFIX_KEY);
+            int prefix = AssignJob.prefixDims(c);
             if (out.isBlank()) {
                 throw new SettingsException(OUT_KEY, "is required: the .npy file for the assignment", out,
                         "give --out FILE.npy");
@@ -84,9 +102,27 @@ public final class AssignJob {
             if (sparse && maximize) {
                 LOG.info("--maximize is implied for --classes/--prototypes (total cosine is maximised)");
             }
-            return new Settings(dense ? Path.of(cost) : null, sparse ? Path.of(classes) : null,
-                    sparse ? Path.of(prototypes) : null, Path.of(out), maximize || sparse, k, gap, prefix);
+            return new Settings(dense ? cost : null, sparse ? classes : null, sparse ? prototypes : null, out,
+                    maximize || sparse, k, gap, prefix);
         }
+    }
+
+    /** {@value #PREFIX_KEY}: "auto" (the default) or a number of leading coordinates, 0 = off. */
+    static int prefixDims(Config c) {
+        String raw = Configs.getString(c, PREFIX_KEY).trim();
+        if (raw.equalsIgnoreCase("auto")) {
+            return CosineAssignment.AUTO_PREFIX;
+        }
+        try {
+            int w = Integer.parseInt(raw);
+            if (w >= 0) {
+                return w;
+            }
+        } catch (NumberFormatException e) {
+            // reported below
+        }
+        throw new SettingsException(PREFIX_KEY, "must be auto or a whole number >= 0 (0 = full gemm)", raw,
+                "e.g. assign.prefix-dims=auto or assign.prefix-dims=256");
     }
 
     /**
@@ -94,10 +130,12 @@ public final class AssignJob {
      */
     public record Result(String solver, int n, double objective, double seconds, double cpuSeconds,
                          Boolean provenOptimal,
-                         Integer rounds, Long edges, Double gap, long peakHeapBytes, Path out, int[] columnOfRow) {
+                         Integer rounds, Long edges, Double gap, Double warmupCpuSeconds, long peakHeapBytes,
+                         String out, int[] columnOfRow) {
         /**
          * objective, seconds (wall), cpu_seconds (this JVM's CPU time while solving, all threads), n, solver, then
-         * proven_optimal, rounds, edges, gap when present, peak_heap_mb, out.
+         * proven_optimal, rounds, edges, gap when present, warmup_cpu_seconds (CPU time of the JIT warm-up thread that
+         * ran while the matrix was read; not in cpu_seconds) when one ran, peak_heap_mb, out.
          */
         public Map<String, Object> summary() {
             Map<String, Object> m = new LinkedHashMap<>();
@@ -114,8 +152,11 @@ public final class AssignJob {
             if (gap != null) {
                 m.put("gap", gap);
             }
+            if (warmupCpuSeconds != null) {
+                m.put("warmup_cpu_seconds", warmupCpuSeconds);
+            }
             m.put("peak_heap_mb", peakHeapBytes / (1024 * 1024));
-            m.put("out", out.toString());
+            m.put("out", out);
             return m;
         }
 
@@ -125,15 +166,46 @@ public final class AssignJob {
     }
 
     public static Result run(Settings s) {
-        Result r = s.sparse() ? runSparse(s) : runDense(s);
-        write(s.out(), r.columnOfRow());
+        Configuration conf = new Configuration();
+        Result r = s.sparse() ? runSparse(s, conf) : runDense(s, conf);
+        write(s.out(), r.columnOfRow(), conf);
         LOG.info("assignment of {} rows written to {} ({} s solving)", r.n(), s.out(),
                 String.format(Locale.ROOT, "%.3f", r.seconds()));
         return r;
     }
 
-    private static Result runDense(Settings s) {
-        NpyMatrix m = read(s.cost(), true);
+    /**
+     * Dense: the solver's loops are compiled on a second thread while the matrix is read (see
+     * {@link LinearAssignment#warmUp}); whatever of that warm-up is not done when reading ends is waited for inside
+     * the timed solve, so {@code seconds} never hides it. {@code -Dprotospark.assign.warmup=false} turns it off.
+     */
+    /** Cost files from this size on (f8, n ≈ 1500) get the warm-up: smaller ones read faster than it runs. */
+    static final long WARMUP_FROM_BYTES = 8L * 1500 * 1500;
+
+    /** The length of a file, or −1 when it cannot be found (reading it then reports why). */
+    private static long fileLength(String file, Configuration conf) {
+        try {
+            Path p = new Path(file);
+            return p.getFileSystem(conf).getFileStatus(p).getLen();
+        } catch (IOException | RuntimeException e) {
+            return -1;
+        }
+    }
+
+    private static Result runDense(Settings s, Configuration conf) {
+        Thread warm = null;
+        long[] warmCpu = {-1};
+        if (!"false".equals(System.getProperty("protospark.assign.warmup"))
+                && fileLength(s.cost(), conf) >= WARMUP_FROM_BYTES) {
+            warm = new Thread(() -> {
+                LinearAssignment.warmUp();
+                warmCpu[0] = ManagementFactory.getThreadMXBean().getCurrentThreadCpuTime();
+            }, "protospark-assign-warmup");
+            warm.setDaemon(true);
+            warm.setPriority(Thread.MIN_PRIORITY);
+            warm.start();
+        }
+        NpyMatrix m = read(s.cost(), true, conf, "an n x n cost matrix (.npy, f8 or f4)");
         if (m.rows() != m.cols()) {
             throw new DataFormatException(s.cost() + ": the cost matrix must be square (n x n), found " + m.rows()
                     + " x " + m.cols());
@@ -141,6 +213,14 @@ public final class AssignJob {
         int n = m.rows();
         long t0 = System.nanoTime();
         long c0 = processCpu();
+        if (warm != null) {
+            try {
+                warm.join();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException("interrupted", e);
+            }
+        }
         Assignment a;
         try {
             a = LinearAssignment.solve(m.doubles(), n, n, s.maximize());
@@ -149,12 +229,12 @@ public final class AssignJob {
         }
         double seconds = (System.nanoTime() - t0) / 1e9;
         return new Result("dense-lapjv", n, a.objective(), seconds, (processCpu() - c0) / 1e9, null, null, null,
-                null, peakHeap(), s.out(), a.columnOfRow());
+                null, warmCpu[0] >= 0 ? warmCpu[0] / 1e9 : null, peakHeap(), s.out(), a.columnOfRow());
     }
 
-    private static Result runSparse(Settings s) {
-        NpyMatrix q = read(s.classes(), false);
-        NpyMatrix p = read(s.prototypes(), false);
+    private static Result runSparse(Settings s, Configuration conf) {
+        NpyMatrix q = read(s.classes(), false, conf, "a K x d matrix of class memories (.npy, f4 or f8)");
+        NpyMatrix p = read(s.prototypes(), false, conf, "a K x d matrix of prototypes (.npy, f4 or f8)");
         if (q.rows() != p.rows() || q.cols() != p.cols()) {
             throw new DataFormatException(s.classes() + " and " + s.prototypes() + " must have the same shape K x d; "
                     + "found " + q.rows() + " x " + q.cols() + " and " + p.rows() + " x " + p.cols());
@@ -166,35 +246,127 @@ public final class AssignJob {
                     CosineAssignment.Options.defaults().withK(s.k()).withDenseGapUpTo(s.denseGapUpTo())
                             .withPrefixDims(s.prefixDims()));
         } catch (IllegalArgumentException e) {
-            String file = e.getMessage().startsWith("prototypes") ? s.prototypes().toString() : s.classes().toString();
+            String file = e.getMessage().startsWith("prototypes") ? s.prototypes() : s.classes();
             throw new DataFormatException(file + ": " + e.getMessage(), e);
         }
         Double gap = Double.isNaN(r.gap()) ? null : r.gap();
-        String solver = "sparse-topk-" + r.k() + (s.prefixDims() > 0 ? "-prefix-" + s.prefixDims() : "");
+        int w = CosineAssignment.prefixDimsFor(q.rows(), q.cols(), s.prefixDims());
+        String solver = "sparse-topk-" + r.k() + (w > 0 ? "-prefix-" + w : "");
         return new Result(solver, q.rows(), r.objective(), r.candidateSeconds() + r.solveSeconds(),
-                (processCpu() - c0) / 1e9, r.provenOptimal(), r.rounds(), r.edges(), gap, peakHeap(), s.out(),
+                (processCpu() - c0) / 1e9, r.provenOptimal(), r.rounds(), r.edges(), gap, null, peakHeap(), s.out(),
                 r.assignment().columnOfRow());
     }
 
-    private static NpyMatrix read(Path file, boolean doubles) {
-        if (!Files.isRegularFile(file)) {
-            throw new DataFormatException(file + ": no such file");
-        }
+    /**
+     * Reads a 2-d .npy matrix from a local path or Hadoop URI; errors name {@code file} as given and say what was
+     * {@code expected}.
+     */
+    static NpyMatrix read(String file, boolean doubles, Configuration conf, String expected) {
+        Path path = new Path(file);
+        java.nio.file.Path copy = null;
         try {
-            return doubles ? NpyMatrix.readDoubles(file) : NpyMatrix.readFloats(file);
+            FileSystem fs = path.getFileSystem(conf);
+            FileStatus st;
+            try {
+                st = fs.getFileStatus(path);
+            } catch (FileNotFoundException e) {
+                throw new DataFormatException(file + ": no such file; expected " + expected);
+            }
+            if (st.isDirectory()) {
+                throw new DataFormatException(file + ": is a directory; expected " + expected);
+            }
+            java.nio.file.Path local;
+            if (fs instanceof LocalFileSystem || fs instanceof RawLocalFileSystem) {
+                local = localFile(fs, path);
+            } else {
+                copy = Files.createTempFile("protospark-assign-", ".npy");
+                try (var in = fs.open(path)) {
+                    Files.copy(in, copy, StandardCopyOption.REPLACE_EXISTING);
+                }
+                local = copy;
+            }
+            try {
+                return doubles ? NpyMatrix.readDoubles(local) : NpyMatrix.readFloats(local);
+            } catch (IOException e) {
+                // NpyMatrix names its local path: name the file as the user gave it
+                String msg = String.valueOf(e.getMessage());
+                String name = local.toString();
+                String what = msg.startsWith(name + ": ") ? msg.substring(name.length() + 2) : msg;
+                throw new DataFormatException(file + ": " + what + "; expected " + expected, e);
+            }
         } catch (IOException e) {
-            throw new DataFormatException(e.getMessage(), e);
+            throw new UncheckedIOException("cannot read " + file + ": " + e.getMessage(), e);
+        } finally {
+            if (copy != null) {
+                try {
+                    Files.deleteIfExists(copy);
+                } catch (IOException e) {
+                    LOG.warn("cannot delete the temporary copy {}: {}", copy, e.getMessage());
+                }
+            }
         }
     }
 
-    private static void write(Path out, int[] sigma) {
+    private static java.nio.file.Path localFile(FileSystem fs, Path path) {
+        Path q = fs.makeQualified(path);
+        return java.nio.file.Path.of(q.toUri());
+    }
+
+    /**
+     * Writes the assignment to {@code out} (local path or Hadoop URI) atomically: into a hidden temporary file in the
+     * same directory, then renamed onto {@code out}. The temporary file is removed on failure.
+     */
+    static void write(String out, int[] sigma, Configuration conf) {
+        Path target = new Path(out);
         try {
-            Path parent = out.toAbsolutePath().getParent();
-            if (parent != null) {
-                Files.createDirectories(parent);
+            FileSystem fs = target.getFileSystem(conf);
+            if (fs instanceof LocalFileSystem lfs) {
+                fs = lfs.getRaw(); // no .crc side files next to the output
             }
-            try (OutputStream o = new BufferedOutputStream(Files.newOutputStream(out))) {
-                Npy.writeIntVector(o, sigma);
+            Path qualified = fs.makeQualified(target);
+            Path dir = qualified.getParent();
+            if (dir == null) {
+                throw new UncheckedIOException(new IOException(out + ": not a file path"));
+            }
+            if (fs.exists(qualified) && fs.getFileStatus(qualified).isDirectory()) {
+                throw new DataFormatException(out + ": is a directory; expected a file name for the assignment");
+            }
+            fs.mkdirs(dir);
+            Path tmp = new Path(dir, "." + qualified.getName() + "." + UUID.randomUUID() + ".tmp");
+            boolean published = false;
+            try {
+                try (FSDataOutputStream raw = fs.create(tmp, false);
+                     OutputStream o = new BufferedOutputStream(raw)) {
+                    Npy.writeIntVector(o, sigma);
+                }
+                if (fs instanceof RawLocalFileSystem) {
+                    java.nio.file.Path from = localFile(fs, tmp);
+                    java.nio.file.Path to = localFile(fs, qualified);
+                    try {
+                        Files.move(from, to, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+                    } catch (AtomicMoveNotSupportedException e) {
+                        Files.move(from, to, StandardCopyOption.REPLACE_EXISTING);
+                    }
+                    published = true;
+                } else {
+                    published = fs.rename(tmp, qualified);
+                    if (!published && fs.exists(qualified)) {
+                        // HDFS and object stores do not rename onto an existing file
+                        fs.delete(qualified, false);
+                        published = fs.rename(tmp, qualified);
+                    }
+                    if (!published) {
+                        throw new IOException("renaming " + tmp + " to " + qualified + " failed");
+                    }
+                }
+            } finally {
+                if (!published) {
+                    try {
+                        fs.delete(tmp, false);
+                    } catch (IOException e) {
+                        LOG.warn("cannot delete the temporary file {}: {}", tmp, e.getMessage());
+                    }
+                }
             }
         } catch (IOException e) {
             throw new UncheckedIOException("cannot write " + out + ": " + e.getMessage(), e);

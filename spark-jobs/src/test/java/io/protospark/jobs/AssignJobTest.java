@@ -104,6 +104,7 @@ class AssignJobTest {
         assertEquals(k * 8L, j.get("edges").asLong(), o.out());
         assertEquals(0, j.get("gap").asDouble(), 1e-9, o.out());
         assertEquals(k, j.get("n").asInt());
+        assertEquals("sparse-topk-8", j.get("solver").asText()); // K = 500: the automatic prefix is off
         assertArrayEquals(pi, readAssignment(out));
     }
 
@@ -137,6 +138,124 @@ class AssignJobTest {
         assertEquals(2, noOut.code());
         assertTrue(noOut.err().contains("protospark.assign.out") && noOut.err().contains("--out FILE.npy"),
                 noOut.err());
+    }
+
+    @Test
+    void fileUrisAreReadAndTheOutputIsPublishedAtomicallyReplacingAnOldOne() throws Exception {
+        Path cost = matrix("identity.npy", new double[][] {{0.9, 0.1, 0.3}, {0.8, 0.7, 0.2}, {0.1, 0.6, 0.5}});
+        Path dir = tmp.resolve("new/dir");
+        Path out = dir.resolve("sigma.npy");
+        CommandRun o = CommandRun.of("assign", "--cost", cost.toUri().toString(), "--maximize", "--out",
+                out.toUri().toString());
+        assertEquals(0, o.code(), o.err());
+        assertEquals(2.1, Json.MAPPER.readTree(o.out().strip()).get("objective").asDouble(), 1e-12);
+        assertArrayEquals(new int[] {0, 1, 2}, readAssignment(out));
+        // only the output in the directory: no temporary file, no Hadoop .crc side file
+        try (var files = Files.list(dir)) {
+            assertEquals(java.util.List.of("sigma.npy"), files.map(f -> f.getFileName().toString()).toList());
+        }
+        // an existing output is replaced; "file:" URIs without "//" work as well
+        CommandRun min = CommandRun.of("assign", "--cost", "file:" + cost, "--out", "file:" + out);
+        assertEquals(0, min.code(), min.err());
+        assertEquals(0.4, Json.MAPPER.readTree(min.out().strip()).get("objective").asDouble(), 1e-12);
+        assertArrayEquals(new int[] {1, 2, 0}, readAssignment(out));
+        try (var files = Files.list(dir)) {
+            assertEquals(1, files.count());
+        }
+    }
+
+    @Test
+    void aFailedSolveLeavesAnExistingOutputUntouched() throws Exception {
+        Path out = tmp.resolve("sigma.npy");
+        Path good = matrix("good.npy", new double[][] {{0.9, 0.8}, {0.85, 0.1}});
+        assertEquals(0, CommandRun.of("assign", "--cost", good.toString(), "--maximize", "--out", out.toString())
+                .code());
+        byte[] before = Files.readAllBytes(out);
+        Path inf = matrix("inf.npy", new double[][] {{1, Double.POSITIVE_INFINITY}, {3, 4}});
+        CommandRun r = CommandRun.of("assign", "--cost", inf.toUri().toString(), "--out", out.toString());
+        assertEquals(1, r.code());
+        assertTrue(r.err().contains(inf.toUri() + ": ") && r.err().contains("row 0, column 1 is Infinity"),
+                r.err());
+        assertArrayEquals(before, Files.readAllBytes(out));
+        try (var files = Files.list(tmp)) {
+            assertTrue(files.noneMatch(f -> f.getFileName().toString().endsWith(".tmp")));
+        }
+    }
+
+    @Test
+    void errorsNameTheFileAndWhatWasExpected() throws Exception {
+        Path s = tmp.resolve("s.npy");
+        CommandRun missing = CommandRun.of("assign", "--cost", "file:" + tmp.resolve("gone.npy"), "--out", s.toString());
+        assertEquals(1, missing.code());
+        assertTrue(missing.err().contains("file:" + tmp.resolve("gone.npy") + ": no such file; expected an n x n cost "
+                + "matrix"), missing.err());
+
+        CommandRun dir = CommandRun.of("assign", "--cost", tmp.toString(), "--out", s.toString());
+        assertEquals(1, dir.code());
+        assertTrue(dir.err().contains(tmp + ": is a directory; expected an n x n cost matrix"), dir.err());
+
+        // a 1-d array is not a matrix
+        Path vec = tmp.resolve("vec.npy");
+        try (OutputStream o = Files.newOutputStream(vec)) {
+            Npy.writeIntVector(o, new int[] {1, 2, 3});
+        }
+        CommandRun v = CommandRun.of("assign", "--cost", vec.toString(), "--out", s.toString());
+        assertEquals(1, v.code());
+        assertTrue(v.err().contains(vec + ": expected a 2-d matrix, found a 1-d array of shape (3,)")
+                && v.err().contains("expected an n x n cost matrix"), v.err());
+
+        // truncated data
+        Path cut = matrix("cut.npy", new double[][] {{1, 2}, {3, 4}});
+        byte[] bytes = Files.readAllBytes(cut);
+        Files.write(cut, java.util.Arrays.copyOf(bytes, bytes.length - 8));
+        CommandRun c = CommandRun.of("assign", "--cost", cut.toString(), "--out", s.toString());
+        assertEquals(1, c.code());
+        assertTrue(c.err().contains(cut + ": shape (2, 2) of <f8 needs 32 data bytes, file has 24"), c.err());
+
+        // sparse: shapes that differ, and a NaN in the class memories
+        Path q = floatMatrix("q.npy", new float[] {1, 0, 0, 1, 1, 1}, 3, 2);
+        Path p = floatMatrix("p.npy", new float[] {1, 0, 0, 1}, 2, 2);
+        CommandRun shape = CommandRun.of("assign", "--classes", q.toString(), "--prototypes", p.toString(), "--out",
+                s.toString());
+        assertEquals(1, shape.code());
+        assertTrue(shape.err().contains("must have the same shape K x d; found 3 x 2 and 2 x 2"), shape.err());
+        Path qn = floatMatrix("qn.npy", new float[] {1, 0, Float.NaN, 1}, 2, 2);
+        CommandRun nan = CommandRun.of("assign", "--classes", "file://" + qn, "--prototypes", p.toString(), "--out",
+                s.toString());
+        assertEquals(1, nan.code());
+        assertTrue(nan.err().contains("file://" + qn + ": class memories row 1, column 0 is NaN"), nan.err());
+        CommandRun prefix = CommandRun.of("assign", "--classes", p.toString(), "--prototypes", p.toString(), "--out",
+                s.toString(), "assign.prefix-dims=half");
+        assertEquals(2, prefix.code());
+        assertTrue(prefix.err().contains("protospark.assign.prefix-dims") && prefix.err().contains("auto"),
+                prefix.err());
+        assertTrue(Files.notExists(s));
+    }
+
+    @Test
+    void aLargeCostFileGetsTheWarmUpAndTheSameAnswer() throws Exception {
+        int n = 1500; // 18 MB of f8: from this size on the solver is compiled while the file is read
+        Random rnd = new Random(3);
+        double[][] c = new double[n][n];
+        double[] flat = new double[n * n];
+        for (int i = 0; i < n; i++) {
+            for (int j = 0; j < n; j++) {
+                c[i][j] = rnd.nextDouble();
+                flat[i * n + j] = c[i][j];
+            }
+        }
+        Path cost = matrix("big.npy", c);
+        Path out = tmp.resolve("sigma.npy");
+        CommandRun o = CommandRun.of("assign", "--cost", cost.toString(), "--out", out.toString());
+        assertEquals(0, o.code(), o.err());
+        JsonNode j = Json.MAPPER.readTree(o.out().strip());
+        assertTrue(j.get("warmup_cpu_seconds").asDouble() > 0, o.out());
+        double best = io.protospark.model.assign.LinearAssignment.solveMin(flat, n).objective();
+        assertEquals(best, j.get("objective").asDouble(), 1e-9 * best);
+        // small files skip it
+        Path small = matrix("small.npy", new double[][] {{0.9, 0.8}, {0.85, 0.1}});
+        CommandRun s = CommandRun.of("assign", "--cost", small.toString(), "--out", out.toString());
+        assertTrue(Json.MAPPER.readTree(s.out().strip()).get("warmup_cpu_seconds") == null, s.out());
     }
 
     private static int[] shuffled(int k, Random rnd) {

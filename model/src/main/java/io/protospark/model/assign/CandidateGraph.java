@@ -202,19 +202,13 @@ public final class CandidateGraph implements Serializable {
         for (int r = 0; r < nr; r++) {
             int base = r * cap;
             int n = size[r];
-            // heap sort descending: pop the minimum repeatedly into the tail
+            // the kept values, largest first (a stable insertion sort of at most k + 1 primitives, no boxing)
             float[] keys = Arrays.copyOfRange(heapKey, base, base + n);
             int[] cols = Arrays.copyOfRange(heapCol, base, base + n);
-            Integer[] order = new Integer[n];
-            for (int x = 0; x < n; x++) {
-                order[x] = x;
-            }
-            Arrays.sort(order, (x, y) -> Float.compare(keys[y], keys[x]));
-            for (int x = 0; x < kk; x++) {
-                col[r * kk + x] = cols[order[x]];
-                cos[r * kk + x] = keys[order[x]];
-            }
-            bound[r] = n > kk ? keys[order[kk]] : Float.NEGATIVE_INFINITY;
+            sortDescending(keys, cols, n);
+            System.arraycopy(cols, 0, col, r * kk, kk);
+            System.arraycopy(keys, 0, cos, r * kk, kk);
+            bound[r] = n > kk ? keys[kk] : Float.NEGATIVE_INFINITY;
             if (prefix != null) {
                 // the keys were upper bounds: exact cosines for the candidates, best first
                 int i = firstRow + r;
@@ -227,22 +221,35 @@ public final class CandidateGraph implements Serializable {
                     }
                     exact[x] = (float) dot;
                 }
-                Integer[] byExact = new Integer[kk];
-                for (int x = 0; x < kk; x++) {
-                    byExact[x] = x;
-                }
-                Arrays.sort(byExact, (x, y) -> Float.compare(exact[y], exact[x]));
                 int[] c = Arrays.copyOfRange(col, r * kk, (r + 1) * kk);
-                for (int x = 0; x < kk; x++) {
-                    col[r * kk + x] = c[byExact[x]];
-                    cos[r * kk + x] = exact[byExact[x]];
-                }
+                sortDescending(exact, c, kk);
+                System.arraycopy(c, 0, col, r * kk, kk);
+                System.arraycopy(exact, 0, cos, r * kk, kk);
                 if (n > kk) {
                     bound[r] += PREFIX_SLACK;
                 }
             }
         }
         return new Block(firstRow, nr, kk, col, cos, bound);
+    }
+
+    /**
+     * Sorts {@code keys[0..n)} descending by {@link Float#compare}, carrying {@code cols} along; stable (equal keys
+     * keep their order), as the boxed sort it replaces. Insertion sort: n is at most k + 1.
+     */
+    static void sortDescending(float[] keys, int[] cols, int n) {
+        for (int x = 1; x < n; x++) {
+            float key = keys[x];
+            int c = cols[x];
+            int y = x - 1;
+            while (y >= 0 && Float.compare(keys[y], key) < 0) {
+                keys[y + 1] = keys[y];
+                cols[y + 1] = cols[y];
+                y--;
+            }
+            keys[y + 1] = key;
+            cols[y + 1] = c;
+        }
     }
 
     /** Keeps the cap largest values of one row segment in a min-heap (root = smallest kept). */

@@ -43,17 +43,22 @@ public final class CosineAssignment {
      * @param maxRounds        proof rounds before giving up the proof (the permutation is still complete)
      * @param tolerance        per-pair slack of the proof, for float32 rounding of the cosines
      * @param denseGapUpTo     when K is at most this, also solve the dense K×K problem and report the gap
-     * @param prefixDims       0, or the leading coordinates of a cheaper prefilter ({@link CandidateGraph.Prefix})
+     * @param prefixDims       0 (off), the leading coordinates of a cheaper prefilter ({@link CandidateGraph.Prefix}),
+     *                         or {@link #AUTO_PREFIX} (the default): chosen from K and d by {@link #autoPrefixDims}
      */
     public record Options(int k, int threads, int maxRounds, double tolerance, int denseGapUpTo, int prefixDims) {
         public Options {
             if (k < 1) {
                 throw new IllegalArgumentException("k (candidates per class) must be >= 1, got " + k);
             }
+            if (prefixDims < AUTO_PREFIX) {
+                throw new IllegalArgumentException("prefix dims must be >= 0, or " + AUTO_PREFIX + " for automatic, "
+                        + "got " + prefixDims);
+            }
         }
 
         public static Options defaults() {
-            return new Options(32, Runtime.getRuntime().availableProcessors(), 20, 1e-6, 0, 0);
+            return new Options(32, Runtime.getRuntime().availableProcessors(), 20, 1e-6, 0, AUTO_PREFIX);
         }
 
         public Options withK(int newK) {
@@ -64,10 +69,44 @@ public final class CosineAssignment {
             return new Options(k, threads, maxRounds, tolerance, n, prefixDims);
         }
 
-        /** Candidates from a gemm of the first {@code dims} coordinates (0 = off); see {@link CandidateGraph.Prefix}. */
+        /**
+         * Candidates from a gemm of the first {@code dims} coordinates (0 = off, {@link #AUTO_PREFIX} = chosen from
+         * K and d); see {@link CandidateGraph.Prefix}.
+         */
         public Options withPrefixDims(int dims) {
             return new Options(k, threads, maxRounds, tolerance, denseGapUpTo, dims);
         }
+    }
+
+    /** {@link Options#prefixDims()} value: pick the prefix width from K and d ({@link #autoPrefixDims}). */
+    public static final int AUTO_PREFIX = -1;
+    /** Candidate gemm work (K²·d multiply-adds) from which the automatic prefix is on: 2^38, K ≈ 23 000 at d = 512. */
+    static final long AUTO_PREFIX_FROM_WORK = 1L << 38;
+    /** Narrowest d for which the automatic prefix is on. */
+    static final int AUTO_PREFIX_MIN_DIM = 128;
+
+    /**
+     * The prefix width used when none is given: half of d, rounded down to a multiple of 16, when the candidate
+     * gemm is large (K²·d ≥ 2^38 multiply-adds) and d ≥ 128; 0 (full gemm) otherwise. Why half: for unit rows the
+     * prefilter bound over-estimates a pair's cosine by up to ‖x_tail‖·‖p_tail‖, about (d − w)/d for directions
+     * spread over all coordinates, plus the head's noise (≈ 4.5·√w/d for the largest of K ≈ 10^5 random
+     * pairs); w = d/2 keeps that near 0.5–0.65 at d = 128–512, below the cosines of trained class memories to their
+     * prototypes (0.8–0.9), so the bound still proves the rows while the gemm does half the work; a narrower
+     * prefix's slack (0.75 + noise at d/4) comes too close to them. Small problems skip it: the gemm is cheap and
+     * rows the bound cannot prove cost a full cosine row each. Rows it fails to prove get their full cosine rows,
+     * so the answer is exact either way; the worst case costs 1.5 gemms instead of one.
+     */
+    public static int autoPrefixDims(int classCount, int d) {
+        if (d < AUTO_PREFIX_MIN_DIM || (long) classCount * classCount * d < AUTO_PREFIX_FROM_WORK) {
+            return 0;
+        }
+        return d / 2 / 16 * 16;
+    }
+
+    /** The prefix width a solve with {@code requested} uses for K×d inputs (0 = full gemm). */
+    public static int prefixDimsFor(int classCount, int d, int requested) {
+        int w = requested == AUTO_PREFIX ? autoPrefixDims(classCount, d) : requested;
+        return w > 0 && w < d ? w : 0;
     }
 
     /**
@@ -135,8 +174,8 @@ public final class CosineAssignment {
         try {
             List<CandidateGraph.Block> blocks = new ArrayList<>();
             int kk = Math.min(o.k(), n);
-            CandidateGraph.Prefix prefix = o.prefixDims() > 0 && o.prefixDims() < d
-                    ? CandidateGraph.Prefix.of(prototypes, n, d, o.prefixDims()) : null;
+            int w = prefixDimsFor(n, d, o.prefixDims());
+            CandidateGraph.Prefix prefix = w > 0 ? CandidateGraph.Prefix.of(prototypes, n, d, w) : null;
             for (int r0 = 0; r0 < n; r0 += CandidateGraph.TILE_ROWS) {
                 int nr = Math.min(CandidateGraph.TILE_ROWS, n - r0);
                 blocks.add(CandidateGraph.computeBlock(classes, r0, nr, tiles, n, d, kk, pool, o.threads(), prefix));

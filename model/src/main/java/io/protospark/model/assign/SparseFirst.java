@@ -143,8 +143,13 @@ final class SparseFirst {
 
     /**
      * Threads for the two passes: the system property {@value #THREADS_PROPERTY} when set; otherwise the processors
-     * the machine leaves idle (available processors minus the one-minute load average, rounded; at least 1, at most
-     * {@value #MAX_THREADS}), since on a busy machine extra threads only wait for each other; one for small matrices.
+     * the machine leaves idle, at least 1 and at most {@value #MAX_THREADS}; one for small matrices. The other work
+     * is the larger of two estimates: the kernel's count of runnable threads other than this one
+     * ({@code /proc/loadavg}, fourth field; the median of three samples 0.2 ms apart) and the one-minute load
+     * average minus one. The minus one is this process: a benchmark or a training loop that calls the solver
+     * repeatedly keeps the load average near 1 by itself, which used to read as a busy machine. Both estimates are
+     * needed: the load average lags, a single sample of the run queue is noisy. On a busy machine extra threads
+     * only wait for each other (measured: two threads at load 7-9 made K = 5000 1.5-2x slower).
      */
     static int defaultThreads(int n) {
         if ((long) n * n < PARALLEL_FROM_ENTRIES) {
@@ -160,8 +165,29 @@ final class SparseFirst {
         }
         int processors = Runtime.getRuntime().availableProcessors();
         double load = ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage();
-        long idle = load < 0 ? processors : Math.round(processors - load);
+        long others = load < 0 ? 0 : Math.round(Math.max(0, load - 1));
+        others = Math.max(others, otherRunnableThreads());
+        long idle = processors - others;
         return (int) Math.max(1, Math.min(Math.min(MAX_THREADS, processors), idle));
+    }
+
+    /** Runnable threads other than the caller: the median of three samples of /proc/loadavg; 0 if unreadable. */
+    static int otherRunnableThreads() {
+        java.nio.file.Path f = java.nio.file.Path.of("/proc/loadavg");
+        int[] samples = new int[3];
+        for (int s = 0; s < 3; s++) {
+            try {
+                String[] fields = java.nio.file.Files.readString(f).trim().split("\\s+");
+                samples[s] = Math.max(0, Integer.parseInt(fields[3].substring(0, fields[3].indexOf('/'))) - 1);
+            } catch (java.io.IOException | RuntimeException e) {
+                return 0;
+            }
+            if (s < 2) {
+                java.util.concurrent.locks.LockSupport.parkNanos(200_000);
+            }
+        }
+        Arrays.sort(samples);
+        return samples[1];
     }
 
     /** Runs {@code task(0..t-1)}, task 0 on the calling thread; rethrows the first failure. */
@@ -214,9 +240,14 @@ final class SparseFirst {
     private double minimaRow(int base, double[] v0) {
         double[] a = this.a;
         double sg = sign;
-        // two loops over the row (the second reads it from cache), each simple enough for the JIT to vectorise
+        // two loops over the row (the second reads it from cache), each without method calls: Math.min would be a
+        // real call in the interpreter, which runs the first tens of thousands of entries of a fresh JVM; NaN is
+        // caught by the second loop
         for (int j = 0; j < n; j++) {
-            v0[j] = Math.min(v0[j], sg * a[base + j]);
+            double y = sg * a[base + j];
+            if (y < v0[j]) {
+                v0[j] = y;
+            }
         }
         double mx = 0;
         for (int j = 0; j < n; j++) {

@@ -73,6 +73,56 @@ class CosineAssignmentTest {
     }
 
     @Test
+    void candidateOrderingMatchesAStableBoxedSort() {
+        Random rnd = new Random(44);
+        for (int trial = 0; trial < 200; trial++) {
+            int n = 1 + rnd.nextInt(40);
+            float[] keys = new float[n];
+            int[] cols = new int[n];
+            for (int x = 0; x < n; x++) {
+                keys[x] = trial % 2 == 0 ? rnd.nextInt(5) / 4f : (float) rnd.nextGaussian(); // ties in half the trials
+                cols[x] = rnd.nextInt(1000);
+            }
+            if (n > 2) {
+                keys[0] = -0.0f;
+                keys[1] = 0.0f;
+            }
+            float[] k0 = keys.clone();
+            Integer[] order = new Integer[n];
+            for (int x = 0; x < n; x++) {
+                order[x] = x;
+            }
+            java.util.Arrays.sort(order, (x, y) -> Float.compare(k0[y], k0[x]));
+            int[] c0 = cols.clone();
+            CandidateGraph.sortDescending(keys, cols, n);
+            for (int x = 0; x < n; x++) {
+                assertEquals(Float.floatToIntBits(k0[order[x]]), Float.floatToIntBits(keys[x]), "trial " + trial);
+                assertEquals(c0[order[x]], cols[x], "trial " + trial);
+            }
+        }
+    }
+
+    @Test
+    void theDefaultPrefixIsChosenFromKAndD() {
+        // half of d (a multiple of 16) once K^2 d reaches 2^38 multiply-adds and d >= 128; off below
+        assertEquals(256, CosineAssignment.autoPrefixDims(93_000, 512));
+        assertEquals(256, CosineAssignment.autoPrefixDims(24_000, 512));
+        assertEquals(0, CosineAssignment.autoPrefixDims(23_000, 512));
+        assertEquals(64, CosineAssignment.autoPrefixDims(100_000, 128));
+        assertEquals(0, CosineAssignment.autoPrefixDims(100_000, 127));
+        assertEquals(96, CosineAssignment.autoPrefixDims(60_000, 200));
+        assertEquals(0, CosineAssignment.autoPrefixDims(1_000, 4096));
+        assertEquals(CosineAssignment.AUTO_PREFIX, CosineAssignment.Options.defaults().prefixDims());
+        // what a solve uses: auto resolves; explicit values pass; d or more, or 0, means the full gemm
+        assertEquals(256, CosineAssignment.prefixDimsFor(93_000, 512, CosineAssignment.AUTO_PREFIX));
+        assertEquals(0, CosineAssignment.prefixDimsFor(5_000, 512, CosineAssignment.AUTO_PREFIX));
+        assertEquals(100, CosineAssignment.prefixDimsFor(5_000, 512, 100));
+        assertEquals(0, CosineAssignment.prefixDimsFor(5_000, 512, 512));
+        assertEquals(0, CosineAssignment.prefixDimsFor(5_000, 512, 0));
+        assertThrows(IllegalArgumentException.class, () -> CosineAssignment.Options.defaults().withPrefixDims(-2));
+    }
+
+    @Test
     void randomDataEqualsDense() {
         Random rnd = new Random(1);
         int n = 1500;

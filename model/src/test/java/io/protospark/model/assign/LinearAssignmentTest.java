@@ -351,4 +351,11 @@ class LinearAssignmentTest {
         }
         return pi;
     }
+
+    @Test
+    void theWarmUpSolvesItsFixedProblemTheSameWayEveryTime() {
+        double first = LinearAssignment.warmUp();
+        assertTrue(Double.isFinite(first) && first > 0, "objective " + first);
+        assertEquals(first, LinearAssignment.warmUp());
+    }
 }

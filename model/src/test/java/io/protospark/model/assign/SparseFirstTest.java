@@ -227,6 +227,63 @@ class SparseFirstTest {
         assertTrue(e.getMessage().contains("row 1234, column 5 is NaN"), e.getMessage());
     }
 
+    @Test
+    void magnitudesAndMinimaCountEveryRowWhateverItsPlaceInTheRowBlocks() {
+        Random rnd = new Random(77);
+        int n = 1003; // blocks of 64 rows handed to threads, a short block at the end
+        for (int planted : new int[] {0, 1, 2, 3, 4, 517, 1000, 1001, 1002}) {
+            double[] c = new double[n * n];
+            for (int x = 0; x < c.length; x++) {
+                c[x] = rnd.nextDouble();
+            }
+            c[planted * n + 7] = -40.5; // the largest magnitude and column 7's minimum
+            c[planted * n + 8] = 3.25;
+            for (int threads : new int[] {1, 2}) {
+                SparseFirst sf = SparseFirst.scan(c, n, 1.0, 12, threads);
+                assertEquals(40.5, sf.maxAbs(), "planted in row " + planted);
+                int[] rowsol = new int[n];
+                double[] v = new double[n];
+                assertTrue(sf.certify(1.0, rowsol, v));
+                double sum = 0;
+                for (int i = 0; i < n; i++) {
+                    sum += c[i * n + rowsol[i]];
+                }
+                Assignment dense = LinearAssignment.solve(c, n, n, false, false);
+                assertEquals(dense.objective(), sum, 1e-9 * Math.abs(dense.objective()), "row " + planted);
+                assertEquals(7, rowsol[planted]);
+            }
+            double[] inf = c.clone();
+            inf[planted * n + 11] = Double.NEGATIVE_INFINITY;
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                    () -> SparseFirst.scan(inf, n, -1.0, 12, 2));
+            assertTrue(e.getMessage().contains("row " + planted + ", column 11 is -Infinity"), e.getMessage());
+        }
+    }
+
+    @Test
+    void threadCountFollowsThePropertyElseTheIdleProcessors() {
+        assertEquals(1, SparseFirst.defaultThreads(100)); // small matrices: the calling thread
+        int processors = Runtime.getRuntime().availableProcessors();
+        int t = SparseFirst.defaultThreads(5000);
+        assertTrue(t >= 1 && t <= Math.min(8, processors), "threads " + t);
+        if (java.nio.file.Files.isReadable(java.nio.file.Path.of("/proc/loadavg"))) {
+            assertTrue(SparseFirst.otherRunnableThreads() >= 0);
+        }
+        String old = System.getProperty(SparseFirst.THREADS_PROPERTY);
+        try {
+            System.setProperty(SparseFirst.THREADS_PROPERTY, "3");
+            assertEquals(3, SparseFirst.defaultThreads(5000));
+            System.setProperty(SparseFirst.THREADS_PROPERTY, "three");
+            assertThrows(IllegalArgumentException.class, () -> SparseFirst.defaultThreads(5000));
+        } finally {
+            if (old == null) {
+                System.clearProperty(SparseFirst.THREADS_PROPERTY);
+            } else {
+                System.setProperty(SparseFirst.THREADS_PROPERTY, old);
+            }
+        }
+    }
+
     private static void normalise(double[] x) {
         double s = 0;
         for (double t : x) {
