@@ -102,7 +102,9 @@ public record TrainSettings(
         Map<String, String> spark = new LinkedHashMap<>();
         if (c.hasPath("protospark.spark")) {
             c.getConfig("protospark.spark").entrySet()
-                    .forEach(e -> spark.put(e.getKey(), String.valueOf(e.getValue().unwrapped())));
+                    // a quoted key ("spark.executor.memory" = 2g) is one path element holding the dots: unquote it
+                    .forEach(e -> spark.put(String.join(".", com.typesafe.config.ConfigUtil.splitPath(e.getKey())),
+                            String.valueOf(e.getValue().unwrapped())));
         }
         return spark;
     }
