@@ -9,7 +9,11 @@ import org.nd4j.linalg.indexing.NDArrayIndex;
 import org.nd4j.linalg.learning.regularization.Regularization;
 import org.nd4j.shade.jackson.annotation.JsonAutoDetect;
 import org.nd4j.shade.jackson.annotation.JsonIgnore;
+import org.nd4j.shade.jackson.annotation.JsonProperty;
 
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.util.Base64;
 import java.util.Objects;
 
 /**
@@ -34,14 +38,23 @@ import java.util.Objects;
  *   the same small L2 on P ({@code steps} = 10 in the seed) and the look-ahead P′ = P + lr·∇.</li>
  * </ul>
  *
- * <p>Where DL4J constrains the design: the learnable P is state of this regulariser object, not a network
- * parameter. It is not part of the network's parameter vector, so it is neither saved with the model's parameters
- * nor averaged across Spark workers: each worker that builds its network from the configuration JSON starts P
- * again from the seed and trains its own copy while it trains. P is also skipped when DL4J passes no usable
- * learning rate (e.g. the {@code NoOp} updater). The random projections need no state. {@link #score} never
- * changes P; for the learnable kinds it uses the projection that the last {@link #apply} used (or P before the first).
+ * <p>State of the learnable kinds. P is state of this regulariser object, not a network parameter (DL4J's stock
+ * layers have a fixed parameter set), so it travels with the network configuration instead: it is serialised with the
+ * configuration's JSON as {@code projectionState} (base64 of its raw little-endian doubles, exact and compact) together
+ * with {@code projectionIteration}, the network iteration P has been advanced to; it is kept in Java-serialisable
+ * fields (Spark broadcasts), and {@link #clone} copies it. {@code ModelSerializer} therefore saves and restores it with
+ * the model, and a Spark worker that rebuilds its network from the broadcast configuration starts from the driver's
+ * current P. Parameter averaging does not average P; the driver advances its own copy instead after each averaging
+ * round ({@link EnergyRegularizers#advanceProjections}: the seed's P steps, {@code steps} per network iteration the
+ * round trained, on the averaged weights), and the workers' own P steps during the round are discarded with their
+ * networks. P is also skipped when DL4J passes no usable learning rate (e.g. the {@code NoOp} updater). The random
+ * projections need no state. {@link #score} never changes P; for the learnable kinds it uses the projection that the
+ * last {@link #apply} used (or P before the first).
  *
- * <p>Fields are serialised with the network configuration (Jackson); P is not.
+ * <p>Score and update share work: DL4J computes a layer's regularisation score (in the forward/backward pass) before
+ * it applies the regularisers' gradients (before the updater), with the same weights and iteration. For the plain
+ * and random kinds {@link #score} computes the gradient too and keeps it; {@link #apply} reuses it when the weights
+ * are bit-identical and the iteration is the same, and computes afresh otherwise.
  */
 @JsonAutoDetect(fieldVisibility = JsonAutoDetect.Visibility.ANY,
         getterVisibility = JsonAutoDetect.Visibility.NONE,
@@ -63,10 +76,23 @@ public final class EnergyRegularization implements Regularization {
     private long seed;
     private long salt;
 
+    /** The network iteration the learnable P has been advanced to (its P steps for iterations before it are done). */
+    private long projectionIteration;
+    /** P's values (d_p × fan-in, c order) for Java serialisation and JSON; null until P is first used. */
+    @JsonIgnore
+    private double[] projectionValues;
+
     @JsonIgnore
     private transient INDArray p;
     @JsonIgnore
     private transient INDArray lastUsed;
+    /** The gradient {@link #score} computed, with the weights and iteration it belongs to. */
+    @JsonIgnore
+    private transient INDArray cachedW;
+    @JsonIgnore
+    private transient INDArray cachedGrad;
+    @JsonIgnore
+    private transient int cachedIteration;
 
     /** For Jackson. */
     private EnergyRegularization() {
@@ -168,17 +194,36 @@ public final class EnergyRegularization implements Regularization {
         INDArray grad;
         switch (projection) {
             case NONE:
-                grad = HypersphericalEnergy.compute(w, form, halfSpace, true).gradient();
-                break;
             case RANDOM:
-                grad = randomProjected(w, iteration, true).gradient();
+                grad = takeCached(w, iteration);
+                if (grad == null) {
+                    grad = projection == ProjectionKind.NONE
+                            ? HypersphericalEnergy.compute(w, form, halfSpace, true).gradient()
+                            : randomProjected(w, iteration, true).gradient();
+                }
                 break;
             default:
-                INDArray used = stepProjection(w, lr);
+                INDArray used = stepProjection(w, lr, iteration);
                 grad = projected(w, used, true).gradient();
                 break;
         }
         NeuronRows.addTo(gradView, grad.muli(weight));
+    }
+
+    /** The gradient {@link #score} kept for exactly these weights at this iteration, or null; clears the cache. */
+    private synchronized INDArray takeCached(INDArray w, int iteration) {
+        INDArray g = cachedGrad;
+        boolean same = g != null && cachedIteration == iteration && cachedW.length() == w.length()
+                && java.util.Arrays.equals(cachedW.data().asDouble(), w.data().asDouble());
+        cachedW = null;
+        cachedGrad = null;
+        return same ? g : null;
+    }
+
+    private synchronized void keep(INDArray w, INDArray grad, int iteration) {
+        cachedW = w;
+        cachedGrad = grad;
+        cachedIteration = iteration;
     }
 
     @Override
@@ -193,12 +238,25 @@ public final class EnergyRegularization implements Regularization {
 
     private double scoreDetached(INDArray param, int iteration) {
         INDArray w = NeuronRows.read(param, neurons);
-        double e = switch (projection) {
-            case NONE -> HypersphericalEnergy.compute(w, form, halfSpace, false).energy();
-            case RANDOM -> randomProjected(w, iteration, false).energy();
-            default -> projected(w, lastUsed != null ? lastUsed : projectionState(w.columns()), false).energy();
-        };
-        return weight * e;
+        HypersphericalEnergy.Result r;
+        switch (projection) {
+            case NONE:
+                r = HypersphericalEnergy.compute(w, form, halfSpace, true);
+                keep(w, r.gradient(), iteration);
+                break;
+            case RANDOM:
+                r = randomProjected(w, iteration, true);
+                keep(w, r.gradient(), iteration);
+                break;
+            default:
+                INDArray used;
+                synchronized (this) {
+                    used = lastUsed != null ? lastUsed : projectionState(w.columns());
+                }
+                r = projected(w, used, false);
+                break;
+        }
+        return weight * r.energy();
     }
 
     /** The current learnable P (a copy), initialising it from the seed if needed. */
@@ -258,15 +316,19 @@ public final class EnergyRegularization implements Regularization {
     }
 
     private INDArray projectionState(long fanIn) {
+        if (p == null && projectionValues != null && projectionValues.length == projectionDim * fanIn) {
+            p = Nd4j.create(projectionValues, new long[]{projectionDim, fanIn}, 'c');
+        }
         if (p == null || p.columns() != fanIn) {
             p = Nd4j.createUninitialized(DataType.DOUBLE, projectionDim, fanIn);
             gaussian(p, mix(seed, salt, -1));
+            projectionValues = p.data().asDouble();
         }
         return p;
     }
 
     /** Runs the P steps for this iteration and returns the look-ahead projection the energy uses. */
-    private synchronized INDArray stepProjection(INDArray w, double lr) {
+    private synchronized INDArray stepProjection(INDArray w, double lr, int iteration) {
         INDArray proj = projectionState(w.columns());
         if (!(lr > 0) || Double.isInfinite(lr)) {
             lastUsed = proj.dup();
@@ -276,8 +338,82 @@ public final class EnergyRegularization implements Regularization {
         for (int s = 0; s < steps; s++) {
             proj.addi(projectionObjectiveGradient(w, proj).muli(sign * lr));
         }
+        projectionValues = proj.data().asDouble();
+        projectionIteration = Math.max(projectionIteration, iteration + 1L);
         lastUsed = proj.add(projectionObjectiveGradient(w, proj).muli(sign * lr));
         return lastUsed;
+    }
+
+    /**
+     * Catches the learnable P up with the network (the driver's side of {@link EnergyRegularizers#advanceProjections}):
+     * for every network iteration from {@link #projectionIteration()} up to {@code iteration} (exclusive) P takes its
+     * {@code steps} steps on the weights {@code param}, with step size {@code lr}; afterwards P is at
+     * {@code iteration}. Without a usable learning rate P stays and only its iteration moves. No-op for the other
+     * kinds.
+     *
+     * @return the P steps taken
+     */
+    public synchronized long advanceTo(INDArray param, double lr, long iteration) {
+        if (!projection.learnable() || weight == 0 || iteration <= projectionIteration) {
+            return 0;
+        }
+        long behind = iteration - projectionIteration;
+        projectionIteration = iteration;
+        if (!(lr > 0) || Double.isInfinite(lr) || steps == 0) {
+            return 0;
+        }
+        try (MemoryWorkspace ws = Nd4j.getWorkspaceManager().scopeOutOfWorkspaces()) {
+            INDArray w = NeuronRows.read(param, neurons);
+            INDArray proj = projectionState(w.columns());
+            double sign = projection == ProjectionKind.ADVERSARIAL ? 1.0 : -1.0;
+            long total = behind * steps;
+            for (long s = 0; s < total; s++) {
+                proj.addi(projectionObjectiveGradient(w, proj).muli(sign * lr));
+            }
+            projectionValues = proj.data().asDouble();
+            lastUsed = null;
+            return total;
+        }
+    }
+
+    /** The network iteration P has been advanced to (0 for the kinds without P). */
+    public synchronized long projectionIteration() {
+        return projectionIteration;
+    }
+
+    /** Whether a learnable P has been drawn or restored (it is drawn lazily, at its first use). */
+    public synchronized boolean hasProjectionState() {
+        return projectionValues != null;
+    }
+
+    /** P as base64 of its raw little-endian doubles (c order), for the configuration JSON; null before P exists. */
+    @JsonProperty("projectionState")
+    @org.nd4j.shade.jackson.annotation.JsonInclude(org.nd4j.shade.jackson.annotation.JsonInclude.Include.NON_NULL)
+    private synchronized String projectionStateJson() {
+        if (projectionValues == null) {
+            return null;
+        }
+        ByteBuffer b = ByteBuffer.allocate(projectionValues.length * Double.BYTES).order(ByteOrder.LITTLE_ENDIAN);
+        b.asDoubleBuffer().put(projectionValues);
+        return Base64.getEncoder().encodeToString(b.array());
+    }
+
+    @JsonProperty("projectionState")
+    private synchronized void projectionStateJson(String base64) {
+        p = null;
+        lastUsed = null;
+        if (base64 == null) {
+            projectionValues = null;
+            return;
+        }
+        byte[] bytes = Base64.getDecoder().decode(base64);
+        if (bytes.length % Double.BYTES != 0) {
+            throw new IllegalArgumentException("projectionState holds " + bytes.length
+                    + " bytes, not a whole number of doubles");
+        }
+        double[] v = new double[bytes.length / Double.BYTES];
+        ByteBuffer.wrap(bytes).order(ByteOrder.LITTLE_ENDIAN).asDoubleBuffer().get(v);
+        projectionValues = v;
     }
 
     /** ∇_P of the projection's own objective: L_P for angle-preserving, E(PW) − L2 (to ascend) for adversarial. */
@@ -318,7 +454,8 @@ public final class EnergyRegularization implements Regularization {
         EnergyRegularization c = new EnergyRegularization(form, halfSpace, weight, neurons, projection, projectionDim,
                 projections, steps, seed, salt);
         synchronized (this) {
-            c.p = p == null ? null : p.dup();
+            c.projectionIteration = projectionIteration;
+            c.projectionValues = projectionValues == null ? null : projectionValues.clone();
             c.lastUsed = lastUsed == null ? null : lastUsed.dup();
         }
         return c;

@@ -13,6 +13,9 @@ import org.deeplearning4j.nn.conf.layers.DepthwiseConvolution2D;
 import org.deeplearning4j.nn.conf.layers.Layer;
 import org.deeplearning4j.nn.conf.layers.SeparableConvolution2D;
 import org.deeplearning4j.nn.conf.layers.samediff.AbstractSameDiffLayer;
+import org.deeplearning4j.nn.graph.ComputationGraph;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.learning.config.IUpdater;
 import org.nd4j.linalg.learning.regularization.Regularization;
 
 import java.util.ArrayDeque;
@@ -113,6 +116,40 @@ public final class EnergyRegularizers {
             out.add(new Attached(name, role, r));
         }
         return out;
+    }
+
+    /**
+     * The driver's step for the learnable CoMHE projections after a Spark parameter-averaging round: every
+     * angle-preserving or adversarial {@link EnergyRegularization} of {@code net} catches its P up with the network's
+     * iteration count, taking the seed's P steps ({@code steps} per network iteration trained since P was last
+     * advanced) on the averaged weights, with the layer's current learning rate. The regularisers are the objects of
+     * {@code net}'s configuration, so the next round's workers (which rebuild their networks from that configuration)
+     * start from the advanced P, and {@code ModelSerializer} saves it. Cheap and a no-op without learnable projections,
+     * or when the network itself trained the iterations (plain {@code fit} outside Spark already stepped P).
+     *
+     * @return the P steps taken over all layers
+     */
+    public static long advanceProjections(ComputationGraph net) {
+        long iteration = net.getConfiguration().getIterationCount();
+        int epoch = net.getConfiguration().getEpochCount();
+        long taken = 0;
+        for (org.deeplearning4j.nn.api.Layer layer : net.getLayers()) {
+            Layer conf = layer.conf().getLayer();
+            for (Map.Entry<String, INDArray> e : layer.paramTable().entrySet()) {
+                List<Regularization> rs = conf.getRegularizationByParam(e.getKey());
+                if (rs == null) {
+                    continue;
+                }
+                for (Regularization r : rs) {
+                    if (r instanceof EnergyRegularization er && er.projection().learnable()) {
+                        IUpdater u = conf.getUpdaterByParam(e.getKey());
+                        double lr = u == null ? Double.NaN : u.getLearningRate((int) iteration, epoch);
+                        taken += er.advanceTo(e.getValue(), lr, iteration);
+                    }
+                }
+            }
+        }
+        return taken;
     }
 
     /** The graph's weight layers by name, in the configuration's vertex order. */

@@ -61,6 +61,31 @@ public abstract class SphereLayerBase extends SameDiffLayer {
         return nOut;
     }
 
+    /**
+     * A copy with its own regulariser lists and regulariser copies. DL4J's {@code Layer.clone} copies a SameDiff
+     * layer's fields shallowly, so the clones that DL4J makes (e.g. a Spark worker's copy of the broadcast
+     * configuration, which in local mode is the driver's own object) would otherwise share stateful regularisers
+     * such as the learnable CoMHE projection with the original.
+     */
+    @Override
+    public SphereLayerBase clone() {
+        SphereLayerBase c = (SphereLayerBase) super.clone();
+        c.regularization = copy(regularization);
+        c.regularizationBias = copy(regularizationBias);
+        return c;
+    }
+
+    private static List<Regularization> copy(List<Regularization> rs) {
+        if (rs == null) {
+            return null;
+        }
+        List<Regularization> out = new ArrayList<>(rs.size());
+        for (Regularization r : rs) {
+            out.add(r.clone());
+        }
+        return out;
+    }
+
     /** The subclass's own configuration values, compared by {@link #equals}. */
     protected abstract List<Object> ownFields();
 
