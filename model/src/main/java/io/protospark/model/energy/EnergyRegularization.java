@@ -266,6 +266,15 @@ public final class EnergyRegularization implements Regularization {
         }
     }
 
+    /** The learnable P as drawn from the seed, before any step (what a network rebuilt without P would start from). */
+    public INDArray initialProjection(long fanIn) {
+        try (MemoryWorkspace ws = Nd4j.getWorkspaceManager().scopeOutOfWorkspaces()) {
+            INDArray init = Nd4j.createUninitialized(DataType.DOUBLE, projectionDim, fanIn);
+            gaussian(init, mix(seed, salt, -1));
+            return init;
+        }
+    }
+
     // ------------------------------------------------------------------ projections
 
     /** Energy of the rows projected by P (V = W·Pᵀ) and its gradient with respect to W. */
@@ -320,8 +329,7 @@ public final class EnergyRegularization implements Regularization {
             p = Nd4j.create(projectionValues, new long[]{projectionDim, fanIn}, 'c');
         }
         if (p == null || p.columns() != fanIn) {
-            p = Nd4j.createUninitialized(DataType.DOUBLE, projectionDim, fanIn);
-            gaussian(p, mix(seed, salt, -1));
+            p = initialProjection(fanIn);
             projectionValues = p.data().asDouble();
         }
         return p;
