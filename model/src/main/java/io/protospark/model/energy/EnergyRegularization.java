@@ -4,9 +4,11 @@ import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.memory.MemoryWorkspace;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.api.ops.random.impl.GaussianDistribution;
+import org.nd4j.linalg.factory.Broadcast;
 import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.linalg.indexing.NDArrayIndex;
 import org.nd4j.linalg.learning.regularization.Regularization;
+import org.nd4j.linalg.ops.transforms.Transforms;
 import org.nd4j.shade.jackson.annotation.JsonAutoDetect;
 import org.nd4j.shade.jackson.annotation.JsonIgnore;
 import org.nd4j.shade.jackson.annotation.JsonProperty;
@@ -64,6 +66,8 @@ public final class EnergyRegularization implements Regularization {
     private static final long serialVersionUID = 1L;
     /** The seeds' L2 on P: 1e-3 × (5e-4 · ‖P‖² / 2). */
     static final double P_L2 = 1e-3 * 5e-4;
+    /** Most cosine values (projections × neurons²) that the batched random-projection energy holds at once. */
+    static final long GRAM_BUDGET = 1L << 22;
 
     private EnergyForm form;
     private boolean halfSpace;
@@ -283,22 +287,76 @@ public final class EnergyRegularization implements Regularization {
         return new HypersphericalEnergy.Result(r.energy(), gradient ? r.gradient().mmul(proj) : null);
     }
 
+    /**
+     * Mean energy over the iteration's n_p random projections and its gradient, batched: the (half-space) neurons are
+     * projected by all n_p stacked projections in one GEMM, normalised per projection, and the n_p Gram matrices, the
+     * pair terms and the way back run as batched products over groups of projections (a group's Gram matrices held
+     * at once stay below {@link #GRAM_BUDGET} values), then one GEMM maps the gradient back to the weights.
+     * Same result as the energy of each projected set ({@link HypersphericalEnergy#compute}) averaged.
+     */
     private HypersphericalEnergy.Result randomProjected(INDArray w, int iteration, boolean gradient) {
+        return randomProjected(w, iteration, gradient, GRAM_BUDGET);
+    }
+
+    /** {@link #randomProjected(INDArray, int, boolean)} with a given budget of cosine values held at once. */
+    HypersphericalEnergy.Result randomProjected(INDArray w, int iteration, boolean gradient, long gramBudget) {
         INDArray all = randomProjections(w.columns(), iteration);
-        INDArray v = w.mmul(all.transpose());
-        double energy = 0;
-        INDArray dv = gradient ? Nd4j.zeros(DataType.DOUBLE, v.shape()) : null;
-        for (int k = 0; k < projections; k++) {
-            var cols = NDArrayIndex.interval((long) k * projectionDim, (long) (k + 1) * projectionDim);
-            HypersphericalEnergy.Result r = HypersphericalEnergy.compute(v.get(NDArrayIndex.all(), cols), form,
-                    halfSpace, gradient);
-            energy += r.energy();
+        INDArray x = halfSpace ? Nd4j.vstack(w, w.neg()) : w;
+        int n = (int) x.rows();
+        int k = projections;
+        int d = projectionDim;
+        if (n < 2) {
+            return new HypersphericalEnergy.Result(0.0, gradient ? Nd4j.zeros(DataType.DOUBLE, w.shape()) : null);
+        }
+        // V^T for every projection: [k, d, n], neurons as columns
+        INDArray vt = all.mmul(x.transpose()).reshape('c', k, d, n);
+        INDArray gvt = gradient ? Nd4j.createUninitialized(DataType.DOUBLE, k, d, n) : null;
+        double pairs = n * (n - 1) / 2.0;
+        int group = (int) Math.max(1, Math.min(k, gramBudget / ((long) n * n)));
+        double sum = 0;
+        for (int from = 0; from < k; from += group) {
+            int to = Math.min(k, from + group);
+            int g = to - from;
+            INDArray v = vt.get(NDArrayIndex.interval(from, to), NDArrayIndex.all(), NDArrayIndex.all());
+            INDArray norms = Transforms.sqrt(v.mul(v).sum(1).addi(HypersphericalEnergy.NORM_EPS), false); // [g, n]
+            INDArray u = Broadcast.div(v, norms, Nd4j.createUninitialized(DataType.DOUBLE, g, d, n), 0, 2);
+            double[] c = Nd4j.matmul(u, u, null, true, false, false).dup('c').data().asDouble(); // [g, n, n]
+            double[] dc = gradient ? new double[c.length] : null;
+            for (int b = 0; b < g; b++) {
+                int base = b * n * n;
+                for (int i = 0; i < n; i++) {
+                    int row = base + i * n;
+                    for (int j = i + 1; j < n; j++) {
+                        double cij = c[row + j];
+                        sum += form.term(cij);
+                        if (gradient) {
+                            double dd = form.derivative(cij) / (pairs * k);
+                            dc[row + j] = dd;
+                            dc[base + j * n + i] = dd;
+                        }
+                    }
+                }
+            }
             if (gradient) {
-                dv.get(NDArrayIndex.all(), cols).assign(r.gradient());
+                // dL/dU = U·F' per projection (F' symmetric), then back through the normalisation
+                INDArray gu = Nd4j.matmul(u, Nd4j.create(dc, new long[]{g, n, n}, 'c'));
+                INDArray dot = gu.mul(u).sum(1);
+                gu.subi(Broadcast.mul(u, dot, Nd4j.createUninitialized(DataType.DOUBLE, g, d, n), 0, 2));
+                Broadcast.div(gu, norms, gu, 0, 2);
+                gvt.get(NDArrayIndex.interval(from, to), NDArrayIndex.all(), NDArrayIndex.all()).assign(gu);
             }
         }
-        return new HypersphericalEnergy.Result(energy / projections,
-                gradient ? dv.mmul(all).divi(projections) : null);
+        double energy = sum / pairs / k;
+        if (!gradient) {
+            return new HypersphericalEnergy.Result(energy, null);
+        }
+        INDArray gx = gvt.reshape('c', (long) k * d, n).transpose().mmul(all); // [n, fanIn]
+        if (halfSpace) {
+            int half = n / 2;
+            gx = gx.get(NDArrayIndex.interval(0, half), NDArrayIndex.all())
+                    .sub(gx.get(NDArrayIndex.interval(half, n), NDArrayIndex.all()));
+        }
+        return new HypersphericalEnergy.Result(energy, gx);
     }
 
     /** The n_p stacked projections (n_p·d_p × fanIn) of an iteration: N(0, 1), reproducible from (seed, salt, it). */

@@ -315,6 +315,48 @@ class EnergyRegularizersTest {
     }
 
     @Test
+    void batchedRandomProjectionsMatchTheEnergyOfEachProjection() {
+        Nd4j.getRandom().setSeed(23);
+        INDArray w = Nd4j.randn(DataType.DOUBLE, 7, 12);
+        for (EnergyForm form : List.of(EnergyForm.S2, EnergyForm.S0, EnergyForm.A1)) {
+            for (boolean half : List.of(false, true)) {
+                EnergyRegularization r = EnergyRegularization.random(form, half, 1.0, 7, 5, 4, 11L, 3L);
+                INDArray all = r.randomProjections(12, 9);
+                double energy = 0;
+                INDArray grad = Nd4j.zeros(DataType.DOUBLE, 7, 12);
+                for (int k = 0; k < 4; k++) {
+                    INDArray pk = all.get(org.nd4j.linalg.indexing.NDArrayIndex.interval(5 * k, 5 * k + 5),
+                            org.nd4j.linalg.indexing.NDArrayIndex.all());
+                    HypersphericalEnergy.Result one = HypersphericalEnergy.compute(w.mmul(pk.transpose()), form, half,
+                            true);
+                    energy += one.energy() / 4;
+                    grad.addi(one.gradient().mmul(pk).divi(4));
+                }
+                String what = form.configName() + (half ? " half-space" : " full-space");
+                for (long budget : List.of(EnergyRegularization.GRAM_BUDGET, 2L * 14 * 14, 1L)) {
+                    HypersphericalEnergy.Result batched = r.randomProjected(w, 9, true, budget);
+                    assertEquals(energy, batched.energy(), 1e-12 * Math.abs(energy), what + ", budget " + budget);
+                    assertTrue(grad.equalsWithEps(batched.gradient(), 1e-10), what + ", budget " + budget);
+                }
+                // through DL4J's entry points: score keeps the gradient and apply reuses it for the same weights
+                assertEquals(energy, r.score(w, 9, 0), 1e-12 * Math.abs(energy), what);
+                INDArray view = Nd4j.zeros(DataType.DOUBLE, 7, 12);
+                r.apply(w, view, 0.1, 9, 0);
+                assertTrue(grad.equalsWithEps(view, 1e-10), what + " via score then apply");
+                INDArray fresh = Nd4j.zeros(DataType.DOUBLE, 7, 12);
+                r.apply(w, fresh, 0.1, 9, 0); // no score before: computed afresh
+                assertTrue(grad.equalsWithEps(fresh, 1e-10), what + " via apply alone");
+                INDArray moved = w.add(0.01);
+                r.score(w, 9, 0);
+                INDArray other = Nd4j.zeros(DataType.DOUBLE, 7, 12);
+                r.apply(moved, other, 0.1, 9, 0); // different weights: the kept gradient is not used
+                assertTrue(!grad.equalsWithEps(other, 1e-10), what + ": a stale gradient was reused");
+                assertEquals(r.randomProjected(moved, 9, true, EnergyRegularization.GRAM_BUDGET).gradient(), other);
+            }
+        }
+    }
+
+    @Test
     void settingsDefaultsAndRefusals() {
         EnergySettings d = settings("");
         assertTrue(!d.enabled());
