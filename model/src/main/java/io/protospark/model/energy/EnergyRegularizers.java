@@ -1,6 +1,7 @@
 package io.protospark.model.energy;
 
 import io.protospark.config.SettingsException;
+import io.protospark.model.head.NormalizedDense;
 import io.protospark.model.sphere.SphereLayerBase;
 import org.deeplearning4j.nn.conf.ComputationGraphConfiguration;
 import org.deeplearning4j.nn.conf.graph.GraphVertex;
@@ -33,7 +34,7 @@ import java.util.Set;
  * {@code EnergyRegularizers.attach(conf, EnergySettings.from(config))} before {@code new ComputationGraph(conf)}.
  *
  * <p>Which layers: every convolution (not depthwise / separable — protospark uses those for PReLU slopes), dense,
- * output, SphereConv, SphereDense and weight-normalised dense layer, or only those named in {@code layers}. Frozen
+ * output, SphereConv, SphereDense and weight-normalised dense ({@link NormalizedDense}) layer, or only those named in {@code layers}. Frozen
  * layers (DL4J's frozen wrappers, e.g. a fixed-prototype head) are not weight layers here and are skipped.
  * How, as in the seeds (METHODS §3): hidden layers get the configured form, half-space if configured, weight
  * {@code hidden-weight}; the layer named {@code classifier-layer} gets full-space energy with
@@ -171,7 +172,7 @@ public final class EnergyRegularizers {
             return false;
         }
         return l instanceof ConvolutionLayer || l instanceof DenseLayer || l instanceof BaseOutputLayer
-                || l instanceof SphereLayerBase;
+                || l instanceof SphereLayerBase || l instanceof NormalizedDense;
     }
 
     static long neurons(Layer l) {

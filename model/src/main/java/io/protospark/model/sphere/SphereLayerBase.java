@@ -23,8 +23,7 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * Common part of protospark's SameDiff-based layers ({@link SphereConv}, {@link SphereDense},
- * {@link WeightNormDense}): sizes, weight initialisation from the network's global weight init, and a layer
+ * Common part of protospark's SameDiff-based layers ({@link SphereConv}, {@link SphereDense}): sizes, weight initialisation from the network's global weight init, and a layer
  * implementation that — unlike DL4J 1.0.0-M2.1's stock SameDiff layer, whose regularisation score is always 0 —
  * adds its parameters' {@link Regularization} scores to the network score, so that score and gradient agree (the
  * updater applies the regularisers' gradients either way) — and that undoes the factor 2 by which DL4J 1.0.0-M2.1's
