@@ -139,4 +139,71 @@ class EnergyBenchmarkTest {
             Nd4j.setDefaultDataTypes(before[0], before[1]);
         }
     }
+
+    /** The pre-batching algorithm: one GEMM, then each projection's energy (and gradient) on its own. */
+    private static double perProjection(EnergyRegularization r, INDArray w, int iteration, boolean gradient) {
+        int k = 20;
+        int d = r.projectionDim();
+        INDArray all = r.randomProjections(w.columns(), iteration);
+        INDArray v = w.mmul(all.transpose());
+        double e = 0;
+        INDArray dv = gradient ? Nd4j.zeros(DataType.DOUBLE, v.shape()) : null;
+        for (int p = 0; p < k; p++) {
+            var cols = org.nd4j.linalg.indexing.NDArrayIndex.interval((long) p * d, (long) (p + 1) * d);
+            HypersphericalEnergy.Result one = HypersphericalEnergy.compute(
+                    v.get(org.nd4j.linalg.indexing.NDArrayIndex.all(), cols), r.form(), r.halfSpace(), gradient);
+            e += one.energy();
+            if (gradient) {
+                dv.get(org.nd4j.linalg.indexing.NDArrayIndex.all(), cols).assign(one.gradient());
+            }
+        }
+        if (gradient) {
+            dv.mmul(all).divi(k); // the weights' gradient, formed as apply did
+        }
+        return e / k;
+    }
+
+    /**
+     * Random-projection CoMHE on CNN-9-sized layers (neurons × fan-in: 128 × 576, 256 × 1152, 256 × 2304; half-space,
+     * d_p 40, n_p 20), one training step's worth of regulariser work: before = the per-projection algorithm with a
+     * separate score (energy) and apply (energy + gradient), after = the batched score whose gradient apply reuses.
+     * Interleaved in one JVM, so both see the same load.
+     */
+    @Test
+    void randomProjectionRegulariserBeforeAfter() {
+        int reps = Integer.getInteger("protospark.bench.steps", 7);
+        long[][] sizes = {{128, 576}, {256, 1152}, {256, 2304}};
+        List<Double> before = new ArrayList<>();
+        List<Double> after = new ArrayList<>();
+        Nd4j.getRandom().setSeed(5);
+        INDArray[] ws = new INDArray[sizes.length];
+        EnergyRegularization[] rs = new EnergyRegularization[sizes.length];
+        for (int i = 0; i < sizes.length; i++) {
+            ws[i] = Nd4j.randn(DataType.DOUBLE, sizes[i][0], sizes[i][1]);
+            rs[i] = EnergyRegularization.random(EnergyForm.S2, true, 1.0, (int) sizes[i][0], 40, 20, 345L, i + 2);
+        }
+        for (int rep = -1; rep < reps; rep++) {
+            long t = System.nanoTime();
+            double eb = 0;
+            for (int i = 0; i < sizes.length; i++) {
+                eb += perProjection(rs[i], ws[i], rep + 10, false) + perProjection(rs[i], ws[i], rep + 10, true);
+            }
+            long mid = System.nanoTime();
+            double ea = 0;
+            for (int i = 0; i < sizes.length; i++) {
+                ea += 2 * rs[i].score(ws[i], rep + 10, 0);
+                INDArray g = Nd4j.zeros(DataType.DOUBLE, ws[i].shape());
+                rs[i].apply(ws[i], g, 0.01, rep + 10, 0);
+            }
+            long end = System.nanoTime();
+            assertTrue(Math.abs(ea - eb) <= 1e-9 * Math.abs(eb), "same energies: " + ea + " vs " + eb);
+            if (rep >= 0) {
+                before.add((mid - t) / 1e6);
+                after.add((end - mid) / 1e6);
+            }
+        }
+        System.out.printf(Locale.ROOT, "BENCH RP-CoMHE regulariser, 3 CNN-9 layers, score + apply, %d reps: "
+                + "per-projection (before) median %.0f ms, batched with score reuse (after) median %.0f ms; load %s%n",
+                reps, median(before), median(after), load());
+    }
 }
