@@ -55,8 +55,8 @@ import java.util.Objects;
  *
  * <p>Score and update share work: DL4J computes a layer's regularisation score (in the forward/backward pass) before
  * it applies the regularisers' gradients (before the updater), with the same weights and iteration. For the plain
- * and random kinds {@link #score} computes the gradient too and keeps it; {@link #apply} reuses it when the weights
- * are bit-identical and the iteration is the same, and computes afresh otherwise.
+ * and random kinds the first {@link #score} of an iteration computes the gradient too and keeps it; {@link #apply}
+ * reuses it when the weights are bit-identical and the iteration is the same, and computes afresh otherwise.
  */
 @JsonAutoDetect(fieldVisibility = JsonAutoDetect.Visibility.ANY,
         getterVisibility = JsonAutoDetect.Visibility.NONE,
@@ -97,6 +97,10 @@ public final class EnergyRegularization implements Regularization {
     private transient INDArray cachedGrad;
     @JsonIgnore
     private transient int cachedIteration;
+    @JsonIgnore
+    private transient boolean scoredOnce;
+    @JsonIgnore
+    private transient int lastScored;
 
     /** For Jackson. */
     private EnergyRegularization() {
@@ -243,14 +247,26 @@ public final class EnergyRegularization implements Regularization {
     private double scoreDetached(INDArray param, int iteration) {
         INDArray w = NeuronRows.read(param, neurons);
         HypersphericalEnergy.Result r;
+        boolean withGradient;
+        synchronized (this) {
+            // the first score of an iteration (training: the only one) forms the gradient for apply; further scores
+            // at the same iteration (finite differences, repeated evaluation) need the energy only
+            withGradient = !scoredOnce || iteration != lastScored;
+            scoredOnce = true;
+            lastScored = iteration;
+        }
         switch (projection) {
             case NONE:
-                r = HypersphericalEnergy.compute(w, form, halfSpace, true);
-                keep(w, r.gradient(), iteration);
+                r = HypersphericalEnergy.compute(w, form, halfSpace, withGradient);
+                if (withGradient) {
+                    keep(w, r.gradient(), iteration);
+                }
                 break;
             case RANDOM:
-                r = randomProjected(w, iteration, true);
-                keep(w, r.gradient(), iteration);
+                r = randomProjected(w, iteration, withGradient);
+                if (withGradient) {
+                    keep(w, r.gradient(), iteration);
+                }
                 break;
             default:
                 INDArray used;
