@@ -141,10 +141,10 @@ public final class Configs {
 
     /** Objects declared empty in the reference ({@code foo {}}) accept any keys (for example Spark options). */
     private static boolean isFreeForm(String path, Config reference) {
-        String p = path;
-        int dot;
-        while ((dot = p.lastIndexOf('.')) > 0) {
-            p = p.substring(0, dot);
+        // walk up by path elements, not by dots: a quoted key such as "spark.executor.memory" is one element
+        List<String> elements = com.typesafe.config.ConfigUtil.splitPath(path);
+        for (int n = elements.size() - 1; n > 0; n--) {
+            String p = com.typesafe.config.ConfigUtil.joinPath(elements.subList(0, n));
             if (reference.hasPathOrNull(p)) {
                 ConfigValue v = reference.getValue(p);
                 return v.valueType() == ConfigValueType.OBJECT && reference.getConfig(p).isEmpty();

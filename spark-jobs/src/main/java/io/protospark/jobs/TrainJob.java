@@ -252,6 +252,7 @@ public final class TrainJob {
                 long lo = from;
                 long hi = from + perRound;
                 sparkNet.fit(batches.filter(b -> b._2() >= lo && b._2() < hi).keys());
+                io.protospark.model.energy.EnergyRegularizers.advanceProjections(sparkNet.getNetwork()); // CoMHE P
             }
             batches.unpersist(false);
             double fitSeconds = (System.nanoTime() - fitStart) / 1e9;

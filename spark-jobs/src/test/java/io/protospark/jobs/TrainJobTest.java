@@ -6,6 +6,7 @@ import com.typesafe.config.ConfigFactory;
 import io.protospark.config.Configs;
 import io.protospark.data.PrepareJob;
 import io.protospark.data.PrepareSettings;
+import io.protospark.model.energy.EnergyRegularization;
 import io.protospark.model.io.Npy;
 import io.protospark.model.net.FixedHead;
 import io.protospark.model.prototype.PrototypeSet;
@@ -353,6 +354,46 @@ class TrainJobTest {
                     () -> TrainJob.Settings.from(Configs.load(null, "test", o)), String.join(" ", c));
             assertEquals(c[0], e.key());
         }
+    }
+
+    @Test
+    void learnedCoMheProjectionPersistsAcrossAveragingRoundsAndIsSaved() throws Exception {
+        // angle-preserving CoMHE on the workers: the driver advances P after every round, the next round's workers
+        // start from it, and the saved model holds it
+        Path run = tmp.resolve("run-comhe-ap");
+        train(run, "train.epochs=1", "train.workers=2", "train.max-train-examples=256", "train.batch-size=32",
+                "train.averaging-frequency=2", "model.energy.form=2", "model.energy.projection=angle-preserving",
+                "model.energy.projection-dim=8");
+        ComputationGraph model = ModelSerializer.restoreComputationGraph(run.resolve(TrainJob.MODEL).toFile(), false);
+        int checked = 0;
+        for (var l : model.getLayers()) {
+            for (var r : l.conf().getLayer().getRegularizationByParam("W") == null ? List.<Object>of()
+                    : List.<Object>copyOf(l.conf().getLayer().getRegularizationByParam("W"))) {
+                if (!(r instanceof EnergyRegularization e) || !e.projection().learnable()) {
+                    continue;
+                }
+                checked++;
+                int fanIn = (int) (l.getParam("W").length() / e.neurons());
+                assertTrue(e.hasProjectionState(), "the saved model holds P");
+                assertEquals(model.getConfiguration().getIterationCount(), e.projectionIteration(),
+                        "P advanced to the network's iteration");
+                assertTrue(e.projectionIteration() >= 4, "several rounds trained: " + e.projectionIteration());
+                assertFalse(java.util.Arrays.equals(e.initialProjection(fanIn).data().asDouble(),
+                                e.projectionMatrix(fanIn).data().asDouble()),
+                        "P after training differs from its seed initialisation");
+                // what the file holds is what a second save/load holds, bit for bit
+                java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+                ModelSerializer.writeModel(model, out, false);
+                ComputationGraph again = ModelSerializer.restoreComputationGraph(
+                        new java.io.ByteArrayInputStream(out.toByteArray()), false);
+                EnergyRegularization e2 = (EnergyRegularization) again.getLayer(l.conf().getLayer().getLayerName())
+                        .conf().getLayer().getRegularizationByParam("W").stream()
+                        .filter(x -> x instanceof EnergyRegularization).findFirst().orElseThrow();
+                assertTrue(java.util.Arrays.equals(e.projectionMatrix(fanIn).data().asDouble(),
+                        e2.projectionMatrix(fanIn).data().asDouble()));
+            }
+        }
+        assertTrue(checked > 0, "the backbone has projected layers");
     }
 
     private static String[] concat(String[] a, String... b) {

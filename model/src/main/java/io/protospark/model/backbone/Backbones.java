@@ -165,7 +165,7 @@ public final class Backbones {
 
     /**
      * Adds SphereNet's weight-normalised softmax classifier on {@code in} (usually {@value #EMBEDDING}): a
-     * {@link io.protospark.model.sphere.WeightNormDense} named {@code name} (logits w_k·f / ‖w_k‖) and a softmax
+     * {@link io.protospark.model.head.NormalizedDense} named {@code name} (logits w_k·f / ‖w_k‖) and a softmax
      * cross-entropy loss layer; returns the loss layer's name, to pass to {@code setOutputs}.
      */
     public static String addWeightNormSoftmax(ComputationGraphConfiguration.GraphBuilder g, String in, String name,

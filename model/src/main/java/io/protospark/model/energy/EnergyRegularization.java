@@ -4,12 +4,18 @@ import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.memory.MemoryWorkspace;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.api.ops.random.impl.GaussianDistribution;
+import org.nd4j.linalg.factory.Broadcast;
 import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.linalg.indexing.NDArrayIndex;
 import org.nd4j.linalg.learning.regularization.Regularization;
+import org.nd4j.linalg.ops.transforms.Transforms;
 import org.nd4j.shade.jackson.annotation.JsonAutoDetect;
 import org.nd4j.shade.jackson.annotation.JsonIgnore;
+import org.nd4j.shade.jackson.annotation.JsonProperty;
 
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.util.Base64;
 import java.util.Objects;
 
 /**
@@ -34,14 +40,23 @@ import java.util.Objects;
  *   the same small L2 on P ({@code steps} = 10 in the seed) and the look-ahead P′ = P + lr·∇.</li>
  * </ul>
  *
- * <p>Where DL4J constrains the design: the learnable P is state of this regulariser object, not a network
- * parameter. It is not part of the network's parameter vector, so it is neither saved with the model's parameters
- * nor averaged across Spark workers: each worker that builds its network from the configuration JSON starts P
- * again from the seed and trains its own copy while it trains. P is also skipped when DL4J passes no usable
- * learning rate (e.g. the {@code NoOp} updater). The random projections need no state. {@link #score} never
- * changes P; for the learnable kinds it uses the projection that the last {@link #apply} used (or P before the first).
+ * <p>State of the learnable kinds. P is state of this regulariser object, not a network parameter (DL4J's stock
+ * layers have a fixed parameter set), so it travels with the network configuration instead: it is serialised with the
+ * configuration's JSON as {@code projectionState} (base64 of its raw little-endian doubles, exact and compact) together
+ * with {@code projectionIteration}, the network iteration P has been advanced to; it is kept in Java-serialisable
+ * fields (Spark broadcasts), and {@link #clone} copies it. {@code ModelSerializer} therefore saves and restores it with
+ * the model, and a Spark worker that rebuilds its network from the broadcast configuration starts from the driver's
+ * current P. Parameter averaging does not average P; the driver advances its own copy instead after each averaging
+ * round ({@link EnergyRegularizers#advanceProjections}: the seed's P steps, {@code steps} per network iteration the
+ * round trained, on the averaged weights), and the workers' own P steps during the round are discarded with their
+ * networks. P is also skipped when DL4J passes no usable learning rate (e.g. the {@code NoOp} updater). The random
+ * projections need no state. {@link #score} never changes P; for the learnable kinds it uses the projection that the
+ * last {@link #apply} used (or P before the first).
  *
- * <p>Fields are serialised with the network configuration (Jackson); P is not.
+ * <p>Score and update share work: DL4J computes a layer's regularisation score (in the forward/backward pass) before
+ * it applies the regularisers' gradients (before the updater), with the same weights and iteration. For the plain
+ * and random kinds the first {@link #score} of an iteration computes the gradient too and keeps it; {@link #apply}
+ * reuses it when the weights are bit-identical and the iteration is the same, and computes afresh otherwise.
  */
 @JsonAutoDetect(fieldVisibility = JsonAutoDetect.Visibility.ANY,
         getterVisibility = JsonAutoDetect.Visibility.NONE,
@@ -51,6 +66,8 @@ public final class EnergyRegularization implements Regularization {
     private static final long serialVersionUID = 1L;
     /** The seeds' L2 on P: 1e-3 × (5e-4 · ‖P‖² / 2). */
     static final double P_L2 = 1e-3 * 5e-4;
+    /** Most cosine values (projections × neurons²) that the batched random-projection energy holds at once. */
+    static final long GRAM_BUDGET = 1L << 22;
 
     private EnergyForm form;
     private boolean halfSpace;
@@ -63,10 +80,27 @@ public final class EnergyRegularization implements Regularization {
     private long seed;
     private long salt;
 
+    /** The network iteration the learnable P has been advanced to (its P steps for iterations before it are done). */
+    private long projectionIteration;
+    /** P's values (d_p × fan-in, c order) for Java serialisation and JSON; null until P is first used. */
+    @JsonIgnore
+    private double[] projectionValues;
+
     @JsonIgnore
     private transient INDArray p;
     @JsonIgnore
     private transient INDArray lastUsed;
+    /** The gradient {@link #score} computed, with the weights and iteration it belongs to. */
+    @JsonIgnore
+    private transient INDArray cachedW;
+    @JsonIgnore
+    private transient INDArray cachedGrad;
+    @JsonIgnore
+    private transient int cachedIteration;
+    @JsonIgnore
+    private transient boolean scoredOnce;
+    @JsonIgnore
+    private transient int lastScored;
 
     /** For Jackson. */
     private EnergyRegularization() {
@@ -168,17 +202,36 @@ public final class EnergyRegularization implements Regularization {
         INDArray grad;
         switch (projection) {
             case NONE:
-                grad = HypersphericalEnergy.compute(w, form, halfSpace, true).gradient();
-                break;
             case RANDOM:
-                grad = randomProjected(w, iteration, true).gradient();
+                grad = takeCached(w, iteration);
+                if (grad == null) {
+                    grad = projection == ProjectionKind.NONE
+                            ? HypersphericalEnergy.compute(w, form, halfSpace, true).gradient()
+                            : randomProjected(w, iteration, true).gradient();
+                }
                 break;
             default:
-                INDArray used = stepProjection(w, lr);
+                INDArray used = stepProjection(w, lr, iteration);
                 grad = projected(w, used, true).gradient();
                 break;
         }
         NeuronRows.addTo(gradView, grad.muli(weight));
+    }
+
+    /** The gradient {@link #score} kept for exactly these weights at this iteration, or null; clears the cache. */
+    private synchronized INDArray takeCached(INDArray w, int iteration) {
+        INDArray g = cachedGrad;
+        boolean same = g != null && cachedIteration == iteration && cachedW.length() == w.length()
+                && java.util.Arrays.equals(cachedW.data().asDouble(), w.data().asDouble());
+        cachedW = null;
+        cachedGrad = null;
+        return same ? g : null;
+    }
+
+    private synchronized void keep(INDArray w, INDArray grad, int iteration) {
+        cachedW = w;
+        cachedGrad = grad;
+        cachedIteration = iteration;
     }
 
     @Override
@@ -193,18 +246,52 @@ public final class EnergyRegularization implements Regularization {
 
     private double scoreDetached(INDArray param, int iteration) {
         INDArray w = NeuronRows.read(param, neurons);
-        double e = switch (projection) {
-            case NONE -> HypersphericalEnergy.compute(w, form, halfSpace, false).energy();
-            case RANDOM -> randomProjected(w, iteration, false).energy();
-            default -> projected(w, lastUsed != null ? lastUsed : projectionState(w.columns()), false).energy();
-        };
-        return weight * e;
+        HypersphericalEnergy.Result r;
+        boolean withGradient;
+        synchronized (this) {
+            // the first score of an iteration (training: the only one) forms the gradient for apply; further scores
+            // at the same iteration (finite differences, repeated evaluation) need the energy only
+            withGradient = !scoredOnce || iteration != lastScored;
+            scoredOnce = true;
+            lastScored = iteration;
+        }
+        switch (projection) {
+            case NONE:
+                r = HypersphericalEnergy.compute(w, form, halfSpace, withGradient);
+                if (withGradient) {
+                    keep(w, r.gradient(), iteration);
+                }
+                break;
+            case RANDOM:
+                r = randomProjected(w, iteration, withGradient);
+                if (withGradient) {
+                    keep(w, r.gradient(), iteration);
+                }
+                break;
+            default:
+                INDArray used;
+                synchronized (this) {
+                    used = lastUsed != null ? lastUsed : projectionState(w.columns());
+                }
+                r = projected(w, used, false);
+                break;
+        }
+        return weight * r.energy();
     }
 
     /** The current learnable P (a copy), initialising it from the seed if needed. */
     public synchronized INDArray projectionMatrix(int fanIn) {
         try (MemoryWorkspace ws = Nd4j.getWorkspaceManager().scopeOutOfWorkspaces()) {
             return projectionState(fanIn).dup();
+        }
+    }
+
+    /** The learnable P as drawn from the seed, before any step (what a network rebuilt without P would start from). */
+    public INDArray initialProjection(long fanIn) {
+        try (MemoryWorkspace ws = Nd4j.getWorkspaceManager().scopeOutOfWorkspaces()) {
+            INDArray init = Nd4j.createUninitialized(DataType.DOUBLE, projectionDim, fanIn);
+            gaussian(init, mix(seed, salt, -1));
+            return init;
         }
     }
 
@@ -216,22 +303,76 @@ public final class EnergyRegularization implements Regularization {
         return new HypersphericalEnergy.Result(r.energy(), gradient ? r.gradient().mmul(proj) : null);
     }
 
+    /**
+     * Mean energy over the iteration's n_p random projections and its gradient, batched: the (half-space) neurons are
+     * projected by all n_p stacked projections in one GEMM, normalised per projection, and the n_p Gram matrices, the
+     * pair terms and the way back run as batched products over groups of projections (a group's Gram matrices held
+     * at once stay below {@link #GRAM_BUDGET} values), then one GEMM maps the gradient back to the weights.
+     * Same result as the energy of each projected set ({@link HypersphericalEnergy#compute}) averaged.
+     */
     private HypersphericalEnergy.Result randomProjected(INDArray w, int iteration, boolean gradient) {
+        return randomProjected(w, iteration, gradient, GRAM_BUDGET);
+    }
+
+    /** {@link #randomProjected(INDArray, int, boolean)} with a given budget of cosine values held at once. */
+    HypersphericalEnergy.Result randomProjected(INDArray w, int iteration, boolean gradient, long gramBudget) {
         INDArray all = randomProjections(w.columns(), iteration);
-        INDArray v = w.mmul(all.transpose());
-        double energy = 0;
-        INDArray dv = gradient ? Nd4j.zeros(DataType.DOUBLE, v.shape()) : null;
-        for (int k = 0; k < projections; k++) {
-            var cols = NDArrayIndex.interval((long) k * projectionDim, (long) (k + 1) * projectionDim);
-            HypersphericalEnergy.Result r = HypersphericalEnergy.compute(v.get(NDArrayIndex.all(), cols), form,
-                    halfSpace, gradient);
-            energy += r.energy();
+        INDArray x = halfSpace ? Nd4j.vstack(w, w.neg()) : w;
+        int n = (int) x.rows();
+        int k = projections;
+        int d = projectionDim;
+        if (n < 2) {
+            return new HypersphericalEnergy.Result(0.0, gradient ? Nd4j.zeros(DataType.DOUBLE, w.shape()) : null);
+        }
+        // V^T for every projection: [k, d, n], neurons as columns
+        INDArray vt = all.mmul(x.transpose()).reshape('c', k, d, n);
+        INDArray gvt = gradient ? Nd4j.createUninitialized(DataType.DOUBLE, k, d, n) : null;
+        double pairs = n * (n - 1) / 2.0;
+        int group = (int) Math.max(1, Math.min(k, gramBudget / ((long) n * n)));
+        double sum = 0;
+        for (int from = 0; from < k; from += group) {
+            int to = Math.min(k, from + group);
+            int g = to - from;
+            INDArray v = vt.get(NDArrayIndex.interval(from, to), NDArrayIndex.all(), NDArrayIndex.all());
+            INDArray norms = Transforms.sqrt(v.mul(v).sum(1).addi(HypersphericalEnergy.NORM_EPS), false); // [g, n]
+            INDArray u = Broadcast.div(v, norms, Nd4j.createUninitialized(DataType.DOUBLE, g, d, n), 0, 2);
+            double[] c = Nd4j.matmul(u, u, null, true, false, false).dup('c').data().asDouble(); // [g, n, n]
+            double[] dc = gradient ? new double[c.length] : null;
+            for (int b = 0; b < g; b++) {
+                int base = b * n * n;
+                for (int i = 0; i < n; i++) {
+                    int row = base + i * n;
+                    for (int j = i + 1; j < n; j++) {
+                        double cij = c[row + j];
+                        sum += form.term(cij);
+                        if (gradient) {
+                            double dd = form.derivative(cij) / (pairs * k);
+                            dc[row + j] = dd;
+                            dc[base + j * n + i] = dd;
+                        }
+                    }
+                }
+            }
             if (gradient) {
-                dv.get(NDArrayIndex.all(), cols).assign(r.gradient());
+                // dL/dU = U·F' per projection (F' symmetric), then back through the normalisation
+                INDArray gu = Nd4j.matmul(u, Nd4j.create(dc, new long[]{g, n, n}, 'c'));
+                INDArray dot = gu.mul(u).sum(1);
+                gu.subi(Broadcast.mul(u, dot, Nd4j.createUninitialized(DataType.DOUBLE, g, d, n), 0, 2));
+                Broadcast.div(gu, norms, gu, 0, 2);
+                gvt.get(NDArrayIndex.interval(from, to), NDArrayIndex.all(), NDArrayIndex.all()).assign(gu);
             }
         }
-        return new HypersphericalEnergy.Result(energy / projections,
-                gradient ? dv.mmul(all).divi(projections) : null);
+        double energy = sum / pairs / k;
+        if (!gradient) {
+            return new HypersphericalEnergy.Result(energy, null);
+        }
+        INDArray gx = gvt.reshape('c', (long) k * d, n).transpose().mmul(all); // [n, fanIn]
+        if (halfSpace) {
+            int half = n / 2;
+            gx = gx.get(NDArrayIndex.interval(0, half), NDArrayIndex.all())
+                    .sub(gx.get(NDArrayIndex.interval(half, n), NDArrayIndex.all()));
+        }
+        return new HypersphericalEnergy.Result(energy, gx);
     }
 
     /** The n_p stacked projections (n_p·d_p × fanIn) of an iteration: N(0, 1), reproducible from (seed, salt, it). */
@@ -258,15 +399,18 @@ public final class EnergyRegularization implements Regularization {
     }
 
     private INDArray projectionState(long fanIn) {
+        if (p == null && projectionValues != null && projectionValues.length == projectionDim * fanIn) {
+            p = Nd4j.create(projectionValues, new long[]{projectionDim, fanIn}, 'c');
+        }
         if (p == null || p.columns() != fanIn) {
-            p = Nd4j.createUninitialized(DataType.DOUBLE, projectionDim, fanIn);
-            gaussian(p, mix(seed, salt, -1));
+            p = initialProjection(fanIn);
+            projectionValues = p.data().asDouble();
         }
         return p;
     }
 
     /** Runs the P steps for this iteration and returns the look-ahead projection the energy uses. */
-    private synchronized INDArray stepProjection(INDArray w, double lr) {
+    private synchronized INDArray stepProjection(INDArray w, double lr, int iteration) {
         INDArray proj = projectionState(w.columns());
         if (!(lr > 0) || Double.isInfinite(lr)) {
             lastUsed = proj.dup();
@@ -276,8 +420,82 @@ public final class EnergyRegularization implements Regularization {
         for (int s = 0; s < steps; s++) {
             proj.addi(projectionObjectiveGradient(w, proj).muli(sign * lr));
         }
+        projectionValues = proj.data().asDouble();
+        projectionIteration = Math.max(projectionIteration, iteration + 1L);
         lastUsed = proj.add(projectionObjectiveGradient(w, proj).muli(sign * lr));
         return lastUsed;
+    }
+
+    /**
+     * Catches the learnable P up with the network (the driver's side of {@link EnergyRegularizers#advanceProjections}):
+     * for every network iteration from {@link #projectionIteration()} up to {@code iteration} (exclusive) P takes its
+     * {@code steps} steps on the weights {@code param}, with step size {@code lr}; afterwards P is at
+     * {@code iteration}. Without a usable learning rate P stays and only its iteration moves. No-op for the other
+     * kinds.
+     *
+     * @return the P steps taken
+     */
+    public synchronized long advanceTo(INDArray param, double lr, long iteration) {
+        if (!projection.learnable() || weight == 0 || iteration <= projectionIteration) {
+            return 0;
+        }
+        long behind = iteration - projectionIteration;
+        projectionIteration = iteration;
+        if (!(lr > 0) || Double.isInfinite(lr) || steps == 0) {
+            return 0;
+        }
+        try (MemoryWorkspace ws = Nd4j.getWorkspaceManager().scopeOutOfWorkspaces()) {
+            INDArray w = NeuronRows.read(param, neurons);
+            INDArray proj = projectionState(w.columns());
+            double sign = projection == ProjectionKind.ADVERSARIAL ? 1.0 : -1.0;
+            long total = behind * steps;
+            for (long s = 0; s < total; s++) {
+                proj.addi(projectionObjectiveGradient(w, proj).muli(sign * lr));
+            }
+            projectionValues = proj.data().asDouble();
+            lastUsed = null;
+            return total;
+        }
+    }
+
+    /** The network iteration P has been advanced to (0 for the kinds without P). */
+    public synchronized long projectionIteration() {
+        return projectionIteration;
+    }
+
+    /** Whether a learnable P has been drawn or restored (it is drawn lazily, at its first use). */
+    public synchronized boolean hasProjectionState() {
+        return projectionValues != null;
+    }
+
+    /** P as base64 of its raw little-endian doubles (c order), for the configuration JSON; null before P exists. */
+    @JsonProperty("projectionState")
+    @org.nd4j.shade.jackson.annotation.JsonInclude(org.nd4j.shade.jackson.annotation.JsonInclude.Include.NON_NULL)
+    private synchronized String projectionStateJson() {
+        if (projectionValues == null) {
+            return null;
+        }
+        ByteBuffer b = ByteBuffer.allocate(projectionValues.length * Double.BYTES).order(ByteOrder.LITTLE_ENDIAN);
+        b.asDoubleBuffer().put(projectionValues);
+        return Base64.getEncoder().encodeToString(b.array());
+    }
+
+    @JsonProperty("projectionState")
+    private synchronized void projectionStateJson(String base64) {
+        p = null;
+        lastUsed = null;
+        if (base64 == null) {
+            projectionValues = null;
+            return;
+        }
+        byte[] bytes = Base64.getDecoder().decode(base64);
+        if (bytes.length % Double.BYTES != 0) {
+            throw new IllegalArgumentException("projectionState holds " + bytes.length
+                    + " bytes, not a whole number of doubles");
+        }
+        double[] v = new double[bytes.length / Double.BYTES];
+        ByteBuffer.wrap(bytes).order(ByteOrder.LITTLE_ENDIAN).asDoubleBuffer().get(v);
+        projectionValues = v;
     }
 
     /** ∇_P of the projection's own objective: L_P for angle-preserving, E(PW) − L2 (to ascend) for adversarial. */
@@ -318,7 +536,8 @@ public final class EnergyRegularization implements Regularization {
         EnergyRegularization c = new EnergyRegularization(form, halfSpace, weight, neurons, projection, projectionDim,
                 projections, steps, seed, salt);
         synchronized (this) {
-            c.p = p == null ? null : p.dup();
+            c.projectionIteration = projectionIteration;
+            c.projectionValues = projectionValues == null ? null : projectionValues.clone();
             c.lastUsed = lastUsed == null ? null : lastUsed.dup();
         }
         return c;

@@ -1,6 +1,7 @@
 package io.protospark.model.energy;
 
 import io.protospark.config.SettingsException;
+import io.protospark.model.head.NormalizedDense;
 import io.protospark.model.sphere.SphereLayerBase;
 import org.deeplearning4j.nn.conf.ComputationGraphConfiguration;
 import org.deeplearning4j.nn.conf.graph.GraphVertex;
@@ -13,6 +14,9 @@ import org.deeplearning4j.nn.conf.layers.DepthwiseConvolution2D;
 import org.deeplearning4j.nn.conf.layers.Layer;
 import org.deeplearning4j.nn.conf.layers.SeparableConvolution2D;
 import org.deeplearning4j.nn.conf.layers.samediff.AbstractSameDiffLayer;
+import org.deeplearning4j.nn.graph.ComputationGraph;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.learning.config.IUpdater;
 import org.nd4j.linalg.learning.regularization.Regularization;
 
 import java.util.ArrayDeque;
@@ -30,7 +34,7 @@ import java.util.Set;
  * {@code EnergyRegularizers.attach(conf, EnergySettings.from(config))} before {@code new ComputationGraph(conf)}.
  *
  * <p>Which layers: every convolution (not depthwise / separable — protospark uses those for PReLU slopes), dense,
- * output, SphereConv, SphereDense and weight-normalised dense layer, or only those named in {@code layers}. Frozen
+ * output, SphereConv, SphereDense and weight-normalised dense ({@link NormalizedDense}) layer, or only those named in {@code layers}. Frozen
  * layers (DL4J's frozen wrappers, e.g. a fixed-prototype head) are not weight layers here and are skipped.
  * How, as in the seeds (METHODS §3): hidden layers get the configured form, half-space if configured, weight
  * {@code hidden-weight}; the layer named {@code classifier-layer} gets full-space energy with
@@ -115,6 +119,40 @@ public final class EnergyRegularizers {
         return out;
     }
 
+    /**
+     * The driver's step for the learnable CoMHE projections after a Spark parameter-averaging round: every
+     * angle-preserving or adversarial {@link EnergyRegularization} of {@code net} catches its P up with the network's
+     * iteration count, taking the seed's P steps ({@code steps} per network iteration trained since P was last
+     * advanced) on the averaged weights, with the layer's current learning rate. The regularisers are the objects of
+     * {@code net}'s configuration, so the next round's workers (which rebuild their networks from that configuration)
+     * start from the advanced P, and {@code ModelSerializer} saves it. Cheap and a no-op without learnable projections,
+     * or when the network itself trained the iterations (plain {@code fit} outside Spark already stepped P).
+     *
+     * @return the P steps taken over all layers
+     */
+    public static long advanceProjections(ComputationGraph net) {
+        long iteration = net.getConfiguration().getIterationCount();
+        int epoch = net.getConfiguration().getEpochCount();
+        long taken = 0;
+        for (org.deeplearning4j.nn.api.Layer layer : net.getLayers()) {
+            Layer conf = layer.conf().getLayer();
+            for (Map.Entry<String, INDArray> e : layer.paramTable().entrySet()) {
+                List<Regularization> rs = conf.getRegularizationByParam(e.getKey());
+                if (rs == null) {
+                    continue;
+                }
+                for (Regularization r : rs) {
+                    if (r instanceof EnergyRegularization er && er.projection().learnable()) {
+                        IUpdater u = conf.getUpdaterByParam(e.getKey());
+                        double lr = u == null ? Double.NaN : u.getLearningRate((int) iteration, epoch);
+                        taken += er.advanceTo(e.getValue(), lr, iteration);
+                    }
+                }
+            }
+        }
+        return taken;
+    }
+
     /** The graph's weight layers by name, in the configuration's vertex order. */
     public static Map<String, Layer> weightLayers(ComputationGraphConfiguration conf) {
         Map<String, Layer> out = new LinkedHashMap<>();
@@ -134,7 +172,7 @@ public final class EnergyRegularizers {
             return false;
         }
         return l instanceof ConvolutionLayer || l instanceof DenseLayer || l instanceof BaseOutputLayer
-                || l instanceof SphereLayerBase;
+                || l instanceof SphereLayerBase || l instanceof NormalizedDense;
     }
 
     static long neurons(Layer l) {

@@ -23,8 +23,7 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * Common part of protospark's SameDiff-based layers ({@link SphereConv}, {@link SphereDense},
- * {@link WeightNormDense}): sizes, weight initialisation from the network's global weight init, and a layer
+ * Common part of protospark's SameDiff-based layers ({@link SphereConv}, {@link SphereDense}): sizes, weight initialisation from the network's global weight init, and a layer
  * implementation that — unlike DL4J 1.0.0-M2.1's stock SameDiff layer, whose regularisation score is always 0 —
  * adds its parameters' {@link Regularization} scores to the network score, so that score and gradient agree (the
  * updater applies the regularisers' gradients either way) — and that undoes the factor 2 by which DL4J 1.0.0-M2.1's
@@ -59,6 +58,31 @@ public abstract class SphereLayerBase extends SameDiffLayer {
 
     public long getNOut() {
         return nOut;
+    }
+
+    /**
+     * A copy with its own regulariser lists and regulariser copies. DL4J's {@code Layer.clone} copies a SameDiff
+     * layer's fields shallowly, so the clones that DL4J makes (e.g. a Spark worker's copy of the broadcast
+     * configuration, which in local mode is the driver's own object) would otherwise share stateful regularisers
+     * such as the learnable CoMHE projection with the original.
+     */
+    @Override
+    public SphereLayerBase clone() {
+        SphereLayerBase c = (SphereLayerBase) super.clone();
+        c.regularization = copy(regularization);
+        c.regularizationBias = copy(regularizationBias);
+        return c;
+    }
+
+    private static List<Regularization> copy(List<Regularization> rs) {
+        if (rs == null) {
+            return null;
+        }
+        List<Regularization> out = new ArrayList<>(rs.size());
+        for (Regularization r : rs) {
+            out.add(r.clone());
+        }
+        return out;
     }
 
     /** The subclass's own configuration values, compared by {@link #equals}. */

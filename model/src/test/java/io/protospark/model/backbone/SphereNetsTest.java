@@ -44,6 +44,8 @@ class SphereNetsTest {
         String out = Backbones.addWeightNormSoftmax(g, Backbones.EMBEDDING, "score", 10);
         ComputationGraphConfiguration conf = g.setOutputs(out).build();
         assertEquals(SphereOperator.LEARNABLE_SIGMOID, sphere(conf, "conv9").getOperator());
+        assertTrue(((LayerVertex) conf.getVertices().get("score")).getLayerConf().getLayer()
+                instanceof io.protospark.model.head.NormalizedDense, "the weight-normalised head is NormalizedDense");
         assertEquals(List.of(new OrthogonalityPenalty(2e-4, 256)), sphere(conf, "conv9").getRegularization(),
                 "orthogonality penalty only: the global l2 does not reach SphereConv");
         ComputationGraphConfiguration back = ComputationGraphConfiguration.fromJson(conf.toJson());

@@ -61,7 +61,11 @@ class EnergyRegularizersTest {
 
     /** in 2×4×4 → conv1 3×3 (5) → conv2 3×3 (6) → dense (7) → out (3) softmax; double precision, NoOp. */
     static ComputationGraphConfiguration tiny() {
-        return new NeuralNetConfiguration.Builder().dataType(DataType.DOUBLE).seed(5).updater(new NoOp())
+        return tiny(new NoOp());
+    }
+
+    static ComputationGraphConfiguration tiny(org.nd4j.linalg.learning.config.IUpdater updater) {
+        return new NeuralNetConfiguration.Builder().dataType(DataType.DOUBLE).seed(5).updater(updater)
                 .weightInit(WeightInit.XAVIER).graphBuilder()
                 .addInputs("in").setInputTypes(InputType.convolutional(4, 4, 2))
                 .addLayer("conv1", new ConvolutionLayer.Builder(3, 3).padding(1, 1).nOut(5)
@@ -194,6 +198,163 @@ class EnergyRegularizersTest {
         assertEquals(ProjectionKind.ADVERSARIAL, r.projection());
         assertEquals(EnergyForm.A0, r.form());
         assertEquals(4, r.projectionDim());
+    }
+
+    private static EnergyRegularization energyOf(ComputationGraphConfiguration c, String layer) {
+        var l = EnergyRegularizers.weightLayers(c).get(layer);
+        List<org.nd4j.linalg.learning.regularization.Regularization> regs =
+                l instanceof org.deeplearning4j.nn.conf.layers.BaseLayer b ? b.getRegularization()
+                        : ((org.deeplearning4j.nn.conf.layers.samediff.AbstractSameDiffLayer) l).getRegularization();
+        return (EnergyRegularization) regs.stream().filter(x -> x instanceof EnergyRegularization).findFirst()
+                .orElseThrow();
+    }
+
+    private static double[] bits(INDArray a) {
+        return a.dup('c').data().asDouble();
+    }
+
+    private static DataSet tinyBatch() {
+        Nd4j.getRandom().setSeed(3);
+        INDArray x = Nd4j.rand(DataType.DOUBLE, 4, 2, 4, 4).subi(0.5);
+        INDArray y = Nd4j.zeros(DataType.DOUBLE, 4, 3);
+        for (int i = 0; i < 4; i++) {
+            y.putScalar(i, i % 3, 1.0);
+        }
+        return new DataSet(x, y);
+    }
+
+    private static ComputationGraph trainedWithLearnedProjection(String kind, int iterations) {
+        ComputationGraphConfiguration c = tiny(new Sgd(0.05));
+        EnergyRegularizers.attach(c, settings("protospark.model.energy { form = \"2\", projection = " + kind
+                + ", projection-dim = 4, classifier-layer = out }"));
+        ComputationGraph net = new ComputationGraph(c);
+        net.init();
+        for (int i = 0; i < iterations; i++) {
+            net.fit(tinyBatch());
+        }
+        return net;
+    }
+
+    @Test
+    void learnedProjectionTravelsWithJsonJavaSerialisationCloneAndModelFile() throws Exception {
+        for (String kind : List.of("angle-preserving", "adversarial")) {
+            ComputationGraph net = trainedWithLearnedProjection(kind, 3);
+            EnergyRegularization r = energyOf(net.getConfiguration(), "conv2");
+            assertEquals(3, r.projectionIteration(), kind);
+            double[] trained = bits(r.projectionMatrix(45));
+            EnergyRegularization fresh = EnergyRegularization.learned(r.projection(), EnergyForm.S2, true, 1, 6, 4,
+                    1, 0L, 2L); // conv2 is the second weight layer: salt 2, default projection seed 0
+            assertTrue(!java.util.Arrays.equals(bits(fresh.projectionMatrix(45)), trained),
+                    kind + ": P trained away from its seed initialisation");
+
+            String json = net.getConfiguration().toJson();
+            assertTrue(json.contains("projectionState"), "P is in the JSON");
+            ComputationGraphConfiguration back = ComputationGraphConfiguration.fromJson(json);
+            EnergyRegularization rb = energyOf(back, "conv2");
+            assertTrue(java.util.Arrays.equals(trained, bits(rb.projectionMatrix(45))), kind + ": JSON keeps P exactly");
+            assertEquals(3, rb.projectionIteration());
+            assertEquals(json, back.toJson());
+
+            ComputationGraphConfiguration cloned = net.getConfiguration().clone();
+            assertTrue(java.util.Arrays.equals(trained, bits(energyOf(cloned, "conv2").projectionMatrix(45))),
+                    kind + ": clone keeps P");
+            ComputationGraphConfiguration javaCopy = org.apache.commons.lang3.SerializationUtils.clone(
+                    net.getConfiguration());
+            assertTrue(java.util.Arrays.equals(trained, bits(energyOf(javaCopy, "conv2").projectionMatrix(45))),
+                    kind + ": Java serialisation (Spark broadcast) keeps P");
+
+            java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+            org.deeplearning4j.util.ModelSerializer.writeModel(net, out, true);
+            ComputationGraph restored = org.deeplearning4j.util.ModelSerializer.restoreComputationGraph(
+                    new java.io.ByteArrayInputStream(out.toByteArray()), true);
+            EnergyRegularization rr = energyOf(restored.getConfiguration(), "conv2");
+            assertTrue(java.util.Arrays.equals(trained, bits(rr.projectionMatrix(45))), kind + ": model file keeps P");
+            assertEquals(3, rr.projectionIteration());
+        }
+    }
+
+    @Test
+    void driverCatchesItsProjectionUpAfterAnAveragingRound() {
+        // a "worker" trains 3 iterations from the driver's configuration and parameters, as a Spark round does; the
+        // driver then takes the averaged parameters and iteration count and advances its own P on them
+        ComputationGraphConfiguration c = tiny(new Sgd(0.05));
+        EnergyRegularizers.attach(c, settings("protospark.model.energy { form = \"2\", projection = adversarial, "
+                + "projection-dim = 4, adversarial-steps = 2, classifier-layer = out }"));
+        ComputationGraph driver = new ComputationGraph(c);
+        driver.init();
+        INDArray p0 = energyOf(driver.getConfiguration(), "conv2").projectionMatrix(45);
+        ComputationGraph worker = new ComputationGraph(driver.getConfiguration().clone());
+        worker.init(driver.params().dup(), false);
+        for (int i = 0; i < 3; i++) {
+            worker.fit(tinyBatch());
+        }
+        assertEquals(p0, energyOf(driver.getConfiguration(), "conv2").projectionMatrix(45),
+                "the worker's P steps do not touch the driver's P");
+        driver.setParams(worker.params());
+        driver.getConfiguration().setIterationCount(worker.getConfiguration().getIterationCount());
+        // conv2 and dense are projected; conv1 (first) and out (classifier) are not: 2 layers x 3 iterations x 2
+        assertEquals(12, EnergyRegularizers.advanceProjections(driver));
+        EnergyRegularization r = energyOf(driver.getConfiguration(), "conv2");
+        assertEquals(3, r.projectionIteration());
+        assertNotEquals(p0, r.projectionMatrix(45), "the driver's P moved");
+        assertEquals(0, EnergyRegularizers.advanceProjections(driver), "already caught up");
+        // a network trained by plain fit() has stepped P itself: nothing to catch up
+        assertEquals(0, EnergyRegularizers.advanceProjections(worker));
+    }
+
+    @Test
+    void sphereLayerClonesDoNotShareTheirRegularisers() {
+        var dense = new io.protospark.model.sphere.SphereDense(4, 3, io.protospark.model.sphere.SphereOperator.COSINE,
+                0.3, 0.3, 0);
+        dense.setRegularization(new java.util.ArrayList<>(List.of(EnergyRegularization.learned(
+                ProjectionKind.ADVERSARIAL, EnergyForm.S2, false, 1, 3, 2, 1, 0L, 1L))));
+        var copy = (io.protospark.model.sphere.SphereDense) dense.clone();
+        assertTrue(copy.getRegularization() != dense.getRegularization()
+                && copy.getRegularization().get(0) != dense.getRegularization().get(0), "own regulariser objects");
+        assertEquals(dense.getRegularization(), copy.getRegularization());
+    }
+
+    @Test
+    void batchedRandomProjectionsMatchTheEnergyOfEachProjection() {
+        Nd4j.getRandom().setSeed(23);
+        INDArray w = Nd4j.randn(DataType.DOUBLE, 7, 12);
+        for (EnergyForm form : List.of(EnergyForm.S2, EnergyForm.S0, EnergyForm.A1)) {
+            for (boolean half : List.of(false, true)) {
+                EnergyRegularization r = EnergyRegularization.random(form, half, 1.0, 7, 5, 4, 11L, 3L);
+                INDArray all = r.randomProjections(12, 9);
+                double energy = 0;
+                INDArray grad = Nd4j.zeros(DataType.DOUBLE, 7, 12);
+                for (int k = 0; k < 4; k++) {
+                    INDArray pk = all.get(org.nd4j.linalg.indexing.NDArrayIndex.interval(5 * k, 5 * k + 5),
+                            org.nd4j.linalg.indexing.NDArrayIndex.all());
+                    HypersphericalEnergy.Result one = HypersphericalEnergy.compute(w.mmul(pk.transpose()), form, half,
+                            true);
+                    energy += one.energy() / 4;
+                    grad.addi(one.gradient().mmul(pk).divi(4));
+                }
+                String what = form.configName() + (half ? " half-space" : " full-space");
+                for (long budget : List.of(EnergyRegularization.GRAM_BUDGET, 2L * 14 * 14, 1L)) {
+                    HypersphericalEnergy.Result batched = r.randomProjected(w, 9, true, budget);
+                    assertEquals(energy, batched.energy(), 1e-12 * Math.abs(energy), what + ", budget " + budget);
+                    assertTrue(grad.equalsWithEps(batched.gradient(), 1e-10), what + ", budget " + budget);
+                }
+                // through DL4J's entry points: score keeps the gradient and apply reuses it for the same weights
+                assertEquals(energy, r.score(w, 9, 0), 1e-12 * Math.abs(energy), what);
+                INDArray view = Nd4j.zeros(DataType.DOUBLE, 7, 12);
+                r.apply(w, view, 0.1, 9, 0);
+                assertTrue(grad.equalsWithEps(view, 1e-10), what + " via score then apply");
+                INDArray fresh = Nd4j.zeros(DataType.DOUBLE, 7, 12);
+                r.apply(w, fresh, 0.1, 9, 0); // no score before: computed afresh
+                assertTrue(grad.equalsWithEps(fresh, 1e-10), what + " via apply alone");
+                INDArray moved = w.add(0.01);
+                r.score(w, 10, 0); // the first score of iteration 10 keeps the gradient at w
+                INDArray other = Nd4j.zeros(DataType.DOUBLE, 7, 12);
+                r.apply(moved, other, 0.1, 10, 0); // different weights: the kept gradient is not used
+                INDArray atW = r.randomProjected(w, 10, true, EnergyRegularization.GRAM_BUDGET).gradient();
+                assertTrue(!atW.equalsWithEps(other, 1e-10), what + ": a stale gradient was reused");
+                assertEquals(r.randomProjected(moved, 10, true, EnergyRegularization.GRAM_BUDGET).gradient(), other);
+            }
+        }
     }
 
     @Test

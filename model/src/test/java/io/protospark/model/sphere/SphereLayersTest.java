@@ -1,6 +1,7 @@
 package io.protospark.model.sphere;
 
 import io.protospark.model.DoublePrecision;
+import io.protospark.model.head.NormalizedDense;
 
 import org.deeplearning4j.gradientcheck.GradientCheckUtil;
 import org.deeplearning4j.nn.conf.ComputationGraphConfiguration;
@@ -29,7 +30,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-/** SphereConv / SphereDense / WeightNormDense inside a ComputationGraph: gradients, range, invariances, JSON. */
+/** SphereConv / SphereDense with a NormalizedDense classifier inside a ComputationGraph: gradients, range, invariances, JSON. */
 class SphereLayersTest {
 
     @BeforeAll
@@ -55,7 +56,7 @@ class SphereLayersTest {
                 .addLayer("sc", new SphereConv.Builder(3, 3).stride(2, 2).padding(1, 1).nOut(4).operator(op)
                         .sigmoidK(0.3).orthogonalityLambda(lambda).build(), "in")
                 .addLayer("sd", new SphereDense(0, 3, op, 0.3, 0.7, lambda), "sc")
-                .addLayer("wn", new WeightNormDense(0, 3), "sd")
+                .addLayer("wn", new NormalizedDense.Builder().nOut(3).build(), "sd")
                 .addLayer("out", new org.deeplearning4j.nn.conf.layers.LossLayer.Builder(
                         LossFunctions.LossFunction.MCXENT).activation(Activation.SOFTMAX).build(), "wn")
                 .setOutputs("out")
@@ -109,7 +110,7 @@ class SphereLayersTest {
         List<Regularization> regs = sc.getRegularization();
         assertEquals(1, regs.size(), "only the orthogonality penalty on SphereConv W: " + regs);
         assertInstanceOf(OrthogonalityPenalty.class, regs.get(0));
-        var wn = (WeightNormDense) net.getLayer("wn").conf().getLayer();
+        var wn = (NormalizedDense) net.getLayer("wn").conf().getLayer();
         assertTrue(wn.getRegularization().stream().anyMatch(r -> r instanceof L2Regularization),
                 "the WN classifier keeps the global L2: " + wn.getRegularization());
         INDArray w = net.getLayer("sc").getParam("W");
