@@ -44,6 +44,8 @@ case "$SET" in
     "mhe-s2|model.head.kind=learned model.embedding-dim=10 model.energy.form=2 model.energy.half-space=false model.energy.classifier-layer=head"
     "half-mhe-s2|model.head.kind=learned model.embedding-dim=10 model.energy.form=2 model.energy.half-space=true model.energy.classifier-layer=head"
     "comhe-random|model.head.kind=learned model.embedding-dim=10 model.energy.form=2 model.energy.classifier-layer=head model.energy.projection=random"
+    "comhe-angle-preserving|model.head.kind=learned model.embedding-dim=10 model.energy.form=2 model.energy.classifier-layer=head model.energy.projection=angle-preserving"
+    "comhe-adversarial|model.head.kind=learned model.embedding-dim=10 model.energy.form=2 model.energy.classifier-layer=head model.energy.projection=adversarial"
   ) ;;
   *) echo "unknown comparison set '$SET'; use heads or sphere" >&2; exit 2 ;;
 esac
