@@ -315,11 +315,30 @@ class TrainJobTest {
 
     @Test
     void openSetLossTrainsWithOutlierExposure() throws Exception {
-        // outliers drawn from a prepared data set of the same image shape (here the same images: labels ignored)
+        // outliers as users bring them: a uint8 image array in a NumPy .npy file (the seed's 300K random images),
+        // prepared with --format npy (no labels); here 100 noise images of the training shape
+        Path npy = tmp.resolve("outliers.npy");
+        int n = 100;
+        String dict = "{'descr': '|u1', 'fortran_order': False, 'shape': (" + n + ", 28, 28), }";
+        int pad = (64 - (10 + dict.length() + 1) % 64) % 64;
+        byte[] text = (dict + " ".repeat(pad) + "\n").getBytes(java.nio.charset.StandardCharsets.ISO_8859_1);
+        java.nio.ByteBuffer file = java.nio.ByteBuffer.allocate(10 + text.length + n * 28 * 28)
+                .order(java.nio.ByteOrder.LITTLE_ENDIAN);
+        file.put((byte) 0x93).put("NUMPY".getBytes(java.nio.charset.StandardCharsets.US_ASCII)).put((byte) 1)
+                .put((byte) 0).putShort((short) text.length).put(text);
+        byte[] noise = new byte[n * 28 * 28];
+        new java.util.Random(5).nextBytes(noise);
+        file.put(noise);
+        Files.write(npy, file.array());
+        Path outliers = tmp.resolve("outliers");
+        PrepareJob.run(PrepareSettings.from(Configs.load(null, "test", List.of("prepare.format=npy",
+                "prepare.input=\"" + npy + "\"", "prepare.output=\"" + outliers + "\""))), spark);
+
         Path run = tmp.resolve("run-open-set");
         TrainJob.Result r = train(run, "train.epochs=2", "train.workers=2", "train.batch-size=32",
                 "model.head.loss=nirvana-open-set", "model.head.prototypes=dsc-centres", "model.head.radius=5",
-                "model.head.open-set.margin=3", "train.outliers.data=\"" + data + "\"", "train.outliers.per-batch=16");
+                "model.head.open-set.margin=3", "train.outliers.data=\"" + outliers + "\"",
+                "train.outliers.per-batch=16");
         assertTrue(r.epochs().stream().allMatch(e -> Double.isFinite(e.trainLoss())), r.epochs().toString());
         assertTrue(r.testAccuracy() > 0.3, "test accuracy " + r.testAccuracy());
         // 600 examples in 2 partitions of 300: 10 minibatches each (9 of 32, one of 12), each with 16 outliers
