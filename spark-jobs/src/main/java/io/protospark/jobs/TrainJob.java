@@ -15,7 +15,6 @@ import io.protospark.model.net.Networks;
 import io.protospark.model.prototype.PrototypeSet;
 import io.protospark.model.prototype.Prototypes;
 import org.apache.hadoop.conf.Configuration;
-import org.apache.spark.api.java.JavaPairRDD;
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.sql.SparkSession;
@@ -30,6 +29,7 @@ import org.deeplearning4j.util.ModelSerializer;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.dataset.DataSet;
 import org.slf4j.Logger;
+import scala.Tuple2;
 import org.slf4j.LoggerFactory;
 
 import java.time.Instant;
@@ -179,6 +179,7 @@ public final class TrainJob {
                 .workerPrefetchNumBatches(t.prefetch())
                 .saveUpdater(true)
                 .rddTrainingApproach(RDDTrainingApproach.Direct)
+                .repartionData(org.deeplearning4j.spark.api.Repartition.Never) // rounds are balanced per partition
                 .storageLevel(null) // rounds are filters over the epoch's cached minibatches; nothing more to cache
                 .rngSeed(t.seed())
                 .trainingHooks(new LossHook(lossSum, lossCount), new WorkerThreads(threadsPerWorker))
@@ -239,19 +240,34 @@ public final class TrainJob {
             JavaRDD<Examples.Example> order = t.shuffle() ? Examples.shuffle(train, t.seed(), epoch, workers) : train;
             JavaRDD<Examples.Example> outlierOrder = outliers == null ? null
                     : Examples.shuffle(outliers, t.seed() + 7_777_777L, epoch, order.getNumPartitions());
-            JavaPairRDD<DataSet, Long> batches = Examples.batches(order, outlierOrder, t.batchSize(), m.classes(),
-                            decoding, training, t.seed() * 31 + epoch)
-                    .zipWithIndex()
+            // each minibatch numbered within its partition: round r trains minibatches r*f .. r*f+f-1 of every
+            // partition, so each of the workers partitions hands its worker exactly f minibatches (fewer in the last
+            // round) and DL4J need not rebalance them with a shuffle (Repartition.Never). DL4J's own random split
+            // gives rounds of random size, and a worker whose share exceeds the averaging frequency silently drops
+            // the excess minibatches (about 2 % of an epoch); these fixed rounds train every minibatch.
+            JavaRDD<Tuple2<DataSet, Integer>> batches = Examples.batches(order, outlierOrder, t.batchSize(),
+                            m.classes(), decoding, training, t.seed() * 31 + epoch)
+                    .mapPartitions(it -> {
+                        List<Tuple2<DataSet, Integer>> numbered = new ArrayList<>();
+                        while (it.hasNext()) {
+                            numbered.add(new Tuple2<>(it.next(), numbered.size()));
+                        }
+                        return numbered.iterator();
+                    }, true)
                     .persist(StorageLevel.MEMORY_ONLY());
-            long batchCount = batches.count();
-            // One fit() per averaging round, each given exactly workers x averaging-frequency minibatches. DL4J's
-            // own random split gives rounds of random size, and a worker whose share exceeds the averaging
-            // frequency silently drops the excess minibatches (about 2 % of an epoch); fixed rounds train all.
-            long perRound = (long) workers * t.averagingFrequency();
-            for (long from = 0; from < batchCount; from += perRound) {
-                long lo = from;
-                long hi = from + perRound;
-                sparkNet.fit(batches.filter(b -> b._2() >= lo && b._2() < hi).keys());
+            int longest = batches.mapPartitions(it -> {
+                int n = 0;
+                while (it.hasNext()) {
+                    it.next();
+                    n++;
+                }
+                return List.of(n).iterator();
+            }).collect().stream().mapToInt(Integer::intValue).max().orElse(0);
+            int f = t.averagingFrequency();
+            for (int from = 0; from < longest; from += f) {
+                int lo = from;
+                int hi = from + f;
+                sparkNet.fit(batches.filter(b -> b._2() >= lo && b._2() < hi).map(Tuple2::_1));
                 io.protospark.model.energy.EnergyRegularizers.advanceProjections(sparkNet.getNetwork()); // CoMHE P
             }
             batches.unpersist(false);
