@@ -399,7 +399,14 @@ public final class EnergyRegularization implements Regularization {
     }
 
     private INDArray projectionState(long fanIn) {
-        if (p == null && projectionValues != null && projectionValues.length == projectionDim * fanIn) {
+        if (p == null && projectionValues != null) {
+            if (projectionValues.length != projectionDim * fanIn) {
+                // a stored P that does not fit this layer: another network's configuration, or an edited one
+                throw new IllegalStateException("the stored CoMHE projection (projectionState) holds "
+                        + projectionValues.length + " values, but this layer needs projection-dim x fan-in = "
+                        + projectionDim + " x " + fanIn + " = " + projectionDim * fanIn
+                        + "; remove projectionState to start P from its seed");
+            }
             p = Nd4j.create(projectionValues, new long[]{projectionDim, fanIn}, 'c');
         }
         if (p == null || p.columns() != fanIn) {

@@ -274,6 +274,34 @@ class EnergyRegularizersTest {
     }
 
     @Test
+    void aStoredProjectionOfTheWrongSizeIsRefused() throws Exception {
+        ComputationGraph net = trainedWithLearnedProjection("angle-preserving", 1);
+        var mapper = new org.nd4j.shade.jackson.databind.ObjectMapper();
+        var tree = mapper.readTree(net.getConfiguration().toJson());
+        var holder = (org.nd4j.shade.jackson.databind.node.ObjectNode) tree.findParent("projectionState");
+        holder.put("projectionState", java.util.Base64.getEncoder().encodeToString(new byte[8 * 10]));
+        ComputationGraphConfiguration back = ComputationGraphConfiguration.fromJson(mapper.writeValueAsString(tree));
+        EnergyRegularization r = null;
+        for (var v : back.getVertices().values()) {
+            if (v instanceof org.deeplearning4j.nn.conf.graph.LayerVertex lv
+                    && lv.getLayerConf().getLayer() instanceof org.deeplearning4j.nn.conf.layers.BaseLayer b
+                    && b.getRegularization() != null) {
+                for (var x : b.getRegularization()) {
+                    if (x instanceof EnergyRegularization e && e.projection().learnable() && r == null) {
+                        r = e;
+                    }
+                }
+            }
+        }
+        assertTrue(r != null, "a learnable projection in the configuration");
+        EnergyRegularization found = r;
+        var e = org.junit.jupiter.api.Assertions.assertThrows(IllegalStateException.class,
+                () -> found.projectionMatrix(45));
+        assertTrue(e.getMessage().contains("holds 10 values") && e.getMessage().contains("projectionState"),
+                e.getMessage());
+    }
+
+    @Test
     void driverCatchesItsProjectionUpAfterAnAveragingRound() {
         // a "worker" trains 3 iterations from the driver's configuration and parameters, as a Spark round does; the
         // driver then takes the averaged parameters and iteration count and advances its own P on them
