@@ -121,8 +121,8 @@ final class Examples {
      */
     static JavaRDD<DataSet> batches(JavaRDD<Example> examples, JavaRDD<Example> outliers, int batchSize, int classes,
                                     Decoding decoding, Training training, long seed) {
-        boolean random = decoding.augments() || training.random() || training.outliers() > 0;
         if (training.outliers() == 0) {
+            boolean random = decoding.augments() || training.random();
             return examples.mapPartitionsWithIndex((idx, it) -> new BatchIterator(it, null, batchSize, classes,
                     decoding, training, random ? partitionRandom(seed, idx) : null), true);
         }

@@ -462,11 +462,10 @@ public final class TrainJob {
             throw new SettingsException("protospark.train.outliers.split", "must name a split of the data set "
                     + outliers.root(), t.outliersSplit(), "it has " + new java.util.TreeSet<>(outliers.splits()));
         }
-        if (outliers.height() != m.height() || outliers.width() != m.width() || outliers.channels() != m.channels()) {
+        if (!sameImageShape(outliers, m)) {
             throw new SettingsException("protospark.train.outliers.data",
                     "must hold images of the model's shape " + m.height() + "x" + m.width() + "x" + m.channels(),
-                    outliers.root().toString(), "it has " + outliers.height() + "x" + outliers.width() + "x"
-                            + outliers.channels() + " (height x width x channels)");
+                    outliers.root().toString(), "it has " + imageShape(outliers));
         }
     }
 
@@ -493,13 +492,19 @@ public final class TrainJob {
                     "must equal the number of classes of the data set " + shards.root(), m.classes(),
                     "the data has " + shards.classes() + "; set model.classes = " + shards.classes());
         }
-        if (shards.height() != m.height() || shards.width() != m.width() || shards.channels() != m.channels()) {
+        if (!sameImageShape(shards, m)) {
             throw new SettingsException("protospark.model.input",
                     "must match the image shape of the data set " + shards.root(),
-                    m.height() + "x" + m.width() + "x" + m.channels(),
-                    "the data has " + shards.height() + "x" + shards.width() + "x" + shards.channels()
-                            + " (height x width x channels)");
+                    m.height() + "x" + m.width() + "x" + m.channels(), "the data has " + imageShape(shards));
         }
+    }
+
+    private static boolean sameImageShape(ShardSet s, ModelSettings m) {
+        return s.height() == m.height() && s.width() == m.width() && s.channels() == m.channels();
+    }
+
+    private static String imageShape(ShardSet s) {
+        return s.height() + "x" + s.width() + "x" + s.channels() + " (height x width x channels)";
     }
 
     private static Map<String, Object> provenance(Settings s, ShardSet shards, PrototypeSet prototypes, int workers,

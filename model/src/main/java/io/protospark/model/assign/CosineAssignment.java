@@ -383,7 +383,8 @@ public final class CosineAssignment {
         sa.setGraph(start, col, cost);
     }
 
-    private static int[] allColumns(int n) {
+    /** 0, 1, …, n − 1: a row whose candidate set is every column. */
+    static int[] allColumns(int n) {
         int[] all = new int[n];
         for (int j = 0; j < n; j++) {
             all[j] = j;

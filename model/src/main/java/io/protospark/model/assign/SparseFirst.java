@@ -343,7 +343,7 @@ final class SparseFirst {
                     return false;
                 }
                 for (int r : sa.stuckRows()) {
-                    rowCols[r] = allColumns(n);
+                    rowCols[r] = CosineAssignment.allColumns(n);
                     full[r] = true;
                 }
                 setCsr(sa, rowCols, s);
@@ -453,13 +453,5 @@ final class SparseFirst {
             }
         }
         sa.setGraph(start, col, cost);
-    }
-
-    private static int[] allColumns(int n) {
-        int[] all = new int[n];
-        for (int j = 0; j < n; j++) {
-            all[j] = j;
-        }
-        return all;
     }
 }

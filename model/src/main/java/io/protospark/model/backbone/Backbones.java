@@ -48,8 +48,23 @@ public final class Backbones {
      * @param pooledWidth width of the pooled feature, or 0 when the body already ends in {@value #EMBEDDING}
      * @param projectionBias whether the pooled → d projection (used when d ≠ pooledWidth) has a bias
      * @param minSize the smallest input height and width the net accepts (its total down-sampling factor)
+     * @param bottleneck the nets whose feature is a bottleneck on a flattened convolutional map (see
+     *                   {@link #convFeature})
      */
-    private record Spec(String description, int pooledWidth, boolean projectionBias, int minSize, Body body) {
+    private record Spec(String description, int pooledWidth, boolean projectionBias, int minSize, Body body,
+                        java.util.Optional<Bottleneck> bottleneck) {
+        Spec(String description, int pooledWidth, boolean projectionBias, int minSize, Body body) {
+            this(description, pooledWidth, projectionBias, minSize, body, java.util.Optional.empty());
+        }
+    }
+
+    /**
+     * A feature computed by a bottleneck on a flattened convolutional map.
+     *
+     * @param convFeature the vertex of the last convolutional feature map
+     * @param vertices    the bottleneck's vertices after it, up to and including {@value #EMBEDDING}
+     */
+    record Bottleneck(String convFeature, List<String> vertices) {
     }
 
     private static final Map<String, Spec> SPECS = new LinkedHashMap<>();
@@ -75,9 +90,11 @@ public final class Backbones {
         SPECS.put("lenet-pp", new Spec("Wen et al. LeNet++ with fc1 to d + PReLU", 0, false, 8,
                 (n, in, d, sp) -> PlainCnns.lenetPlusPlus(n, in, d)));
         SPECS.put("iresnet50", new Spec("InsightFace IResNet-50, FC to d + BN", 0, false, 16,
-                (n, in, d, sp) -> IResNets.build(n, in, IResNets.LAYERS_50, d)));
+                (n, in, d, sp) -> IResNets.build(n, in, IResNets.LAYERS_50, d),
+                java.util.Optional.of(IResNets.BOTTLENECK)));
         SPECS.put("iresnet100", new Spec("InsightFace IResNet-100, FC to d + BN", 0, false, 16,
-                (n, in, d, sp) -> IResNets.build(n, in, IResNets.LAYERS_100, d)));
+                (n, in, d, sp) -> IResNets.build(n, in, IResNets.LAYERS_100, d),
+                java.util.Optional.of(IResNets.BOTTLENECK)));
         SPECS.put("spherenet9", new Spec("SphereNet-9 (SphereConv 128/192/256, cosine fc6 to d)", 0, false, 8,
                 SphereNets::sphereNet9));
         SPECS.put("sphereresnet32", new Spec("SphereResNet-32 (SphereConv, widths 96/192/384), 384-d pooled feature",
@@ -93,8 +110,8 @@ public final class Backbones {
      * {@code out_bn}, 512×(h/16)×(w/16)). Empty for the others.
      */
     public static java.util.Optional<String> convFeature(String name) {
-        return name.startsWith("iresnet") && SPECS.containsKey(name) ? java.util.Optional.of(IResNets.CONV_FEATURE)
-                : java.util.Optional.empty();
+        Spec spec = SPECS.get(name);
+        return spec == null ? java.util.Optional.empty() : spec.bottleneck().map(Bottleneck::convFeature);
     }
 
     /** The backbones with a {@link #convFeature}. */
@@ -108,12 +125,12 @@ public final class Backbones {
      * vertex name, for a caller that puts its own map from the flattened feature in its place.
      */
     public static String removeBottleneck(ComputationGraphConfiguration.GraphBuilder g, String name) {
-        String conv = convFeature(name).orElseThrow(() -> new IllegalArgumentException("backbone " + name
+        Bottleneck b = spec(name).bottleneck().orElseThrow(() -> new IllegalArgumentException("backbone " + name
                 + " has no bottleneck on a flattened convolutional feature; these do: " + revisable()));
-        for (String v : IResNets.BOTTLENECK) {
+        for (String v : b.vertices()) {
             g.removeVertex(v, true);
         }
-        return conv;
+        return b.convFeature();
     }
 
     /** The registered names, in registry order. */

@@ -17,10 +17,9 @@ final class IResNets {
     private IResNets() {
     }
 
-    /** The last convolutional feature map (after the final BN), the input of the bottleneck. */
-    static final String CONV_FEATURE = "out_bn";
-    /** The bottleneck's vertices after {@link #CONV_FEATURE}, in order. */
-    static final List<String> BOTTLENECK = List.of("fc", "features_bn", Backbones.EMBEDDING);
+    /** The last convolutional feature map (after the final BN) and the bottleneck's vertices after it, in order. */
+    static final Backbones.Bottleneck BOTTLENECK = new Backbones.Bottleneck("out_bn",
+            List.of("fc", "features_bn", Backbones.EMBEDDING));
 
     static final int[] LAYERS_50 = {3, 4, 14, 3};
     static final int[] LAYERS_100 = {3, 13, 30, 3};
@@ -37,11 +36,11 @@ final class IResNets {
                 channels = widths[s];
             }
         }
-        x = n.bn(x, CONV_FEATURE);
-        x = n.dense(x, BOTTLENECK.get(0), d, true);
+        x = n.bn(x, BOTTLENECK.convFeature());
+        x = n.dense(x, BOTTLENECK.vertices().get(0), d, true);
         // DL4J 1.0.0-M2.1 fails inference (ND4JWorkspaceException "WS_LAYER_ACT_n for array type INPUT is not
         // open") when a BatchNormalization on dense input is the graph's output, so an identity layer carries the name.
-        x = n.bn(x, BOTTLENECK.get(1));
+        x = n.bn(x, BOTTLENECK.vertices().get(1));
         return n.identity(x, Backbones.EMBEDDING);
     }
 

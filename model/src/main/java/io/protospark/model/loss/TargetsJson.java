@@ -49,12 +49,12 @@ final class TargetsJson {
         @Override
         public INDArray deserialize(JsonParser p, DeserializationContext ctx) throws IOException {
             JsonNode node = p.getCodec().readTree(p);
-            if (node == null || !node.has("float64le")) {
+            if (node == null) {
+                throw new IOException("targets: expected an object with shape and float64le");
+            }
+            if (!node.has("float64le")) {
                 // ND4J's text form
-                try (JsonParser text = node == null ? null : node.traverse(p.getCodec())) {
-                    if (text == null) {
-                        throw new IOException("targets: expected an object with shape and float64le");
-                    }
+                try (JsonParser text = node.traverse(p.getCodec())) {
                     text.nextToken();
                     return new NDArrayTextDeSerializer().deserialize(text, ctx);
                 }
