@@ -323,22 +323,7 @@ class TrainJobTest {
     void openSetLossTrainsWithOutlierExposure() throws Exception {
         // outliers as users bring them: a uint8 image array in a NumPy .npy file (the seed's 300K random images),
         // prepared with --format npy (no labels); here 100 noise images of the training shape
-        Path npy = tmp.resolve("outliers.npy");
-        int n = 100;
-        String dict = "{'descr': '|u1', 'fortran_order': False, 'shape': (" + n + ", 28, 28), }";
-        int pad = (64 - (10 + dict.length() + 1) % 64) % 64;
-        byte[] text = (dict + " ".repeat(pad) + "\n").getBytes(java.nio.charset.StandardCharsets.ISO_8859_1);
-        java.nio.ByteBuffer file = java.nio.ByteBuffer.allocate(10 + text.length + n * 28 * 28)
-                .order(java.nio.ByteOrder.LITTLE_ENDIAN);
-        file.put((byte) 0x93).put("NUMPY".getBytes(java.nio.charset.StandardCharsets.US_ASCII)).put((byte) 1)
-                .put((byte) 0).putShort((short) text.length).put(text);
-        byte[] noise = new byte[n * 28 * 28];
-        new java.util.Random(5).nextBytes(noise);
-        file.put(noise);
-        Files.write(npy, file.array());
-        Path outliers = tmp.resolve("outliers");
-        PrepareJob.run(PrepareSettings.from(Configs.load(null, "test", List.of("prepare.format=npy",
-                "prepare.input=\"" + npy + "\"", "prepare.output=\"" + outliers + "\""))), spark);
+        Path outliers = npyImages("outliers", 100, 28, 28);
 
         Path run = tmp.resolve("run-open-set");
         TrainJob.Result r = train(run, "train.epochs=2", "train.workers=2", "train.batch-size=32",
@@ -419,6 +404,43 @@ class TrainJobTest {
             }
         }
         assertTrue(checked > 0, "the backbone has projected layers");
+    }
+
+    @Test
+    void outlierDataOfAnotherShapeOrWithoutTheSplitIsRefused() throws Exception {
+        String[] openSet = {"model.head.loss=nirvana-open-set", "model.head.prototypes=dsc-centres"};
+        Path small = npyImages("outliers-8x8", 10, 8, 8);
+        var shape = assertThrows(io.protospark.config.SettingsException.class, () -> train(tmp.resolve("run-o1"),
+                concat(openSet, "train.outliers.data=\"" + small + "\"")));
+        assertEquals("protospark.train.outliers.data", shape.key());
+        assertTrue(shape.getMessage().contains("28x28x1") && shape.getMessage().contains("8x8x1"), shape.getMessage());
+        var split = assertThrows(io.protospark.config.SettingsException.class, () -> train(tmp.resolve("run-o2"),
+                concat(openSet, "train.outliers.data=\"" + data + "\"", "train.outliers.split=unlabelled")));
+        assertEquals("protospark.train.outliers.split", split.key());
+        assertTrue(split.getMessage().contains("[test, train]"), split.getMessage());
+    }
+
+    /**
+     * Prepares {@code n} random h×w grayscale images written as a NumPy uint8 .npy (format 1.0, per the NumPy
+     * specification) with {@code --format npy}: outliers as users bring them, like the seed's 300K random images.
+     */
+    private static Path npyImages(String name, int n, int h, int w) throws Exception {
+        Path npy = tmp.resolve(name + ".npy");
+        String dict = "{'descr': '|u1', 'fortran_order': False, 'shape': (" + n + ", " + h + ", " + w + "), }";
+        int pad = (64 - (10 + dict.length() + 1) % 64) % 64;
+        byte[] text = (dict + " ".repeat(pad) + "\n").getBytes(java.nio.charset.StandardCharsets.ISO_8859_1);
+        java.nio.ByteBuffer file = java.nio.ByteBuffer.allocate(10 + text.length + n * h * w)
+                .order(java.nio.ByteOrder.LITTLE_ENDIAN);
+        file.put((byte) 0x93).put("NUMPY".getBytes(java.nio.charset.StandardCharsets.US_ASCII)).put((byte) 1)
+                .put((byte) 0).putShort((short) text.length).put(text);
+        byte[] pixels = new byte[n * h * w];
+        new java.util.Random(5).nextBytes(pixels);
+        file.put(pixels);
+        Files.write(npy, file.array());
+        Path out = tmp.resolve(name);
+        PrepareJob.run(PrepareSettings.from(Configs.load(null, "test", List.of("prepare.format=npy",
+                "prepare.input=\"" + npy + "\"", "prepare.output=\"" + out + "\""))), spark);
+        return out;
     }
 
     private static String[] concat(String[] a, String... b) {
