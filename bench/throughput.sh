@@ -13,8 +13,11 @@
 # Environment:
 #   PROTOSPARK_BENCH   command that runs the bench command (default: submit/protospark bench)
 #   PYTHON             Python with torch (default: the first of python3, /usr/bin/python3 that imports torch)
-#   OMP_WAIT_POLICY    passed to both frameworks (both use libgomp); default PASSIVE here, because on a machine
-#                      shared with other work spinning OpenMP barriers (ACTIVE) make small-op networks erratic
+#   OMP_WAIT_POLICY, GOMP_SPINCOUNT
+#                      libgomp's idle-thread policy, passed to both frameworks when set. Unset, each runs at its
+#                      own default: PyTorch with libgomp's (idle threads spin for milliseconds, its fastest setting
+#                      here), protospark with its launcher's GOMP_SPINCOUNT=1000 (its batch norm runs on Java
+#                      threads, which spinning OpenMP threads would starve)
 #   PEAK_GFLOPS        FP32 FMA peak of the cores used, for the fraction column (default 371: 2 cores x 185.7
 #                      GFLOP/s, an AVX-512 FMA loop measured on the project's 2-core machine; oneDNN and PyTorch's
 #                      mkldnn both dispatch to AVX-512 there. The AVX2 peak is half of it.)
@@ -61,7 +64,6 @@ fi
 [[ -n $python ]] || echo "throughput.sh: PyTorch not found; measuring DL4J only (apt-get install python3-torch)" >&2
 
 export OMP_NUM_THREADS=$threads
-export OMP_WAIT_POLICY=${OMP_WAIT_POLICY:-PASSIVE}
 run() { # VARIANT MODEL BATCH -> appends one JSON line tagged with the variant
   local variant=$1 model=$2 batch=$3 line
   case $variant in

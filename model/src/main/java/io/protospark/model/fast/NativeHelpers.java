@@ -66,7 +66,8 @@ final class NativeHelpers {
     }
 
     static Layer installBatchNormalization(Layer layer, DataType dataType) {
-        setHelper(BatchNormalization.class, layer, new SupportedBatchNorm(new MKLDNNBatchNormHelper(dataType)));
+        setHelper(BatchNormalization.class, layer,
+                new ChannelBatchNorm(new SupportedBatchNorm(new MKLDNNBatchNormHelper(dataType))));
         return layer;
     }
 

@@ -1,0 +1,636 @@
+package io.protospark.model.fast;
+
+import org.deeplearning4j.nn.conf.CNN2DFormat;
+import org.deeplearning4j.nn.gradient.DefaultGradient;
+import org.deeplearning4j.nn.gradient.Gradient;
+import org.deeplearning4j.nn.layers.normalization.BatchNormalizationHelper;
+import org.deeplearning4j.nn.params.BatchNormalizationParamInitializer;
+import org.deeplearning4j.nn.workspace.ArrayType;
+import org.deeplearning4j.nn.workspace.LayerWorkspaceMgr;
+import org.nd4j.common.primitives.Pair;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.memory.MemoryWorkspace;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.api.shape.Shape;
+import org.nd4j.linalg.factory.Nd4j;
+import org.nd4j.nativeblas.NativeOpsHolder;
+
+import java.nio.ByteOrder;
+import java.nio.DoubleBuffer;
+import java.nio.FloatBuffer;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+
+/**
+ * Batch normalisation of NCHW feature maps computed on the layer's own buffers in two memory passes forward and two
+ * backward. Forward: one pass for the batch statistics (per (example, channel) row its mean and centred sum of
+ * squares, merged across rows with Chan et al.'s pairwise update in double precision, so the variance has no
+ * E[x²] − E[x]² cancellation), one pass writing y = a·x + b. Backward: one pass for Σ dy and Σ dy·(x − μ), one writing
+ * dx = γσ⁻¹·(dy − Σdy/M − x̂·Σ(dy·x̂)/M), the full gradient through the batch statistics.
+ *
+ * <p>DL4J's native batch-norm path computes the same thing in about twenty separate array ops (a Welford variance
+ * reduction, broadcasts, and libnd4j's correction of oneDNN's global-statistics backward pass); on a CIFAR ResNet-20
+ * those took about a third of a training step. Here channels are split over the threads ND4J would use on the
+ * calling thread (its OpenMP setting, which {@code train.threads-per-worker} controls), so a worker never uses more
+ * cores than it was given.
+ *
+ * <p>Only 4-d NCHW activations in float or double take this path; anything else (the 2-d batch norm after a dense
+ * layer, NHWC maps, other data types) goes to {@code fallback}, which keeps its own statistics: {@link #getMeanCache}
+ * and {@link #getVarCache} answer for whichever path ran the last forward pass.
+ */
+final class ChannelBatchNorm implements BatchNormalizationHelper {
+    private static final ExecutorService POOL = Executors.newCachedThreadPool(r -> {
+        Thread t = new Thread(r, "protospark-batchnorm");
+        t.setDaemon(true);
+        return t;
+    });
+
+    private final BatchNormalizationHelper fallback;
+    /** Whether the last forward pass ran here (else in {@link #fallback}). */
+    private boolean own;
+    /** Batch mean and biased variance of the last training forward pass, as DL4J's layer reads them. */
+    private INDArray meanCache;
+    private INDArray varCache;
+    /** The same statistics in double, and 1/√(var + ε), for the backward pass. */
+    private double[] mean;
+    private double[] invStd;
+
+    ChannelBatchNorm(BatchNormalizationHelper fallback) {
+        this.fallback = fallback;
+    }
+
+    @Override
+    public boolean checkSupported(double eps, boolean fixedGammaBeta) {
+        return !fixedGammaBeta;
+    }
+
+    @Override
+    public boolean checkSupported() {
+        return true;
+    }
+
+    static boolean handles(INDArray x, CNN2DFormat format) {
+        return x.rank() == 4 && format != CNN2DFormat.NHWC && x.length() <= Integer.MAX_VALUE / 8
+                && (x.dataType() == DataType.FLOAT || x.dataType() == DataType.DOUBLE);
+    }
+
+    @Override
+    public INDArray preOutput(INDArray x, boolean training, long[] shape, INDArray gamma, INDArray beta,
+                              INDArray globalMean, INDArray globalVar, double decay, double eps, CNN2DFormat format,
+                              LayerWorkspaceMgr workspaceMgr) {
+        own = handles(x, format) && gamma != null && beta != null;
+        if (!own) {
+            return fallback.preOutput(x, training, shape, gamma, beta, globalMean, globalVar, decay, eps, format,
+                    workspaceMgr);
+        }
+        Maps in = Maps.of(contiguous(x));
+        double[] m;
+        double[] v;
+        if (training) {
+            double[][] stats = in.statistics();
+            m = stats[0];
+            v = stats[1];
+            storeCaches(m, v, x.dataType());
+        } else {
+            m = toDoubles(globalMean, in.channels);
+            v = toDoubles(globalVar, in.channels);
+        }
+        double[] g = toDoubles(gamma, in.channels);
+        double[] b = toDoubles(beta, in.channels);
+        double[] scale = new double[in.channels];
+        double[] shift = new double[in.channels];
+        double[] inv = new double[in.channels];
+        for (int c = 0; c < in.channels; c++) {
+            inv[c] = 1.0 / Math.sqrt(v[c] + eps);
+            scale[c] = g[c] * inv[c];
+            shift[c] = b[c] - m[c] * scale[c];
+        }
+        if (training) {
+            mean = m;
+            invStd = inv;
+        }
+        INDArray out = workspaceMgr.createUninitialized(ArrayType.ACTIVATIONS, x.dataType(), x.shape(), 'c');
+        in.affine(scale, shift, Maps.of(out));
+        return out;
+    }
+
+    @Override
+    public Pair<Gradient, INDArray> backpropGradient(INDArray input, INDArray epsilon, long[] shape, INDArray gamma,
+                                                     INDArray beta, INDArray dGammaView, INDArray dBetaView,
+                                                     double eps, CNN2DFormat format, LayerWorkspaceMgr workspaceMgr) {
+        if (!own || mean == null || !handles(input, format)) {
+            return fallback.backpropGradient(input, epsilon, shape, gamma, beta, dGammaView, dBetaView, eps, format,
+                    workspaceMgr);
+        }
+        Maps x = Maps.of(contiguous(input));
+        Maps dy = Maps.of(contiguous(epsilon));
+        if (dy.channels != x.channels || dy.rowLength != x.rowLength || dy.examples != x.examples) {
+            throw new IllegalArgumentException("batch norm backward: gradient shape "
+                    + java.util.Arrays.toString(epsilon.shape()) + " differs from input "
+                    + java.util.Arrays.toString(input.shape()));
+        }
+        int channels = x.channels;
+        double[][] sums = x.gradientSums(dy, mean);
+        double[] sumDy = sums[0];
+        double[] sumDyXhat = new double[channels];
+        double[] g = toDoubles(gamma, channels);
+        double count = (double) x.examples * x.rowLength;
+        double[] a = new double[channels];
+        double[] b = new double[channels];
+        double[] k = new double[channels];
+        for (int c = 0; c < channels; c++) {
+            double s = invStd[c];
+            sumDyXhat[c] = sums[1][c] * s;
+            a[c] = g[c] * s;
+            b[c] = -g[c] * s * s * sumDyXhat[c] / count;
+            k[c] = -g[c] * s * sumDy[c] / count;
+        }
+        INDArray dx = workspaceMgr.createUninitialized(ArrayType.ACTIVATION_GRAD, input.dataType(), input.shape(),
+                'c');
+        x.inputGradient(dy, mean, a, b, k, Maps.of(dx));
+        for (int c = 0; c < channels; c++) {
+            dGammaView.putScalar(c, sumDyXhat[c]);
+            dBetaView.putScalar(c, sumDy[c]);
+        }
+        Gradient gradient = new DefaultGradient();
+        gradient.setGradientFor(BatchNormalizationParamInitializer.GAMMA, dGammaView);
+        gradient.setGradientFor(BatchNormalizationParamInitializer.BETA, dBetaView);
+        return new Pair<>(gradient, dx);
+    }
+
+    @Override
+    public INDArray getMeanCache(DataType dataType) {
+        return own ? meanCache : fallback.getMeanCache(dataType);
+    }
+
+    @Override
+    public INDArray getVarCache(DataType dataType) {
+        return own ? varCache : fallback.getVarCache(dataType);
+    }
+
+    @Override
+    public Map<String, Long> helperMemoryUse() {
+        return fallback.helperMemoryUse();
+    }
+
+    private void storeCaches(double[] m, double[] v, DataType type) {
+        if (meanCache == null || meanCache.dataType() != type || meanCache.length() != m.length) {
+            try (MemoryWorkspace ignored = Nd4j.getMemoryManager().scopeOutOfWorkspaces()) {
+                meanCache = Nd4j.createUninitialized(type, m.length);
+                varCache = Nd4j.createUninitialized(type, m.length);
+            }
+        }
+        for (int c = 0; c < m.length; c++) {
+            meanCache.putScalar(c, m[c]);
+            varCache.putScalar(c, v[c]);
+        }
+    }
+
+    private static INDArray contiguous(INDArray a) {
+        return a.ordering() == 'c' && a.offset() == 0 && Shape.hasDefaultStridesForShape(a) && !a.isView()
+                ? a : a.dup('c');
+    }
+
+    private static double[] toDoubles(INDArray a, int n) {
+        if (a.length() != n) {
+            throw new IllegalArgumentException("batch norm: expected " + n + " per-channel values, got shape "
+                    + java.util.Arrays.toString(a.shape()));
+        }
+        double[] out = new double[n];
+        for (int i = 0; i < n; i++) {
+            out[i] = a.getDouble(i);
+        }
+        return out;
+    }
+
+    /** Threads for the calling thread: ND4J's OpenMP setting there, at most one per channel. */
+    private static int threads(int channels) {
+        int omp;
+        try {
+            omp = NativeOpsHolder.getInstance().getDeviceNativeOps().ompGetMaxThreads();
+        } catch (RuntimeException | LinkageError e) {
+            omp = 1;
+        }
+        return Math.max(1, Math.min(omp, channels));
+    }
+
+    /** Runs {@code body(from, to)} over channel ranges, one per thread, the first on the calling thread. */
+    private static void parallel(int channels, ChannelRange body) {
+        int p = threads(channels);
+        if (p == 1) {
+            body.run(0, channels);
+            return;
+        }
+        List<Future<?>> futures = new ArrayList<>(p - 1);
+        for (int t = 1; t < p; t++) {
+            int from = (int) ((long) channels * t / p);
+            int to = (int) ((long) channels * (t + 1) / p);
+            futures.add(POOL.submit(() -> body.run(from, to)));
+        }
+        body.run(0, channels / p);
+        for (Future<?> f : futures) {
+            try {
+                f.get();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException("interrupted in batch norm", e);
+            } catch (ExecutionException e) {
+                Throwable cause = e.getCause();
+                if (cause instanceof RuntimeException r) {
+                    throw r;
+                }
+                if (cause instanceof Error err) {
+                    throw err;
+                }
+                throw new IllegalStateException(cause);
+            }
+        }
+    }
+
+    @FunctionalInterface
+    private interface ChannelRange {
+        void run(int from, int to);
+    }
+
+    /**
+     * An NCHW array's memory as N·C rows of H·W values (row (n, c) starts at (n·C + c)·H·W), read and written a row
+     * at a time through double[] scratch rows.
+     */
+    private abstract static class Maps {
+        final int examples;
+        final int channels;
+        final int rowLength;
+
+        Maps(INDArray a) {
+            examples = (int) a.size(0);
+            channels = (int) a.size(1);
+            rowLength = (int) (a.size(2) * a.size(3));
+        }
+
+        static Maps of(INDArray a) {
+            return a.dataType() == DataType.FLOAT ? new Floats(a) : new Doubles(a);
+        }
+
+        /** Reads row {@code row} into {@code dst[0, rowLength)}; {@code scratch} is this thread's. */
+        abstract void read(int row, double[] dst, Object scratch);
+
+        abstract void write(int row, double[] src, Object scratch);
+
+        abstract Object scratch();
+
+        /** Per-channel batch mean and biased variance. */
+        double[][] statistics() {
+            double[] m = new double[channels];
+            double[] v = new double[channels];
+            parallel(channels, (from, to) -> {
+                double[] row = new double[rowLength];
+                Object scratch = scratch();
+                for (int c = from; c < to; c++) {
+                    double mu = 0;
+                    double m2 = 0;
+                    long count = 0;
+                    for (int n = 0; n < examples; n++) {
+                        read(n * channels + c, row, scratch);
+                        double s = 0;
+                        for (int i = 0; i < rowLength; i++) {
+                            s += row[i];
+                        }
+                        double rowMean = s / rowLength;
+                        double q = 0;
+                        for (int i = 0; i < rowLength; i++) {
+                            double d = row[i] - rowMean;
+                            q += d * d;
+                        }
+                        long total = count + rowLength;
+                        double delta = rowMean - mu;
+                        mu += delta * rowLength / total;
+                        m2 += q + delta * delta * ((double) count * rowLength / total);
+                        count = total;
+                    }
+                    m[c] = mu;
+                    v[c] = m2 / count;
+                }
+            });
+            return new double[][]{m, v};
+        }
+
+        /** out = scale[c]·x + shift[c]. */
+        void affine(double[] scale, double[] shift, Maps out) {
+            parallel(channels, (from, to) -> {
+                double[] row = new double[rowLength];
+                Object in = scratch();
+                Object o = out.scratch();
+                for (int c = from; c < to; c++) {
+                    double a = scale[c];
+                    double b = shift[c];
+                    for (int n = 0; n < examples; n++) {
+                        int r = n * channels + c;
+                        read(r, row, in);
+                        for (int i = 0; i < rowLength; i++) {
+                            row[i] = a * row[i] + b;
+                        }
+                        out.write(r, row, o);
+                    }
+                }
+            });
+        }
+
+        /** Per channel: Σ dy and Σ dy·(x − mean), this array being x. */
+        double[][] gradientSums(Maps dy, double[] mean) {
+            double[] sumDy = new double[channels];
+            double[] sumDyX = new double[channels];
+            parallel(channels, (from, to) -> {
+                double[] xr = new double[rowLength];
+                double[] gr = new double[rowLength];
+                Object xs = scratch();
+                Object gs = dy.scratch();
+                for (int c = from; c < to; c++) {
+                    double mu = mean[c];
+                    double s = 0;
+                    double sx = 0;
+                    for (int n = 0; n < examples; n++) {
+                        int r = n * channels + c;
+                        read(r, xr, xs);
+                        dy.read(r, gr, gs);
+                        for (int i = 0; i < rowLength; i++) {
+                            s += gr[i];
+                            sx += gr[i] * (xr[i] - mu);
+                        }
+                    }
+                    sumDy[c] = s;
+                    sumDyX[c] = sx;
+                }
+            });
+            return new double[][]{sumDy, sumDyX};
+        }
+
+        /** dx = a[c]·dy + b[c]·(x − mean[c]) + k[c], this array being x. */
+        void inputGradient(Maps dy, double[] mean, double[] a, double[] b, double[] k, Maps dx) {
+            parallel(channels, (from, to) -> {
+                double[] xr = new double[rowLength];
+                double[] gr = new double[rowLength];
+                Object xs = scratch();
+                Object gs = dy.scratch();
+                Object os = dx.scratch();
+                for (int c = from; c < to; c++) {
+                    double mu = mean[c];
+                    double ac = a[c];
+                    double bc = b[c];
+                    double kc = k[c];
+                    for (int n = 0; n < examples; n++) {
+                        int r = n * channels + c;
+                        read(r, xr, xs);
+                        dy.read(r, gr, gs);
+                        for (int i = 0; i < rowLength; i++) {
+                            gr[i] = ac * gr[i] + bc * (xr[i] - mu) + kc;
+                        }
+                        dx.write(r, gr, os);
+                    }
+                }
+            });
+        }
+    }
+
+    /**
+     * Float maps: the four kernels over float rows, with row sums in four float partial sums and rows merged in
+     * double.
+     */
+    private static final class Floats extends Maps {
+        private final FloatBuffer buffer;
+
+        Floats(INDArray a) {
+            super(a);
+            buffer = a.data().asNio().order(ByteOrder.nativeOrder()).asFloatBuffer();
+        }
+
+        private void read(int row, float[] dst) {
+            buffer.get((int) ((long) row * rowLength), dst, 0, rowLength);
+        }
+
+        private void write(int row, float[] src) {
+            buffer.put((int) ((long) row * rowLength), src, 0, rowLength);
+        }
+
+        @Override
+        Object scratch() {
+            return new float[rowLength];
+        }
+
+        @Override
+        void read(int row, double[] dst, Object scratch) {
+            float[] f = (float[]) scratch;
+            read(row, f);
+            for (int i = 0; i < rowLength; i++) {
+                dst[i] = f[i];
+            }
+        }
+
+        @Override
+        void write(int row, double[] src, Object scratch) {
+            float[] f = (float[]) scratch;
+            for (int i = 0; i < rowLength; i++) {
+                f[i] = (float) src[i];
+            }
+            write(row, f);
+        }
+
+        /** Σ v[0, n), in four independent float partial sums (registers, not memory, so the loop pipelines). */
+        private static double sum(float[] v, int n) {
+            float a0 = 0;
+            float a1 = 0;
+            float a2 = 0;
+            float a3 = 0;
+            int i = 0;
+            for (; i + 4 <= n; i += 4) {
+                a0 += v[i];
+                a1 += v[i + 1];
+                a2 += v[i + 2];
+                a3 += v[i + 3];
+            }
+            double s = (double) a0 + a1 + a2 + a3;
+            for (; i < n; i++) {
+                s += v[i];
+            }
+            return s;
+        }
+
+        /** Σ (v − c)² over [0, n). */
+        private static double centredSquares(float[] v, int n, float c) {
+            float a0 = 0;
+            float a1 = 0;
+            float a2 = 0;
+            float a3 = 0;
+            int i = 0;
+            for (; i + 4 <= n; i += 4) {
+                float d0 = v[i] - c;
+                float d1 = v[i + 1] - c;
+                float d2 = v[i + 2] - c;
+                float d3 = v[i + 3] - c;
+                a0 += d0 * d0;
+                a1 += d1 * d1;
+                a2 += d2 * d2;
+                a3 += d3 * d3;
+            }
+            double s = (double) a0 + a1 + a2 + a3;
+            for (; i < n; i++) {
+                double d = v[i] - c;
+                s += d * d;
+            }
+            return s;
+        }
+
+        /** Σ g·(x − c) over [0, n). */
+        private static double centredDot(float[] g, float[] x, int n, float c) {
+            float a0 = 0;
+            float a1 = 0;
+            float a2 = 0;
+            float a3 = 0;
+            int i = 0;
+            for (; i + 4 <= n; i += 4) {
+                a0 += g[i] * (x[i] - c);
+                a1 += g[i + 1] * (x[i + 1] - c);
+                a2 += g[i + 2] * (x[i + 2] - c);
+                a3 += g[i + 3] * (x[i + 3] - c);
+            }
+            double s = (double) a0 + a1 + a2 + a3;
+            for (; i < n; i++) {
+                s += (double) g[i] * (x[i] - c);
+            }
+            return s;
+        }
+
+        @Override
+        double[][] statistics() {
+            double[] m = new double[channels];
+            double[] v = new double[channels];
+            parallel(channels, (from, to) -> {
+                float[] row = new float[rowLength];
+                for (int c = from; c < to; c++) {
+                    double mu = 0;
+                    double m2 = 0;
+                    long count = 0;
+                    for (int n = 0; n < examples; n++) {
+                        read(n * channels + c, row);
+                        double rowMean = sum(row, rowLength) / rowLength;
+                        double q = centredSquares(row, rowLength, (float) rowMean);
+                        long total = count + rowLength;
+                        double delta = rowMean - mu;
+                        mu += delta * rowLength / total;
+                        m2 += q + delta * delta * ((double) count * rowLength / total);
+                        count = total;
+                    }
+                    m[c] = mu;
+                    v[c] = m2 / count;
+                }
+            });
+            return new double[][]{m, v};
+        }
+
+        @Override
+        void affine(double[] scale, double[] shift, Maps out) {
+            if (!(out instanceof Floats o)) {
+                super.affine(scale, shift, out);
+                return;
+            }
+            parallel(channels, (from, to) -> {
+                float[] row = new float[rowLength];
+                for (int c = from; c < to; c++) {
+                    float a = (float) scale[c];
+                    float b = (float) shift[c];
+                    for (int n = 0; n < examples; n++) {
+                        int r = n * channels + c;
+                        read(r, row);
+                        for (int i = 0; i < rowLength; i++) {
+                            row[i] = a * row[i] + b;
+                        }
+                        o.write(r, row);
+                    }
+                }
+            });
+        }
+
+        @Override
+        double[][] gradientSums(Maps dy, double[] mean) {
+            if (!(dy instanceof Floats g)) {
+                return super.gradientSums(dy, mean);
+            }
+            double[] sumDy = new double[channels];
+            double[] sumDyX = new double[channels];
+            parallel(channels, (from, to) -> {
+                float[] xr = new float[rowLength];
+                float[] gr = new float[rowLength];
+                for (int c = from; c < to; c++) {
+                    float mu = (float) mean[c];
+                    double s = 0;
+                    double sx = 0;
+                    for (int n = 0; n < examples; n++) {
+                        int r = n * channels + c;
+                        read(r, xr);
+                        g.read(r, gr);
+                        s += sum(gr, rowLength);
+                        sx += centredDot(gr, xr, rowLength, mu);
+                    }
+                    sumDy[c] = s;
+                    sumDyX[c] = sx;
+                }
+            });
+            return new double[][]{sumDy, sumDyX};
+        }
+
+        @Override
+        void inputGradient(Maps dy, double[] mean, double[] a, double[] b, double[] k, Maps dx) {
+            if (!(dy instanceof Floats g) || !(dx instanceof Floats o)) {
+                super.inputGradient(dy, mean, a, b, k, dx);
+                return;
+            }
+            parallel(channels, (from, to) -> {
+                float[] xr = new float[rowLength];
+                float[] gr = new float[rowLength];
+                for (int c = from; c < to; c++) {
+                    float ac = (float) a[c];
+                    float bc = (float) b[c];
+                    // b·(x − μ) + k = b·x + (k − b·μ)
+                    float kc = (float) (k[c] - b[c] * mean[c]);
+                    for (int n = 0; n < examples; n++) {
+                        int r = n * channels + c;
+                        read(r, xr);
+                        g.read(r, gr);
+                        for (int i = 0; i < rowLength; i++) {
+                            gr[i] = ac * gr[i] + bc * xr[i] + kc;
+                        }
+                        o.write(r, gr);
+                    }
+                }
+            });
+        }
+    }
+
+    private static final class Doubles extends Maps {
+        private final DoubleBuffer buffer;
+
+        Doubles(INDArray a) {
+            super(a);
+            buffer = a.data().asNio().order(ByteOrder.nativeOrder()).asDoubleBuffer();
+        }
+
+        @Override
+        Object scratch() {
+            return null;
+        }
+
+        @Override
+        void read(int row, double[] dst, Object scratch) {
+            buffer.get((int) ((long) row * rowLength), dst, 0, rowLength);
+        }
+
+        @Override
+        void write(int row, double[] src, Object scratch) {
+            buffer.put((int) ((long) row * rowLength), src, 0, rowLength);
+        }
+    }
+}
