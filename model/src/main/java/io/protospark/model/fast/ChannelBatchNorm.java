@@ -39,8 +39,9 @@ import java.util.concurrent.Future;
  * calling thread (its OpenMP setting, which {@code train.threads-per-worker} controls), so a worker never uses more
  * cores than it was given.
  *
- * <p>Only 4-d NCHW activations in float or double take this path; anything else (the 2-d batch norm after a dense
- * layer, NHWC maps, other data types) goes to {@code fallback}, which keeps its own statistics: {@link #getMeanCache}
+ * <p>Only training passes over 4-d NCHW activations in float or double take this path; inference (one native op
+ * on the running statistics) and anything else (the 2-d batch norm after a dense layer, NHWC maps, other data types)
+ * go to {@code fallback}, which keeps its own statistics: {@link #getMeanCache}
  * and {@link #getVarCache} answer for whichever path ran the last forward pass.
  */
 final class ChannelBatchNorm implements BatchNormalizationHelper {
@@ -83,23 +84,17 @@ final class ChannelBatchNorm implements BatchNormalizationHelper {
     public INDArray preOutput(INDArray x, boolean training, long[] shape, INDArray gamma, INDArray beta,
                               INDArray globalMean, INDArray globalVar, double decay, double eps, CNN2DFormat format,
                               LayerWorkspaceMgr workspaceMgr) {
-        own = handles(x, format) && gamma != null && beta != null;
+        // inference is one native op on the running statistics (oneDNN's), faster than a pass here
+        own = training && handles(x, format) && gamma != null && beta != null;
         if (!own) {
             return fallback.preOutput(x, training, shape, gamma, beta, globalMean, globalVar, decay, eps, format,
                     workspaceMgr);
         }
         Maps in = Maps.of(contiguous(x));
-        double[] m;
-        double[] v;
-        if (training) {
-            double[][] stats = in.statistics();
-            m = stats[0];
-            v = stats[1];
-            storeCaches(m, v, x.dataType());
-        } else {
-            m = toDoubles(globalMean, in.channels);
-            v = toDoubles(globalVar, in.channels);
-        }
+        double[][] stats = in.statistics();
+        double[] m = stats[0];
+        double[] v = stats[1];
+        storeCaches(m, v, x.dataType());
         double[] g = toDoubles(gamma, in.channels);
         double[] b = toDoubles(beta, in.channels);
         double[] scale = new double[in.channels];
@@ -110,10 +105,8 @@ final class ChannelBatchNorm implements BatchNormalizationHelper {
             scale[c] = g[c] * inv[c];
             shift[c] = b[c] - m[c] * scale[c];
         }
-        if (training) {
-            mean = m;
-            invStd = inv;
-        }
+        mean = m;
+        invStd = inv;
         INDArray out = workspaceMgr.createUninitialized(ArrayType.ACTIVATIONS, x.dataType(), x.shape(), 'c');
         in.affine(scale, shift, Maps.of(out));
         return out;

@@ -232,30 +232,32 @@ class ChannelBatchNormTest {
     }
 
     @Test
-    void inferenceUsesTheRunningStatisticsAndANonContiguousInput() {
-        Unused fallback = new Unused();
-        ChannelBatchNorm bn = new ChannelBatchNorm(fallback);
+    void aNonContiguousInputIsNormalisedLikeItsCopy() {
         // an NHWC array permuted to NCHW: a view with non-default strides
-        INDArray nhwc = Nd4j.rand(DataType.FLOAT, 2, 3, 4, 2);
-        INDArray x = nhwc.permute(0, 3, 1, 2);
+        INDArray x = Nd4j.rand(DataType.FLOAT, 2, 3, 4, 2).permute(0, 3, 1, 2);
         INDArray gamma = Nd4j.create(new float[][]{{2f, 0.5f}});
         INDArray beta = Nd4j.create(new float[][]{{1f, -1f}});
-        INDArray mean = Nd4j.create(new float[][]{{0.25f, 0.75f}});
-        INDArray var = Nd4j.create(new float[][]{{4f, 0.09f}});
-        INDArray y = bn.preOutput(x, false, x.shape(), gamma, beta, mean, var, 0.9, EPS, CNN2DFormat.NCHW,
-                LayerWorkspaceMgr.noWorkspaces());
-        for (int e = 0; e < 2; e++) {
-            for (int k = 0; k < 2; k++) {
-                for (int i = 0; i < 3; i++) {
-                    for (int j = 0; j < 4; j++) {
-                        double want = gamma.getDouble(k) * (x.getDouble(e, k, i, j) - mean.getDouble(k))
-                                / Math.sqrt(var.getDouble(k) + EPS) + beta.getDouble(k);
-                        assertEquals(want, y.getDouble(e, k, i, j), 1e-5, "y[" + e + "," + k + "," + i + "," + j + "]");
-                    }
-                }
-            }
-        }
-        assertEquals(0, fallback.calls);
+        INDArray mean = Nd4j.zeros(DataType.FLOAT, 1, 2);
+        INDArray var = Nd4j.ones(DataType.FLOAT, 1, 2);
+        INDArray fromView = new ChannelBatchNorm(new Unused()).preOutput(x, true, x.shape(), gamma, beta, mean, var,
+                0.9, EPS, CNN2DFormat.NCHW, LayerWorkspaceMgr.noWorkspaces());
+        INDArray fromCopy = new ChannelBatchNorm(new Unused()).preOutput(x.dup('c'), true, x.shape(), gamma, beta,
+                mean, var, 0.9, EPS, CNN2DFormat.NCHW, LayerWorkspaceMgr.noWorkspaces());
+        assertEquals(fromCopy, fromView);
+        assertEquals(2.0, fromView.get(org.nd4j.linalg.indexing.NDArrayIndex.all(),
+                org.nd4j.linalg.indexing.NDArrayIndex.point(0)).stdNumber().doubleValue() * Math.sqrt(23.0 / 24), 1e-3,
+                "channel 0 has γ = 2 as its (biased) standard deviation");
+    }
+
+    @Test
+    void inferenceIsTheFallbacksNativeOp() {
+        Unused fallback = new Unused();
+        ChannelBatchNorm bn = new ChannelBatchNorm(fallback);
+        INDArray x = Nd4j.rand(DataType.FLOAT, 2, 2, 3, 3);
+        INDArray one = Nd4j.ones(DataType.FLOAT, 1, 2);
+        assertSame(x, bn.preOutput(x, false, x.shape(), one, one, one, one, 0.9, EPS, CNN2DFormat.NCHW,
+                LayerWorkspaceMgr.noWorkspaces()));
+        assertEquals(1, fallback.calls);
     }
 
     @Test
