@@ -40,6 +40,7 @@ public final class TargetsStore {
             return size() > KEEP;
         }
     };
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(TargetsStore.class);
     private static long loads;
 
     private TargetsStore() {
@@ -87,8 +88,11 @@ public final class TargetsStore {
         if (cached != null) {
             return cached;
         }
+        long start = System.nanoTime();
         INDArray loaded = load(ref);
         loads++;
+        LOG.info("read targets file {} ({} x {}, SHA-256 verified) in {} s", ref.uri(), ref.rows(), ref.columns(),
+                String.format(java.util.Locale.ROOT, "%.2f", (System.nanoTime() - start) / 1e9));
         CACHE.put(ref.sha256(), loaded);
         return loaded;
     }
