@@ -113,7 +113,7 @@ public final class TargetsStore {
         MessageDigest md = digest();
         NpyMatrix m = null;
         IOException unreadable = null;
-        try (InputStream raw = path.getFileSystem(new Configuration()).open(path);
+        try (InputStream raw = path.getFileSystem(hadoopConfiguration()).open(path);
              InputStream in = new DigestInputStream(new BufferedInputStream(raw, 1 << 20), md)) {
             try {
                 m = NpyMatrix.readDoubles(in, name);
@@ -144,6 +144,18 @@ public final class TargetsStore {
                     + ref.rows() + " x " + ref.columns());
         }
         return Nd4j.create(m.doubles(), new long[] {m.rows(), m.cols()}, DataType.DOUBLE);
+    }
+
+    /** The first {@link HadoopConfigurationSource} that answers, else {@code new Configuration()}. */
+    public static Configuration hadoopConfiguration() {
+        for (HadoopConfigurationSource source : java.util.ServiceLoader.load(HadoopConfigurationSource.class,
+                TargetsStore.class.getClassLoader())) {
+            Configuration c = source.configuration();
+            if (c != null) {
+                return c;
+            }
+        }
+        return new Configuration();
     }
 
     private static MessageDigest digest() {
