@@ -27,13 +27,15 @@ import org.nd4j.linalg.factory.Nd4j;
  * every other JVM resolves the reference here, through a per-JVM cache keyed by the SHA-256, so a matrix is read
  * (through the Hadoop FileSystem API) and verified once per JVM, however many averaging rounds ship the reference.
  *
- * <p>The cache keeps the {@value #KEEP} most recently used matrices: with dynamic assignment each epoch's
- * permutation is a new file, and the previous one is never needed again. Resolved matrices are shared by every loss
+ * <p>The cache keeps the {@value #KEEP} most recently used matrix: with dynamic assignment each epoch's
+ * permutation is a new file and the previous one is never needed again, and at face scale a matrix is 1.2 GB, so
+ * the cache holds no second one (a JVM alternating between two matrices would re-read them; training never does).
+ * Resolved matrices are shared by every loss
  * of the JVM that resolves the same reference; nothing changes a target matrix in place ({@link TargetLoss} replaces
  * it whole).
  */
 public final class TargetsStore {
-    static final int KEEP = 2;
+    static final int KEEP = 1;
     private static final Map<String, INDArray> CACHE = new LinkedHashMap<>(4, 0.75f, true) {
         @Override
         protected boolean removeEldestEntry(Map.Entry<String, INDArray> eldest) {

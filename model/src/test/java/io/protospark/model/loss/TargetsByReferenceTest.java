@@ -188,6 +188,22 @@ class TargetsByReferenceTest {
     }
 
     @Test
+    void theCacheKeepsOnlyTheLatestMatrix() throws Exception {
+        NirvanaMseLoss a = new NirvanaMseLoss(targets(6, 4));
+        TargetsRef refA = publish(a);
+        NirvanaMseLoss b = new NirvanaMseLoss(targets(6, 4).permute(0, 1).mul(-1));
+        TargetsRef refB = publish(b);
+        TargetsStore.clear();
+        long before = TargetsStore.loads();
+        TargetsStore.resolve(refA);
+        TargetsStore.resolve(refA);
+        assertEquals(before + 1, TargetsStore.loads());
+        TargetsStore.resolve(refB); // the next assignment's matrix replaces the previous one
+        TargetsStore.resolve(refA);
+        assertEquals(before + 3, TargetsStore.loads(), "a superseded matrix is not kept");
+    }
+
+    @Test
     void badReferencesAreRefusedNamingTheValue() {
         URI u = URI.create("file:/tmp/t.npy");
         String sha = "0".repeat(64);
