@@ -11,26 +11,29 @@ import java.io.Serializable;
 /**
  * The driver's network shipped to the executors for a read-only pass (evaluation, class memory): its
  * configuration and a copy of its parameters are broadcast once, and each partition rebuilds a local network.
+ * The configuration travels Java-serialised, as in DL4J's averaging rounds, so target-loss targets published by
+ * reference ({@link TargetsPublisher}) travel as their reference here too, not as the JSON's inline matrix.
  * Closing destroys the broadcasts.
  */
 final class BroadcastNetwork implements Serializable, AutoCloseable {
     private static final long serialVersionUID = 1L;
-    private final Broadcast<String> conf;
+    private final Broadcast<ComputationGraphConfiguration> conf;
     private final Broadcast<INDArray> params;
 
-    private BroadcastNetwork(Broadcast<String> conf, Broadcast<INDArray> params) {
+    private BroadcastNetwork(Broadcast<ComputationGraphConfiguration> conf, Broadcast<INDArray> params) {
         this.conf = conf;
         this.params = params;
     }
 
     static BroadcastNetwork of(JavaSparkContext jsc, ComputationGraph net) {
-        return new BroadcastNetwork(jsc.broadcast(net.getConfiguration().toJson()),
+        return new BroadcastNetwork(jsc.broadcast(net.getConfiguration()),
                 jsc.broadcast(net.params().dup()));
     }
 
     /** On an executor: a network with the broadcast configuration and parameters. */
     ComputationGraph rebuild() {
-        ComputationGraph local = new ComputationGraph(ComputationGraphConfiguration.fromJson(conf.value()));
+        // a copy: in local mode the broadcast value is the very object every partition of this JVM receives
+        ComputationGraph local = new ComputationGraph(conf.value().clone());
         local.init(params.value().dup(), false);
         return local;
     }

@@ -113,6 +113,24 @@ public final class RunDirectory implements java.io.Closeable {
         }
     }
 
+    /** Whether {@code name} exists in the run directory. */
+    public boolean exists(String name) {
+        try {
+            return fs.exists(path(name));
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot look up " + path(name) + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** Deletes {@code name} if it exists. */
+    public void delete(String name) {
+        try {
+            fs.delete(path(name), false);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot delete " + path(name) + ": " + e.getMessage(), e);
+        }
+    }
+
     /** Writes a UTF-8 text file atomically. */
     public void writeText(String name, String text) {
         write(name, out -> out.write(text.getBytes(StandardCharsets.UTF_8)));

@@ -153,7 +153,13 @@ public final class TrainJob {
             run.writeText(PrototypeSet.sidecarName(PROTOTYPES), prototypes.metadataJson());
             run.write(ASSIGNMENT, out -> Npy.writeIntVector(out, IntStream.range(0, m.classes()).toArray()));
         }
+        // a target loss's matrix travels by reference (a file in the run directory), not in every round's broadcast
+        TargetsPublisher targets = new TargetsPublisher(run, t.targetsInlineUpTo());
+        targets.publish(net);
         Map<String, Object> provenance = provenance(s, shards, prototypes, workers, spark);
+        if (!targets.toList().isEmpty()) {
+            provenance.put("targets", targets.toList());
+        }
         run.writeText(PROVENANCE, Json.pretty(provenance));
 
         DoubleAccumulator lossSum = jsc.sc().doubleAccumulator("protospark.train.loss");
@@ -164,9 +170,11 @@ public final class TrainJob {
         int executors = local ? 1 : Math.max(1, jsc.sc().getExecutorMemoryStatus().size() - 1);
         RoundBytes bytes = RoundBytes.of(net);
         LOG.info("{} native thread(s) per worker; one averaging round moves {} bytes: broadcast {} (configuration {}) "
-                        + "to {} executor(s), {} back from each of {} workers; fixed prototypes {} of the broadcast",
+                        + "to {} executor(s), {} back from each of {} workers; fixed prototypes {} of the broadcast{}",
                 threadsPerWorker, bytes.perRound(workers, executors), bytes.broadcast(), bytes.configuration(),
-                executors, bytes.resultPerWorker(), workers, bytes.fixed());
+                executors, bytes.resultPerWorker(), workers, bytes.fixed(), bytes.targetsFileBytes() == 0 ? ""
+                        : " (by reference; each executor JVM reads the " + bytes.targetsFileBytes()
+                        + "-byte targets file once per matrix)");
         provenance.put("threads_per_worker", threadsPerWorker);
         provenance.put("round", bytes.toMap(workers, executors));
         run.writeText(PROVENANCE, Json.pretty(provenance));
@@ -230,6 +238,7 @@ public final class TrainJob {
                 assigned = assignment.update(sums);
                 head = assignment.head();
                 FixedHead.apply(current, head);
+                targets.publish(current); // the permuted targets: a new file and reference
                 fixedBefore = FixedHead.weights(current);
                 int[] owned = assigned.assignment();
                 run.write(ASSIGNMENT, out -> Npy.writeIntVector(out, owned));
@@ -264,6 +273,7 @@ public final class TrainJob {
                 return List.of(n).iterator();
             }).collect().stream().mapToInt(Integer::intValue).max().orElse(0);
             int f = t.averagingFrequency();
+            targets.publish(sparkNet.getNetwork()); // no-op unless the targets were replaced since
             for (int from = 0; from < longest; from += f) {
                 int lo = from;
                 int hi = from + f;
@@ -278,6 +288,7 @@ public final class TrainJob {
                 // parameter averaging is not bit-exact for every worker count: the driver re-applies its matrix
                 drift = FixedHead.weights(sparkNet.getNetwork()).sub(fixedBefore).amaxNumber().doubleValue();
                 FixedHead.apply(sparkNet.getNetwork(), head);
+                targets.publish(sparkNet.getNetwork()); // same matrix, same file: hashed again, not rewritten
             }
             Evaluator.Score eval = Evaluator.evaluate(jsc, sparkNet.getNetwork(), test, predictor(m));
             double valLoss = eval.meanLoss();
@@ -309,6 +320,9 @@ public final class TrainJob {
         run.write(MODEL, out -> ModelSerializer.writeModel(trained, out, true));
         double seconds = (System.nanoTime() - start) / 1e9;
         double acc = history.get(history.size() - 1).valAccuracy();
+        if (!targets.toList().isEmpty()) {
+            provenance.put("targets", targets.toList());
+        }
         provenance.put("status", "completed");
         provenance.put("finished", Instant.now().toString());
         provenance.put("seconds", seconds);

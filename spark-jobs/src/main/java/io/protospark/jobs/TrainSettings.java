@@ -37,7 +37,8 @@ public record TrainSettings(
         java.util.Optional<URI> outliers,
         String outliersSplit,
         int outliersPerBatch,
-        int threadsPerWorker) {
+        int threadsPerWorker,
+        long targetsInlineUpTo) {
 
     /** {@code protospark.train.assignment.mode}. */
     public enum AssignmentMode {
@@ -80,7 +81,8 @@ public record TrainSettings(
                 optionalUri(c, P + "outliers.data"),
                 nonEmpty(c, P + "outliers.split"),
                 Configs.nonNegativeInt(c, P + "outliers.per-batch"),
-                Configs.nonNegativeInt(c, P + "threads-per-worker"));
+                Configs.nonNegativeInt(c, P + "threads-per-worker"),
+                nonNegativeLong(c, P + "targets-inline-up-to", "use 0 to send every target matrix by reference"));
     }
 
     /** Outlier-exposure examples appended to each minibatch: per-batch, or the batch size when that is 0. */
@@ -110,9 +112,13 @@ public record TrainSettings(
     }
 
     private static long nonNegativeLong(Config c, String path) {
+        return nonNegativeLong(c, path, "use 0 for all examples");
+    }
+
+    private static long nonNegativeLong(Config c, String path, String hint) {
         long v = Configs.getLong(c, path);
         if (v < 0) {
-            throw new SettingsException(path, "must be >= 0", v, "use 0 for all examples");
+            throw new SettingsException(path, "must be >= 0", v, hint);
         }
         return v;
     }

@@ -194,6 +194,49 @@ class TrainJobTest {
     }
 
     @Test
+    void targetLossTargetsTravelByReferenceAndFollowTheAssignment() throws Exception {
+        // every target matrix by reference (threshold 0): the rounds ship a reference; the assignment's permutation
+        // is a new file, which replaces the previous one
+        Path run = tmp.resolve("run-by-reference");
+        TrainJob.Result r = train(run, "train.epochs=2", "train.workers=2", "train.assignment.mode=dynamic",
+                "model.head.loss=squared-cosine", "train.targets-inline-up-to=0");
+        assertTrue(r.testAccuracy() > 0.4, "test accuracy " + r.testAccuracy());
+        JsonNode prov = new ObjectMapper().readTree(run.resolve(TrainJob.PROVENANCE).toFile());
+        assertEquals("completed", prov.get("status").asText());
+        JsonNode ref = prov.at("/targets/0");
+        String sha = ref.get("sha256").asText();
+        Path file = Path.of(java.net.URI.create(ref.get("uri").asText()));
+        assertEquals(run.resolve(io.protospark.model.loss.TargetsStore.fileName(sha)), file);
+        assertEquals(List.of(10, 9), List.of(ref.at("/shape/0").asInt(), ref.at("/shape/1").asInt()));
+        assertTrue(prov.at("/round/targets_by_reference").asBoolean(), prov.get("round").toString());
+        assertTrue(prov.at("/round/configuration_bytes").asLong() < 50_000, prov.get("round").toString());
+        try (var files = Files.list(run)) {
+            assertEquals(List.of(file.getFileName().toString()), files.map(f -> f.getFileName().toString())
+                    .filter(n -> n.startsWith("targets-")).toList(), "only the current targets file is kept");
+        }
+        String found = java.util.HexFormat.of().formatHex(
+                java.security.MessageDigest.getInstance("SHA-256").digest(Files.readAllBytes(file)));
+        assertEquals(sha, found, "named by its content");
+        int[] owned;
+        try (InputStream in = Files.newInputStream(run.resolve(TrainJob.ASSIGNMENT))) {
+            owned = Npy.readIntVector(in, "assignment.npy");
+        }
+        double[][] expected = PrototypeSet.simplex(10).permuted(owned).matrix();
+        try (InputStream in = Files.newInputStream(file)) {
+            assertTrue(java.util.Arrays.deepEquals(expected, Npy.readMatrix(in, file.toString())),
+                    "the file holds the targets of the current assignment");
+        }
+        // model.zip stays self-contained: it loads with the targets file gone
+        Files.delete(file);
+        io.protospark.model.loss.TargetsStore.clear();
+        ComputationGraph model = ModelSerializer.restoreComputationGraph(run.resolve(TrainJob.MODEL).toFile(), false);
+        double[][] held = FixedHead.read(model);
+        for (int k = 0; k < 10; k++) {
+            org.junit.jupiter.api.Assertions.assertArrayEquals(expected[k], held[k], 0.0, "target of class " + k);
+        }
+    }
+
+    @Test
     void dynamicAssignmentRecoversAHiddenLabelPermutation() throws Exception {
         // A: static training, class c learns to sit on prototype c
         Path runA = tmp.resolve("run-A");

@@ -34,15 +34,25 @@ public final class Npy {
     /** Writes a K×d float64 matrix. */
     public static void writeMatrix(OutputStream out, double[][] m) throws IOException {
         int rows = m.length;
-        int cols = rows == 0 ? 0 : m[0].length;
+        writeMatrix(out, rows, rows == 0 ? 0 : m[0].length, i -> m[i]);
+    }
+
+    /**
+     * Writes a {@code rows}×{@code cols} float64 matrix one row at a time ({@code row.apply(i)} = row i), so a matrix
+     * of a gigabyte is never copied whole.
+     */
+    public static void writeMatrix(OutputStream out, int rows, int cols, java.util.function.IntFunction<double[]> row)
+            throws IOException {
         writeHeader(out, "<f8", "(" + rows + ", " + cols + ")");
         ByteBuffer buf = ByteBuffer.allocate(8 * cols).order(ByteOrder.LITTLE_ENDIAN);
-        for (double[] row : m) {
-            if (row.length != cols) {
-                throw new IllegalArgumentException("ragged matrix: a row has " + row.length + " columns, expected " + cols);
+        for (int i = 0; i < rows; i++) {
+            double[] r = row.apply(i);
+            if (r.length != cols) {
+                throw new IllegalArgumentException("ragged matrix: row " + i + " has " + r.length
+                        + " columns, expected " + cols);
             }
             buf.clear();
-            for (double v : row) {
+            for (double v : r) {
                 buf.putDouble(v);
             }
             out.write(buf.array(), 0, buf.position());

@@ -3,7 +3,9 @@ package io.protospark.model.io;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
+import java.nio.channels.Channels;
 import java.nio.channels.FileChannel;
+import java.nio.channels.ReadableByteChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
@@ -70,6 +72,20 @@ public final class NpyMatrix {
         return read(file, false);
     }
 
+    /**
+     * Reads a 2-d matrix as doubles from a stream (for instance a Hadoop FileSystem stream), which must hold exactly
+     * one {@code .npy} file: data missing or left over is an error. The stream is not closed. Errors name {@code name}.
+     */
+    public static NpyMatrix readDoubles(java.io.InputStream in, String name) throws IOException {
+        ReadableByteChannel ch = Channels.newChannel(in);
+        NpyMatrix m = read(ch, name, -1, true);
+        if (ch.read(ByteBuffer.allocate(1)) >= 0) {
+            throw new IOException(name + ": more bytes follow the " + m.rows + " x " + m.cols + " matrix its header "
+                    + "declares");
+        }
+        return m;
+    }
+
     private static NpyMatrix read(Path file, boolean asDouble) throws IOException {
         String name = file.toString();
         FileChannel ch;
@@ -79,101 +95,107 @@ public final class NpyMatrix {
             throw new IOException(name + ": no such file");
         }
         try (ch) {
-            ByteBuffer head = ByteBuffer.allocate(10).order(ByteOrder.LITTLE_ENDIAN);
-            readFully(ch, head, name, "its 10-byte preamble");
-            head.flip();
-            for (byte b : MAGIC) {
-                if (head.get() != b) {
-                    throw new IOException(name + ": not a .npy file (magic bytes do not read \\x93NUMPY)");
-                }
-            }
-            int major = head.get() & 0xff;
-            head.get();
-            long headerLen;
-            if (major == 1) {
-                headerLen = head.getShort() & 0xffff;
-            } else if (major == 2 || major == 3) {
-                ByteBuffer more = ByteBuffer.allocate(2).order(ByteOrder.LITTLE_ENDIAN);
-                readFully(ch, more, name, "its header length");
-                more.flip();
-                headerLen = (head.getShort() & 0xffffL) | ((more.getShort(0) & 0xffffL) << 16);
-                headerLen = Integer.toUnsignedLong((int) headerLen);
-            } else {
-                throw new IOException(name + ": unsupported .npy format version " + major);
-            }
-            ByteBuffer hb = ByteBuffer.allocate((int) headerLen);
-            readFully(ch, hb, name, "its header");
-            String header = new String(hb.array(), major == 3 ? StandardCharsets.UTF_8 : StandardCharsets.ISO_8859_1);
-            Matcher d = DESCR.matcher(header);
-            Matcher f = FORTRAN.matcher(header);
-            Matcher s = SHAPE.matcher(header);
-            if (!d.find() || !f.find() || !s.find()) {
-                throw new IOException(name + ": malformed .npy header: " + header.trim());
-            }
-            if (f.group(1).equals("True")) {
-                throw new IOException(name
-                        + ": Fortran-order arrays are not supported; save with np.ascontiguousarray");
-            }
-            ByteOrder order = d.group(1).equals(">") ? ByteOrder.BIG_ENDIAN : ByteOrder.LITTLE_ENDIAN;
-            char kind = d.group(2).charAt(0);
-            int size = Integer.parseInt(d.group(3));
-            String descr = d.group(1) + d.group(2) + d.group(3);
-            if (!((kind == 'f' || kind == 'i') && (size == 4 || size == 8))) {
-                throw new IOException(name + ": unsupported dtype " + descr + " (expected f8, f4, i8 or i4)");
-            }
-            String[] parts = s.group(1).split(",");
-            long[] shape = new long[parts.length];
-            int dims = 0;
-            for (String part : parts) {
-                if (!part.isBlank()) {
-                    shape[dims++] = Long.parseLong(part.trim());
-                }
-            }
-            if (dims != 2) {
-                throw new IOException(name + ": expected a 2-d matrix, found a " + dims + "-d array of shape ("
-                        + s.group(1).trim() + ")");
-            }
-            long count = shape[0] * shape[1];
-            if (count > Integer.MAX_VALUE - 8) {
-                throw new IOException(String.format(Locale.ROOT, "%s: %d x %d is too large for one array", name,
-                        shape[0], shape[1]));
-            }
-            long dataBytes = ch.size() - ch.position();
-            if (dataBytes != count * size) {
-                throw new IOException(String.format(Locale.ROOT, "%s: shape (%d, %d) of %s needs %d data bytes, "
-                        + "file has %d", name, shape[0], shape[1], descr, count * size, dataBytes));
-            }
-            int n = (int) count;
-            double[] dv = asDouble ? new double[n] : null;
-            float[] fv = asDouble ? null : new float[n];
-            ByteBuffer buf = ByteBuffer.allocateDirect(1 << 20).order(order);
-            int at = 0;
-            while (at < n) {
-                buf.clear();
-                int want = Math.min(buf.capacity() / size, n - at) * size;
-                buf.limit(want);
-                readFully(ch, buf, name, "its data");
-                buf.flip();
-                int m = want / size;
-                for (int x = 0; x < m; x++, at++) {
-                    double v;
-                    if (kind == 'f') {
-                        v = size == 8 ? buf.getDouble() : buf.getFloat();
-                    } else {
-                        v = size == 8 ? buf.getLong() : buf.getInt();
-                    }
-                    if (asDouble) {
-                        dv[at] = v;
-                    } else {
-                        fv[at] = (float) v;
-                    }
-                }
-            }
-            return new NpyMatrix((int) shape[0], (int) shape[1], descr, dv, fv);
+            return read(ch, name, ch.size(), asDouble);
         }
     }
 
-    private static void readFully(FileChannel ch, ByteBuffer b, String name, String what) throws IOException {
+    /** {@code total}: the channel's size in bytes when known (a file), else −1 (a stream: checked while reading). */
+    private static NpyMatrix read(ReadableByteChannel ch, String name, long total, boolean asDouble)
+            throws IOException {
+        ByteBuffer head = ByteBuffer.allocate(10).order(ByteOrder.LITTLE_ENDIAN);
+        readFully(ch, head, name, "its 10-byte preamble");
+        head.flip();
+        for (byte b : MAGIC) {
+            if (head.get() != b) {
+                throw new IOException(name + ": not a .npy file (magic bytes do not read \\x93NUMPY)");
+            }
+        }
+        int major = head.get() & 0xff;
+        head.get();
+        long headerLen;
+        if (major == 1) {
+            headerLen = head.getShort() & 0xffff;
+        } else if (major == 2 || major == 3) {
+            ByteBuffer more = ByteBuffer.allocate(2).order(ByteOrder.LITTLE_ENDIAN);
+            readFully(ch, more, name, "its header length");
+            more.flip();
+            headerLen = (head.getShort() & 0xffffL) | ((more.getShort(0) & 0xffffL) << 16);
+            headerLen = Integer.toUnsignedLong((int) headerLen);
+        } else {
+            throw new IOException(name + ": unsupported .npy format version " + major);
+        }
+        ByteBuffer hb = ByteBuffer.allocate((int) headerLen);
+        readFully(ch, hb, name, "its header");
+        String header = new String(hb.array(), major == 3 ? StandardCharsets.UTF_8 : StandardCharsets.ISO_8859_1);
+        Matcher d = DESCR.matcher(header);
+        Matcher f = FORTRAN.matcher(header);
+        Matcher s = SHAPE.matcher(header);
+        if (!d.find() || !f.find() || !s.find()) {
+            throw new IOException(name + ": malformed .npy header: " + header.trim());
+        }
+        if (f.group(1).equals("True")) {
+            throw new IOException(name
+                    + ": Fortran-order arrays are not supported; save with np.ascontiguousarray");
+        }
+        ByteOrder order = d.group(1).equals(">") ? ByteOrder.BIG_ENDIAN : ByteOrder.LITTLE_ENDIAN;
+        char kind = d.group(2).charAt(0);
+        int size = Integer.parseInt(d.group(3));
+        String descr = d.group(1) + d.group(2) + d.group(3);
+        if (!((kind == 'f' || kind == 'i') && (size == 4 || size == 8))) {
+            throw new IOException(name + ": unsupported dtype " + descr + " (expected f8, f4, i8 or i4)");
+        }
+        String[] parts = s.group(1).split(",");
+        long[] shape = new long[parts.length];
+        int dims = 0;
+        for (String part : parts) {
+            if (!part.isBlank()) {
+                shape[dims++] = Long.parseLong(part.trim());
+            }
+        }
+        if (dims != 2) {
+            throw new IOException(name + ": expected a 2-d matrix, found a " + dims + "-d array of shape ("
+                    + s.group(1).trim() + ")");
+        }
+        long count = shape[0] * shape[1];
+        if (count > Integer.MAX_VALUE - 8) {
+            throw new IOException(String.format(Locale.ROOT, "%s: %d x %d is too large for one array", name,
+                    shape[0], shape[1]));
+        }
+        long dataBytes = total < 0 ? count * size : total - 10 - (major == 1 ? 0 : 2) - headerLen;
+        if (dataBytes != count * size) {
+            throw new IOException(String.format(Locale.ROOT, "%s: shape (%d, %d) of %s needs %d data bytes, "
+                    + "file has %d", name, shape[0], shape[1], descr, count * size, dataBytes));
+        }
+        int n = (int) count;
+        double[] dv = asDouble ? new double[n] : null;
+        float[] fv = asDouble ? null : new float[n];
+        ByteBuffer buf = ByteBuffer.allocateDirect(1 << 20).order(order);
+        int at = 0;
+        while (at < n) {
+            buf.clear();
+            int want = Math.min(buf.capacity() / size, n - at) * size;
+            buf.limit(want);
+            readFully(ch, buf, name, "its data");
+            buf.flip();
+            int m = want / size;
+            for (int x = 0; x < m; x++, at++) {
+                double v;
+                if (kind == 'f') {
+                    v = size == 8 ? buf.getDouble() : buf.getFloat();
+                } else {
+                    v = size == 8 ? buf.getLong() : buf.getInt();
+                }
+                if (asDouble) {
+                    dv[at] = v;
+                } else {
+                    fv[at] = (float) v;
+                }
+            }
+        }
+        return new NpyMatrix((int) shape[0], (int) shape[1], descr, dv, fv);
+    }
+
+    private static void readFully(ReadableByteChannel ch, ByteBuffer b, String name, String what) throws IOException {
         while (b.hasRemaining()) {
             if (ch.read(b) < 0) {
                 throw new IOException(name + ": file ends inside " + what);

@@ -1,5 +1,9 @@
 package io.protospark.model.loss;
 
+import java.io.IOException;
+import java.io.InvalidObjectException;
+import java.io.ObjectInputStream;
+import java.io.ObjectOutputStream;
 import java.util.Arrays;
 import java.util.Objects;
 import org.nd4j.common.primitives.Pair;
@@ -9,6 +13,7 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.linalg.lossfunctions.ILossFunction;
 import org.nd4j.shade.jackson.annotation.JsonAutoDetect;
+import org.nd4j.shade.jackson.annotation.JsonIgnore;
 import org.nd4j.shade.jackson.annotation.JsonProperty;
 import org.nd4j.shade.jackson.databind.annotation.JsonDeserialize;
 import org.nd4j.shade.jackson.databind.annotation.JsonSerialize;
@@ -27,6 +32,12 @@ import org.nd4j.shade.jackson.databind.annotation.JsonSerialize;
  * doubles ({@link TargetsJson}). Replace them
  * with {@link #setTargets} or {@link #assign} (label-to-prototype assignment permutes rows); the network's
  * {@code LossLayer} configuration holds this very instance, see {@link TargetLosses#find}.
+ *
+ * <p><b>By reference.</b> Java serialisation (what DL4J Spark's broadcast of every averaging round uses) writes the
+ * matrix inline, unless a {@link TargetsRef} is set ({@link #setTargetsRef}): then it writes only the reference, and
+ * the receiving JVM resolves the matrix through {@link TargetsStore} (read and verified once per JVM). Replacing the
+ * targets drops the reference, so a stale file is never used. JSON always holds the matrix itself, so a saved
+ * model stays self-contained.
  */
 @JsonAutoDetect(fieldVisibility = JsonAutoDetect.Visibility.ANY,
         getterVisibility = JsonAutoDetect.Visibility.NONE,
@@ -39,6 +50,10 @@ public abstract class TargetLoss implements ILossFunction {
     @JsonSerialize(using = TargetsJson.Serializer.class)
     @JsonDeserialize(using = TargetsJson.Deserializer.class)
     private INDArray targets;
+
+    /** Where {@link #targets} also lives as a file, or null; Java serialisation then writes only this. */
+    @JsonIgnore
+    private TargetsRef targetsRef;
 
     /** For Jackson. */
     protected TargetLoss() {
@@ -82,6 +97,54 @@ public abstract class TargetLoss implements ILossFunction {
                     + " differs from " + Arrays.toString(targets.shape()));
         }
         this.targets = newTargets.castTo(DataType.DOUBLE).dup();
+        this.targetsRef = null; // the file, if any, holds the old matrix
+    }
+
+    /** The current targets themselves, not a copy: never modify (within the package, for {@link TargetsStore}). */
+    INDArray targetsView() {
+        return targets;
+    }
+
+    /** The reference Java serialisation writes instead of the matrix, or null when it writes the matrix. */
+    public TargetsRef targetsRef() {
+        return targetsRef;
+    }
+
+    /**
+     * Makes Java serialisation write {@code ref} instead of the matrix (null: the matrix again). {@code ref} must
+     * name a file holding exactly the current targets, as {@link TargetsStore#writeNpy} wrote them and with the
+     * {@link TargetsStore#sha256} of that file; the shape is checked here, the content where it is resolved.
+     */
+    public void setTargetsRef(TargetsRef ref) {
+        if (ref != null && (ref.rows() != targets.rows() || ref.columns() != targets.columns())) {
+            throw new IllegalArgumentException("targets reference " + ref.uri() + " is " + ref.rows() + " x "
+                    + ref.columns() + "; the targets are " + targets.rows() + " x " + targets.columns());
+        }
+        this.targetsRef = ref;
+    }
+
+    /** With a reference, the reference alone; otherwise the matrix, as before references existed. */
+    private void writeObject(ObjectOutputStream out) throws IOException {
+        ObjectOutputStream.PutField f = out.putFields();
+        f.put("targets", targetsRef == null ? targets : null);
+        f.put("targetsRef", targetsRef);
+        out.writeFields();
+    }
+
+    /** Resolves a reference through this JVM's {@link TargetsStore}; errors name the file (and both hashes). */
+    private void readObject(ObjectInputStream in) throws IOException, ClassNotFoundException {
+        ObjectInputStream.GetField f = in.readFields();
+        INDArray t = (INDArray) f.get("targets", null);
+        TargetsRef ref = (TargetsRef) f.get("targetsRef", null);
+        if (t == null && ref != null) {
+            t = TargetsStore.resolve(ref);
+        }
+        if (t == null) {
+            throw new InvalidObjectException(getClass().getSimpleName() + ": serialised without targets or a "
+                    + "reference to them");
+        }
+        targets = t;
+        targetsRef = ref;
     }
 
     /** Replaces the targets by a K×d array of rows. */

@@ -53,6 +53,27 @@ class NpyMatrixTest {
     }
 
     @Test
+    void readsAStreamHoldingExactlyOneMatrix() throws Exception {
+        double[][] m = new double[300][1000];
+        for (int i = 0; i < 300; i++) {
+            Arrays.fill(m[i], i + 0.25);
+        }
+        java.io.ByteArrayOutputStream b = new java.io.ByteArrayOutputStream();
+        Npy.writeMatrix(b, m);
+        byte[] bytes = b.toByteArray();
+        NpyMatrix d = NpyMatrix.readDoubles(new java.io.ByteArrayInputStream(bytes), "hdfs://nn/t.npy");
+        assertEquals(300, d.rows());
+        assertEquals(299.25, d.doubles()[d.doubles().length - 1]);
+        IOException shortBy = assertThrows(IOException.class, () -> NpyMatrix.readDoubles(
+                new java.io.ByteArrayInputStream(Arrays.copyOf(bytes, bytes.length - 8)), "hdfs://nn/t.npy"));
+        assertTrue(shortBy.getMessage().startsWith("hdfs://nn/t.npy: file ends inside its data"),
+                shortBy.getMessage());
+        IOException longBy = assertThrows(IOException.class, () -> NpyMatrix.readDoubles(
+                new java.io.ByteArrayInputStream(Arrays.copyOf(bytes, bytes.length + 1)), "hdfs://nn/t.npy"));
+        assertTrue(longBy.getMessage().startsWith("hdfs://nn/t.npy: more bytes follow"), longBy.getMessage());
+    }
+
+    @Test
     void refusalsNameTheFile() throws Exception {
         Path vec = tmp.resolve("vec.npy");
         try (OutputStream o = Files.newOutputStream(vec)) {

@@ -138,6 +138,41 @@ class StandaloneClusterIT {
                 io.protospark.model.net.FixedHead.weights(model), "prototypes changed on the cluster");
     }
 
+    /**
+     * A target loss whose targets travel by reference: the executors, JVMs of their own, read the run directory's
+     * targets file (once each) instead of receiving the matrix in every round's broadcast.
+     */
+    @Test
+    @Order(5)
+    void targetsByReferenceAreReadByTheExecutors() throws Exception {
+        Path raw = io.protospark.jobs.FashionSubset.write(cluster.dir().resolve("raw-targets"), 600, 200);
+        Path data = cluster.dir().resolve("data-targets");
+        Path run = cluster.dir().resolve("run-targets");
+        StandaloneCluster.Result prep = cluster.submit("prepare", "--format", "idx", "--input", raw.toString(),
+                "--output", data.toString());
+        assertTrue(prep.succeeded(), () -> prep.describe() + "\n" + cluster.describe());
+        StandaloneCluster.Result r = cluster.submit("train", "--conf", Path.of("../conf/fashion-mnist.conf")
+                        .toAbsolutePath().normalize().toString(), "--data", data.toString(), "--run-dir",
+                run.toString(), "--epochs", "1", "train.batch-size=32", "train.averaging-frequency=5",
+                "model.head.loss=nirvana-mse", "model.head.prototypes=dsc-centres", "model.head.radius=5",
+                "train.targets-inline-up-to=0");
+        assertTrue(r.succeeded(), () -> r.describe() + "\n" + cluster.describe());
+        com.fasterxml.jackson.databind.JsonNode prov = new com.fasterxml.jackson.databind.ObjectMapper()
+                .readTree(run.resolve("provenance.json").toFile());
+        assertTrue(prov.at("/round/targets_by_reference").asBoolean(), prov::toString);
+        String uri = prov.at("/targets/0/uri").asText();
+        assertFalse(uri.isEmpty(), prov::toString);
+        String appId = r.appId().orElseThrow(() -> new AssertionError("no app id\n" + r.describe()));
+        StringBuilder logs = new StringBuilder();
+        for (Path p : cluster.executorLogs()) {
+            if (p.toString().contains(appId)) {
+                logs.append(java.nio.file.Files.readString(p));
+            }
+        }
+        assertTrue(logs.toString().contains("read targets file " + uri), () -> "no executor read " + uri + "\n"
+                + logs);
+    }
+
     private static String json() {
         try {
             return cluster.masterJson();
