@@ -3,12 +3,13 @@
 # against the same networks in PyTorch, when PyTorch is installed. Not part of the build or CI.
 #
 # Usage: bench/throughput.sh [-m "resnet20 resnet32 cnn9 small-cnn"] [-b "64 128"] [-t THREADS] [-i ITERATIONS]
-#                            [-s STOCK_ITERATIONS] [-r ROUNDS] [-o RESULTS.jsonl]
+#                            [-s STOCK_ITERATIONS] [-r ROUNDS] [-o RESULTS.jsonl] [-v "stock fast torch"]
 # Every (model, batch) is measured ROUNDS times with the variants interleaved (stock, fast, torch, stock, ...),
 # so that load from other processes spreads over all of them; the table shows the median over rounds of each
 # variant's img/s (each run itself reports batch / median iteration time), the ratios fast/stock and fast/torch,
 # and the fraction of PEAK_GFLOPS the fast training reaches. Stock DL4J layers are 10-25x slower: -s gives them
-# fewer timed iterations (and one warm-up instead of three) so that a full table stays within half an hour.
+# fewer timed iterations (and one warm-up instead of three) so that a full table stays within half an hour; -v picks
+# the variants (default all three; torch only when PyTorch is installed), e.g. -v "fast torch" for the large networks.
 #
 # Environment:
 #   PROTOSPARK_BENCH   command that runs the bench command (default: submit/protospark bench)
@@ -32,7 +33,8 @@ iterations=10
 stock_iterations=''
 rounds=3
 results=''
-while getopts 'm:b:t:i:s:r:o:h' opt; do
+variants='stock fast torch'
+while getopts 'm:b:t:i:s:r:o:v:h' opt; do
   case $opt in
     m) models=$OPTARG ;;
     b) batches=$OPTARG ;;
@@ -41,6 +43,7 @@ while getopts 'm:b:t:i:s:r:o:h' opt; do
     s) stock_iterations=$OPTARG ;;
     r) rounds=$OPTARG ;;
     o) results=$OPTARG ;;
+    v) variants=$OPTARG ;;
     h) sed -n '2,24p' "$0"; exit 0 ;;
     *) sed -n '2,24p' "$0" >&2; exit 2 ;;
   esac
@@ -79,8 +82,11 @@ run() { # VARIANT MODEL BATCH -> appends one JSON line tagged with the variant
   printf '%s\n' "$variant $model b$batch: $line" >&2
 }
 
-variants="stock fast"
-[[ -n $python ]] && variants+=" torch"
+for v in $variants; do
+  [[ $v == stock || $v == fast || $v == torch ]] \
+    || { echo "throughput.sh: -v takes stock, fast and torch (got '$v')" >&2; exit 2; }
+done
+[[ -n $python ]] || variants=${variants//torch/}
 for model in $models; do
   for batch in $batches; do
     for ((r = 1; r <= rounds; r++)); do
