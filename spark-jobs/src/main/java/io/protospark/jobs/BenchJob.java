@@ -186,10 +186,12 @@ public final class BenchJob {
         // every protospark network is a ComputationGraph taking NCHW input, the demo small-cnn included
         ComputationGraphConfiguration conf = SMALL_CNN.equals(s.model()) ? smallCnn()
                 : backboneWithHead(s.model(), shape, classes);
+        // counted on the stock configuration: shape inference with an NCHW input type would reset the formats of a
+        // channels-last fast graph
+        double gflop = forwardFlops(conf, InputType.convolutional(shape[1], shape[2], shape[0])) / 1e9;
         if (s.fast()) {
             conf = FastLayers.convert(conf);
         }
-        double gflop = forwardFlops(conf, InputType.convolutional(shape[1], shape[2], shape[0])) / 1e9;
         int fastCount = (int) conf.getVertices().values().stream()
                 .filter(v -> v instanceof LayerVertex lv && FastLayers.isFast(lv.getLayerConf().getLayer()))
                 .count();

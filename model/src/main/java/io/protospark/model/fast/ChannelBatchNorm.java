@@ -27,22 +27,23 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 
 /**
- * Batch normalisation of NCHW feature maps computed on the layer's own buffers in two memory passes forward and two
- * backward. Forward: one pass for the batch statistics (per (example, channel) row its mean and centred sum of
- * squares, merged across rows with Chan et al.'s pairwise update in double precision, so the variance has no
- * E[x²] − E[x]² cancellation), one pass writing y = a·x + b. Backward: one pass for Σ dy and Σ dy·(x − μ), one writing
- * dx = γσ⁻¹·(dy − Σdy/M − x̂·Σ(dy·x̂)/M), the full gradient through the batch statistics.
+ * Batch normalisation of feature maps (NCHW or NHWC) computed on the layer's own buffers in two memory passes forward
+ * and two backward. Forward: one pass for the batch statistics, one writing y = a·x + b. Backward: one pass for Σ dy
+ * and Σ dy·(x − μ), one writing dx = γσ⁻¹·(dy − Σdy/M − x̂·Σ(dy·x̂)/M), the full gradient through the batch
+ * statistics. The variance never takes the cancelling E[x²] − E[x]² form: NCHW rows (one example's channel) each give
+ * a mean and centred sum of squares, merged with Chan et al.'s pairwise update in double precision; NHWC sums are
+ * shifted by a sample of each channel (see {@link ChannelsLastMaps}).
  *
  * <p>DL4J's native batch-norm path computes the same thing in about twenty separate array ops (a Welford variance
  * reduction, broadcasts, and libnd4j's correction of oneDNN's global-statistics backward pass); on a CIFAR ResNet-20
- * those took about a third of a training step. Here channels are split over the threads ND4J would use on the
- * calling thread (its OpenMP setting, which {@code train.threads-per-worker} controls), so a worker never uses more
- * cores than it was given.
+ * those took about a third of a training step. Here the work is split over the threads ND4J would use on the calling
+ * thread (its OpenMP setting, which {@code train.threads-per-worker} controls), so a worker never uses more cores
+ * than it was given.
  *
- * <p>Only training passes over 4-d NCHW activations in float or double take this path; inference (one native op
- * on the running statistics) and anything else (the 2-d batch norm after a dense layer, NHWC maps, other data types)
- * go to {@code fallback}, which keeps its own statistics: {@link #getMeanCache}
- * and {@link #getVarCache} answer for whichever path ran the last forward pass.
+ * <p>Only training passes over 4-d maps in float or double take this path. Inference (one native op on the running
+ * statistics) and anything else (the 2-d batch norm after a dense layer, other data types) go to {@code fallback},
+ * which keeps its own statistics: {@link #getMeanCache} and {@link #getVarCache} answer for whichever path ran the
+ * last forward pass.
  */
 final class ChannelBatchNorm implements BatchNormalizationHelper {
     private static final ExecutorService POOL = Executors.newCachedThreadPool(r -> {
@@ -76,7 +77,7 @@ final class ChannelBatchNorm implements BatchNormalizationHelper {
     }
 
     static boolean handles(INDArray x, CNN2DFormat format) {
-        return x.rank() == 4 && format != CNN2DFormat.NHWC && x.length() <= Integer.MAX_VALUE / 8
+        return x.rank() == 4 && x.length() <= Integer.MAX_VALUE / 8
                 && (x.dataType() == DataType.FLOAT || x.dataType() == DataType.DOUBLE);
     }
 
@@ -90,17 +91,18 @@ final class ChannelBatchNorm implements BatchNormalizationHelper {
             return fallback.preOutput(x, training, shape, gamma, beta, globalMean, globalVar, decay, eps, format,
                     workspaceMgr);
         }
-        Maps in = Maps.of(contiguous(x));
+        Layout in = layout(contiguous(x), format);
         double[][] stats = in.statistics();
         double[] m = stats[0];
         double[] v = stats[1];
         storeCaches(m, v, x.dataType());
-        double[] g = toDoubles(gamma, in.channels);
-        double[] b = toDoubles(beta, in.channels);
-        double[] scale = new double[in.channels];
-        double[] shift = new double[in.channels];
-        double[] inv = new double[in.channels];
-        for (int c = 0; c < in.channels; c++) {
+        double[] g = toDoubles(gamma, in.channels());
+        double[] b = toDoubles(beta, in.channels());
+        int channels = in.channels();
+        double[] scale = new double[channels];
+        double[] shift = new double[channels];
+        double[] inv = new double[channels];
+        for (int c = 0; c < channels; c++) {
             inv[c] = 1.0 / Math.sqrt(v[c] + eps);
             scale[c] = g[c] * inv[c];
             shift[c] = b[c] - m[c] * scale[c];
@@ -108,7 +110,7 @@ final class ChannelBatchNorm implements BatchNormalizationHelper {
         mean = m;
         invStd = inv;
         INDArray out = workspaceMgr.createUninitialized(ArrayType.ACTIVATIONS, x.dataType(), x.shape(), 'c');
-        in.affine(scale, shift, Maps.of(out));
+        in.affine(scale, shift, layout(out, format));
         return out;
     }
 
@@ -120,19 +122,19 @@ final class ChannelBatchNorm implements BatchNormalizationHelper {
             return fallback.backpropGradient(input, epsilon, shape, gamma, beta, dGammaView, dBetaView, eps, format,
                     workspaceMgr);
         }
-        Maps x = Maps.of(contiguous(input));
-        Maps dy = Maps.of(contiguous(epsilon));
-        if (dy.channels != x.channels || dy.rowLength != x.rowLength || dy.examples != x.examples) {
+        if (!java.util.Arrays.equals(epsilon.shape(), input.shape())) {
             throw new IllegalArgumentException("batch norm backward: gradient shape "
                     + java.util.Arrays.toString(epsilon.shape()) + " differs from input "
                     + java.util.Arrays.toString(input.shape()));
         }
-        int channels = x.channels;
+        Layout x = layout(contiguous(input), format);
+        Layout dy = layout(contiguous(epsilon), format);
+        int channels = x.channels();
         double[][] sums = x.gradientSums(dy, mean);
         double[] sumDy = sums[0];
         double[] sumDyXhat = new double[channels];
         double[] g = toDoubles(gamma, channels);
-        double count = (double) x.examples * x.rowLength;
+        double count = x.count();
         double[] a = new double[channels];
         double[] b = new double[channels];
         double[] k = new double[channels];
@@ -145,7 +147,7 @@ final class ChannelBatchNorm implements BatchNormalizationHelper {
         }
         INDArray dx = workspaceMgr.createUninitialized(ArrayType.ACTIVATION_GRAD, input.dataType(), input.shape(),
                 'c');
-        x.inputGradient(dy, mean, a, b, k, Maps.of(dx));
+        x.inputGradient(dy, mean, a, b, k, layout(dx, format));
         for (int c = 0; c < channels; c++) {
             dGammaView.putScalar(c, sumDyXhat[c]);
             dBetaView.putScalar(c, sumDy[c]);
@@ -214,7 +216,11 @@ final class ChannelBatchNorm implements BatchNormalizationHelper {
 
     /** Runs {@code body(from, to)} over channel ranges, one per thread, the first on the calling thread. */
     private static void parallel(int channels, ChannelRange body) {
-        int p = threads(channels);
+        parallel(channels, body, threads(channels));
+    }
+
+    /** Runs {@code body(from, to)} over [0, n) in {@code p} ranges, the first on the calling thread. */
+    private static void parallel(int channels, ChannelRange body, int p) {
         if (p == 1) {
             body.run(0, channels);
             return;
@@ -250,11 +256,35 @@ final class ChannelBatchNorm implements BatchNormalizationHelper {
         void run(int from, int to);
     }
 
+    private static Layout layout(INDArray a, CNN2DFormat format) {
+        return format == CNN2DFormat.NHWC ? new ChannelsLastMaps(a) : Maps.of(a);
+    }
+
+    /** The four kernels over one array's memory; the other arrays they take have the same layout and shape. */
+    private interface Layout {
+        int channels();
+
+        /** Values per channel. */
+        long count();
+
+        /** Per-channel batch mean and biased variance. */
+        double[][] statistics();
+
+        /** out = scale[c]·x + shift[c]. */
+        void affine(double[] scale, double[] shift, Layout out);
+
+        /** Per channel: Σ dy and Σ dy·(x − mean), this array being x. */
+        double[][] gradientSums(Layout dy, double[] mean);
+
+        /** dx = a[c]·dy + b[c]·(x − mean[c]) + k[c], this array being x. */
+        void inputGradient(Layout dy, double[] mean, double[] a, double[] b, double[] k, Layout dx);
+    }
+
     /**
      * An NCHW array's memory as N·C rows of H·W values (row (n, c) starts at (n·C + c)·H·W), read and written a row
      * at a time through double[] scratch rows.
      */
-    private abstract static class Maps {
+    private abstract static class Maps implements Layout {
         final int examples;
         final int channels;
         final int rowLength;
@@ -269,6 +299,16 @@ final class ChannelBatchNorm implements BatchNormalizationHelper {
             return a.dataType() == DataType.FLOAT ? new Floats(a) : new Doubles(a);
         }
 
+        @Override
+        public int channels() {
+            return channels;
+        }
+
+        @Override
+        public long count() {
+            return (long) examples * rowLength;
+        }
+
         /** Reads row {@code row} into {@code dst[0, rowLength)}; {@code scratch} is this thread's. */
         abstract void read(int row, double[] dst, Object scratch);
 
@@ -276,8 +316,8 @@ final class ChannelBatchNorm implements BatchNormalizationHelper {
 
         abstract Object scratch();
 
-        /** Per-channel batch mean and biased variance. */
-        double[][] statistics() {
+        @Override
+        public double[][] statistics() {
             double[] m = new double[channels];
             double[] v = new double[channels];
             parallel(channels, (from, to) -> {
@@ -312,8 +352,9 @@ final class ChannelBatchNorm implements BatchNormalizationHelper {
             return new double[][]{m, v};
         }
 
-        /** out = scale[c]·x + shift[c]. */
-        void affine(double[] scale, double[] shift, Maps out) {
+        @Override
+        public void affine(double[] scale, double[] shift, Layout layout) {
+            Maps out = (Maps) layout;
             parallel(channels, (from, to) -> {
                 double[] row = new double[rowLength];
                 Object in = scratch();
@@ -333,8 +374,9 @@ final class ChannelBatchNorm implements BatchNormalizationHelper {
             });
         }
 
-        /** Per channel: Σ dy and Σ dy·(x − mean), this array being x. */
-        double[][] gradientSums(Maps dy, double[] mean) {
+        @Override
+        public double[][] gradientSums(Layout layout, double[] mean) {
+            Maps dy = (Maps) layout;
             double[] sumDy = new double[channels];
             double[] sumDyX = new double[channels];
             parallel(channels, (from, to) -> {
@@ -362,8 +404,11 @@ final class ChannelBatchNorm implements BatchNormalizationHelper {
             return new double[][]{sumDy, sumDyX};
         }
 
-        /** dx = a[c]·dy + b[c]·(x − mean[c]) + k[c], this array being x. */
-        void inputGradient(Maps dy, double[] mean, double[] a, double[] b, double[] k, Maps dx) {
+        @Override
+        public void inputGradient(Layout dyLayout, double[] mean, double[] a, double[] b, double[] k,
+                                  Layout dxLayout) {
+            Maps dy = (Maps) dyLayout;
+            Maps dx = (Maps) dxLayout;
             parallel(channels, (from, to) -> {
                 double[] xr = new double[rowLength];
                 double[] gr = new double[rowLength];
@@ -387,6 +432,262 @@ final class ChannelBatchNorm implements BatchNormalizationHelper {
                 }
             });
         }
+    }
+
+    /**
+     * An NHWC array's memory as N·H·W rows of C channels, read and written a block of whole rows at a time (float
+     * maps in float, with per-channel sums in double; double maps in double); the inner loops run over the channels. Rows are split over the threads, each keeping per-channel
+     * partial sums that are added at the end. The variance is computed from sums shifted by the first row's values
+     * (a sample of each channel), which keeps E[(x − s)²] − E[x − s]² free of the cancellation of the unshifted form.
+     */
+    private static final class ChannelsLastMaps implements Layout {
+        private static final int BLOCK = 4096;
+        private final int channels;
+        private final long rows;
+        private final int rowsPerBlock;
+        private final FloatBuffer floats;
+        private final DoubleBuffer doubles;
+
+        ChannelsLastMaps(INDArray a) {
+            channels = (int) a.size(3);
+            rows = a.length() / channels;
+            rowsPerBlock = Math.max(1, BLOCK / channels);
+            java.nio.ByteBuffer bytes = a.data().asNio().order(ByteOrder.nativeOrder());
+            floats = a.dataType() == DataType.FLOAT ? bytes.asFloatBuffer() : null;
+            doubles = floats == null ? bytes.asDoubleBuffer() : null;
+        }
+
+        @Override
+        public int channels() {
+            return channels;
+        }
+
+        @Override
+        public long count() {
+            return rows;
+        }
+
+        /** Rows [row, row + n) into dst[0, n·C). */
+        private void read(long row, int n, double[] dst, float[] scratch) {
+            int at = (int) (row * channels);
+            int len = n * channels;
+            if (floats != null) {
+                floats.get(at, scratch, 0, len);
+                for (int i = 0; i < len; i++) {
+                    dst[i] = scratch[i];
+                }
+            } else {
+                doubles.get(at, dst, 0, len);
+            }
+        }
+
+        private void write(long row, int n, double[] src, float[] scratch) {
+            int at = (int) (row * channels);
+            int len = n * channels;
+            if (floats != null) {
+                for (int i = 0; i < len; i++) {
+                    scratch[i] = (float) src[i];
+                }
+                floats.put(at, scratch, 0, len);
+            } else {
+                doubles.put(at, src, 0, len);
+            }
+        }
+
+        /** Runs {@code body(firstRow, endRow, partial)} over row ranges, one per thread, and adds the partials. */
+        private double[][] rowsParallel(int width, RowRange body) {
+            int p = (int) Math.max(1, Math.min(threads(Integer.MAX_VALUE), rows / rowsPerBlock));
+            double[][][] partials = new double[p][width][channels];
+            parallel(p, (from, to) -> {
+                for (int t = from; t < to; t++) {
+                    body.run(rows * t / p, rows * (t + 1) / p, partials[t]);
+                }
+            }, p);
+            double[][] sum = new double[width][channels];
+            for (double[][] part : partials) {
+                for (int w = 0; w < width; w++) {
+                    for (int c = 0; c < channels; c++) {
+                        sum[w][c] += part[w][c];
+                    }
+                }
+            }
+            return sum;
+        }
+
+        @Override
+        public double[][] statistics() {
+            double[] shift = new double[channels];
+            read(0, 1, shift, new float[channels]);
+            double[][] sums = rowsParallel(2, (first, end, part) -> {
+                double[] block = new double[rowsPerBlock * channels];
+                float[] scratch = new float[block.length];
+                double[] s1 = part[0];
+                double[] s2 = part[1];
+                for (long r = first; r < end; r += rowsPerBlock) {
+                    int n = (int) Math.min(rowsPerBlock, end - r);
+                    if (floats != null) {
+                        floats.get((int) (r * channels), scratch, 0, n * channels);
+                        for (int i = 0; i < n; i++) {
+                            int o = i * channels;
+                            for (int c = 0; c < channels; c++) {
+                                double d = scratch[o + c] - shift[c];
+                                s1[c] += d;
+                                s2[c] += d * d;
+                            }
+                        }
+                        continue;
+                    }
+                    read(r, n, block, scratch);
+                    for (int i = 0; i < n; i++) {
+                        int o = i * channels;
+                        for (int c = 0; c < channels; c++) {
+                            double d = block[o + c] - shift[c];
+                            s1[c] += d;
+                            s2[c] += d * d;
+                        }
+                    }
+                }
+            });
+            double[] mean = new double[channels];
+            double[] var = new double[channels];
+            for (int c = 0; c < channels; c++) {
+                double m1 = sums[0][c] / rows;
+                mean[c] = shift[c] + m1;
+                var[c] = Math.max(0, sums[1][c] / rows - m1 * m1);
+            }
+            return new double[][]{mean, var};
+        }
+
+        @Override
+        public void affine(double[] scale, double[] shift, Layout layout) {
+            ChannelsLastMaps out = (ChannelsLastMaps) layout;
+            float[] fa = toFloats(scale);
+            float[] fb = toFloats(shift);
+            rowsParallel(1, (first, end, part) -> {
+                double[] block = new double[rowsPerBlock * channels];
+                float[] scratch = new float[block.length];
+                for (long r = first; r < end; r += rowsPerBlock) {
+                    int n = (int) Math.min(rowsPerBlock, end - r);
+                    if (floats != null && out.floats != null) {
+                        floats.get((int) (r * channels), scratch, 0, n * channels);
+                        for (int i = 0; i < n; i++) {
+                            int o = i * channels;
+                            for (int c = 0; c < channels; c++) {
+                                scratch[o + c] = fa[c] * scratch[o + c] + fb[c];
+                            }
+                        }
+                        out.floats.put((int) (r * channels), scratch, 0, n * channels);
+                        continue;
+                    }
+                    read(r, n, block, scratch);
+                    for (int i = 0; i < n; i++) {
+                        int o = i * channels;
+                        for (int c = 0; c < channels; c++) {
+                            block[o + c] = scale[c] * block[o + c] + shift[c];
+                        }
+                    }
+                    out.write(r, n, block, scratch);
+                }
+            });
+        }
+
+        @Override
+        public double[][] gradientSums(Layout layout, double[] mean) {
+            ChannelsLastMaps dy = (ChannelsLastMaps) layout;
+            float[] fm = toFloats(mean);
+            return rowsParallel(2, (first, end, part) -> {
+                double[] xb = new double[rowsPerBlock * channels];
+                double[] gb = new double[xb.length];
+                float[] scratch = new float[xb.length];
+                float[] gScratch = new float[xb.length];
+                double[] s = part[0];
+                double[] sx = part[1];
+                for (long r = first; r < end; r += rowsPerBlock) {
+                    int n = (int) Math.min(rowsPerBlock, end - r);
+                    if (floats != null && dy.floats != null) {
+                        floats.get((int) (r * channels), scratch, 0, n * channels);
+                        dy.floats.get((int) (r * channels), gScratch, 0, n * channels);
+                        for (int i = 0; i < n; i++) {
+                            int o = i * channels;
+                            for (int c = 0; c < channels; c++) {
+                                float g = gScratch[o + c];
+                                s[c] += g;
+                                sx[c] += g * (scratch[o + c] - fm[c]);
+                            }
+                        }
+                        continue;
+                    }
+                    read(r, n, xb, scratch);
+                    dy.read(r, n, gb, scratch);
+                    for (int i = 0; i < n; i++) {
+                        int o = i * channels;
+                        for (int c = 0; c < channels; c++) {
+                            double g = gb[o + c];
+                            s[c] += g;
+                            sx[c] += g * (xb[o + c] - mean[c]);
+                        }
+                    }
+                }
+            });
+        }
+
+        @Override
+        public void inputGradient(Layout dyLayout, double[] mean, double[] a, double[] b, double[] k,
+                                  Layout dxLayout) {
+            ChannelsLastMaps dy = (ChannelsLastMaps) dyLayout;
+            ChannelsLastMaps dx = (ChannelsLastMaps) dxLayout;
+            double[] k2 = new double[channels];
+            for (int c = 0; c < channels; c++) {
+                k2[c] = k[c] - b[c] * mean[c]; // b·(x − μ) + k = b·x + (k − b·μ)
+            }
+            float[] fa = toFloats(a);
+            float[] fb = toFloats(b);
+            float[] fk = toFloats(k2);
+            boolean allFloat = floats != null && dy.floats != null && dx.floats != null;
+            rowsParallel(1, (first, end, part) -> {
+                double[] xb = new double[rowsPerBlock * channels];
+                double[] gb = new double[xb.length];
+                float[] scratch = new float[xb.length];
+                float[] gScratch = new float[xb.length];
+                for (long r = first; r < end; r += rowsPerBlock) {
+                    int n = (int) Math.min(rowsPerBlock, end - r);
+                    if (allFloat) {
+                        floats.get((int) (r * channels), scratch, 0, n * channels);
+                        dy.floats.get((int) (r * channels), gScratch, 0, n * channels);
+                        for (int i = 0; i < n; i++) {
+                            int o = i * channels;
+                            for (int c = 0; c < channels; c++) {
+                                gScratch[o + c] = fa[c] * gScratch[o + c] + fb[c] * scratch[o + c] + fk[c];
+                            }
+                        }
+                        dx.floats.put((int) (r * channels), gScratch, 0, n * channels);
+                        continue;
+                    }
+                    read(r, n, xb, scratch);
+                    dy.read(r, n, gb, scratch);
+                    for (int i = 0; i < n; i++) {
+                        int o = i * channels;
+                        for (int c = 0; c < channels; c++) {
+                            gb[o + c] = a[c] * gb[o + c] + b[c] * xb[o + c] + k2[c];
+                        }
+                    }
+                    dx.write(r, n, gb, scratch);
+                }
+            });
+        }
+
+        private static float[] toFloats(double[] v) {
+            float[] f = new float[v.length];
+            for (int i = 0; i < v.length; i++) {
+                f[i] = (float) v[i];
+            }
+            return f;
+        }
+    }
+
+    @FunctionalInterface
+    private interface RowRange {
+        void run(long firstRow, long endRow, double[][] partial);
     }
 
     /**
@@ -498,7 +799,7 @@ final class ChannelBatchNorm implements BatchNormalizationHelper {
         }
 
         @Override
-        double[][] statistics() {
+        public double[][] statistics() {
             double[] m = new double[channels];
             double[] v = new double[channels];
             parallel(channels, (from, to) -> {
@@ -525,7 +826,7 @@ final class ChannelBatchNorm implements BatchNormalizationHelper {
         }
 
         @Override
-        void affine(double[] scale, double[] shift, Maps out) {
+        public void affine(double[] scale, double[] shift, Layout out) {
             if (!(out instanceof Floats o)) {
                 super.affine(scale, shift, out);
                 return;
@@ -548,7 +849,7 @@ final class ChannelBatchNorm implements BatchNormalizationHelper {
         }
 
         @Override
-        double[][] gradientSums(Maps dy, double[] mean) {
+        public double[][] gradientSums(Layout dy, double[] mean) {
             if (!(dy instanceof Floats g)) {
                 return super.gradientSums(dy, mean);
             }
@@ -576,7 +877,7 @@ final class ChannelBatchNorm implements BatchNormalizationHelper {
         }
 
         @Override
-        void inputGradient(Maps dy, double[] mean, double[] a, double[] b, double[] k, Maps dx) {
+        public void inputGradient(Layout dy, double[] mean, double[] a, double[] b, double[] k, Layout dx) {
             if (!(dy instanceof Floats g) || !(dx instanceof Floats o)) {
                 super.inputGradient(dy, mean, a, b, k, dx);
                 return;

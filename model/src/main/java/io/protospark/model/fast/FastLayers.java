@@ -19,6 +19,9 @@ import java.util.Map;
  * {@code Fast*} layers of this package, which run forward and backward passes as single libnd4j ops (on oneDNN when
  * the nd4j-native classifier {@code linux-x86_64-onednn-avx2} is loaded, see {@link #oneDnnLoaded()}).
  *
+ * <p>In a graph, the maps between the input and the global pooling are also put in channels-last order when every
+ * layer on them allows it ({@link ChannelsLast}): oneDNN convolves NHWC maps without reordering them.
+ *
  * <p>The result is an ordinary {@link ComputationGraphConfiguration} / {@link MultiLayerConfiguration}: the same
  * vertices, names, parameter shapes and order, the same JSON apart from the layer class names, so a network built from
  * it trains under DL4J's Spark parameter averaging, saves and restores with {@code ModelSerializer}, and takes the
@@ -43,7 +46,17 @@ public final class FastLayers {
                 layerConf.setLayer(convert(layerConf.getLayer()));
             }
         }
+        ChannelsLast.apply(copy);
         return copy;
+    }
+
+    /**
+     * Whether {@link #convert} put this graph's maps in channels-last order ({@link ChannelsLast}): its input layers
+     * carry an {@link NchwToNhwc} pre-processor.
+     */
+    public static boolean isChannelsLast(ComputationGraphConfiguration conf) {
+        return conf.getVertices().values().stream()
+                .anyMatch(v -> v instanceof LayerVertex lv && lv.getPreProcessor() instanceof NchwToNhwc);
     }
 
     /** A copy of {@code conf} with every convertible layer replaced; {@code conf} itself is not changed. */

@@ -36,6 +36,7 @@ import java.io.ByteArrayOutputStream;
 import java.util.Map;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotSame;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertSame;
@@ -108,6 +109,15 @@ class FastLayersTest {
         assertEquals(convs, count(stock, ConvolutionLayer.class), "the input configuration is not changed");
         assertEquals(stock.getVertices().keySet(), fast.getVertices().keySet());
         assertEquals(stock.getNetworkOutputs(), fast.getNetworkOutputs());
+        assertTrue(FastLayers.isChannelsLast(fast), "a ResNet's maps run channels-last");
+        assertFalse(FastLayers.isChannelsLast(stock));
+        LayerVertex stem = (LayerVertex) fast.getVertices().get("stem_conv");
+        assertEquals(new NchwToNhwc(), stem.getPreProcessor(), "the network still takes NCHW input");
+        assertEquals(org.deeplearning4j.nn.conf.CNN2DFormat.NHWC,
+                ((ConvolutionLayer) stem.getLayerConf().getLayer()).getCnn2dDataFormat());
+        assertEquals(org.deeplearning4j.nn.conf.CNN2DFormat.NCHW,
+                ((ConvolutionLayer) ((LayerVertex) stock.getVertices().get("stem_conv")).getLayerConf().getLayer())
+                        .getCnn2dDataFormat(), "the stock configuration is not changed");
 
         // every setting is carried over: the fast layer equals the stock one field by field
         LayerVertex sConv = (LayerVertex) stock.getVertices().get("s2b1_conv1");
@@ -144,10 +154,30 @@ class FastLayersTest {
     }
 
     @Test
+    void graphsWithAFlattenStayChannelsFirst() {
+        // conv -> dense: DL4J flattens the map in its own order, which the dense weights depend on
+        ComputationGraphConfiguration flat = new NeuralNetConfiguration.Builder().seed(1).dataType(DataType.FLOAT)
+                .graphBuilder().addInputs("in").setInputTypes(InputType.convolutional(6, 6, 2))
+                .addLayer("c", new ConvolutionLayer.Builder(3, 3).nOut(4).build(), "in")
+                .addLayer("bn", new BatchNormalization.Builder().build(), "c")
+                .addLayer("d", new DenseLayer.Builder().nOut(5).build(), "bn")
+                .addLayer("out", new OutputLayer.Builder(LossFunctions.LossFunction.MCXENT).nOut(3)
+                        .activation(Activation.SOFTMAX).build(), "d")
+                .setOutputs("out").build();
+        ComputationGraphConfiguration fast = FastLayers.convert(flat);
+        assertTrue(FastLayers.isFast(((LayerVertex) fast.getVertices().get("c")).getLayerConf().getLayer()));
+        assertFalse(FastLayers.isChannelsLast(fast));
+        assertEquals(org.deeplearning4j.nn.conf.CNN2DFormat.NCHW,
+                ((ConvolutionLayer) ((LayerVertex) fast.getVertices().get("c")).getLayerConf().getLayer())
+                        .getCnn2dDataFormat());
+    }
+
+    @Test
     void jsonRoundTripKeepsTheFastLayers() {
         ComputationGraphConfiguration fast = FastLayers.convert(resnet20());
         ComputationGraphConfiguration back = ComputationGraphConfiguration.fromJson(fast.toJson());
         assertEquals(fast, back);
+        assertTrue(FastLayers.isChannelsLast(back), "the channels-last formats and the input permutation survive JSON");
         assertEquals(21, count(back, FastConvolution.class));
         assertEquals(21, count(back, FastBatchNormalization.class));
 
