@@ -4,7 +4,13 @@ import io.protospark.jobs.SparkSessions;
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.sql.SparkSession;
+import org.deeplearning4j.nn.conf.ComputationGraphConfiguration;
 import org.deeplearning4j.nn.conf.ConvolutionMode;
+import org.deeplearning4j.nn.conf.graph.ElementWiseVertex;
+import org.deeplearning4j.nn.conf.layers.ActivationLayer;
+import org.deeplearning4j.nn.conf.layers.GlobalPoolingLayer;
+import org.deeplearning4j.nn.graph.ComputationGraph;
+import org.deeplearning4j.spark.impl.graph.SparkComputationGraph;
 import org.deeplearning4j.nn.conf.MultiLayerConfiguration;
 import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
 import org.deeplearning4j.nn.conf.inputs.InputType;
@@ -38,7 +44,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /**
  * A network of fast layers trains under DL4J Spark parameter averaging (2 workers, local[2]) exactly as the same
  * network of stock layers does: the workers rebuild it from the shipped configuration with the fast layers, and the
- * averaged parameters match the stock run's.
+ * averaged parameters match the stock run's. Both a layer list (channels-first) and a residual graph (channels-last)
+ * are checked.
  */
 class FastLayersSparkTest {
 
@@ -92,6 +99,76 @@ class FastLayersSparkTest {
             sparkNet.fit(rdd);
         }
         return sparkNet.getNetwork();
+    }
+
+    /** A residual graph that {@link FastLayers#convert} runs channels-last. */
+    private static ComputationGraphConfiguration residual() {
+        return new NeuralNetConfiguration.Builder().seed(3).dataType(DataType.FLOAT).updater(new Sgd(0.05))
+                .weightInit(WeightInit.RELU).graphBuilder()
+                .addInputs("in").setInputTypes(InputType.convolutional(8, 8, 1))
+                .addLayer("conv", new ConvolutionLayer.Builder(3, 3).nOut(6).convolutionMode(ConvolutionMode.Same)
+                        .hasBias(false).activation(Activation.IDENTITY).build(), "in")
+                .addLayer("bn", new BatchNormalization.Builder().build(), "conv")
+                .addLayer("relu", new ActivationLayer.Builder().activation(Activation.RELU).build(), "bn")
+                .addLayer("conv2", new ConvolutionLayer.Builder(3, 3).nOut(6).convolutionMode(ConvolutionMode.Same)
+                        .hasBias(false).activation(Activation.IDENTITY).build(), "relu")
+                .addLayer("bn2", new BatchNormalization.Builder().build(), "conv2")
+                .addVertex("add", new ElementWiseVertex(ElementWiseVertex.Op.Add), "bn2", "relu")
+                .addLayer("pool", new GlobalPoolingLayer.Builder(PoolingType.AVG).build(), "add")
+                .addLayer("out", new OutputLayer.Builder(LossFunctions.LossFunction.MCXENT).nOut(3)
+                        .activation(Activation.SOFTMAX).build(), "pool")
+                .setOutputs("out").build();
+    }
+
+    private static ComputationGraph trainGraphOnSpark(JavaSparkContext jsc, ComputationGraphConfiguration conf,
+                                                      INDArray initial, List<DataSet> batches) {
+        ComputationGraph net = new ComputationGraph(conf);
+        net.init();
+        net.setParams(initial.dup());
+        ParameterAveragingTrainingMaster tm = new ParameterAveragingTrainingMaster.Builder(2, 8)
+                .batchSizePerWorker(8)
+                .averagingFrequency(2)
+                .workerPrefetchNumBatches(0)
+                .saveUpdater(true)
+                .rddTrainingApproach(RDDTrainingApproach.Direct)
+                .rngSeed(1)
+                .build();
+        SparkComputationGraph sparkNet = new SparkComputationGraph(jsc, net, tm);
+        JavaRDD<DataSet> rdd = jsc.parallelize(batches, 2);
+        for (int epoch = 0; epoch < 2; epoch++) {
+            sparkNet.fit(rdd);
+        }
+        return sparkNet.getNetwork();
+    }
+
+    @Test
+    void channelsLastGraphTrainsUnderParameterAveragingLikeTheStockOne() {
+        ComputationGraph reference = new ComputationGraph(residual());
+        reference.init();
+        INDArray initial = reference.params().dup();
+        List<DataSet> batches = data();
+        ComputationGraphConfiguration fastConf = FastLayers.convert(residual());
+        assertTrue(FastLayers.isChannelsLast(fastConf));
+        SparkSession spark = SparkSessions.create("fast-layers-graph-test", "local[2]",
+                Map.of("spark.ui.enabled", "false", "spark.driver.host", "127.0.0.1"));
+        try {
+            JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
+            ComputationGraph stockNet = trainGraphOnSpark(jsc, residual(), initial, batches);
+            ComputationGraph fastNet = trainGraphOnSpark(jsc, fastConf, initial, batches);
+
+            assertTrue(FastLayers.isChannelsLast(fastNet.getConfiguration()),
+                    "the trained network is still channels-last");
+            assertFalse(initial.equalsWithEps(fastNet.params(), 1e-3), "parameter averaging moved the parameters");
+            double diff = stockNet.params().sub(fastNet.params()).amaxNumber().doubleValue();
+            double scale = Math.max(1.0, stockNet.params().amaxNumber().doubleValue());
+            assertTrue(diff <= 2e-3 * scale, "channels-last and stock parameters after Spark training differ by "
+                    + diff);
+            INDArray x = batches.get(0).getFeatures();
+            double out = stockNet.outputSingle(x).sub(fastNet.outputSingle(x)).amaxNumber().doubleValue();
+            assertTrue(out <= 1e-3, "the trained networks' outputs on NCHW input differ by " + out);
+        } finally {
+            spark.stop();
+        }
     }
 
     @Test
