@@ -15,10 +15,8 @@
 #   PROTOSPARK_BENCH   command that runs the bench command (default: submit/protospark bench)
 #   PYTHON             Python with torch (default: the first of python3, /usr/bin/python3 that imports torch)
 #   OMP_WAIT_POLICY, GOMP_SPINCOUNT
-#                      libgomp's idle-thread policy, passed to both frameworks when set. Unset, each runs at its
-#                      own default: PyTorch with libgomp's (idle threads spin for milliseconds, its fastest setting
-#                      here), protospark with its launcher's GOMP_SPINCOUNT=10000 (its batch norm runs on Java
-#                      threads, which spinning OpenMP threads would starve)
+#                      libgomp's idle-thread policy, passed to both frameworks when set; unset, both run at
+#                      libgomp's default (idle threads spin, then sleep), the fastest setting for PyTorch here
 #   PEAK_GFLOPS        FP32 FMA peak of the cores used, for the fraction column (default 371: 2 cores x 185.7
 #                      GFLOP/s, an AVX-512 FMA loop measured on the project's 2-core machine; oneDNN and PyTorch's
 #                      mkldnn both dispatch to AVX-512 there. The AVX2 peak is half of it.)
