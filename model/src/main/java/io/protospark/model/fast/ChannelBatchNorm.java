@@ -251,6 +251,26 @@ final class ChannelBatchNorm implements BatchNormalizationHelper {
         }
     }
 
+    /** Mean and centred sum of squares of a channel, merged row by row (Chan, Golub and LeVeque's pairwise update). */
+    private static final class Moments {
+        double mean;
+        double squares;
+        long count;
+
+        void add(double rowMean, double rowSquares, int n) {
+            long total = count + n;
+            double delta = rowMean - mean;
+            mean += delta * n / total;
+            squares += rowSquares + delta * delta * ((double) count * n / total);
+            count = total;
+        }
+
+        /** The biased variance. */
+        double variance() {
+            return squares / count;
+        }
+    }
+
     @FunctionalInterface
     private interface ChannelRange {
         void run(int from, int to);
@@ -324,9 +344,7 @@ final class ChannelBatchNorm implements BatchNormalizationHelper {
                 double[] row = new double[rowLength];
                 Object scratch = scratch();
                 for (int c = from; c < to; c++) {
-                    double mu = 0;
-                    double m2 = 0;
-                    long count = 0;
+                    Moments moments = new Moments();
                     for (int n = 0; n < examples; n++) {
                         read(n * channels + c, row, scratch);
                         double s = 0;
@@ -339,14 +357,10 @@ final class ChannelBatchNorm implements BatchNormalizationHelper {
                             double d = row[i] - rowMean;
                             q += d * d;
                         }
-                        long total = count + rowLength;
-                        double delta = rowMean - mu;
-                        mu += delta * rowLength / total;
-                        m2 += q + delta * delta * ((double) count * rowLength / total);
-                        count = total;
+                        moments.add(rowMean, q, rowLength);
                     }
-                    m[c] = mu;
-                    v[c] = m2 / count;
+                    m[c] = moments.mean;
+                    v[c] = moments.variance();
                 }
             });
             return new double[][]{m, v};
@@ -805,21 +819,15 @@ final class ChannelBatchNorm implements BatchNormalizationHelper {
             parallel(channels, (from, to) -> {
                 float[] row = new float[rowLength];
                 for (int c = from; c < to; c++) {
-                    double mu = 0;
-                    double m2 = 0;
-                    long count = 0;
+                    Moments moments = new Moments();
                     for (int n = 0; n < examples; n++) {
                         read(n * channels + c, row);
                         double rowMean = sum(row, rowLength) / rowLength;
                         double q = centredSquares(row, rowLength, (float) rowMean);
-                        long total = count + rowLength;
-                        double delta = rowMean - mu;
-                        mu += delta * rowLength / total;
-                        m2 += q + delta * delta * ((double) count * rowLength / total);
-                        count = total;
+                        moments.add(rowMean, q, rowLength);
                     }
-                    m[c] = mu;
-                    v[c] = m2 / count;
+                    m[c] = moments.mean;
+                    v[c] = moments.variance();
                 }
             });
             return new double[][]{m, v};

@@ -80,12 +80,9 @@ class FastLayersSparkTest {
         return out;
     }
 
-    private static MultiLayerNetwork trainOnSpark(JavaSparkContext jsc, MultiLayerConfiguration conf,
-                                                  INDArray initial, List<DataSet> batches) {
-        MultiLayerNetwork net = new MultiLayerNetwork(conf);
-        net.init();
-        net.setParams(initial.dup());
-        ParameterAveragingTrainingMaster tm = new ParameterAveragingTrainingMaster.Builder(2, 8)
+    /** 2 workers of 8 examples, averaging every 2 minibatches, updater state kept. */
+    private static ParameterAveragingTrainingMaster trainingMaster() {
+        return new ParameterAveragingTrainingMaster.Builder(2, 8)
                 .batchSizePerWorker(8)
                 .averagingFrequency(2)
                 .workerPrefetchNumBatches(0)
@@ -93,6 +90,14 @@ class FastLayersSparkTest {
                 .rddTrainingApproach(RDDTrainingApproach.Direct)
                 .rngSeed(1)
                 .build();
+    }
+
+    private static MultiLayerNetwork trainOnSpark(JavaSparkContext jsc, MultiLayerConfiguration conf,
+                                                  INDArray initial, List<DataSet> batches) {
+        MultiLayerNetwork net = new MultiLayerNetwork(conf);
+        net.init();
+        net.setParams(initial.dup());
+        ParameterAveragingTrainingMaster tm = trainingMaster();
         SparkDl4jMultiLayer sparkNet = new SparkDl4jMultiLayer(jsc, net, tm);
         JavaRDD<DataSet> rdd = jsc.parallelize(batches, 2);
         for (int epoch = 0; epoch < 2; epoch++) {
@@ -125,14 +130,7 @@ class FastLayersSparkTest {
         ComputationGraph net = new ComputationGraph(conf);
         net.init();
         net.setParams(initial.dup());
-        ParameterAveragingTrainingMaster tm = new ParameterAveragingTrainingMaster.Builder(2, 8)
-                .batchSizePerWorker(8)
-                .averagingFrequency(2)
-                .workerPrefetchNumBatches(0)
-                .saveUpdater(true)
-                .rddTrainingApproach(RDDTrainingApproach.Direct)
-                .rngSeed(1)
-                .build();
+        ParameterAveragingTrainingMaster tm = trainingMaster();
         SparkComputationGraph sparkNet = new SparkComputationGraph(jsc, net, tm);
         JavaRDD<DataSet> rdd = jsc.parallelize(batches, 2);
         for (int epoch = 0; epoch < 2; epoch++) {
