@@ -66,6 +66,11 @@ final class ChannelBatchNorm implements BatchNormalizationHelper {
         this.fallback = fallback;
     }
 
+    /**
+     * Answered here for both paths: the fallback's own check asks the native environment through DL4J's broken
+     * probe (see {@link NativeHelpers}), while the libnd4j ops support every case except locked γ/β, which
+     * {@link FastLayers} never converts.
+     */
     @Override
     public boolean checkSupported(double eps, boolean fixedGammaBeta) {
         return !fixedGammaBeta;

@@ -1,8 +1,6 @@
 package io.protospark.model.fast;
 
 import org.deeplearning4j.nn.api.Layer;
-import org.deeplearning4j.nn.conf.CNN2DFormat;
-import org.deeplearning4j.nn.gradient.Gradient;
 import org.deeplearning4j.nn.layers.LayerHelper;
 import org.deeplearning4j.nn.layers.convolution.ConvolutionLayer;
 import org.deeplearning4j.nn.layers.convolution.subsampling.SubsamplingLayer;
@@ -10,16 +8,11 @@ import org.deeplearning4j.nn.layers.mkldnn.MKLDNNBatchNormHelper;
 import org.deeplearning4j.nn.layers.mkldnn.MKLDNNConvHelper;
 import org.deeplearning4j.nn.layers.mkldnn.MKLDNNSubsamplingHelper;
 import org.deeplearning4j.nn.layers.normalization.BatchNormalization;
-import org.deeplearning4j.nn.layers.normalization.BatchNormalizationHelper;
-import org.deeplearning4j.nn.workspace.LayerWorkspaceMgr;
-import org.nd4j.common.primitives.Pair;
 import org.nd4j.linalg.api.buffer.DataType;
-import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.nativeblas.NativeOpsHolder;
 
 import java.lang.reflect.Field;
-import java.util.Map;
 
 /**
  * Installs DL4J's native-op layer helpers on instantiated stock layers.
@@ -67,7 +60,7 @@ final class NativeHelpers {
 
     static Layer installBatchNormalization(Layer layer, DataType dataType) {
         setHelper(BatchNormalization.class, layer,
-                new ChannelBatchNorm(new SupportedBatchNorm(new MKLDNNBatchNormHelper(dataType))));
+                new ChannelBatchNorm(new MKLDNNBatchNormHelper(dataType)));
         return layer;
     }
 
@@ -83,53 +76,6 @@ final class NativeHelpers {
         } catch (ReflectiveOperationException | RuntimeException e) {
             throw new IllegalStateException("cannot install the native helper on " + owner.getName()
                     + " (field 'helper'); this code targets DL4J 1.0.0-M2.1", e);
-        }
-    }
-
-    /**
-     * The batch-norm helper with its support check answered here instead of by DL4J's broken environment probe: the
-     * libnd4j ops support every case except locked γ/β, which {@link FastLayers} never converts.
-     */
-    private record SupportedBatchNorm(MKLDNNBatchNormHelper delegate) implements BatchNormalizationHelper {
-        @Override
-        public boolean checkSupported(double eps, boolean fixedGammaBeta) {
-            return !fixedGammaBeta;
-        }
-
-        @Override
-        public boolean checkSupported() {
-            return true;
-        }
-
-        @Override
-        public Pair<Gradient, INDArray> backpropGradient(INDArray input, INDArray epsilon, long[] shape, INDArray gamma,
-                                                         INDArray beta, INDArray dGammaView, INDArray dBetaView,
-                                                         double eps, CNN2DFormat format,
-                                                         LayerWorkspaceMgr workspaceMgr) {
-            return delegate.backpropGradient(input, epsilon, shape, gamma, beta, dGammaView, dBetaView, eps, format,
-                    workspaceMgr);
-        }
-
-        @Override
-        public INDArray preOutput(INDArray x, boolean training, long[] shape, INDArray gamma, INDArray beta,
-                                  INDArray mean, INDArray var, double decay, double eps, CNN2DFormat format,
-                                  LayerWorkspaceMgr workspaceMgr) {
-            return delegate.preOutput(x, training, shape, gamma, beta, mean, var, decay, eps, format, workspaceMgr);
-        }
-
-        @Override
-        public INDArray getMeanCache(DataType dataType) {
-            return delegate.getMeanCache(dataType);
-        }
-
-        @Override
-        public INDArray getVarCache(DataType dataType) {
-            return delegate.getVarCache(dataType);
-        }
-
-        @Override
-        public Map<String, Long> helperMemoryUse() {
-            return delegate.helperMemoryUse();
         }
     }
 }
