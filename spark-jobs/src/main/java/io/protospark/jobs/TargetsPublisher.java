@@ -18,7 +18,8 @@ import java.util.Set;
  * Puts a network's target-loss targets into the run directory so that averaging rounds ship a reference instead of
  * the matrix: {@code targets-<sha256>.npy} (float64, published atomically by {@link RunDirectory}) and a
  * {@link TargetsRef} on the loss. Call it whenever the driver may have replaced the targets (a replaced matrix drops
- * its reference): a matrix already published is only hashed again, and the file of a superseded matrix (the previous
+ * its reference): a matrix equal to one already published takes its reference back after an exact comparison (no
+ * new hash or file), and the file of a superseded matrix (the previous
  * assignment's permutation) is deleted, so the directory holds the current targets only. Matrices of at most
  * {@code inlineUpTo} bytes stay inline.
  */
@@ -42,6 +43,12 @@ final class TargetsPublisher {
             if (loss.targetsRef() == null) {
                 long bytes = (long) loss.numClasses() * loss.dimension() * Double.BYTES;
                 if (bytes <= inlineUpTo) {
+                    continue;
+                }
+                TargetsRef same = current.stream().filter(r -> TargetsStore.holds(loss, r)).findFirst().orElse(null);
+                if (same != null) { // the driver re-applied the published matrix: same file, no new hash
+                    loss.setTargetsRef(same);
+                    refs.add(same);
                     continue;
                 }
                 String sha = TargetsStore.sha256(loss);

@@ -288,7 +288,7 @@ public final class TrainJob {
                 // parameter averaging is not bit-exact for every worker count: the driver re-applies its matrix
                 drift = FixedHead.weights(sparkNet.getNetwork()).sub(fixedBefore).amaxNumber().doubleValue();
                 FixedHead.apply(sparkNet.getNetwork(), head);
-                targets.publish(sparkNet.getNetwork()); // same matrix, same file: hashed again, not rewritten
+                targets.publish(sparkNet.getNetwork()); // same matrix: compared, not hashed or rewritten
             }
             Evaluator.Score eval = Evaluator.evaluate(jsc, sparkNet.getNetwork(), test, predictor(m));
             double valLoss = eval.meanLoss();

@@ -79,6 +79,18 @@ public final class TargetsStore {
     }
 
     /**
+     * Whether {@code loss} holds, element for element, the matrix this JVM has cached under {@code ref}: then
+     * {@code ref} names its file already and the matrix need not be hashed again (an exact comparison is one read
+     * of both matrices; the hash serialises the whole matrix).
+     */
+    public static synchronized boolean holds(TargetLoss loss, TargetsRef ref) {
+        INDArray cached = CACHE.get(ref.sha256());
+        INDArray t = loss.targetsView();
+        return cached != null && java.util.Arrays.equals(cached.shape(), t.shape())
+                && cached.dataType() == t.dataType() && cached.equalsWithEps(t, 0.0);
+    }
+
+    /**
      * The matrix a reference names: from this JVM's cache, or read once from {@code ref.uri()} through the Hadoop
      * FileSystem API and verified against the reference's SHA-256 and shape.
      *

@@ -188,6 +188,21 @@ class TargetsByReferenceTest {
     }
 
     @Test
+    void theStoreKnowsWhetherALossStillHoldsTheRememberedMatrix() throws Exception {
+        SquaredCosineLoss loss = new SquaredCosineLoss(targets(8, 4));
+        TargetsRef ref = publish(loss);
+        assertFalse(TargetsStore.holds(loss, ref), "nothing remembered yet");
+        TargetsStore.remember(ref, loss);
+        loss.setTargets(loss.getTargets()); // re-applied, same content: the reference is dropped
+        assertNull(loss.targetsRef());
+        assertTrue(TargetsStore.holds(loss, ref));
+        INDArray changed = loss.getTargets();
+        changed.putScalar(3, 2, Math.nextUp(changed.getDouble(3, 2)));
+        loss.setTargets(changed);
+        assertFalse(TargetsStore.holds(loss, ref), "one ulp in one element is another matrix");
+    }
+
+    @Test
     void theCacheKeepsOnlyTheLatestMatrix() throws Exception {
         NirvanaMseLoss a = new NirvanaMseLoss(targets(6, 4));
         TargetsRef refA = publish(a);
