@@ -81,7 +81,7 @@ final class ChannelBatchNorm implements BatchNormalizationHelper {
         return true;
     }
 
-    static boolean handles(INDArray x, CNN2DFormat format) {
+    static boolean handles(INDArray x) {
         return x.rank() == 4 && x.length() <= Integer.MAX_VALUE / 8
                 && (x.dataType() == DataType.FLOAT || x.dataType() == DataType.DOUBLE);
     }
@@ -91,7 +91,7 @@ final class ChannelBatchNorm implements BatchNormalizationHelper {
                               INDArray globalMean, INDArray globalVar, double decay, double eps, CNN2DFormat format,
                               LayerWorkspaceMgr workspaceMgr) {
         // inference is one native op on the running statistics (oneDNN's), faster than a pass here
-        own = training && handles(x, format) && gamma != null && beta != null;
+        own = training && handles(x) && gamma != null && beta != null;
         if (!own) {
             return fallback.preOutput(x, training, shape, gamma, beta, globalMean, globalVar, decay, eps, format,
                     workspaceMgr);
@@ -123,7 +123,7 @@ final class ChannelBatchNorm implements BatchNormalizationHelper {
     public Pair<Gradient, INDArray> backpropGradient(INDArray input, INDArray epsilon, long[] shape, INDArray gamma,
                                                      INDArray beta, INDArray dGammaView, INDArray dBetaView,
                                                      double eps, CNN2DFormat format, LayerWorkspaceMgr workspaceMgr) {
-        if (!own || mean == null || !handles(input, format)) {
+        if (!own || mean == null || !handles(input)) {
             return fallback.backpropGradient(input, epsilon, shape, gamma, beta, dGammaView, dBetaView, eps, format,
                     workspaceMgr);
         }
@@ -226,18 +226,18 @@ final class ChannelBatchNorm implements BatchNormalizationHelper {
     }
 
     /** Runs {@code body(from, to)} over [0, n) in {@code p} ranges, the first on the calling thread. */
-    private static void parallel(int channels, ChannelRange body, int p) {
+    private static void parallel(int n, ChannelRange body, int p) {
         if (p == 1) {
-            body.run(0, channels);
+            body.run(0, n);
             return;
         }
         List<Future<?>> futures = new ArrayList<>(p - 1);
         for (int t = 1; t < p; t++) {
-            int from = (int) ((long) channels * t / p);
-            int to = (int) ((long) channels * (t + 1) / p);
+            int from = (int) ((long) n * t / p);
+            int to = (int) ((long) n * (t + 1) / p);
             futures.add(POOL.submit(() -> body.run(from, to)));
         }
-        body.run(0, channels / p);
+        body.run(0, n / p);
         for (Future<?> f : futures) {
             try {
                 f.get();
