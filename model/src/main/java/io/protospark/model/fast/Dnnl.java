@@ -1,0 +1,199 @@
+package io.protospark.model.fast;
+
+import org.bytedeco.dnnl.dnnl_engine;
+import org.bytedeco.dnnl.dnnl_exec_arg_t;
+import org.bytedeco.dnnl.dnnl_memory;
+import org.bytedeco.dnnl.dnnl_memory_desc_t;
+import org.bytedeco.dnnl.dnnl_primitive;
+import org.bytedeco.dnnl.dnnl_primitive_desc;
+import org.bytedeco.dnnl.dnnl_stream;
+import org.bytedeco.javacpp.BytePointer;
+import org.bytedeco.javacpp.Pointer;
+import org.bytedeco.javacpp.PointerPointer;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import static org.bytedeco.dnnl.global.dnnl.*;
+
+/**
+ * The oneDNN library of the JavaCPP presets ({@code org.bytedeco:dnnl}), called directly: a CPU engine, memory
+ * descriptors, primitives and their execution on arrays ND4J owns (oneDNN reads and writes the arrays' own off-heap
+ * buffers; nothing is copied to cross the boundary).
+ *
+ * <p>libnd4j carries its own oneDNN, but creates every primitive per call with layouts left to oneDNN, so on
+ * channels-last maps it reorders each input and output into a blocked layout and back. Calling the library directly
+ * fixes the maps' layout in the descriptors, keeps the primitives, and lets the convolution kernels read and write the
+ * maps where they are. Both libraries share ND4J's OpenMP runtime (the presets' {@code libgomp.so.1} is not loaded
+ * once ND4J's is), so the calling thread's OpenMP setting (which {@code train.threads-per-worker} controls) bounds
+ * the threads oneDNN uses.
+ */
+final class Dnnl {
+    private static final Logger LOG = LoggerFactory.getLogger(Dnnl.class);
+    private static volatile dnnl_engine engine;
+    private static volatile boolean tried;
+
+    private Dnnl() {
+    }
+
+    /**
+     * The CPU engine, or {@code null} when oneDNN cannot be used here: a backend other than ND4J's CPU one (the arrays
+     * are not in host memory), or a library that does not load on this platform (logged once).
+     */
+    static dnnl_engine engine() {
+        dnnl_engine known = engine;
+        if (known != null || tried) {
+            return known;
+        }
+        synchronized (Dnnl.class) {
+            if (!tried) {
+                tried = true;
+                engine = create();
+            }
+            return engine;
+        }
+    }
+
+    private static dnnl_engine create() {
+        String backend = String.valueOf(Nd4j.getExecutioner().getEnvironmentInformation().getProperty("backend"));
+        if (!"CPU".equalsIgnoreCase(backend)) {
+            LOG.info("oneDNN convolutions are off: the ND4J backend is {}, not CPU", backend);
+            return null;
+        }
+        try {
+            dnnl_engine e = new dnnl_engine();
+            check(dnnl_engine_create(e, dnnl_cpu, 0), "creating the oneDNN CPU engine");
+            return e;
+        } catch (RuntimeException | LinkageError e) {
+            LOG.warn("oneDNN (org.bytedeco:dnnl) does not load here; convolutions run on libnd4j's ops instead", e);
+            return null;
+        }
+    }
+
+    static void check(int status, String what) {
+        if (status != dnnl_success) {
+            throw new IllegalStateException("oneDNN failed " + what + ": status " + status + " ("
+                    + statusName(status) + ")");
+        }
+    }
+
+    private static String statusName(int status) {
+        return switch (status) {
+            case dnnl_out_of_memory -> "out of memory";
+            case dnnl_invalid_arguments -> "invalid arguments";
+            case dnnl_unimplemented -> "unimplemented";
+            case dnnl_iterator_ends -> "iterator ends";
+            case dnnl_runtime_error -> "runtime error";
+            case dnnl_not_required -> "not required";
+            default -> "unknown";
+        };
+    }
+
+    static dnnl_memory_desc_t desc(long[] dims, int dataType, int tag) {
+        dnnl_memory_desc_t md = new dnnl_memory_desc_t();
+        check(dnnl_memory_desc_init_by_tag(md, dims.length, dims, dataType, tag), "describing memory");
+        return md;
+    }
+
+    /** A memory object without a buffer: {@link #bind} gives it an array's buffer before each execution. */
+    static dnnl_memory unbound(dnnl_memory_desc_t md) {
+        dnnl_memory m = new dnnl_memory();
+        check(dnnl_memory_create(m, md, engine(), null), "creating a memory object");
+        return m;
+    }
+
+    /** A memory object over {@code buffer}, which the caller keeps reachable as long as the memory object lives. */
+    static dnnl_memory over(dnnl_memory_desc_t md, Pointer buffer) {
+        dnnl_memory m = new dnnl_memory();
+        check(dnnl_memory_create(m, md, engine(), buffer), "creating a memory object");
+        return m;
+    }
+
+    /** Off-heap scratch sized for {@code md}; kept by the caller beside the memory object made {@link #over} it. */
+    static BytePointer allocate(dnnl_memory_desc_t md) {
+        long bytes = dnnl_memory_desc_get_size(md);
+        BytePointer p = new BytePointer(bytes);
+        if (p.isNull()) {
+            throw new OutOfMemoryError("cannot allocate " + bytes + " bytes of oneDNN scratch");
+        }
+        return p;
+    }
+
+    static void bind(dnnl_memory memory, INDArray array) {
+        check(dnnl_memory_set_data_handle(memory, array.data().addressPointer()), "binding an array");
+    }
+
+    /**
+     * Whether oneDNN can read {@code a} in place: its elements lie in C order without gaps (strides of unit
+     * dimensions do not matter), so its buffer, which ND4J already offsets to a view's first element, holds exactly
+     * the array.
+     */
+    static boolean dense(INDArray a) {
+        long[] shape = a.shape();
+        long[] stride = a.stride();
+        long expected = 1;
+        for (int i = shape.length - 1; i >= 0; i--) {
+            if (shape[i] != 1) {
+                if (stride[i] != expected) {
+                    return false;
+                }
+                expected *= shape[i];
+            }
+        }
+        return a.length() <= a.data().length();
+    }
+
+    static boolean same(dnnl_memory_desc_t a, dnnl_memory_desc_t b) {
+        return dnnl_memory_desc_equal(a, b) != 0;
+    }
+
+    static dnnl_memory_desc_t query(dnnl_primitive_desc pd, int what) {
+        return dnnl_primitive_desc_query_md(pd, what, 0);
+    }
+
+    static String implementation(dnnl_primitive_desc pd) {
+        PointerPointer<BytePointer> out = new PointerPointer<>(1);
+        check(dnnl_primitive_desc_query(pd, dnnl_query_impl_info_str, 0, out), "naming an implementation");
+        return out.getString(0);
+    }
+
+    static dnnl_primitive primitive(dnnl_primitive_desc pd) {
+        dnnl_primitive p = new dnnl_primitive();
+        check(dnnl_primitive_create(p, pd), "creating a primitive");
+        return p;
+    }
+
+    static dnnl_stream stream() {
+        dnnl_stream s = new dnnl_stream();
+        check(dnnl_stream_create(s, engine(), dnnl_stream_default_flags), "creating a stream");
+        return s;
+    }
+
+    /** A primitive with its argument list built once; the memory objects' buffers are rebound per call. */
+    static final class Call {
+        private final dnnl_primitive primitive;
+        private final dnnl_exec_arg_t args;
+        private final int count;
+
+        Call(dnnl_primitive primitive, int[] kinds, dnnl_memory[] memories) {
+            this.primitive = primitive;
+            this.count = kinds.length;
+            this.args = new dnnl_exec_arg_t(count);
+            for (int i = 0; i < count; i++) {
+                args.position(i).arg(kinds[i]).memory(memories[i]);
+            }
+            args.position(0);
+        }
+
+        void run(dnnl_stream stream, String what) {
+            check(dnnl_primitive_execute(primitive, stream, count, args), what);
+        }
+    }
+
+    static Call reorder(dnnl_memory_desc_t from, dnnl_memory fromMemory, dnnl_memory_desc_t to, dnnl_memory toMemory) {
+        dnnl_primitive_desc pd = new dnnl_primitive_desc();
+        check(dnnl_reorder_primitive_desc_create(pd, from, engine(), to, engine(), null), "describing a reorder");
+        return new Call(primitive(pd), new int[] {DNNL_ARG_FROM, DNNL_ARG_TO}, new dnnl_memory[] {fromMemory, toMemory});
+    }
+}
