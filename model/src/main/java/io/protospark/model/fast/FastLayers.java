@@ -5,6 +5,7 @@ import org.deeplearning4j.nn.conf.MultiLayerConfiguration;
 import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
 import org.deeplearning4j.nn.conf.graph.GraphVertex;
 import org.deeplearning4j.nn.conf.graph.LayerVertex;
+import org.deeplearning4j.nn.conf.layers.ActivationLayer;
 import org.deeplearning4j.nn.conf.layers.BatchNormalization;
 import org.deeplearning4j.nn.conf.layers.ConvolutionLayer;
 import org.deeplearning4j.nn.conf.layers.Layer;
@@ -29,9 +30,10 @@ import java.util.Map;
  *
  * <p>Converted: exactly {@link ConvolutionLayer} without dilation (not its depthwise, separable or transposed
  * subclasses),
- * exactly {@link SubsamplingLayer} (2-D max and average pooling; p-norm pooling is left stock) and exactly
- * {@link BatchNormalization} unless γ and β are locked. Everything else is left as it is: dense layers already run on
- * the BLAS gemm, global pooling, activations and element-wise vertices are single native ops in stock DL4J.
+ * exactly {@link SubsamplingLayer} (2-D max and average pooling; p-norm pooling is left stock), exactly
+ * {@link BatchNormalization} unless γ and β are locked, and exactly {@link ActivationLayer} with a plain ReLU
+ * ({@link FastRelu}). Everything else is left as it is: dense layers already run on the BLAS gemm, global pooling,
+ * other activations and element-wise vertices are single native ops in stock DL4J.
  */
 public final class FastLayers {
     private FastLayers() {
@@ -96,13 +98,17 @@ public final class FastLayers {
             BatchNormalization bn = (BatchNormalization) layer;
             return bn.isLockGammaBeta() ? layer : copySettings(layer, new FastBatchNormalization());
         }
+        if (type == ActivationLayer.class) {
+            return FastRelu.isPlainRelu(((ActivationLayer) layer).getActivationFn())
+                    ? copySettings(layer, new FastRelu()) : layer;
+        }
         return layer;
     }
 
     /** Whether a layer configuration is one of the fast layers of this package. */
     public static boolean isFast(Layer layer) {
         return layer instanceof FastConvolution || layer instanceof FastSubsampling
-                || layer instanceof FastBatchNormalization;
+                || layer instanceof FastBatchNormalization || layer instanceof FastRelu;
     }
 
     /**

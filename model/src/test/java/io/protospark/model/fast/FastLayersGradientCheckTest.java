@@ -123,6 +123,13 @@ class FastLayersGradientCheckTest {
     }
 
     @Test
+    void relu() {
+        MultiLayerNetwork net = around(new org.deeplearning4j.nn.conf.layers.ActivationLayer.Builder()
+                .activation(Activation.RELU).build(), 5, 4);
+        check(net, 5, 4);
+    }
+
+    @Test
     void maxPooling() {
         MultiLayerNetwork net = around(new SubsamplingLayer.Builder(PoolingType.MAX).kernelSize(2, 2).stride(2, 2)
                 .build(), 6, 6);

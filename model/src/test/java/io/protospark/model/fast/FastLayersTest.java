@@ -101,7 +101,11 @@ class FastLayersTest {
         assertEquals(21, convs, "resnet20 with conv3x3 shortcuts: stem + 18 + 2 shortcut convs");
         assertEquals(convs, bns);
 
+        int relus = count(stock, org.deeplearning4j.nn.conf.layers.ActivationLayer.class);
+        assertEquals(19, relus, "stem + 2 per block");
+
         ComputationGraphConfiguration fast = FastLayers.convert(stock);
+        assertEquals(relus, count(fast, FastRelu.class));
         assertEquals(0, count(fast, ConvolutionLayer.class));
         assertEquals(0, count(fast, BatchNormalization.class));
         assertEquals(convs, count(fast, FastConvolution.class));
@@ -148,6 +152,14 @@ class FastLayersTest {
         assertSame(dilated, FastLayers.convert(dilated));
         Layer dense = new DenseLayer.Builder().nIn(3).nOut(2).build();
         assertSame(dense, FastLayers.convert(dense));
+        Layer tanh = new org.deeplearning4j.nn.conf.layers.ActivationLayer.Builder().activation(Activation.TANH).build();
+        assertSame(tanh, FastLayers.convert(tanh));
+        Layer leaky = new org.deeplearning4j.nn.conf.layers.ActivationLayer.Builder()
+                .activation(new org.nd4j.linalg.activations.impl.ActivationReLU(null, 0.0, 0.1)).build();
+        assertSame(leaky, FastLayers.convert(leaky), "a ReLU with a negative slope stays stock");
+        Layer capped = new org.deeplearning4j.nn.conf.layers.ActivationLayer.Builder()
+                .activation(new org.nd4j.linalg.activations.impl.ActivationReLU(6.0, 0.0, 0.0)).build();
+        assertSame(capped, FastLayers.convert(capped), "a capped ReLU stays stock");
         assertNull(FastLayers.convert((Layer) null));
         Layer fast = FastLayers.convert(new ConvolutionLayer.Builder(3, 3).nIn(1).nOut(2).build());
         assertSame(fast, FastLayers.convert(fast), "converting twice changes nothing");
@@ -180,6 +192,7 @@ class FastLayersTest {
         assertTrue(FastLayers.isChannelsLast(back), "the channels-last formats and the input permutation survive JSON");
         assertEquals(21, count(back, FastConvolution.class));
         assertEquals(21, count(back, FastBatchNormalization.class));
+        assertEquals(19, count(back, FastRelu.class));
 
         MultiLayerConfiguration list = FastLayers.convert(plainNet(DataType.FLOAT));
         MultiLayerConfiguration listBack = MultiLayerConfiguration.fromJson(list.toJson());
