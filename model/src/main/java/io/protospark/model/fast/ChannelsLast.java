@@ -122,7 +122,7 @@ final class ChannelsLast {
         }
         Layer l = lv.getLayerConf().getLayer();
         return l instanceof FastConvolution || l instanceof FastSubsampling || l instanceof FastBatchNormalization
-                || l.getClass() == ActivationLayer.class;
+                || l.getClass() == ActivationLayer.class || l instanceof FastRelu;
     }
 
     /** Convolution and pooling, which only ever read maps (batch norm and activations also read vectors). */
