@@ -44,52 +44,39 @@ final class DnnlConvolution {
 
     /** y = conv(x, w) + b, written into {@code y}; every array dense ({@link Dnnl#dense}) and float. */
     static void forward(Geometry g, INDArray x, INDArray w, INDArray b, INDArray y) {
-        Plan p = borrow(g);
-        try {
-            p.forward(x, w, b, y);
-        } finally {
-            release(g, p);
-        }
+        run(g, p -> p.forward(x, w, b, y));
     }
 
     /** dx from dy (the gradient at the convolution's output, before any activation) and the weights. */
     static void backwardData(Geometry g, INDArray dy, INDArray w, INDArray dx) {
-        Plan p = borrow(g);
-        try {
-            p.backwardData(dy, w, dx);
-        } finally {
-            release(g, p);
-        }
+        run(g, p -> p.backwardData(dy, w, dx));
     }
 
     /** dW (and db when the geometry has a bias), overwritten, from x and dy. */
     static void backwardWeights(Geometry g, INDArray x, INDArray dy, INDArray dw, INDArray db) {
-        Plan p = borrow(g);
-        try {
-            p.backwardWeights(x, dy, dw, db);
-        } finally {
-            release(g, p);
-        }
+        run(g, p -> p.backwardWeights(x, dy, dw, db));
     }
 
     /** The oneDNN implementations chosen for {@code g}: forward, backward data, backward weights (for tests). */
     static String[] implementations(Geometry g) {
-        Plan p = borrow(g);
-        try {
-            return new String[] {Dnnl.implementation(p.fwdPd), Dnnl.implementation(p.bwdDataPd),
-                    Dnnl.implementation(p.bwdWeightsPd)};
-        } finally {
-            release(g, p);
+        String[][] names = new String[1][];
+        run(g, p -> names[0] = new String[] {Dnnl.implementation(p.fwdPd), Dnnl.implementation(p.bwdDataPd),
+                Dnnl.implementation(p.bwdWeightsPd)});
+        return names[0];
+    }
+
+    /** Runs {@code body} on a plan for {@code g} taken from the pool (or built) and put back afterwards. */
+    private static void run(Geometry g, java.util.function.Consumer<Plan> body) {
+        Queue<Plan> pool = POOL.computeIfAbsent(g, k -> new ConcurrentLinkedQueue<>());
+        Plan p = pool.poll();
+        if (p == null) {
+            p = new Plan(g);
         }
-    }
-
-    private static Plan borrow(Geometry g) {
-        Plan p = POOL.computeIfAbsent(g, k -> new ConcurrentLinkedQueue<>()).poll();
-        return p != null ? p : new Plan(g);
-    }
-
-    private static void release(Geometry g, Plan p) {
-        POOL.get(g).offer(p);
+        try {
+            body.accept(p);
+        } finally {
+            pool.offer(p);
+        }
     }
 
     /** Descriptors, primitives, scratch buffers and a stream for one geometry; used by one thread at a time. */
