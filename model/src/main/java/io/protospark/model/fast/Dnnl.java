@@ -90,6 +90,18 @@ final class Dnnl {
         };
     }
 
+    /**
+     * Attributes asking for a user-managed scratchpad: each primitive gets its own buffer ({@link #scratchpad}), so
+     * oneDNN keeps no per-thread scratchpad of its own. Those thread-local buffers are freed when a thread exits, and
+     * on Spark's task threads (which the JVM has already detached by then) that teardown crashed the process.
+     */
+    static org.bytedeco.dnnl.dnnl_primitive_attr userScratchpad() {
+        org.bytedeco.dnnl.dnnl_primitive_attr attr = new org.bytedeco.dnnl.dnnl_primitive_attr();
+        check(dnnl_primitive_attr_create(attr), "creating primitive attributes");
+        check(dnnl_primitive_attr_set_scratchpad_mode(attr, dnnl_scratchpad_mode_user), "setting the scratchpad mode");
+        return attr;
+    }
+
     static dnnl_memory_desc_t desc(long[] dims, int dataType, int tag) {
         dnnl_memory_desc_t md = new dnnl_memory_desc_t();
         check(dnnl_memory_desc_init_by_tag(md, dims.length, dims, dataType, tag), "describing memory");
@@ -113,7 +125,7 @@ final class Dnnl {
     /** Off-heap scratch sized for {@code md}; kept by the caller beside the memory object made {@link #over} it. */
     static BytePointer allocate(dnnl_memory_desc_t md) {
         long bytes = dnnl_memory_desc_get_size(md);
-        BytePointer p = new BytePointer(bytes);
+        BytePointer p = new BytePointer(Math.max(1, bytes)); // an empty scratchpad still gets a valid address
         if (p.isNull()) {
             throw new OutOfMemoryError("cannot allocate " + bytes + " bytes of oneDNN scratch");
         }

@@ -98,6 +98,9 @@ final class DnnlConvolution {
         private final Staged fwdWeights;
         private final Staged bwdWeights;
         private final Staged diffWeightsStage;
+        private final Scratch fwdScratch;
+        private final Scratch bwdDataScratch;
+        private final Scratch bwdWeightsScratch;
         private final Dnnl.Call fwd;
         private final Dnnl.Call bwdData;
         private final Dnnl.Call bwdWeightsCall;
@@ -116,22 +119,26 @@ final class DnnlConvolution {
             long[] padL = {g.padTop(), g.padLeft()};
             long[] padR = {g.padBottom(), g.padRight()};
 
+            org.bytedeco.dnnl.dnnl_primitive_attr attr = Dnnl.userScratchpad();
             dnnl_convolution_desc_t fd = new dnnl_convolution_desc_t();
             Dnnl.check(dnnl_dilated_convolution_forward_desc_init(fd, dnnl_forward_training, dnnl_convolution_direct,
                     srcMd, anyW, biasMd, dstMd, strides, dilation, padL, padR), "describing a convolution " + g);
-            Dnnl.check(dnnl_primitive_desc_create(fwdPd, new const_dnnl_op_desc_t(fd), null, Dnnl.engine(), null),
+            Dnnl.check(dnnl_primitive_desc_create(fwdPd, new const_dnnl_op_desc_t(fd), attr, Dnnl.engine(), null),
                     "choosing a forward convolution for " + g);
             dnnl_convolution_desc_t bd = new dnnl_convolution_desc_t();
             Dnnl.check(dnnl_dilated_convolution_backward_data_desc_init(bd, dnnl_convolution_direct, srcMd, anyW, dstMd,
                     strides, dilation, padL, padR), "describing a convolution's input gradient " + g);
-            Dnnl.check(dnnl_primitive_desc_create(bwdDataPd, new const_dnnl_op_desc_t(bd), null, Dnnl.engine(), fwdPd),
+            Dnnl.check(dnnl_primitive_desc_create(bwdDataPd, new const_dnnl_op_desc_t(bd), attr, Dnnl.engine(), fwdPd),
                     "choosing a convolution input-gradient kernel for " + g);
             dnnl_convolution_desc_t wd = new dnnl_convolution_desc_t();
             Dnnl.check(dnnl_dilated_convolution_backward_weights_desc_init(wd, dnnl_convolution_direct, srcMd, anyW,
                     biasMd, dstMd, strides, dilation, padL, padR), "describing a convolution's weight gradient " + g);
-            Dnnl.check(dnnl_primitive_desc_create(bwdWeightsPd, new const_dnnl_op_desc_t(wd), null, Dnnl.engine(),
+            Dnnl.check(dnnl_primitive_desc_create(bwdWeightsPd, new const_dnnl_op_desc_t(wd), attr, Dnnl.engine(),
                     fwdPd), "choosing a convolution weight-gradient kernel for " + g);
 
+            fwdScratch = new Scratch(fwdPd);
+            bwdDataScratch = new Scratch(bwdDataPd);
+            bwdWeightsScratch = new Scratch(bwdWeightsPd);
             src = Dnnl.unbound(srcMd);
             dst = Dnnl.unbound(dstMd);
             diffSrc = Dnnl.unbound(srcMd);
@@ -148,22 +155,23 @@ final class DnnlConvolution {
             dnnl_memory fw = fwdWeights == null ? weights : fwdWeights.memory;
             fwd = g.bias()
                     ? new Dnnl.Call(Dnnl.primitive(fwdPd),
-                    new int[] {DNNL_ARG_SRC, DNNL_ARG_WEIGHTS, DNNL_ARG_BIAS, DNNL_ARG_DST},
-                    new dnnl_memory[] {src, fw, bias, dst})
-                    : new Dnnl.Call(Dnnl.primitive(fwdPd), new int[] {DNNL_ARG_SRC, DNNL_ARG_WEIGHTS, DNNL_ARG_DST},
-                    new dnnl_memory[] {src, fw, dst});
+                    new int[] {DNNL_ARG_SRC, DNNL_ARG_WEIGHTS, DNNL_ARG_BIAS, DNNL_ARG_DST, DNNL_ARG_SCRATCHPAD},
+                    new dnnl_memory[] {src, fw, bias, dst, fwdScratch.memory})
+                    : new Dnnl.Call(Dnnl.primitive(fwdPd), new int[] {DNNL_ARG_SRC, DNNL_ARG_WEIGHTS, DNNL_ARG_DST,
+                    DNNL_ARG_SCRATCHPAD}, new dnnl_memory[] {src, fw, dst, fwdScratch.memory});
             dnnl_memory bw = bwdWeights == null ? weights : bwdWeights.memory;
             bwdData = new Dnnl.Call(Dnnl.primitive(bwdDataPd),
-                    new int[] {DNNL_ARG_DIFF_DST, DNNL_ARG_WEIGHTS, DNNL_ARG_DIFF_SRC},
-                    new dnnl_memory[] {diffDst, bw, diffSrc});
+                    new int[] {DNNL_ARG_DIFF_DST, DNNL_ARG_WEIGHTS, DNNL_ARG_DIFF_SRC, DNNL_ARG_SCRATCHPAD},
+                    new dnnl_memory[] {diffDst, bw, diffSrc, bwdDataScratch.memory});
             dnnl_memory dw = diffWeightsStage == null ? diffWeights : diffWeightsStage.memory;
             bwdWeightsCall = g.bias()
                     ? new Dnnl.Call(Dnnl.primitive(bwdWeightsPd),
-                    new int[] {DNNL_ARG_SRC, DNNL_ARG_DIFF_DST, DNNL_ARG_DIFF_WEIGHTS, DNNL_ARG_DIFF_BIAS},
-                    new dnnl_memory[] {src, diffDst, dw, diffBias})
+                    new int[] {DNNL_ARG_SRC, DNNL_ARG_DIFF_DST, DNNL_ARG_DIFF_WEIGHTS, DNNL_ARG_DIFF_BIAS,
+                            DNNL_ARG_SCRATCHPAD},
+                    new dnnl_memory[] {src, diffDst, dw, diffBias, bwdWeightsScratch.memory})
                     : new Dnnl.Call(Dnnl.primitive(bwdWeightsPd),
-                    new int[] {DNNL_ARG_SRC, DNNL_ARG_DIFF_DST, DNNL_ARG_DIFF_WEIGHTS},
-                    new dnnl_memory[] {src, diffDst, dw});
+                    new int[] {DNNL_ARG_SRC, DNNL_ARG_DIFF_DST, DNNL_ARG_DIFF_WEIGHTS, DNNL_ARG_SCRATCHPAD},
+                    new dnnl_memory[] {src, diffDst, dw, bwdWeightsScratch.memory});
         }
 
         void forward(INDArray x, INDArray w, INDArray b, INDArray y) {
@@ -207,6 +215,18 @@ final class DnnlConvolution {
 
         private void wait(String what) {
             Dnnl.check(dnnl_stream_wait(stream), what);
+        }
+    }
+
+    /** A primitive's scratchpad, owned by the plan (see {@link Dnnl#userScratchpad}). */
+    private static final class Scratch {
+        final BytePointer buffer;
+        final dnnl_memory memory;
+
+        Scratch(dnnl_primitive_desc pd) {
+            dnnl_memory_desc_t md = Dnnl.query(pd, dnnl_query_scratchpad_md);
+            buffer = Dnnl.allocate(md);
+            memory = Dnnl.over(md, buffer);
         }
     }
 
