@@ -182,30 +182,97 @@ final class Dnnl {
         return s;
     }
 
-    /** A primitive with its argument list built once; the memory objects' buffers are rebound per call. */
+    /**
+     * A primitive with its argument list built once; the memory objects' buffers are rebound per call. The call owns
+     * the primitive's scratchpad (user mode, see {@link #userScratchpad}).
+     */
     static final class Call {
         private final dnnl_primitive primitive;
         private final dnnl_exec_arg_t args;
         private final int count;
+        /** The scratchpad's buffer, kept reachable for as long as the argument list points at it. */
+        private final BytePointer scratchpad;
 
-        Call(dnnl_primitive primitive, int[] kinds, dnnl_memory[] memories) {
-            this.primitive = primitive;
-            this.count = kinds.length;
+        private Call(dnnl_primitive_desc pd, java.util.List<Integer> kinds, java.util.List<dnnl_memory> memories) {
+            dnnl_memory_desc_t scratchMd = query(pd, dnnl_query_scratchpad_md);
+            this.scratchpad = allocate(scratchMd);
+            kinds.add(DNNL_ARG_SCRATCHPAD);
+            memories.add(over(scratchMd, scratchpad));
+            this.primitive = primitive(pd);
+            this.count = kinds.size();
             this.args = new dnnl_exec_arg_t(count);
             for (int i = 0; i < count; i++) {
-                args.position(i).arg(kinds[i]).memory(memories[i]);
+                args.position(i).arg(kinds.get(i)).memory(memories.get(i));
             }
             args.position(0);
+        }
+
+        /** An argument list for {@code pd}'s primitive (described with {@link #userScratchpad} attributes). */
+        static Builder of(dnnl_primitive_desc pd) {
+            return new Builder(pd);
         }
 
         void run(dnnl_stream stream, String what) {
             check(dnnl_primitive_execute(primitive, stream, count, args), what);
         }
+
+        static final class Builder {
+            private final dnnl_primitive_desc pd;
+            private final java.util.List<Integer> kinds = new java.util.ArrayList<>();
+            private final java.util.List<dnnl_memory> memories = new java.util.ArrayList<>();
+
+            private Builder(dnnl_primitive_desc pd) {
+                this.pd = pd;
+            }
+
+            /** Adds {@code memory} as argument {@code kind}; a null memory (an absent optional argument) is skipped. */
+            Builder arg(int kind, dnnl_memory memory) {
+                if (memory != null) {
+                    kinds.add(kind);
+                    memories.add(memory);
+                }
+                return this;
+            }
+
+            Call build() {
+                return new Call(pd, kinds, memories);
+            }
+        }
     }
 
+    /**
+     * Plans (descriptors, primitives, scratch, a stream) pooled per key across all layers and threads, so that a layer
+     * holds no native resources and a network rebuilt for every averaging round creates none. A plan serves one
+     * thread at a time; the pool holds as many per key as threads have used it at once.
+     */
+    static final class Pool<K, P> {
+        private final java.util.Map<K, java.util.Queue<P>> plans = new java.util.concurrent.ConcurrentHashMap<>();
+        private final java.util.function.Function<K, P> factory;
+
+        Pool(java.util.function.Function<K, P> factory) {
+            this.factory = factory;
+        }
+
+        /** Runs {@code body} on a plan for {@code key} taken from the pool (or built) and put back afterwards. */
+        void run(K key, java.util.function.Consumer<P> body) {
+            java.util.Queue<P> queue = plans.computeIfAbsent(key, k -> new java.util.concurrent.ConcurrentLinkedQueue<>());
+            P plan = queue.poll();
+            if (plan == null) {
+                plan = factory.apply(key);
+            }
+            try {
+                body.accept(plan);
+            } finally {
+                queue.offer(plan);
+            }
+        }
+    }
+
+    /** A reorder between two layouts of the same data. */
     static Call reorder(dnnl_memory_desc_t from, dnnl_memory fromMemory, dnnl_memory_desc_t to, dnnl_memory toMemory) {
         dnnl_primitive_desc pd = new dnnl_primitive_desc();
-        check(dnnl_reorder_primitive_desc_create(pd, from, engine(), to, engine(), null), "describing a reorder");
-        return new Call(primitive(pd), new int[] {DNNL_ARG_FROM, DNNL_ARG_TO}, new dnnl_memory[] {fromMemory, toMemory});
+        check(dnnl_reorder_primitive_desc_create(pd, from, engine(), to, engine(), userScratchpad()),
+                "describing a reorder");
+        return Call.of(pd).arg(DNNL_ARG_FROM, fromMemory).arg(DNNL_ARG_TO, toMemory).build();
     }
 }

@@ -9,10 +9,6 @@ import org.bytedeco.dnnl.dnnl_stream;
 import org.bytedeco.javacpp.BytePointer;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
-import java.util.Map;
-import java.util.Queue;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ConcurrentLinkedQueue;
 
 import static org.bytedeco.dnnl.global.dnnl.*;
 
@@ -23,9 +19,7 @@ import static org.bytedeco.dnnl.global.dnnl.*;
  * each call (they are small next to the maps) and the weight gradient back into DL4J's order.
  *
  * <p>A {@link Plan} (descriptors, primitives, scratch, a stream) is built once per geometry and input shape and then
- * reused: plans are pooled per {@link Geometry} across all layers and threads, so a layer instance holds no native
- * resources and a network rebuilt for every averaging round creates none. A plan serves one thread at a time; the
- * pool holds as many per geometry as threads have used it at once.
+ * reused from a {@link Dnnl.Pool}.
  */
 final class DnnlConvolution {
     /**
@@ -37,7 +31,7 @@ final class DnnlConvolution {
                     int dilationH, int dilationW, boolean channelsLast, boolean bias) {
     }
 
-    private static final Map<Geometry, Queue<Plan>> POOL = new ConcurrentHashMap<>();
+    private static final Dnnl.Pool<Geometry, Plan> POOL = new Dnnl.Pool<>(Plan::new);
 
     private DnnlConvolution() {
     }
@@ -65,18 +59,8 @@ final class DnnlConvolution {
         return names[0];
     }
 
-    /** Runs {@code body} on a plan for {@code g} taken from the pool (or built) and put back afterwards. */
     private static void run(Geometry g, java.util.function.Consumer<Plan> body) {
-        Queue<Plan> pool = POOL.computeIfAbsent(g, k -> new ConcurrentLinkedQueue<>());
-        Plan p = pool.poll();
-        if (p == null) {
-            p = new Plan(g);
-        }
-        try {
-            body.accept(p);
-        } finally {
-            pool.offer(p);
-        }
+        POOL.run(g, body);
     }
 
     /** Descriptors, primitives, scratch buffers and a stream for one geometry; used by one thread at a time. */
@@ -98,9 +82,6 @@ final class DnnlConvolution {
         private final Staged fwdWeights;
         private final Staged bwdWeights;
         private final Staged diffWeightsStage;
-        private final Scratch fwdScratch;
-        private final Scratch bwdDataScratch;
-        private final Scratch bwdWeightsScratch;
         private final Dnnl.Call fwd;
         private final Dnnl.Call bwdData;
         private final Dnnl.Call bwdWeightsCall;
@@ -136,9 +117,6 @@ final class DnnlConvolution {
             Dnnl.check(dnnl_primitive_desc_create(bwdWeightsPd, new const_dnnl_op_desc_t(wd), attr, Dnnl.engine(),
                     fwdPd), "choosing a convolution weight-gradient kernel for " + g);
 
-            fwdScratch = new Scratch(fwdPd);
-            bwdDataScratch = new Scratch(bwdDataPd);
-            bwdWeightsScratch = new Scratch(bwdWeightsPd);
             src = Dnnl.unbound(srcMd);
             dst = Dnnl.unbound(dstMd);
             diffSrc = Dnnl.unbound(srcMd);
@@ -152,26 +130,15 @@ final class DnnlConvolution {
             bwdWeights = Staged.into(userW, weights, Dnnl.query(bwdDataPd, dnnl_query_weights_md));
             diffWeightsStage = Staged.outOf(Dnnl.query(bwdWeightsPd, dnnl_query_diff_weights_md), userW, diffWeights);
 
-            dnnl_memory fw = fwdWeights == null ? weights : fwdWeights.memory;
-            fwd = g.bias()
-                    ? new Dnnl.Call(Dnnl.primitive(fwdPd),
-                    new int[] {DNNL_ARG_SRC, DNNL_ARG_WEIGHTS, DNNL_ARG_BIAS, DNNL_ARG_DST, DNNL_ARG_SCRATCHPAD},
-                    new dnnl_memory[] {src, fw, bias, dst, fwdScratch.memory})
-                    : new Dnnl.Call(Dnnl.primitive(fwdPd), new int[] {DNNL_ARG_SRC, DNNL_ARG_WEIGHTS, DNNL_ARG_DST,
-                    DNNL_ARG_SCRATCHPAD}, new dnnl_memory[] {src, fw, dst, fwdScratch.memory});
-            dnnl_memory bw = bwdWeights == null ? weights : bwdWeights.memory;
-            bwdData = new Dnnl.Call(Dnnl.primitive(bwdDataPd),
-                    new int[] {DNNL_ARG_DIFF_DST, DNNL_ARG_WEIGHTS, DNNL_ARG_DIFF_SRC, DNNL_ARG_SCRATCHPAD},
-                    new dnnl_memory[] {diffDst, bw, diffSrc, bwdDataScratch.memory});
-            dnnl_memory dw = diffWeightsStage == null ? diffWeights : diffWeightsStage.memory;
-            bwdWeightsCall = g.bias()
-                    ? new Dnnl.Call(Dnnl.primitive(bwdWeightsPd),
-                    new int[] {DNNL_ARG_SRC, DNNL_ARG_DIFF_DST, DNNL_ARG_DIFF_WEIGHTS, DNNL_ARG_DIFF_BIAS,
-                            DNNL_ARG_SCRATCHPAD},
-                    new dnnl_memory[] {src, diffDst, dw, diffBias, bwdWeightsScratch.memory})
-                    : new Dnnl.Call(Dnnl.primitive(bwdWeightsPd),
-                    new int[] {DNNL_ARG_SRC, DNNL_ARG_DIFF_DST, DNNL_ARG_DIFF_WEIGHTS, DNNL_ARG_SCRATCHPAD},
-                    new dnnl_memory[] {src, diffDst, dw, bwdWeightsScratch.memory});
+            fwd = Dnnl.Call.of(fwdPd).arg(DNNL_ARG_SRC, src)
+                    .arg(DNNL_ARG_WEIGHTS, fwdWeights == null ? weights : fwdWeights.memory)
+                    .arg(DNNL_ARG_BIAS, bias).arg(DNNL_ARG_DST, dst).build();
+            bwdData = Dnnl.Call.of(bwdDataPd).arg(DNNL_ARG_DIFF_DST, diffDst)
+                    .arg(DNNL_ARG_WEIGHTS, bwdWeights == null ? weights : bwdWeights.memory)
+                    .arg(DNNL_ARG_DIFF_SRC, diffSrc).build();
+            bwdWeightsCall = Dnnl.Call.of(bwdWeightsPd).arg(DNNL_ARG_SRC, src).arg(DNNL_ARG_DIFF_DST, diffDst)
+                    .arg(DNNL_ARG_DIFF_WEIGHTS, diffWeightsStage == null ? diffWeights : diffWeightsStage.memory)
+                    .arg(DNNL_ARG_DIFF_BIAS, diffBias).build();
         }
 
         void forward(INDArray x, INDArray w, INDArray b, INDArray y) {
@@ -215,18 +182,6 @@ final class DnnlConvolution {
 
         private void wait(String what) {
             Dnnl.check(dnnl_stream_wait(stream), what);
-        }
-    }
-
-    /** A primitive's scratchpad, owned by the plan (see {@link Dnnl#userScratchpad}). */
-    private static final class Scratch {
-        final BytePointer buffer;
-        final dnnl_memory memory;
-
-        Scratch(dnnl_primitive_desc pd) {
-            dnnl_memory_desc_t md = Dnnl.query(pd, dnnl_query_scratchpad_md);
-            buffer = Dnnl.allocate(md);
-            memory = Dnnl.over(md, buffer);
         }
     }
 

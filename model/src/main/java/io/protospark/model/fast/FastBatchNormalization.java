@@ -10,13 +10,28 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 import java.util.Collection;
 
 /**
- * A batch normalisation layer configuration identical to DL4J's {@link BatchNormalization} in every setting, parameter and JSON field, whose
- * instantiated layer runs forward and backward as libnd4j ops (see {@link NativeHelpers}). Built by
- * {@link FastLayers#convert}; the no-argument constructor is for JSON deserialisation.
+ * A batch normalisation layer configuration identical to DL4J's {@link BatchNormalization} in every setting,
+ * parameter and JSON field, whose instantiated layer runs forward and backward on oneDNN ({@link DnnlBatchNorm}).
+ * Built by {@link FastLayers#convert}; the no-argument constructor is for JSON deserialisation.
+ *
+ * <p>One setting is added: {@link #isFusedRelu()}, set by {@link FastLayers#convert} when the layer's only reader is a
+ * plain ReLU, which then passes its input through ({@link FastRelu#isPassThrough()}). The layer's output is then
+ * max(BN(x), 0), computed in the normalisation pass.
  */
 public class FastBatchNormalization extends BatchNormalization {
+    private boolean fusedRelu;
+
     public FastBatchNormalization() {
         super();
+    }
+
+    /** Whether this layer's output is max(y, 0): the ReLU of the layer that reads it, computed here. */
+    public boolean isFusedRelu() {
+        return fusedRelu;
+    }
+
+    public void setFusedRelu(boolean fusedRelu) {
+        this.fusedRelu = fusedRelu;
     }
 
     @Override
@@ -24,6 +39,16 @@ public class FastBatchNormalization extends BatchNormalization {
                              INDArray layerParamsView, boolean initializeParams, DataType networkDataType) {
         return NativeHelpers.installBatchNormalization(
                 super.instantiate(conf, listeners, layerIndex, layerParamsView, initializeParams, networkDataType),
-                networkDataType);
+                networkDataType, fusedRelu);
+    }
+
+    @Override
+    public boolean equals(Object o) {
+        return super.equals(o) && o instanceof FastBatchNormalization other && other.fusedRelu == fusedRelu;
+    }
+
+    @Override
+    public int hashCode() {
+        return 31 * super.hashCode() + Boolean.hashCode(fusedRelu);
     }
 }

@@ -13,18 +13,28 @@ import org.deeplearning4j.nn.conf.layers.SubsamplingLayer;
 
 import java.lang.reflect.Field;
 import java.lang.reflect.Modifier;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 
 /**
- * Swaps DL4J's stock convolution, pooling and batch-normalisation layers in a network configuration for the
- * {@code Fast*} layers of this package, which run forward and backward passes as single libnd4j ops (on oneDNN when
- * the nd4j-native classifier {@code linux-x86_64-onednn-avx2} is loaded, see {@link #oneDnnLoaded()}).
+ * Swaps DL4J's stock convolution, pooling, batch-normalisation and ReLU layers in a network configuration for the
+ * {@code Fast*} layers of this package. Float convolutions and batch norms call oneDNN directly
+ * ({@link DnnlConvolution}, {@link DnnlBatchNorm}); pooling runs as single libnd4j ops (on oneDNN when the
+ * nd4j-native classifier {@code linux-x86_64-onednn-avx2} is loaded, see {@link #oneDnnLoaded()}); anything the
+ * direct path does not take (double precision, other backends) runs on libnd4j's ops.
  *
  * <p>In a graph, the maps between the input and the global pooling are also put in channels-last order when every
  * layer on them allows it ({@link ChannelsLast}): oneDNN convolves NHWC maps without reordering them.
  *
+ * <p>A batch norm whose only reader is a plain ReLU is fused with it: the batch norm applies the ReLU in its own pass
+ * ({@link FastBatchNormalization#isFusedRelu()}) and the ReLU layer passes its input through
+ * ({@link FastRelu#isPassThrough()}).
+ *
  * <p>The result is an ordinary {@link ComputationGraphConfiguration} / {@link MultiLayerConfiguration}: the same
- * vertices, names, parameter shapes and order, the same JSON apart from the layer class names, so a network built from
+ * vertices, names, parameter shapes and order, the same JSON apart from the layer class names and those two flags,
+ * so a network built from
  * it trains under DL4J's Spark parameter averaging, saves and restores with {@code ModelSerializer}, and takes the
  * parameters of a network built from the stock configuration ({@code setParams}) unchanged.
  *
@@ -49,6 +59,7 @@ public final class FastLayers {
             }
         }
         ChannelsLast.apply(copy);
+        fuseBatchNormRelu(copy);
         return copy;
     }
 
@@ -67,7 +78,47 @@ public final class FastLayers {
         for (NeuralNetConfiguration layerConf : copy.getConfs()) {
             layerConf.setLayer(convert(layerConf.getLayer()));
         }
+        List<NeuralNetConfiguration> confs = copy.getConfs();
+        for (int i = 0; i + 1 < confs.size(); i++) {
+            if (copy.getInputPreProcess(i + 1) == null) {
+                fuse(confs.get(i).getLayer(), confs.get(i + 1).getLayer());
+            }
+        }
         return copy;
+    }
+
+    /**
+     * Fuses each fast batch norm whose only reader is a fast ReLU that reads nothing else (and which is not a network
+     * output) with that ReLU: the batch norm computes the ReLU in its own pass and the ReLU vertex passes its input
+     * through. The graph keeps every vertex, name and connection.
+     */
+    private static void fuseBatchNormRelu(ComputationGraphConfiguration conf) {
+        Map<String, List<String>> readers = new HashMap<>();
+        for (Map.Entry<String, List<String>> e : conf.getVertexInputs().entrySet()) {
+            for (String in : e.getValue()) {
+                readers.computeIfAbsent(in, k -> new ArrayList<>()).add(e.getKey());
+            }
+        }
+        for (Map.Entry<String, GraphVertex> e : conf.getVertices().entrySet()) {
+            List<String> r = readers.getOrDefault(e.getKey(), List.of());
+            if (r.size() != 1 || conf.getNetworkOutputs().contains(e.getKey())
+                    || !(e.getValue() instanceof LayerVertex bn)
+                    || !(conf.getVertices().get(r.get(0)) instanceof LayerVertex relu)
+                    || relu.getPreProcessor() != null || conf.getVertexInputs().get(r.get(0)).size() != 1) {
+                continue;
+            }
+            fuse(bn.getLayerConf().getLayer(), relu.getLayerConf().getLayer());
+        }
+    }
+
+    /** Fuses {@code bn} and {@code relu} when they are a fast batch norm and a fast ReLU reading it. */
+    private static void fuse(Layer bn, Layer relu) {
+        if (bn instanceof FastBatchNormalization b && relu instanceof FastRelu r && !r.isPassThrough()) {
+            b.setFusedRelu(true);
+            // a failing helper must not fall back to DL4J's own batch norm, which knows nothing of the ReLU
+            b.setCudnnAllowFallback(false);
+            r.setPassThrough(true);
+        }
     }
 
     /**

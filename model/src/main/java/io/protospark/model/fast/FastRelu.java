@@ -27,10 +27,36 @@ import java.util.Map;
  * its saved input (backward) and then works in place on the copy: an extra full read and write of the activation
  * in each direction, about a tenth of a CIFAR ResNet's training step. Inference is unchanged (in place on the input,
  * as DL4J does). Built by {@link FastLayers#convert} for ReLUs without a cap, threshold or negative slope.
+ *
+ * <p>When the layer's only input is a batch norm that computes the ReLU itself
+ * ({@link FastBatchNormalization#isFusedRelu()}), {@link FastLayers#convert} makes it a pass-through
+ * ({@link #isPassThrough()}): its output is its input and its gradient the incoming one. The vertex stays, under its
+ * name, so the graph's structure and any reference to the ReLU's output are unchanged.
  */
 public class FastRelu extends ActivationLayer {
+    private boolean passThrough;
+
     public FastRelu() {
         super();
+    }
+
+    /** Whether this layer's input is already max(x, 0) (a batch norm with the ReLU fused) and is passed on as is. */
+    public boolean isPassThrough() {
+        return passThrough;
+    }
+
+    public void setPassThrough(boolean passThrough) {
+        this.passThrough = passThrough;
+    }
+
+    @Override
+    public boolean equals(Object o) {
+        return super.equals(o) && o instanceof FastRelu other && other.passThrough == passThrough;
+    }
+
+    @Override
+    public int hashCode() {
+        return 31 * super.hashCode() + Boolean.hashCode(passThrough);
     }
 
     /** Whether {@code fn} is ReLU exactly: max(x, 0), no cap, threshold or negative slope. */
@@ -44,7 +70,7 @@ public class FastRelu extends ActivationLayer {
     public Layer instantiate(NeuralNetConfiguration conf, Collection<TrainingListener> trainingListeners,
                              int layerIndex, INDArray layerParamsView, boolean initializeParams,
                              DataType networkDataType) {
-        Impl layer = new Impl(conf, networkDataType);
+        Impl layer = new Impl(conf, networkDataType, passThrough);
         layer.setListeners(trainingListeners);
         layer.setIndex(layerIndex);
         layer.setParamsViewArray(layerParamsView);
@@ -56,12 +82,19 @@ public class FastRelu extends ActivationLayer {
 
     /** The layer: stock {@link org.deeplearning4j.nn.layers.ActivationLayer} apart from the training passes. */
     static final class Impl extends org.deeplearning4j.nn.layers.ActivationLayer {
-        Impl(NeuralNetConfiguration conf, DataType dataType) {
+        private final boolean passThrough;
+
+        Impl(NeuralNetConfiguration conf, DataType dataType, boolean passThrough) {
             super(conf, dataType);
+            this.passThrough = passThrough;
         }
 
         @Override
         public INDArray activate(boolean training, LayerWorkspaceMgr workspaceMgr) {
+            if (passThrough) {
+                assertInputSet(false);
+                return workspaceMgr.leverageTo(ArrayType.ACTIVATIONS, input);
+            }
             if (!training) {
                 return super.activate(false, workspaceMgr);
             }
@@ -75,6 +108,9 @@ public class FastRelu extends ActivationLayer {
         @Override
         public Pair<Gradient, INDArray> backpropGradient(INDArray epsilon, LayerWorkspaceMgr workspaceMgr) {
             assertInputSet(true);
+            if (passThrough) {
+                return new Pair<>(new DefaultGradient(), workspaceMgr.leverageTo(ArrayType.ACTIVATION_GRAD, epsilon));
+            }
             INDArray dx = workspaceMgr.createUninitialized(ArrayType.ACTIVATION_GRAD, input.dataType(),
                     input.shape(), input.ordering());
             Nd4j.getExecutioner().exec(new RectifiedLinearDerivative(input, epsilon, dx, 0.0));

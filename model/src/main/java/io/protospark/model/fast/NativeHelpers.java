@@ -58,9 +58,13 @@ final class NativeHelpers {
         return layer;
     }
 
-    static Layer installBatchNormalization(Layer layer, DataType dataType) {
+    /**
+     * Batch norm on oneDNN directly for float maps ({@link DnnlBatchNorm}), else on this package's kernels
+     * ({@link ChannelBatchNorm}) or libnd4j's op; with {@code relu} the helper's output is max(y, 0).
+     */
+    static Layer installBatchNormalization(Layer layer, DataType dataType, boolean relu) {
         setHelper(BatchNormalization.class, layer,
-                new ChannelBatchNorm(new MKLDNNBatchNormHelper(dataType)));
+                new DnnlBatchNorm(new ChannelBatchNorm(new MKLDNNBatchNormHelper(dataType)), relu));
         return layer;
     }
 

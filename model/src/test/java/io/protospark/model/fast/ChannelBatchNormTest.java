@@ -2,15 +2,12 @@ package io.protospark.model.fast;
 
 import org.deeplearning4j.nn.conf.CNN2DFormat;
 import org.deeplearning4j.nn.gradient.Gradient;
-import org.deeplearning4j.nn.layers.normalization.BatchNormalizationHelper;
 import org.deeplearning4j.nn.workspace.LayerWorkspaceMgr;
 import org.junit.jupiter.api.Test;
 import org.nd4j.common.primitives.Pair;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
-
-import java.util.Map;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
@@ -23,153 +20,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * mode, on a non-contiguous view, and the hand-off of other shapes to the fallback helper.
  */
 class ChannelBatchNormTest {
-    private static final double EPS = 1e-5;
-
-    /** Per-channel reference: mean, biased variance, y, and the backward pass for upstream gradient dy. */
-    private record Reference(double[] mean, double[] var, double[][][][] y, double[][][][] dx, double[] dGamma,
-                             double[] dBeta) {
-        static Reference of(double[][][][] x, double[][][][] dy, double[] gamma, double[] beta) {
-            int n = x.length;
-            int c = x[0].length;
-            int h = x[0][0].length;
-            int w = x[0][0][0].length;
-            double count = (double) n * h * w;
-            double[] mean = new double[c];
-            double[] var = new double[c];
-            double[] dGamma = new double[c];
-            double[] dBeta = new double[c];
-            double[][][][] y = new double[n][c][h][w];
-            double[][][][] dx = new double[n][c][h][w];
-            for (int k = 0; k < c; k++) {
-                double s = 0;
-                for (double[][][] e : x) {
-                    for (double[] row : e[k]) {
-                        for (double v : row) {
-                            s += v;
-                        }
-                    }
-                }
-                mean[k] = s / count;
-                double q = 0;
-                for (double[][][] e : x) {
-                    for (double[] row : e[k]) {
-                        for (double v : row) {
-                            q += (v - mean[k]) * (v - mean[k]);
-                        }
-                    }
-                }
-                var[k] = q / count;
-                double inv = 1 / Math.sqrt(var[k] + EPS);
-                double sumDy = 0;
-                double sumDyXhat = 0;
-                for (int e = 0; e < n; e++) {
-                    for (int i = 0; i < h; i++) {
-                        for (int j = 0; j < w; j++) {
-                            double xhat = (x[e][k][i][j] - mean[k]) * inv;
-                            y[e][k][i][j] = gamma[k] * xhat + beta[k];
-                            sumDy += dy[e][k][i][j];
-                            sumDyXhat += dy[e][k][i][j] * xhat;
-                        }
-                    }
-                }
-                dGamma[k] = sumDyXhat;
-                dBeta[k] = sumDy;
-                for (int e = 0; e < n; e++) {
-                    for (int i = 0; i < h; i++) {
-                        for (int j = 0; j < w; j++) {
-                            double xhat = (x[e][k][i][j] - mean[k]) * inv;
-                            dx[e][k][i][j] = gamma[k] * inv
-                                    * (dy[e][k][i][j] - sumDy / count - xhat * sumDyXhat / count);
-                        }
-                    }
-                }
-            }
-            return new Reference(mean, var, y, dx, dGamma, dBeta);
-        }
-    }
-
-    /** A helper that must not be called. */
-    private static final class Unused implements BatchNormalizationHelper {
-        int calls;
-
-        @Override
-        public boolean checkSupported(double eps, boolean fixedGammaBeta) {
-            return true;
-        }
-
-        @Override
-        public boolean checkSupported() {
-            return true;
-        }
-
-        @Override
-        public Pair<Gradient, INDArray> backpropGradient(INDArray input, INDArray epsilon, long[] shape,
-                                                         INDArray gamma, INDArray beta, INDArray dGammaView,
-                                                         INDArray dBetaView, double eps, CNN2DFormat format,
-                                                         LayerWorkspaceMgr workspaceMgr) {
-            calls++;
-            return null;
-        }
-
-        @Override
-        public INDArray preOutput(INDArray x, boolean training, long[] shape, INDArray gamma, INDArray beta,
-                                  INDArray mean, INDArray var, double decay, double eps, CNN2DFormat format,
-                                  LayerWorkspaceMgr workspaceMgr) {
-            calls++;
-            return x;
-        }
-
-        @Override
-        public INDArray getMeanCache(DataType dataType) {
-            return null;
-        }
-
-        @Override
-        public INDArray getVarCache(DataType dataType) {
-            return null;
-        }
-
-        @Override
-        public Map<String, Long> helperMemoryUse() {
-            return Map.of();
-        }
-    }
-
-    private static double[][][][] random(java.util.Random r, int n, int c, int h, int w, double offset) {
-        double[][][][] a = new double[n][c][h][w];
-        for (double[][][] e : a) {
-            for (int k = 0; k < c; k++) {
-                for (double[] row : e[k]) {
-                    for (int j = 0; j < w; j++) {
-                        row[j] = offset * (k + 1) + r.nextGaussian() * (0.5 + k);
-                    }
-                }
-            }
-        }
-        return a;
-    }
-
-    private static void assertClose(double[][][][] expected, INDArray actual, double tol, String what) {
-        for (int e = 0; e < expected.length; e++) {
-            for (int k = 0; k < expected[0].length; k++) {
-                for (int i = 0; i < expected[0][0].length; i++) {
-                    for (int j = 0; j < expected[0][0][0].length; j++) {
-                        double want = expected[e][k][i][j];
-                        double got = actual.getDouble(e, k, i, j);
-                        assertEquals(want, got, tol * Math.max(1, Math.abs(want)),
-                                what + " at [" + e + "," + k + "," + i + "," + j + "]");
-                    }
-                }
-            }
-        }
-    }
-
-    private static void assertClose(double[] expected, INDArray actual, double tol, String what) {
-        assertEquals(expected.length, actual.length(), what + " length");
-        for (int k = 0; k < expected.length; k++) {
-            assertEquals(expected[k], actual.getDouble(k), tol * Math.max(1, Math.abs(expected[k])), what + "[" + k + "]");
-        }
-    }
+    private static final double EPS = BatchNormReference.EPS;
 
     private static void trainingStepMatchesReference(DataType type, double offset, double tol) {
         trainingStepMatchesReference(type, offset, tol, CNN2DFormat.NCHW);
@@ -182,13 +33,13 @@ class ChannelBatchNormTest {
         int c = 3;
         int h = 4;
         int w = 6; // rows of 24: the unrolled loops' remainder path runs too
-        double[][][][] x = random(r, n, c, h, w, offset);
-        double[][][][] dy = random(r, n, c, h, w, 0.3);
+        double[][][][] x = BatchNormReference.random(r, n, c, h, w, offset);
+        double[][][][] dy = BatchNormReference.random(r, n, c, h, w, 0.3);
         double[] gamma = {1.5, -0.7, 0.2};
         double[] beta = {0.1, 2.0, -1.0};
-        Reference ref = Reference.of(x, dy, gamma, beta);
+        BatchNormReference ref = BatchNormReference.of(x, dy, gamma, beta, false);
 
-        Unused fallback = new Unused();
+        BatchNormReference.Unused fallback = new BatchNormReference.Unused();
         ChannelBatchNorm bn = new ChannelBatchNorm(fallback);
         boolean nhwc = format == CNN2DFormat.NHWC;
         INDArray xs = nhwc ? Nd4j.create(x).castTo(type).permute(0, 2, 3, 1).dup('c') : Nd4j.create(x).castTo(type);
@@ -200,17 +51,17 @@ class ChannelBatchNormTest {
         LayerWorkspaceMgr ws = LayerWorkspaceMgr.noWorkspaces();
 
         INDArray y = bn.preOutput(xs, true, xs.shape(), g, b, globalMean, globalVar, 0.9, EPS, format, ws);
-        assertClose(ref.y(), nhwc ? y.permute(0, 3, 1, 2) : y, tol, type + " " + format + " y");
-        assertClose(ref.mean(), bn.getMeanCache(type), tol, type + " batch mean");
-        assertClose(ref.var(), bn.getVarCache(type), tol * 10, type + " batch variance");
+        BatchNormReference.assertClose(ref.y(), nhwc ? y.permute(0, 3, 1, 2) : y, tol, type + " " + format + " y");
+        BatchNormReference.assertClose(ref.mean(), bn.getMeanCache(type), tol, type + " batch mean");
+        BatchNormReference.assertClose(ref.var(), bn.getVarCache(type), tol * 10, type + " batch variance");
 
         INDArray dGamma = Nd4j.zeros(type, 1, c);
         INDArray dBeta = Nd4j.zeros(type, 1, c);
         Pair<Gradient, INDArray> back = bn.backpropGradient(xs, dys, xs.shape(), g, b, dGamma, dBeta, EPS, format, ws);
-        assertClose(ref.dx(), nhwc ? back.getSecond().permute(0, 3, 1, 2) : back.getSecond(), tol * 10,
+        BatchNormReference.assertClose(ref.dx(), nhwc ? back.getSecond().permute(0, 3, 1, 2) : back.getSecond(), tol * 10,
                 type + " " + format + " dx");
-        assertClose(ref.dGamma(), dGamma, tol * 10, type + " dGamma");
-        assertClose(ref.dBeta(), dBeta, tol, type + " dBeta");
+        BatchNormReference.assertClose(ref.dGamma(), dGamma, tol * 10, type + " dGamma");
+        BatchNormReference.assertClose(ref.dBeta(), dBeta, tol, type + " dBeta");
         assertSame(dGamma, back.getFirst().getGradientFor("gamma"));
         assertSame(dBeta, back.getFirst().getGradientFor("beta"));
         assertEquals(0, fallback.calls, format + " maps must not reach the fallback");
@@ -258,9 +109,9 @@ class ChannelBatchNormTest {
         INDArray beta = Nd4j.create(new float[][]{{1f, -1f}});
         INDArray mean = Nd4j.zeros(DataType.FLOAT, 1, 2);
         INDArray var = Nd4j.ones(DataType.FLOAT, 1, 2);
-        INDArray fromView = new ChannelBatchNorm(new Unused()).preOutput(x, true, x.shape(), gamma, beta, mean, var,
+        INDArray fromView = new ChannelBatchNorm(new BatchNormReference.Unused()).preOutput(x, true, x.shape(), gamma, beta, mean, var,
                 0.9, EPS, CNN2DFormat.NCHW, LayerWorkspaceMgr.noWorkspaces());
-        INDArray fromCopy = new ChannelBatchNorm(new Unused()).preOutput(x.dup('c'), true, x.shape(), gamma, beta,
+        INDArray fromCopy = new ChannelBatchNorm(new BatchNormReference.Unused()).preOutput(x.dup('c'), true, x.shape(), gamma, beta,
                 mean, var, 0.9, EPS, CNN2DFormat.NCHW, LayerWorkspaceMgr.noWorkspaces());
         assertEquals(fromCopy, fromView);
         assertEquals(2.0, fromView.get(org.nd4j.linalg.indexing.NDArrayIndex.all(),
@@ -270,7 +121,7 @@ class ChannelBatchNormTest {
 
     @Test
     void inferenceIsTheFallbacksNativeOp() {
-        Unused fallback = new Unused();
+        BatchNormReference.Unused fallback = new BatchNormReference.Unused();
         ChannelBatchNorm bn = new ChannelBatchNorm(fallback);
         INDArray x = Nd4j.rand(DataType.FLOAT, 2, 2, 3, 3);
         INDArray one = Nd4j.ones(DataType.FLOAT, 1, 2);
@@ -281,7 +132,7 @@ class ChannelBatchNormTest {
 
     @Test
     void otherShapesGoToTheFallback() {
-        Unused fallback = new Unused();
+        BatchNormReference.Unused fallback = new BatchNormReference.Unused();
         ChannelBatchNorm bn = new ChannelBatchNorm(fallback);
         INDArray dense = Nd4j.rand(DataType.FLOAT, 4, 3);
         INDArray gamma = Nd4j.ones(DataType.FLOAT, 1, 3);

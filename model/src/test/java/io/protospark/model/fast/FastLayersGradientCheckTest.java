@@ -193,4 +193,40 @@ class FastLayersGradientCheckTest {
                 .epsilon(EPS).maxRelError(MAX_REL_ERROR).minAbsoluteError(MIN_ABS_ERROR));
         assertTrue(ok, "gradient check failed for the residual block of fast layers");
     }
+
+    /**
+     * A batch norm fused with the ReLU that reads it: in double the fallback computes the batch norm and the ReLU is
+     * applied around it; the pass-through ReLU layer adds nothing.
+     */
+    @Test
+    void batchNormFusedWithRelu() {
+        ComputationGraphConfiguration conf = base().graphBuilder()
+                .addInputs("in")
+                .setInputTypes(InputType.convolutional(5, 5, 2))
+                .addLayer("c", new ConvolutionLayer.Builder(2, 2).nOut(3).activation(Activation.TANH).build(), "in")
+                .addLayer("bn", new BatchNormalization.Builder().eps(1e-5).build(), "c")
+                .addLayer("relu", new org.deeplearning4j.nn.conf.layers.ActivationLayer.Builder()
+                        .activation(Activation.RELU).build(), "bn")
+                .addLayer("gap", new GlobalPoolingLayer.Builder(PoolingType.AVG).build(), "relu")
+                .addLayer("out", new OutputLayer.Builder(LossFunctions.LossFunction.MCXENT).nOut(3)
+                        .activation(Activation.SOFTMAX).build(), "gap")
+                .setOutputs("out")
+                .build();
+        ComputationGraphConfiguration fast = FastLayers.convert(conf);
+        assertTrue(((FastBatchNormalization) ((org.deeplearning4j.nn.conf.graph.LayerVertex) fast.getVertices()
+                .get("bn")).getLayerConf().getLayer()).isFusedRelu(), "the pair was fused");
+        ComputationGraph net = new ComputationGraph(fast);
+        net.init();
+        Nd4j.getRandom().setSeed(8);
+        INDArray x = Nd4j.rand(DataType.DOUBLE, 4, 2, 5, 5).subi(0.5);
+        INDArray y = Nd4j.zeros(DataType.DOUBLE, 4, 3);
+        for (int i = 0; i < 4; i++) {
+            y.putScalar(i, i % 3, 1.0);
+        }
+        boolean ok = GradientCheckUtil.checkGradients(new GradientCheckUtil.GraphConfig().net(net)
+                .inputs(new INDArray[]{x}).labels(new INDArray[]{y})
+                .excludeParams(new HashSet<>(Set.of("bn_mean", "bn_var", "bn_log10stdev")))
+                .epsilon(EPS).maxRelError(MAX_REL_ERROR).minAbsoluteError(MIN_ABS_ERROR));
+        assertTrue(ok, "gradient check failed for batch norm + ReLU");
+    }
 }

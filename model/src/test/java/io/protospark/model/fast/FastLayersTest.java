@@ -8,7 +8,10 @@ import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
 import org.deeplearning4j.nn.conf.graph.GraphVertex;
 import org.deeplearning4j.nn.conf.graph.LayerVertex;
 import org.deeplearning4j.nn.conf.inputs.InputType;
+import org.deeplearning4j.nn.conf.layers.ActivationLayer;
 import org.deeplearning4j.nn.conf.layers.BatchNormalization;
+import org.deeplearning4j.nn.conf.graph.ElementWiseVertex;
+import org.deeplearning4j.nn.conf.layers.GlobalPoolingLayer;
 import org.deeplearning4j.nn.conf.layers.ConvolutionLayer;
 import org.deeplearning4j.nn.conf.layers.DenseLayer;
 import org.deeplearning4j.nn.conf.layers.DepthwiseConvolution2D;
@@ -59,8 +62,8 @@ class FastLayersTest {
     }
 
     /**
-     * A layer list with what resnet20 lacks: bias, Same mode, fused ReLU, stride 2, max/avg pooling, batch
-     * normalisation of a dense layer's output (as IResNet's feature BN).
+     * A layer list with what resnet20 lacks: bias, Same mode, a ReLU inside a convolution, stride 2, max/avg pooling,
+     * batch normalisation of a dense layer's output (as IResNet's feature BN), followed by a ReLU layer.
      */
     private static MultiLayerConfiguration plainNet(DataType type) {
         return new NeuralNetConfiguration.Builder().seed(11).dataType(type).updater(new Nesterovs(0.05, 0.9))
@@ -77,6 +80,7 @@ class FastLayersTest {
                         .convolutionMode(ConvolutionMode.Truncate).build())
                 .layer(new DenseLayer.Builder().nOut(12).activation(Activation.TANH).build())
                 .layer(new BatchNormalization.Builder().build())
+                .layer(new ActivationLayer.Builder().activation(Activation.RELU).build())
                 .layer(new OutputLayer.Builder(LossFunctions.LossFunction.MCXENT).nOut(4)
                         .activation(Activation.SOFTMAX).build())
                 .setInputType(InputType.convolutional(12, 12, 3))
@@ -193,6 +197,12 @@ class FastLayersTest {
         assertEquals(21, count(back, FastConvolution.class));
         assertEquals(21, count(back, FastBatchNormalization.class));
         assertEquals(19, count(back, FastRelu.class));
+        long fusedBn = back.getVertices().values().stream().filter(v -> v instanceof LayerVertex lv
+                && lv.getLayerConf().getLayer() instanceof FastBatchNormalization bn && bn.isFusedRelu()).count();
+        long passThrough = back.getVertices().values().stream().filter(v -> v instanceof LayerVertex lv
+                && lv.getLayerConf().getLayer() instanceof FastRelu r && r.isPassThrough()).count();
+        assertEquals(10, fusedBn, "batch norms read only by a ReLU: the stem's and each block's first");
+        assertEquals(10, passThrough, "their ReLUs pass through; the 9 after the residual additions stay");
 
         MultiLayerConfiguration list = FastLayers.convert(plainNet(DataType.FLOAT));
         MultiLayerConfiguration listBack = MultiLayerConfiguration.fromJson(list.toJson());
@@ -202,6 +212,38 @@ class FastLayersTest {
         assertTrue(listBack.getConf(2).getLayer() instanceof FastSubsampling);
         assertTrue(listBack.getConf(5).getLayer() instanceof FastSubsampling);
         assertTrue(listBack.getConf(7).getLayer() instanceof FastBatchNormalization, "batch norm on dense input");
+        assertTrue(((FastBatchNormalization) listBack.getConf(7).getLayer()).isFusedRelu());
+        assertTrue(((FastRelu) listBack.getConf(8).getLayer()).isPassThrough());
+        assertFalse(((FastBatchNormalization) listBack.getConf(1).getLayer()).isFusedRelu(), "read by a pooling");
+    }
+
+    /** A batch norm is fused with a ReLU only when that ReLU is its one reader and reads nothing else. */
+    @Test
+    void batchNormFusesOnlyWithItsSoleReluReader() {
+        ComputationGraphConfiguration conf = new NeuralNetConfiguration.Builder().dataType(DataType.FLOAT)
+                .graphBuilder().addInputs("in").setInputTypes(InputType.convolutional(6, 6, 2))
+                .addLayer("c", new ConvolutionLayer.Builder(3, 3).nOut(4).convolutionMode(ConvolutionMode.Same)
+                        .build(), "in")
+                .addLayer("shared", new BatchNormalization.Builder().build(), "c")
+                .addLayer("r1", new ActivationLayer.Builder().activation(Activation.RELU).build(), "shared")
+                .addVertex("add", new ElementWiseVertex(ElementWiseVertex.Op.Add), "r1", "shared")
+                .addLayer("own", new BatchNormalization.Builder().build(), "add")
+                .addLayer("r2", new ActivationLayer.Builder().activation(Activation.RELU).build(), "own")
+                .addLayer("gap", new GlobalPoolingLayer.Builder(PoolingType.AVG).build(), "r2")
+                .addLayer("out", new OutputLayer.Builder(LossFunctions.LossFunction.MCXENT).nOut(3)
+                        .activation(Activation.SOFTMAX).build(), "gap")
+                .setOutputs("out").build();
+        ComputationGraphConfiguration fast = FastLayers.convert(conf);
+        Map<String, GraphVertex> v = fast.getVertices();
+        assertFalse(((FastBatchNormalization) ((LayerVertex) v.get("shared")).getLayerConf().getLayer()).isFusedRelu(),
+                "also read by the addition, which needs the values before the ReLU");
+        assertFalse(((FastRelu) ((LayerVertex) v.get("r1")).getLayerConf().getLayer()).isPassThrough());
+        FastBatchNormalization own = (FastBatchNormalization) ((LayerVertex) v.get("own")).getLayerConf().getLayer();
+        assertTrue(own.isFusedRelu());
+        assertFalse(own.isCudnnAllowFallback(), "DL4J's own batch norm must not stand in for a fused one");
+        assertTrue(((FastRelu) ((LayerVertex) v.get("r2")).getLayerConf().getLayer()).isPassThrough());
+        assertFalse(((BatchNormalization) ((LayerVertex) conf.getVertices().get("own")).getLayerConf().getLayer())
+                instanceof FastBatchNormalization, "the input configuration is not changed");
     }
 
     @Test
@@ -266,6 +308,17 @@ class FastLayersTest {
         }
         assertClose(stock.params(), fast.params(), 2e-3, "parameters after 3 steps");
         assertNoHelperFellBack(fast.getLayers());
+        int fused = 0;
+        for (org.deeplearning4j.nn.api.Layer layer : fast.getLayers()) {
+            if (layer instanceof org.deeplearning4j.nn.layers.normalization.BatchNormalization bn) {
+                DnnlBatchNorm helper = (DnnlBatchNorm) bn.getHelper();
+                String name = layer.conf().getLayer().getLayerName();
+                assertTrue(helper.oneDnnForwardPasses() > 0 && helper.oneDnnBackwardPasses() > 0,
+                        name + " ran on oneDNN both ways");
+                fused += helper.fusesRelu() ? 1 : 0;
+            }
+        }
+        assertEquals(10, fused, "the stem's and each block's first batch norm carry their ReLU");
         assertClose(stock.getLayer("stem_bn").getParam("mean"), fast.getLayer("stem_bn").getParam("mean"), 1e-3, "BN running mean");
         assertClose(stock.getLayer("stem_bn").getParam("log10stdev"), fast.getLayer("stem_bn").getParam("log10stdev"), 1e-3, "BN running log10 std");
     }
