@@ -23,10 +23,11 @@ import java.util.Map;
 /**
  * A plain-ReLU {@link ActivationLayer} configuration (same settings and JSON fields) whose layer computes
  * max(x, 0) into a fresh activation array in one native pass when training, and the backward pass in one pass into a
- * fresh gradient array (on oneDNN for float, {@link DnnlRelu}; else libnd4j's ops). DL4J's stock activation layer first copies its input (forward) or
- * its saved input (backward) and then works in place on the copy: an extra full read and write of the activation
- * in each direction, about a tenth of a CIFAR ResNet's training step. Inference is unchanged (in place on the input,
- * as DL4J does). Built by {@link FastLayers#convert} for ReLUs without a cap, threshold or negative slope.
+ * fresh gradient array (on oneDNN for float, {@link DnnlRelu}; else libnd4j's ops). Float inference takes the same
+ * out-of-place pass. DL4J's stock activation layer first copies its input (forward, and in inference whenever the
+ * input lives in another workspace) or its saved input (backward) and then works in place on the copy: an extra full
+ * read and write of the activation in each direction, about a tenth of a CIFAR ResNet's training step. Built by
+ * {@link FastLayers#convert} for ReLUs without a cap, threshold or negative slope.
  *
  * <p>When the layer's only input is a batch norm that computes the ReLU itself
  * ({@link FastBatchNormalization#isFusedRelu()}), {@link FastLayers#convert} makes it a pass-through
@@ -95,7 +96,7 @@ public class FastRelu extends ActivationLayer {
                 assertInputSet(false);
                 return workspaceMgr.leverageTo(ArrayType.ACTIVATIONS, input);
             }
-            if (!training) {
+            if (!training && !DnnlRelu.takes(input)) {
                 return super.activate(false, workspaceMgr);
             }
             assertInputSet(false);
