@@ -15,6 +15,7 @@ import java.lang.reflect.Field;
 import java.lang.reflect.Modifier;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -29,13 +30,13 @@ import java.util.Map;
  * layer on them allows it ({@link ChannelsLast}): oneDNN convolves NHWC maps without reordering them.
  *
  * <p>A batch norm whose only reader is a plain ReLU is fused with it: the batch norm applies the ReLU in its own pass
- * ({@link FastBatchNormalization#isFusedRelu()}) and the ReLU layer passes its input through
+ * ({@link FastBatchNormalization#isFusedRelu()}). In a graph the ReLU vertex is removed and its readers read the
+ * batch norm; in a layer list (whose layer indices must stay) the ReLU layer passes its input through
  * ({@link FastRelu#isPassThrough()}).
  *
  * <p>The result is an ordinary {@link ComputationGraphConfiguration} / {@link MultiLayerConfiguration}: the same
- * vertices, names, parameter shapes and order, the same JSON apart from the layer class names and those two flags,
- * so a network built from
- * it trains under DL4J's Spark parameter averaging, saves and restores with {@code ModelSerializer}, and takes the
+ * vertices and names (less the fused ReLUs of a graph), parameter shapes and order, the same JSON apart from the layer
+ * class names and those two flags, so a network built from it trains under DL4J's Spark parameter averaging, saves and restores with {@code ModelSerializer}, and takes the
  * parameters of a network built from the stock configuration ({@code setParams}) unchanged.
  *
  * <p>Converted: exactly {@link ConvolutionLayer} without dilation (not its depthwise, separable or transposed
@@ -88,9 +89,15 @@ public final class FastLayers {
     }
 
     /**
-     * Fuses each fast batch norm whose only reader is a fast ReLU that reads nothing else (and which is not a network
-     * output) with that ReLU: the batch norm computes the ReLU in its own pass and the ReLU vertex passes its input
-     * through. The graph keeps every vertex, name and connection.
+     * Fuses each fast batch norm whose only reader is a fast ReLU that reads nothing else (and is not a network
+     * output) with that ReLU: the batch norm computes the ReLU in its own pass and the ReLU vertex is removed, its
+     * readers reading the batch norm instead. A pass-through vertex would still cost a copy of the maps in every
+     * backward pass and inference (DL4J moves a layer's output into that layer's workspace).
+     *
+     * <p>ReLU vertices have no parameters, but DL4J lays the parameters out in the graph's topological order, which a
+     * smaller graph could change. The order of the unfused graph, minus the removed vertices, is therefore fixed in
+     * the configuration (DL4J caches it there, and it is saved with the JSON), so the fused graph takes the stock
+     * graph's parameters unchanged.
      */
     private static void fuseBatchNormRelu(ComputationGraphConfiguration conf) {
         Map<String, List<String>> readers = new HashMap<>();
@@ -99,23 +106,58 @@ public final class FastLayers {
                 readers.computeIfAbsent(in, k -> new ArrayList<>()).add(e.getKey());
             }
         }
+        Map<String, String> removed = new LinkedHashMap<>(); // ReLU -> the batch norm that absorbs it
         for (Map.Entry<String, GraphVertex> e : conf.getVertices().entrySet()) {
             List<String> r = readers.getOrDefault(e.getKey(), List.of());
             if (r.size() != 1 || conf.getNetworkOutputs().contains(e.getKey())
+                    || conf.getNetworkOutputs().contains(r.get(0))
                     || !(e.getValue() instanceof LayerVertex bn)
-                    || !(conf.getVertices().get(r.get(0)) instanceof LayerVertex relu)
-                    || relu.getPreProcessor() != null || conf.getVertexInputs().get(r.get(0)).size() != 1) {
+                    || !(bn.getLayerConf().getLayer() instanceof FastBatchNormalization b)
+                    || !(conf.getVertices().get(r.get(0)) instanceof LayerVertex reluVertex)
+                    || !(reluVertex.getLayerConf().getLayer() instanceof FastRelu relu) || relu.isPassThrough()
+                    || reluVertex.getPreProcessor() != null || conf.getVertexInputs().get(r.get(0)).size() != 1) {
                 continue;
             }
-            fuse(bn.getLayerConf().getLayer(), relu.getLayerConf().getLayer());
+            b.setFusedRelu(true);
+            // a failing helper must not fall back to DL4J's own batch norm, which knows nothing of the ReLU
+            b.setCudnnAllowFallback(false);
+            removed.put(r.get(0), e.getKey());
         }
+        if (removed.isEmpty()) {
+            return;
+        }
+        org.deeplearning4j.nn.graph.util.GraphIndices indices =
+                new org.deeplearning4j.nn.graph.ComputationGraph(conf).calculateIndices();
+        List<String> order = new ArrayList<>();
+        for (int idx : indices.getTopologicalSortOrder()) {
+            String name = indices.getIdxToName().get(idx);
+            if (!removed.containsKey(name)) {
+                order.add(name);
+            }
+        }
+        for (Map.Entry<String, String> e : removed.entrySet()) {
+            conf.getVertices().remove(e.getKey());
+            conf.getVertexInputs().remove(e.getKey());
+        }
+        for (List<String> inputs : conf.getVertexInputs().values()) {
+            inputs.replaceAll(in -> removed.getOrDefault(in, in));
+        }
+        // DL4J's vertex indices: the network inputs first, then the vertices in the configuration's order
+        Map<String, Integer> index = new HashMap<>();
+        for (String in : conf.getNetworkInputs()) {
+            index.put(in, index.size());
+        }
+        for (String v : conf.getVertices().keySet()) {
+            index.put(v, index.size());
+        }
+        conf.setTopologicalOrderStr(order);
+        conf.setTopologicalOrder(order.stream().mapToInt(index::get).toArray());
     }
 
     /** Fuses {@code bn} and {@code relu} when they are a fast batch norm and a fast ReLU reading it. */
     private static void fuse(Layer bn, Layer relu) {
         if (bn instanceof FastBatchNormalization b && relu instanceof FastRelu r && !r.isPassThrough()) {
             b.setFusedRelu(true);
-            // a failing helper must not fall back to DL4J's own batch norm, which knows nothing of the ReLU
             b.setCudnnAllowFallback(false);
             r.setPassThrough(true);
         }
