@@ -3,6 +3,7 @@ package io.protospark.model.fast;
 import org.deeplearning4j.nn.conf.ComputationGraphConfiguration;
 import org.deeplearning4j.nn.conf.MultiLayerConfiguration;
 import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
+import org.deeplearning4j.nn.conf.graph.ElementWiseVertex;
 import org.deeplearning4j.nn.conf.graph.GraphVertex;
 import org.deeplearning4j.nn.conf.graph.LayerVertex;
 import org.deeplearning4j.nn.conf.layers.ActivationLayer;
@@ -30,8 +31,8 @@ import java.util.Map;
  * layer on them allows it ({@link ChannelsLast}): oneDNN convolves NHWC maps without reordering them.
  *
  * <p>A batch norm whose only reader is a plain ReLU is fused with it: the batch norm applies the ReLU in its own pass
- * ({@link FastBatchNormalization#isFusedRelu()}). In a graph the ReLU vertex is removed and its readers read the
- * batch norm; in a layer list (whose layer indices must stay) the ReLU layer passes its input through
+ * ({@link FastBatchNormalization#isFusedRelu()}). In a graph, so is a residual addition read only by a ReLU
+ * ({@link FastAdd}), and the ReLU vertex is removed, its readers reading the fused vertex; in a layer list (whose layer indices must stay) the ReLU layer passes its input through
  * ({@link FastRelu#isPassThrough()}).
  *
  * <p>The result is an ordinary {@link ComputationGraphConfiguration} / {@link MultiLayerConfiguration}: the same
@@ -89,9 +90,10 @@ public final class FastLayers {
     }
 
     /**
-     * Fuses each fast batch norm whose only reader is a fast ReLU that reads nothing else (and is not a network
-     * output) with that ReLU: the batch norm computes the ReLU in its own pass and the ReLU vertex is removed, its
-     * readers reading the batch norm instead. A pass-through vertex would still cost a copy of the maps in every
+     * Fuses each fast batch norm and each addition vertex whose only reader is a fast ReLU that reads nothing else
+     * (and is not a network output) with that ReLU: the batch norm ({@link FastBatchNormalization#isFusedRelu()}) or
+     * the addition (made a {@link FastAdd}) computes the ReLU in its own pass and the ReLU vertex is removed, its
+     * readers reading the fused vertex instead. A pass-through vertex would still cost a copy of the maps in every
      * backward pass and inference (DL4J moves a layer's output into that layer's workspace).
      *
      * <p>ReLU vertices have no parameters, but DL4J lays the parameters out in the graph's topological order, which a
@@ -106,22 +108,26 @@ public final class FastLayers {
                 readers.computeIfAbsent(in, k -> new ArrayList<>()).add(e.getKey());
             }
         }
-        Map<String, String> removed = new LinkedHashMap<>(); // ReLU -> the batch norm that absorbs it
+        Map<String, String> removed = new LinkedHashMap<>(); // ReLU -> the vertex that absorbs it
         for (Map.Entry<String, GraphVertex> e : conf.getVertices().entrySet()) {
             List<String> r = readers.getOrDefault(e.getKey(), List.of());
             if (r.size() != 1 || conf.getNetworkOutputs().contains(e.getKey())
                     || conf.getNetworkOutputs().contains(r.get(0))
-                    || !(e.getValue() instanceof LayerVertex bn)
-                    || !(bn.getLayerConf().getLayer() instanceof FastBatchNormalization b)
                     || !(conf.getVertices().get(r.get(0)) instanceof LayerVertex reluVertex)
                     || !(reluVertex.getLayerConf().getLayer() instanceof FastRelu relu) || relu.isPassThrough()
                     || reluVertex.getPreProcessor() != null || conf.getVertexInputs().get(r.get(0)).size() != 1) {
                 continue;
             }
-            b.setFusedRelu(true);
-            // a failing helper must not fall back to DL4J's own batch norm, which knows nothing of the ReLU
-            b.setCudnnAllowFallback(false);
-            removed.put(r.get(0), e.getKey());
+            if (e.getValue() instanceof LayerVertex v && v.getLayerConf().getLayer() instanceof FastBatchNormalization b) {
+                b.setFusedRelu(true);
+                // a failing helper must not fall back to DL4J's own batch norm, which knows nothing of the ReLU
+                b.setCudnnAllowFallback(false);
+                removed.put(r.get(0), e.getKey());
+            } else if (e.getValue().getClass() == ElementWiseVertex.class
+                    && ((ElementWiseVertex) e.getValue()).getOp() == ElementWiseVertex.Op.Add) {
+                e.setValue(new FastAdd());
+                removed.put(r.get(0), e.getKey());
+            }
         }
         if (removed.isEmpty()) {
             return;

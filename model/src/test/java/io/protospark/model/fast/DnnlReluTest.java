@@ -9,7 +9,10 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-/** {@link DnnlRelu} against max(x, 0) and dy·[x > 0] computed here, element by element. */
+/**
+ * {@link DnnlRelu} against max(x, 0) and dy·[x > 0], and {@link DnnlAdd} against max(a + b, 0), computed here element
+ * by element.
+ */
 class DnnlReluTest {
     @Test
     void forwardAndGradientMatchTheDefinition() {
@@ -31,6 +34,21 @@ class DnnlReluTest {
         for (int i = 0; i < xs.length; i++) {
             assertEquals(Math.max(xs[i], 0f), ys[i], 0f, "y[" + i + "]");
             assertEquals(xs[i] > 0 ? dys[i] : 0f, dxs[i], 0f, "dx[" + i + "] at x = " + xs[i]);
+        }
+    }
+
+    @Test
+    void additionWithReluMatchesTheDefinition() {
+        Nd4j.getRandom().setSeed(6);
+        INDArray a = Nd4j.randn(DataType.FLOAT, 3, 4, 5, 7);
+        INDArray b = Nd4j.randn(DataType.FLOAT, 3, 4, 5, 7);
+        INDArray y = Nd4j.createUninitialized(DataType.FLOAT, 3, 4, 5, 7);
+        DnnlAdd.addRelu(a, b, y);
+        float[] as = a.data().asFloat();
+        float[] bs = b.data().asFloat();
+        float[] ys = y.data().asFloat();
+        for (int i = 0; i < as.length; i++) {
+            assertEquals(Math.max(as[i] + bs[i], 0f), ys[i], 0f, "y[" + i + "]");
         }
     }
 

@@ -229,4 +229,37 @@ class FastLayersGradientCheckTest {
                 .epsilon(EPS).maxRelError(MAX_REL_ERROR).minAbsoluteError(MIN_ABS_ERROR));
         assertTrue(ok, "gradient check failed for batch norm + ReLU");
     }
+
+    /** A residual addition fused with the ReLU that reads it ({@link FastAdd}), in double: DL4J's addition + ReLU. */
+    @Test
+    void additionFusedWithRelu() {
+        ComputationGraphConfiguration conf = base().graphBuilder()
+                .addInputs("in")
+                .setInputTypes(InputType.convolutional(5, 5, 2))
+                .addLayer("c1", new ConvolutionLayer.Builder(2, 2).nOut(3).activation(Activation.TANH).build(), "in")
+                .addLayer("c2", new ConvolutionLayer.Builder(2, 2).nOut(3).activation(Activation.IDENTITY).build(),
+                        "in")
+                .addVertex("add", new ElementWiseVertex(ElementWiseVertex.Op.Add), "c1", "c2")
+                .addLayer("relu", new org.deeplearning4j.nn.conf.layers.ActivationLayer.Builder()
+                        .activation(Activation.RELU).build(), "add")
+                .addLayer("gap", new GlobalPoolingLayer.Builder(PoolingType.AVG).build(), "relu")
+                .addLayer("out", new OutputLayer.Builder(LossFunctions.LossFunction.MCXENT).nOut(3)
+                        .activation(Activation.SOFTMAX).build(), "gap")
+                .setOutputs("out")
+                .build();
+        ComputationGraphConfiguration fast = FastLayers.convert(conf);
+        assertTrue(fast.getVertices().get("add") instanceof FastAdd, "the pair was fused");
+        ComputationGraph net = new ComputationGraph(fast);
+        net.init();
+        Nd4j.getRandom().setSeed(9);
+        INDArray x = Nd4j.rand(DataType.DOUBLE, 4, 2, 5, 5).subi(0.5);
+        INDArray y = Nd4j.zeros(DataType.DOUBLE, 4, 3);
+        for (int i = 0; i < 4; i++) {
+            y.putScalar(i, i % 3, 1.0);
+        }
+        boolean ok = GradientCheckUtil.checkGradients(new GradientCheckUtil.GraphConfig().net(net)
+                .inputs(new INDArray[]{x}).labels(new INDArray[]{y})
+                .epsilon(EPS).maxRelError(MAX_REL_ERROR).minAbsoluteError(MIN_ABS_ERROR));
+        assertTrue(ok, "gradient check failed for addition + ReLU");
+    }
 }

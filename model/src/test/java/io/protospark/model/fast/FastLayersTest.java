@@ -110,7 +110,8 @@ class FastLayersTest {
         assertEquals(19, relus, "stem + 2 per block");
 
         ComputationGraphConfiguration fast = FastLayers.convert(stock);
-        assertEquals(relus - 10, count(fast, FastRelu.class), "the 10 ReLUs after a batch norm are fused into it");
+        assertEquals(0, count(fast, FastRelu.class), "all 19 ReLUs are fused into the batch norm or addition before");
+        assertEquals(9, fast.getVertices().values().stream().filter(v -> v instanceof FastAdd).count());
         assertEquals(0, count(fast, org.deeplearning4j.nn.conf.layers.ActivationLayer.class));
         assertEquals(0, count(fast, ConvolutionLayer.class));
         assertEquals(0, count(fast, BatchNormalization.class));
@@ -118,7 +119,7 @@ class FastLayersTest {
         assertEquals(bns, count(fast, FastBatchNormalization.class));
         assertEquals(convs, count(stock, ConvolutionLayer.class), "the input configuration is not changed");
         java.util.Set<String> kept = new java.util.LinkedHashSet<>(stock.getVertices().keySet());
-        kept.removeIf(name -> name.equals("stem_relu") || name.endsWith("_relu1"));
+        kept.removeIf(name -> name.equals("stem_relu") || name.endsWith("_relu1") || name.endsWith("_out"));
         assertEquals(kept, fast.getVertices().keySet(), "every vertex but the fused ReLUs, in the same order");
         assertEquals(stock.getNetworkOutputs(), fast.getNetworkOutputs());
         assertTrue(FastLayers.isChannelsLast(fast), "a ResNet's maps run channels-last");
@@ -203,7 +204,8 @@ class FastLayersTest {
         long fusedBn = back.getVertices().values().stream().filter(v -> v instanceof LayerVertex lv
                 && lv.getLayerConf().getLayer() instanceof FastBatchNormalization bn && bn.isFusedRelu()).count();
         assertEquals(10, fusedBn, "batch norms read only by a ReLU: the stem's and each block's first");
-        assertEquals(9, count(back, FastRelu.class), "their ReLUs are gone; the 9 after the residual additions stay");
+        assertEquals(0, count(back, FastRelu.class), "their ReLUs and those after the additions are gone");
+        assertEquals(9, back.getVertices().values().stream().filter(v -> v instanceof FastAdd).count());
         assertFalse(back.getVertices().containsKey("stem_relu"));
         assertEquals(List.of("stem_bn"), back.getVertexInputs().get("s1b1_conv1"), "the ReLU's reader reads the BN");
         assertEquals(fast.getTopologicalOrderStr(), back.getTopologicalOrderStr(), "the parameter order is saved");
@@ -247,6 +249,7 @@ class FastLayersTest {
         assertFalse(own.isCudnnAllowFallback(), "DL4J's own batch norm must not stand in for a fused one");
         assertFalse(v.containsKey("r2"), "the fused ReLU vertex is removed");
         assertEquals(List.of("own"), fast.getVertexInputs().get("gap"));
+        assertEquals(ElementWiseVertex.class, v.get("add").getClass(), "an addition read by a batch norm stays");
         assertFalse(((BatchNormalization) ((LayerVertex) conf.getVertices().get("own")).getLayerConf().getLayer())
                 instanceof FastBatchNormalization, "the input configuration is not changed");
     }
