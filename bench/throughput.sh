@@ -3,13 +3,15 @@
 # against the same networks in PyTorch, when PyTorch is installed. Not part of the build or CI.
 #
 # Usage: bench/throughput.sh [-m "resnet20 resnet32 cnn9 small-cnn"] [-b "64 128"] [-t THREADS] [-i ITERATIONS]
-#                            [-s STOCK_ITERATIONS] [-r ROUNDS] [-o RESULTS.jsonl] [-v "stock fast torch"]
+#                            [-w WARMUP] [-s STOCK_ITERATIONS] [-r ROUNDS] [-o RESULTS.jsonl] [-v "stock fast torch"]
 # Every (model, batch) is measured ROUNDS times with the variants interleaved (stock, fast, torch, stock, ...),
 # so that load from other processes spreads over all of them; the table shows the median over rounds of each
 # variant's img/s (each run itself reports batch / median iteration time), the ratios fast/stock and fast/torch,
 # and the fraction of PEAK_GFLOPS the fast training reaches. Stock DL4J layers are 10-25x slower: -s gives them
-# fewer timed iterations (and one warm-up instead of three) so that a full table stays within half an hour; -v picks
+# fewer timed iterations (and one warm-up instead of WARMUP) so that a full table stays within half an hour; -v picks
 # the variants (default all three; torch only when PyTorch is installed), e.g. -v "fast torch" for the large networks.
+# -w sets the untimed warm-up steps of fast and torch (default 3); DL4J's workspaces size themselves over the first
+# steps (as many as the graph has vertices), so ~10 is closer to a long run's steady state.
 #
 # Environment:
 #   PROTOSPARK_BENCH   command that runs the bench command (default: submit/protospark bench)
@@ -28,16 +30,18 @@ models="resnet20 resnet32 cnn9 small-cnn"
 batches="64 128"
 threads=2
 iterations=10
+warmup=3
 stock_iterations=''
 rounds=3
 results=''
 variants='stock fast torch'
-while getopts 'm:b:t:i:s:r:o:v:h' opt; do
+while getopts 'm:b:t:i:w:s:r:o:v:h' opt; do
   case $opt in
     m) models=$OPTARG ;;
     b) batches=$OPTARG ;;
     t) threads=$OPTARG ;;
     i) iterations=$OPTARG ;;
+    w) warmup=$OPTARG ;;
     s) stock_iterations=$OPTARG ;;
     r) rounds=$OPTARG ;;
     o) results=$OPTARG ;;
@@ -48,9 +52,9 @@ while getopts 'm:b:t:i:s:r:o:v:h' opt; do
 done
 stock_iterations=${stock_iterations:-$iterations}
 [[ $threads =~ ^[1-9][0-9]*$ && $iterations =~ ^[1-9][0-9]*$ && $stock_iterations =~ ^[1-9][0-9]*$ \
-   && $rounds =~ ^[1-9][0-9]*$ ]] \
-  || { echo "throughput.sh: -t, -i, -s and -r need positive integers (got '$threads', '$iterations'," \
-         "'$stock_iterations', '$rounds')" >&2; exit 2; }
+   && $rounds =~ ^[1-9][0-9]*$ && $warmup =~ ^[0-9]+$ ]] \
+  || { echo "throughput.sh: -t, -i, -s and -r need positive integers and -w a non-negative one (got '$threads'," \
+         "'$iterations', '$stock_iterations', '$rounds', '$warmup')" >&2; exit 2; }
 read -r -a bench_cmd <<< "${PROTOSPARK_BENCH:-$repo/submit/protospark bench}"
 peak=${PEAK_GFLOPS:-371}
 results=${results:-$(mktemp -t protospark-throughput.XXXXXX.jsonl)}
@@ -69,9 +73,9 @@ run() { # VARIANT MODEL BATCH -> appends one JSON line tagged with the variant
   local variant=$1 model=$2 batch=$3 line
   case $variant in
     torch) line=$("$python" "$here/torch_bench.py" --model "$model" --batch "$batch" --iterations "$iterations" \
-                  --threads "$threads") ;;
+                  --warmup "$warmup" --threads "$threads") ;;
     fast) line=$("${bench_cmd[@]}" --model "$model" --batch "$batch" --iterations "$iterations" \
-                  --threads "$threads" --fast true 2> /dev/null | grep '^{' | tail -1) ;;
+                  --warmup "$warmup" --threads "$threads" --fast true 2> /dev/null | grep '^{' | tail -1) ;;
     stock) line=$("${bench_cmd[@]}" --model "$model" --batch "$batch" --iterations "$stock_iterations" --warmup 1 \
                   --threads "$threads" --fast false 2> /dev/null | grep '^{' | tail -1) ;;
   esac

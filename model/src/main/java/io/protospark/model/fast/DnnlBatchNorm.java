@@ -72,6 +72,21 @@ final class DnnlBatchNorm implements BatchNormalizationHelper {
         return relu;
     }
 
+    /** Whether the last forward pass ran on oneDNN (its batch statistics are then {@link #batchMean()} …). */
+    boolean ranLastForward() {
+        return own;
+    }
+
+    /** The last oneDNN training pass's batch mean (float, [C]); valid while {@link #ranLastForward()}. */
+    INDArray batchMean() {
+        return meanCache;
+    }
+
+    /** The last oneDNN training pass's biased batch variance (float, [C]). */
+    INDArray batchVariance() {
+        return varCache;
+    }
+
     long oneDnnForwardPasses() {
         return oneDnnForward;
     }

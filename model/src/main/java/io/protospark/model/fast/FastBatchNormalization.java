@@ -3,15 +3,18 @@ package io.protospark.model.fast;
 import org.deeplearning4j.nn.api.Layer;
 import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
 import org.deeplearning4j.nn.conf.layers.BatchNormalization;
+import org.deeplearning4j.nn.conf.layers.LayerValidation;
 import org.deeplearning4j.optimize.api.TrainingListener;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
 import java.util.Collection;
+import java.util.Map;
 
 /**
  * A batch normalisation layer configuration identical to DL4J's {@link BatchNormalization} in every setting,
- * parameter and JSON field, whose instantiated layer runs forward and backward on oneDNN ({@link DnnlBatchNorm}).
+ * parameter and JSON field, whose instantiated layer ({@link DnnlBatchNormLayer}) runs forward and backward on oneDNN
+ * ({@link DnnlBatchNorm}).
  * Built by {@link FastLayers#convert}; the no-argument constructor is for JSON deserialisation.
  *
  * <p>One setting is added: {@link #isFusedRelu()}, set by {@link FastLayers#convert} when the layer's only reader is a
@@ -37,9 +40,16 @@ public class FastBatchNormalization extends BatchNormalization {
     @Override
     public Layer instantiate(NeuralNetConfiguration conf, Collection<TrainingListener> listeners, int layerIndex,
                              INDArray layerParamsView, boolean initializeParams, DataType networkDataType) {
-        return NativeHelpers.installBatchNormalization(
-                super.instantiate(conf, listeners, layerIndex, layerParamsView, initializeParams, networkDataType),
-                networkDataType, fusedRelu);
+        LayerValidation.assertNOutSet("BatchNormalization", getLayerName(), layerIndex, getNOut());
+        DnnlBatchNorm helper = NativeHelpers.batchNormalizationHelper(networkDataType, fusedRelu);
+        DnnlBatchNormLayer layer = new DnnlBatchNormLayer(conf, networkDataType, helper);
+        layer.setListeners(listeners);
+        layer.setIndex(layerIndex);
+        layer.setParamsViewArray(layerParamsView);
+        Map<String, INDArray> params = initializer().init(conf, layerParamsView, initializeParams);
+        layer.setParamTable(params);
+        layer.setConf(conf);
+        return NativeHelpers.installBatchNormalization(layer, helper);
     }
 
     @Override

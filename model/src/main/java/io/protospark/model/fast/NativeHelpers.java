@@ -62,9 +62,12 @@ final class NativeHelpers {
      * Batch norm on oneDNN directly for float maps ({@link DnnlBatchNorm}), else on this package's kernels
      * ({@link ChannelBatchNorm}) or libnd4j's op; with {@code relu} the helper's output is max(y, 0).
      */
-    static Layer installBatchNormalization(Layer layer, DataType dataType, boolean relu) {
-        setHelper(BatchNormalization.class, layer,
-                new DnnlBatchNorm(new ChannelBatchNorm(new MKLDNNBatchNormHelper(dataType)), relu));
+    static DnnlBatchNorm batchNormalizationHelper(DataType dataType, boolean relu) {
+        return new DnnlBatchNorm(new ChannelBatchNorm(new MKLDNNBatchNormHelper(dataType)), relu);
+    }
+
+    static Layer installBatchNormalization(Layer layer, DnnlBatchNorm helper) {
+        setHelper(BatchNormalization.class, layer, helper);
         return layer;
     }
 

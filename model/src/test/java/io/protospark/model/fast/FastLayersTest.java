@@ -223,6 +223,40 @@ class FastLayersTest {
         assertFalse(((FastBatchNormalization) listBack.getConf(1).getLayer()).isFusedRelu(), "read by a pooling");
     }
 
+    /**
+     * The running statistics in DL4J's older form (variance, not log10 σ), which {@link DnnlBatchNormLayer} updates
+     * in its own loop, stay with the stock layer's over a few steps, and so does inference on them.
+     */
+    @Test
+    void runningVarianceFormMatchesStock() {
+        MultiLayerConfiguration conf = new NeuralNetConfiguration.Builder().seed(3).dataType(DataType.FLOAT)
+                .updater(new Nesterovs(0.05, 0.9)).weightInit(WeightInit.RELU).list()
+                .layer(new ConvolutionLayer.Builder(3, 3).nOut(5).convolutionMode(ConvolutionMode.Same).build())
+                .layer(new BatchNormalization.Builder().useLogStd(false).decay(0.7).build())
+                .layer(new GlobalPoolingLayer.Builder(PoolingType.AVG).build())
+                .layer(new OutputLayer.Builder(LossFunctions.LossFunction.MCXENT).nOut(3)
+                        .activation(Activation.SOFTMAX).build())
+                .setInputType(InputType.convolutional(6, 6, 2))
+                .build();
+        MultiLayerNetwork stock = new MultiLayerNetwork(conf);
+        stock.init();
+        MultiLayerNetwork fast = new MultiLayerNetwork(FastLayers.convert(conf));
+        fast.init();
+        fast.setParams(stock.params().dup());
+        Nd4j.getRandom().setSeed(8);
+        INDArray x = Nd4j.randn(DataType.FLOAT, 8, 2, 6, 6).addi(1.5);
+        INDArray y = oneHot(8, 3);
+        for (int i = 0; i < 3; i++) {
+            stock.fit(x, y);
+            fast.fit(x, y);
+        }
+        assertClose(stock.getLayer(1).getParam("var"), fast.getLayer(1).getParam("var"), 1e-3, "running variance");
+        assertClose(stock.getLayer(1).getParam("mean"), fast.getLayer(1).getParam("mean"), 1e-3, "running mean");
+        assertClose(stock.output(x, false), fast.output(x, false), 1e-3, "inference on the running statistics");
+        assertTrue(((DnnlBatchNorm) ((org.deeplearning4j.nn.layers.normalization.BatchNormalization)
+                fast.getLayer(1)).getHelper()).oneDnnBackwardPasses() > 0, "the oneDNN path ran");
+    }
+
     /** A batch norm is fused with a ReLU only when that ReLU is its one reader and reads nothing else. */
     @Test
     void batchNormFusesOnlyWithItsSoleReluReader() {
