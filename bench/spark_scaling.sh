@@ -3,14 +3,16 @@
 # as 2 workers x 1 native thread (the automatic setting), 2 workers x 2 threads (every worker sized to all cores,
 # the old behaviour) and 1 worker x 2 threads (one JVM with the same total threads; averaging a single worker is a
 # no-op but the round trip is paid), plus the same network trained in one JVM without Spark (`bench small-cnn`).
-# Rows interleave per round; prints train img/s (fit time only, metrics.jsonl) per variant, medians over rounds, and
-# the ratios to the 1-worker figure. Also prints one round's bytes from provenance.json.
+# Rows interleave per round; prints train img/s (fit time only, metrics.jsonl, of the last of EPOCHS epochs, default
+# 2, so that JIT and workspace warm-up stay out of it) per variant, medians over rounds, and the ratios to the
+# 1-worker figure. Also prints one round's bytes from provenance.json.
 # Usage: bench/spark_scaling.sh [ROUNDS] [path=value ...]   e.g. bench/spark_scaling.sh 2 train.max-train-examples=20000
 # Needs the job jar (mvn -DskipTests package) and Fashion-MNIST (apt-get install dataset-fashion-mnist).
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 INPUT="${FASHION_MNIST_DIR:-/usr/share/datasets/fashion-mnist}"
 ROUNDS="${1:-2}"
+EPOCHS="${EPOCHS:-2}"
 shift || true
 RUNS="${PROTOSPARK_RUNS:-$ROOT/runs}/spark-scaling-$(date +%Y%m%d-%H%M%S)"
 DATA="${PROTOSPARK_RUNS:-$ROOT/runs}/fashion-mnist-data"
@@ -28,17 +30,18 @@ for r in $(seq 1 "$ROUNDS"); do
     name="${v%%|*}"
     read -r -a extra <<< "${v#*|}"
     "$ROOT/submit/protospark" train --master 'local[2]' --conf "$ROOT/conf/fashion-mnist.conf" --data "$DATA" \
-      --run-dir "$RUNS/$name-$r" train.epochs=1 "${extra[@]}" "$@" > "$RUNS/$name-$r.log" 2>&1 \
+      --run-dir "$RUNS/$name-$r" train.epochs="$EPOCHS" "${extra[@]}" "$@" > "$RUNS/$name-$r.log" 2>&1 \
       || { echo "$name round $r failed, see $RUNS/$name-$r.log" >&2; exit 1; }
   done
-  OMP_WAIT_POLICY=PASSIVE "$ROOT/submit/protospark" bench --model small-cnn --batch 64 --threads 2 --iterations 30 \
+  "$ROOT/submit/protospark" bench --model small-cnn --batch 64 --threads 2 --iterations 30 --warmup 10 \
     --fast true 2> "$RUNS/jvm-$r.log" | tail -1 > "$RUNS/jvm-$r.json"
 done
 python3 - "$RUNS" "$ROUNDS" <<'PY'
 import json, statistics, sys
 runs, rounds = sys.argv[1], int(sys.argv[2])
 def rate(name, r):
-    return json.loads(open(f"{runs}/{name}-{r}/metrics.jsonl").readline())["train_examples_per_second"]
+    lines = [l for l in open(f"{runs}/{name}-{r}/metrics.jsonl") if l.strip()]
+    return json.loads(lines[-1])["train_examples_per_second"]
 rows = {n: [rate(n, r) for r in range(1, rounds + 1)] for n in ("2x1", "2x2", "1x2")}
 rows["jvm (no Spark)"] = [json.loads(open(f"{runs}/jvm-{r}.json").read())["train_img_per_s"] for r in range(1, rounds + 1)]
 base = statistics.median(rows["1x2"])

@@ -27,7 +27,10 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 
 /**
- * Batch normalisation of feature maps (NCHW or NHWC) computed on the layer's own buffers in two memory passes forward
+ * The batch-norm path for what {@link DnnlBatchNorm} does not run on oneDNN: double-precision maps (gradient checks)
+ * and float maps when the oneDNN presets do not load (another backend or platform).
+ *
+ * <p>Batch normalisation of feature maps (NCHW or NHWC) computed on the layer's own buffers in two memory passes forward
  * and two backward. Forward: one pass for the batch statistics, one writing y = a·x + b. Backward: one pass for Σ dy
  * and Σ dy·(x − μ), one writing dx = γσ⁻¹·(dy − Σdy/M − x̂·Σ(dy·x̂)/M), the full gradient through the batch
  * statistics. The variance never takes the cancelling E[x²] − E[x]² form: NCHW rows (one example's channel) each give

@@ -32,13 +32,14 @@ import java.util.Map;
  *
  * <p>A batch norm whose only reader is a plain ReLU is fused with it: the batch norm applies the ReLU in its own pass
  * ({@link FastBatchNormalization#isFusedRelu()}). In a graph, so is a residual addition read only by a ReLU
- * ({@link FastAdd}), and the ReLU vertex is removed, its readers reading the fused vertex; in a layer list (whose layer indices must stay) the ReLU layer passes its input through
- * ({@link FastRelu#isPassThrough()}).
+ * ({@link FastAdd}), and the ReLU vertex is removed, its readers reading the fused vertex; in a layer list (whose
+ * layer indices must stay) the ReLU layer passes its input through ({@link FastRelu#isPassThrough()}).
  *
  * <p>The result is an ordinary {@link ComputationGraphConfiguration} / {@link MultiLayerConfiguration}: the same
  * vertices and names (less the fused ReLUs of a graph), parameter shapes and order, the same JSON apart from the layer
- * class names and those two flags, so a network built from it trains under DL4J's Spark parameter averaging, saves and restores with {@code ModelSerializer}, and takes the
- * parameters of a network built from the stock configuration ({@code setParams}) unchanged.
+ * and vertex class names and those two flags, so a network built from it trains under DL4J's Spark parameter
+ * averaging, saves and restores with {@code ModelSerializer}, and takes the parameters of a network built from the
+ * stock configuration ({@code setParams}) unchanged.
  *
  * <p>Converted: exactly {@link ConvolutionLayer} without dilation (not its depthwise, separable or transposed
  * subclasses),
@@ -61,7 +62,7 @@ public final class FastLayers {
             }
         }
         ChannelsLast.apply(copy);
-        fuseBatchNormRelu(copy);
+        fuseRelus(copy);
         return copy;
     }
 
@@ -101,7 +102,7 @@ public final class FastLayers {
      * the configuration (DL4J caches it there, and it is saved with the JSON), so the fused graph takes the stock
      * graph's parameters unchanged.
      */
-    private static void fuseBatchNormRelu(ComputationGraphConfiguration conf) {
+    private static void fuseRelus(ComputationGraphConfiguration conf) {
         Map<String, List<String>> readers = new HashMap<>();
         for (Map.Entry<String, List<String>> e : conf.getVertexInputs().entrySet()) {
             for (String in : e.getValue()) {
@@ -118,7 +119,8 @@ public final class FastLayers {
                     || reluVertex.getPreProcessor() != null || conf.getVertexInputs().get(r.get(0)).size() != 1) {
                 continue;
             }
-            if (e.getValue() instanceof LayerVertex v && v.getLayerConf().getLayer() instanceof FastBatchNormalization b) {
+            if (e.getValue() instanceof LayerVertex v
+                    && v.getLayerConf().getLayer() instanceof FastBatchNormalization b) {
                 b.setFusedRelu(true);
                 // a failing helper must not fall back to DL4J's own batch norm, which knows nothing of the ReLU
                 b.setCudnnAllowFallback(false);
