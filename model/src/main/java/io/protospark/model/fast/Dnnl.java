@@ -102,6 +102,18 @@ final class Dnnl {
         return attr;
     }
 
+    /**
+     * The implementation oneDNN picks for operation descriptor {@code op} with {@code attr}; {@code hint} is the
+     * forward pass a backward pass belongs to (null for a forward pass).
+     */
+    static dnnl_primitive_desc choose(Pointer op, org.bytedeco.dnnl.dnnl_primitive_attr attr, dnnl_primitive_desc hint,
+                                      String what) {
+        dnnl_primitive_desc pd = new dnnl_primitive_desc();
+        check(dnnl_primitive_desc_create(pd, new org.bytedeco.dnnl.const_dnnl_op_desc_t(op), attr, engine(), hint),
+                "choosing a kernel for " + what);
+        return pd;
+    }
+
     static dnnl_memory_desc_t desc(long[] dims, int dataType, int tag) {
         dnnl_memory_desc_t md = new dnnl_memory_desc_t();
         check(dnnl_memory_desc_init_by_tag(md, dims.length, dims, dataType, tag), "describing memory");

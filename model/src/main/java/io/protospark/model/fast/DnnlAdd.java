@@ -1,6 +1,5 @@
 package io.protospark.model.fast;
 
-import org.bytedeco.dnnl.const_dnnl_op_desc_t;
 import org.bytedeco.dnnl.dnnl_binary_desc_t;
 import org.bytedeco.dnnl.dnnl_memory;
 import org.bytedeco.dnnl.dnnl_memory_desc_t;
@@ -44,9 +43,7 @@ final class DnnlAdd {
             dnnl_binary_desc_t d = new dnnl_binary_desc_t();
             Dnnl.check(dnnl_binary_desc_init(d, dnnl_binary_add, md, md, md), "describing an addition of " + length
                     + " values");
-            dnnl_primitive_desc pd = new dnnl_primitive_desc();
-            Dnnl.check(dnnl_primitive_desc_create(pd, new const_dnnl_op_desc_t(d), attr, Dnnl.engine(), null),
-                    "choosing an addition kernel");
+            dnnl_primitive_desc pd = Dnnl.choose(d, attr, null, "an addition");
             src0 = Dnnl.unbound(md);
             src1 = Dnnl.unbound(md);
             dst = Dnnl.unbound(md);

@@ -1,6 +1,5 @@
 package io.protospark.model.fast;
 
-import org.bytedeco.dnnl.const_dnnl_op_desc_t;
 import org.bytedeco.dnnl.dnnl_batch_normalization_desc_t;
 import org.bytedeco.dnnl.dnnl_memory;
 import org.bytedeco.dnnl.dnnl_memory_desc_t;
@@ -278,9 +277,7 @@ final class DnnlBatchNorm implements BatchNormalizationHelper {
             dnnl_batch_normalization_desc_t bd = new dnnl_batch_normalization_desc_t();
             Dnnl.check(dnnl_batch_normalization_backward_desc_init(bd, dnnl_backward, dataMd, dataMd, g.eps(), flags),
                     "describing a batch norm's backward pass " + g);
-            dnnl_primitive_desc backPd = new dnnl_primitive_desc();
-            Dnnl.check(dnnl_primitive_desc_create(backPd, new const_dnnl_op_desc_t(bd), attr, Dnnl.engine(), trainPd),
-                    "choosing a batch norm backward kernel for " + g);
+            dnnl_primitive_desc backPd = Dnnl.choose(bd, attr, trainPd, "a batch norm's backward pass " + g);
 
             src = Dnnl.unbound(dataMd);
             dst = Dnnl.unbound(dataMd);
@@ -317,10 +314,7 @@ final class DnnlBatchNorm implements BatchNormalizationHelper {
             dnnl_batch_normalization_desc_t d = new dnnl_batch_normalization_desc_t();
             Dnnl.check(dnnl_batch_normalization_forward_desc_init(d, kind, dataMd, eps, flags),
                     "describing a batch norm " + g);
-            dnnl_primitive_desc pd = new dnnl_primitive_desc();
-            Dnnl.check(dnnl_primitive_desc_create(pd, new const_dnnl_op_desc_t(d), attr, Dnnl.engine(), hint),
-                    "choosing a batch norm kernel for " + g);
-            return pd;
+            return Dnnl.choose(d, attr, hint, "a batch norm " + g);
         }
 
         /** A buffer for this geometry's ReLU mask: {@code current} when it is large enough (null without ReLU). */

@@ -1,6 +1,5 @@
 package io.protospark.model.fast;
 
-import org.bytedeco.dnnl.const_dnnl_op_desc_t;
 import org.bytedeco.dnnl.dnnl_convolution_desc_t;
 import org.bytedeco.dnnl.dnnl_memory;
 import org.bytedeco.dnnl.dnnl_memory_desc_t;
@@ -66,9 +65,9 @@ final class DnnlConvolution {
     /** Descriptors, primitives, scratch buffers and a stream for one geometry; used by one thread at a time. */
     private static final class Plan {
         private final dnnl_stream stream = Dnnl.stream();
-        private final dnnl_primitive_desc fwdPd = new dnnl_primitive_desc();
-        private final dnnl_primitive_desc bwdDataPd = new dnnl_primitive_desc();
-        private final dnnl_primitive_desc bwdWeightsPd = new dnnl_primitive_desc();
+        private final dnnl_primitive_desc fwdPd;
+        private final dnnl_primitive_desc bwdDataPd;
+        private final dnnl_primitive_desc bwdWeightsPd;
         // user-side memories: rebound to the arrays on every call
         private final dnnl_memory src;
         private final dnnl_memory dst;
@@ -104,18 +103,15 @@ final class DnnlConvolution {
             dnnl_convolution_desc_t fd = new dnnl_convolution_desc_t();
             Dnnl.check(dnnl_dilated_convolution_forward_desc_init(fd, dnnl_forward_training, dnnl_convolution_direct,
                     srcMd, anyW, biasMd, dstMd, strides, dilation, padL, padR), "describing a convolution " + g);
-            Dnnl.check(dnnl_primitive_desc_create(fwdPd, new const_dnnl_op_desc_t(fd), attr, Dnnl.engine(), null),
-                    "choosing a forward convolution for " + g);
+            fwdPd = Dnnl.choose(fd, attr, null, "a forward convolution " + g);
             dnnl_convolution_desc_t bd = new dnnl_convolution_desc_t();
             Dnnl.check(dnnl_dilated_convolution_backward_data_desc_init(bd, dnnl_convolution_direct, srcMd, anyW, dstMd,
                     strides, dilation, padL, padR), "describing a convolution's input gradient " + g);
-            Dnnl.check(dnnl_primitive_desc_create(bwdDataPd, new const_dnnl_op_desc_t(bd), attr, Dnnl.engine(), fwdPd),
-                    "choosing a convolution input-gradient kernel for " + g);
+            bwdDataPd = Dnnl.choose(bd, attr, fwdPd, "a convolution's input gradient " + g);
             dnnl_convolution_desc_t wd = new dnnl_convolution_desc_t();
             Dnnl.check(dnnl_dilated_convolution_backward_weights_desc_init(wd, dnnl_convolution_direct, srcMd, anyW,
                     biasMd, dstMd, strides, dilation, padL, padR), "describing a convolution's weight gradient " + g);
-            Dnnl.check(dnnl_primitive_desc_create(bwdWeightsPd, new const_dnnl_op_desc_t(wd), attr, Dnnl.engine(),
-                    fwdPd), "choosing a convolution weight-gradient kernel for " + g);
+            bwdWeightsPd = Dnnl.choose(wd, attr, fwdPd, "a convolution's weight gradient " + g);
 
             src = Dnnl.unbound(srcMd);
             dst = Dnnl.unbound(dstMd);

@@ -1,6 +1,5 @@
 package io.protospark.model.fast;
 
-import org.bytedeco.dnnl.const_dnnl_op_desc_t;
 import org.bytedeco.dnnl.dnnl_eltwise_desc_t;
 import org.bytedeco.dnnl.dnnl_memory;
 import org.bytedeco.dnnl.dnnl_memory_desc_t;
@@ -60,15 +59,11 @@ final class DnnlRelu {
             dnnl_eltwise_desc_t fd = new dnnl_eltwise_desc_t();
             Dnnl.check(dnnl_eltwise_forward_desc_init(fd, dnnl_forward_training, dnnl_eltwise_relu, md, 0f, 0f),
                     "describing a ReLU over " + length + " values");
-            dnnl_primitive_desc fwdPd = new dnnl_primitive_desc();
-            Dnnl.check(dnnl_primitive_desc_create(fwdPd, new const_dnnl_op_desc_t(fd), attr, Dnnl.engine(), null),
-                    "choosing a ReLU kernel");
+            dnnl_primitive_desc fwdPd = Dnnl.choose(fd, attr, null, "a ReLU");
             dnnl_eltwise_desc_t bd = new dnnl_eltwise_desc_t();
             Dnnl.check(dnnl_eltwise_backward_desc_init(bd, dnnl_eltwise_relu, md, md, 0f, 0f),
                     "describing a ReLU gradient over " + length + " values");
-            dnnl_primitive_desc bwdPd = new dnnl_primitive_desc();
-            Dnnl.check(dnnl_primitive_desc_create(bwdPd, new const_dnnl_op_desc_t(bd), attr, Dnnl.engine(), fwdPd),
-                    "choosing a ReLU gradient kernel");
+            dnnl_primitive_desc bwdPd = Dnnl.choose(bd, attr, fwdPd, "a ReLU gradient");
             src = Dnnl.unbound(md);
             dst = Dnnl.unbound(md);
             diffDst = Dnnl.unbound(md);

@@ -95,6 +95,19 @@ class FastLayersGradientCheckTest {
         assertTrue(ok, "gradient check failed for " + net.getLayerWiseConfigurations().getConf(1).getLayer());
     }
 
+    /** A gradient check of {@code net} on 4 random images of 2×h×w (seed {@code seed}) with 3 one-hot classes. */
+    private static boolean checkGraph(ComputationGraph net, int h, int w, long seed, Set<String> exclude) {
+        Nd4j.getRandom().setSeed(seed);
+        INDArray x = Nd4j.rand(DataType.DOUBLE, 4, 2, h, w).subi(0.5);
+        INDArray y = Nd4j.zeros(DataType.DOUBLE, 4, 3);
+        for (int i = 0; i < 4; i++) {
+            y.putScalar(i, i % 3, 1.0);
+        }
+        return GradientCheckUtil.checkGradients(new GradientCheckUtil.GraphConfig().net(net)
+                .inputs(new INDArray[]{x}).labels(new INDArray[]{y}).excludeParams(exclude)
+                .epsilon(EPS).maxRelError(MAX_REL_ERROR).minAbsoluteError(MIN_ABS_ERROR));
+    }
+
     @Test
     void convolutionTruncateStrideAndBias() {
         MultiLayerNetwork net = around(new ConvolutionLayer.Builder(3, 3).nOut(4).stride(2, 1).padding(1, 0)
@@ -180,23 +193,14 @@ class FastLayersGradientCheckTest {
                 + "norm and the input permutation are all checked");
         ComputationGraph net = new ComputationGraph(fast);
         net.init();
-        Nd4j.getRandom().setSeed(7);
-        INDArray x = Nd4j.rand(DataType.DOUBLE, 4, 2, 6, 6).subi(0.5);
-        INDArray y = Nd4j.zeros(DataType.DOUBLE, 4, 3);
-        for (int i = 0; i < 4; i++) {
-            y.putScalar(i, i % 3, 1.0);
-        }
         assertTrue(FastLayers.isFast(net.getLayer("c2").conf().getLayer()));
-        Set<String> exclude = new HashSet<>(Set.of("bn_mean", "bn_var", "bn_log10stdev"));
-        boolean ok = GradientCheckUtil.checkGradients(new GradientCheckUtil.GraphConfig().net(net)
-                .inputs(new INDArray[]{x}).labels(new INDArray[]{y}).excludeParams(exclude)
-                .epsilon(EPS).maxRelError(MAX_REL_ERROR).minAbsoluteError(MIN_ABS_ERROR));
+        boolean ok = checkGraph(net, 6, 6, 7, new HashSet<>(Set.of("bn_mean", "bn_var", "bn_log10stdev")));
         assertTrue(ok, "gradient check failed for the residual block of fast layers");
     }
 
     /**
      * A batch norm fused with the ReLU that reads it: in double the fallback computes the batch norm and the ReLU is
-     * applied around it; the pass-through ReLU layer adds nothing.
+     * applied around it; the ReLU vertex is removed.
      */
     @Test
     void batchNormFusedWithRelu() {
@@ -217,16 +221,7 @@ class FastLayersGradientCheckTest {
                 .get("bn")).getLayerConf().getLayer()).isFusedRelu(), "the pair was fused");
         ComputationGraph net = new ComputationGraph(fast);
         net.init();
-        Nd4j.getRandom().setSeed(8);
-        INDArray x = Nd4j.rand(DataType.DOUBLE, 4, 2, 5, 5).subi(0.5);
-        INDArray y = Nd4j.zeros(DataType.DOUBLE, 4, 3);
-        for (int i = 0; i < 4; i++) {
-            y.putScalar(i, i % 3, 1.0);
-        }
-        boolean ok = GradientCheckUtil.checkGradients(new GradientCheckUtil.GraphConfig().net(net)
-                .inputs(new INDArray[]{x}).labels(new INDArray[]{y})
-                .excludeParams(new HashSet<>(Set.of("bn_mean", "bn_var", "bn_log10stdev")))
-                .epsilon(EPS).maxRelError(MAX_REL_ERROR).minAbsoluteError(MIN_ABS_ERROR));
+        boolean ok = checkGraph(net, 5, 5, 8, new HashSet<>(Set.of("bn_mean", "bn_var", "bn_log10stdev")));
         assertTrue(ok, "gradient check failed for batch norm + ReLU");
     }
 
@@ -251,15 +246,7 @@ class FastLayersGradientCheckTest {
         assertTrue(fast.getVertices().get("add") instanceof FastAdd, "the pair was fused");
         ComputationGraph net = new ComputationGraph(fast);
         net.init();
-        Nd4j.getRandom().setSeed(9);
-        INDArray x = Nd4j.rand(DataType.DOUBLE, 4, 2, 5, 5).subi(0.5);
-        INDArray y = Nd4j.zeros(DataType.DOUBLE, 4, 3);
-        for (int i = 0; i < 4; i++) {
-            y.putScalar(i, i % 3, 1.0);
-        }
-        boolean ok = GradientCheckUtil.checkGradients(new GradientCheckUtil.GraphConfig().net(net)
-                .inputs(new INDArray[]{x}).labels(new INDArray[]{y})
-                .epsilon(EPS).maxRelError(MAX_REL_ERROR).minAbsoluteError(MIN_ABS_ERROR));
+        boolean ok = checkGraph(net, 5, 5, 9, Set.of());
         assertTrue(ok, "gradient check failed for addition + ReLU");
     }
 }
