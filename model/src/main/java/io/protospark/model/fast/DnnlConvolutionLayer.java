@@ -23,7 +23,8 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  * <p>Compared with the stock layer with a native helper this also drops work DL4J does around the helper: the
  * forward pass no longer copies a channels-last input into channels-first order (which only the im2col path reads),
  * and the backward pass no longer re-runs the forward convolution when the layer's activation is the identity (as in
- * every conv → batch-norm block), since the gradient at the output is then the incoming one.
+ * every conv → batch-norm block), since the gradient at the output is then the incoming one, or a plain ReLU, whose
+ * derivative the layer reads from the sign of its own training output.
  *
  * <p>Everything else is the stock layer's: parameters and gradient views, weight noise, dropout, the activation,
  * workspaces, and validation. Inputs it does not take (double precision, a non-CPU backend, ranks other than 4, the
@@ -33,6 +34,12 @@ final class DnnlConvolutionLayer extends ConvolutionLayer {
     /** Passes run on oneDNN (not on the stock fallback), for tests that must see which path ran. */
     private long oneDnnForward;
     private long oneDnnBackward;
+    /**
+     * With a plain ReLU as the layer's activation: the last training output max(z, 0) and the input it came from.
+     * Its sign is the ReLU's derivative, so the backward pass needs no second forward convolution to recover z.
+     */
+    private INDArray reluOutput;
+    private INDArray reluOutputInput;
 
     DnnlConvolutionLayer(NeuralNetConfiguration conf, DataType dataType) {
         super(conf, dataType);
@@ -102,6 +109,27 @@ final class DnnlConvolutionLayer extends ConvolutionLayer {
         return Dnnl.dense(a) ? a : a.dup('c');
     }
 
+    private boolean plainRelu() {
+        return FastRelu.isPlainRelu(conv().getActivationFn());
+    }
+
+    @Override
+    public INDArray activate(boolean training, LayerWorkspaceMgr mgr) {
+        reluOutput = null;
+        reluOutputInput = null;
+        if (!takes(input) || !plainRelu() || cacheMode != null && cacheMode != org.deeplearning4j.nn.conf.CacheMode.NONE) {
+            return super.activate(training, mgr);
+        }
+        applyDropOutIfNecessary(training, mgr);
+        INDArray z = preOutput(training, false, mgr).getFirst();
+        DnnlRelu.forward(z, z); // in place: z is this pass's own array
+        if (training) {
+            reluOutput = z;
+            reluOutputInput = input;
+        }
+        return z;
+    }
+
     @Override
     protected Pair<INDArray, INDArray> preOutput(boolean training, boolean forBackprop, LayerWorkspaceMgr mgr) {
         assertInputSet(false);
@@ -129,9 +157,15 @@ final class DnnlConvolutionLayer extends ConvolutionLayer {
         DnnlConvolution.Geometry g = geometry(in, weights);
 
         IActivation afn = conv().getActivationFn();
-        INDArray delta = afn instanceof ActivationIdentity
-                ? epsilon
-                : afn.backprop(preOutput(true, true, mgr).getFirst(), epsilon).getFirst();
+        INDArray delta;
+        if (afn instanceof ActivationIdentity) {
+            delta = epsilon;
+        } else if (reluOutput != null && reluOutputInput == input && DnnlRelu.takes(reluOutput, dense(epsilon))) {
+            delta = mgr.createUninitialized(ArrayType.BP_WORKING_MEM, DataType.FLOAT, reluOutput.shape(), 'c');
+            DnnlRelu.backward(reluOutput, dense(epsilon), delta); // [max(z, 0) > 0] = [z > 0]
+        } else {
+            delta = afn.backprop(preOutput(true, true, mgr).getFirst(), epsilon).getFirst();
+        }
         delta = dense(delta);
 
         INDArray weightGrad = gradientViews.get(ConvolutionParamInitializer.WEIGHT_KEY);
