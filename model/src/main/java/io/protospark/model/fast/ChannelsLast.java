@@ -11,6 +11,7 @@ import org.deeplearning4j.nn.conf.layers.ConvolutionLayer;
 import org.deeplearning4j.nn.conf.layers.GlobalPoolingLayer;
 import org.deeplearning4j.nn.conf.layers.Layer;
 import org.deeplearning4j.nn.conf.layers.SubsamplingLayer;
+import org.deeplearning4j.nn.conf.preprocessor.CnnToFeedForwardPreProcessor;
 
 import java.util.ArrayDeque;
 import java.util.ArrayList;
@@ -33,9 +34,11 @@ import java.util.Set;
  *
  * <p>Only graphs whose maps pass through nothing else are rewritten: every vertex that reads a map must be a
  * convolution, pooling or batch-norm layer of this package's kinds, an activation layer, an element-wise vertex over
- * maps, or a global pooling layer over the spatial dimensions, without a pre-processor, and no map may be a network
- * output. Anything else (a flatten to a dense layer, a merge along channels, a SameDiff layer such as SphereConv)
- * leaves the graph as it is.
+ * maps, or a global pooling layer over the spatial dimensions, without a pre-processor, or a layer that flattens the
+ * map with DL4J's channels-first flatten (a dense layer on a map; its flatten becomes an {@link NhwcFlatten}, which
+ * reads the NHWC map in NCHW order, so the dense weights keep their meaning), and no map may be a network output.
+ * Anything else (a merge along channels, a SameDiff layer such as SphereConv, a flatten vertex) leaves the graph as
+ * it is.
  */
 final class ChannelsLast {
     private ChannelsLast() {
@@ -68,6 +71,7 @@ final class ChannelsLast {
         // vertices whose output is a map, reached from the image inputs
         Set<String> maps = new HashSet<>(imageInputs);
         Set<String> pools = new HashSet<>();
+        Set<String> flattens = new HashSet<>();
         Deque<String> queue = new ArrayDeque<>(imageInputs);
         while (!queue.isEmpty()) {
             String v = queue.poll();
@@ -79,6 +83,8 @@ final class ChannelsLast {
                     }
                 } else if (isSpatialGlobalPooling(gv)) {
                     pools.add(reader);
+                } else if (isNchwFlatten(gv) && conf.getVertexInputs().get(reader).size() == 1) {
+                    flattens.add(reader);
                 } else {
                     return false;
                 }
@@ -107,6 +113,11 @@ final class ChannelsLast {
             ((GlobalPoolingLayer) ((LayerVertex) vertices.get(p)).getLayerConf().getLayer())
                     .setPoolingDimensions(new int[]{1, 2});
         }
+        for (String f : flattens) {
+            LayerVertex lv = (LayerVertex) vertices.get(f);
+            CnnToFeedForwardPreProcessor flat = (CnnToFeedForwardPreProcessor) lv.getPreProcessor();
+            lv.setPreProcessor(new NhwcFlatten(flat.getInputHeight(), flat.getInputWidth(), flat.getNumChannels()));
+        }
         for (String in : imageInputs) {
             for (String reader : consumers.get(in)) {
                 ((LayerVertex) vertices.get(reader)).setPreProcessor(new NchwToNhwc());
@@ -129,6 +140,14 @@ final class ChannelsLast {
     private static boolean isSpatialOnly(GraphVertex v) {
         return v instanceof LayerVertex lv && (lv.getLayerConf().getLayer() instanceof ConvolutionLayer
                 || lv.getLayerConf().getLayer() instanceof SubsamplingLayer);
+    }
+
+    /** A layer that reads a map through DL4J's channels-first flatten (a dense layer on a map). */
+    private static boolean isNchwFlatten(GraphVertex v) {
+        return v instanceof LayerVertex lv && lv.getPreProcessor() != null
+                && lv.getPreProcessor().getClass() == CnnToFeedForwardPreProcessor.class
+                && ((CnnToFeedForwardPreProcessor) lv.getPreProcessor()).getFormat() == CNN2DFormat.NCHW
+                && ((CnnToFeedForwardPreProcessor) lv.getPreProcessor()).getNumChannels() > 0;
     }
 
     private static boolean isSpatialGlobalPooling(GraphVertex v) {

@@ -175,22 +175,53 @@ class FastLayersTest {
     }
 
     @Test
-    void graphsWithAFlattenStayChannelsFirst() {
-        // conv -> dense: DL4J flattens the map in its own order, which the dense weights depend on
+    void graphsWithAFlattenRunChannelsLastAndMatchStock() throws Exception {
+        // conv -> bn -> relu -> pool -> dense: the dense weights depend on DL4J's channels-first flatten order
         ComputationGraphConfiguration flat = new NeuralNetConfiguration.Builder().seed(1).dataType(DataType.FLOAT)
+                .updater(new Nesterovs(0.05, 0.9)).weightInit(WeightInit.RELU)
                 .graphBuilder().addInputs("in").setInputTypes(InputType.convolutional(6, 6, 2))
-                .addLayer("c", new ConvolutionLayer.Builder(3, 3).nOut(4).build(), "in")
+                .addLayer("c", new ConvolutionLayer.Builder(3, 3).nOut(4).convolutionMode(ConvolutionMode.Same)
+                        .build(), "in")
                 .addLayer("bn", new BatchNormalization.Builder().build(), "c")
-                .addLayer("d", new DenseLayer.Builder().nOut(5).build(), "bn")
+                .addLayer("relu", new ActivationLayer.Builder().activation(Activation.RELU).build(), "bn")
+                .addLayer("pool", new SubsamplingLayer.Builder(PoolingType.MAX).kernelSize(2, 2).stride(2, 2)
+                        .build(), "relu")
+                .addLayer("d", new DenseLayer.Builder().nOut(5).activation(Activation.TANH).build(), "pool")
                 .addLayer("out", new OutputLayer.Builder(LossFunctions.LossFunction.MCXENT).nOut(3)
                         .activation(Activation.SOFTMAX).build(), "d")
                 .setOutputs("out").build();
-        ComputationGraphConfiguration fast = FastLayers.convert(flat);
-        assertTrue(FastLayers.isFast(((LayerVertex) fast.getVertices().get("c")).getLayerConf().getLayer()));
-        assertFalse(FastLayers.isChannelsLast(fast));
-        assertEquals(org.deeplearning4j.nn.conf.CNN2DFormat.NCHW,
-                ((ConvolutionLayer) ((LayerVertex) fast.getVertices().get("c")).getLayerConf().getLayer())
+        ComputationGraphConfiguration fastConf = FastLayers.convert(flat);
+        assertTrue(FastLayers.isChannelsLast(fastConf));
+        assertEquals(org.deeplearning4j.nn.conf.CNN2DFormat.NHWC,
+                ((ConvolutionLayer) ((LayerVertex) fastConf.getVertices().get("c")).getLayerConf().getLayer())
                         .getCnn2dDataFormat());
+        assertEquals(new NhwcFlatten(3, 3, 4), ((LayerVertex) fastConf.getVertices().get("d")).getPreProcessor());
+        assertEquals(fastConf, ComputationGraphConfiguration.fromJson(fastConf.toJson()), "survives JSON");
+
+        ComputationGraph stock = new ComputationGraph(flat);
+        stock.init();
+        ComputationGraph fast = new ComputationGraph(fastConf);
+        fast.init();
+        fast.setParams(stock.params().dup());
+        Nd4j.getRandom().setSeed(4);
+        INDArray x = Nd4j.randn(DataType.FLOAT, 5, 2, 6, 6);
+        INDArray y = oneHot(5, 3);
+        assertClose(stock.outputSingle(false, x), fast.outputSingle(false, x), 1e-4, "inference output");
+        stock.setInputs(x);
+        stock.setLabels(y);
+        stock.computeGradientAndScore();
+        fast.setInputs(x);
+        fast.setLabels(y);
+        fast.computeGradientAndScore();
+        for (String k : stock.gradient().gradientForVariable().keySet()) {
+            assertClose(stock.gradient().getGradientFor(k), fast.gradient().getGradientFor(k), 2e-3, "gradient " + k);
+        }
+        DataSet ds = new DataSet(x, y);
+        for (int i = 0; i < 3; i++) {
+            stock.fit(ds);
+            fast.fit(ds);
+        }
+        assertClose(stock.params(), fast.params(), 2e-3, "parameters after 3 steps");
     }
 
     @Test
