@@ -14,10 +14,8 @@ import org.deeplearning4j.nn.conf.layers.SubsamplingLayer;
 import org.deeplearning4j.nn.conf.preprocessor.CnnToFeedForwardPreProcessor;
 
 import java.util.ArrayDeque;
-import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Deque;
-import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
@@ -47,12 +45,7 @@ final class ChannelsLast {
     /** Rewrites {@code conf} in place when it qualifies; returns whether it did. */
     static boolean apply(ComputationGraphConfiguration conf) {
         Map<String, GraphVertex> vertices = conf.getVertices();
-        Map<String, List<String>> consumers = new HashMap<>();
-        for (Map.Entry<String, List<String>> e : conf.getVertexInputs().entrySet()) {
-            for (String in : e.getValue()) {
-                consumers.computeIfAbsent(in, k -> new ArrayList<>()).add(e.getKey());
-            }
-        }
+        Map<String, List<String>> consumers = FastLayers.readers(conf);
         Set<String> imageInputs = new HashSet<>();
         for (String in : conf.getNetworkInputs()) {
             List<String> readers = consumers.getOrDefault(in, List.of());

@@ -117,7 +117,8 @@ final class DnnlConvolutionLayer extends ConvolutionLayer {
     public INDArray activate(boolean training, LayerWorkspaceMgr mgr) {
         reluOutput = null;
         reluOutputInput = null;
-        if (!takes(input) || !plainRelu() || cacheMode != null && cacheMode != org.deeplearning4j.nn.conf.CacheMode.NONE) {
+        boolean caching = cacheMode != null && cacheMode != org.deeplearning4j.nn.conf.CacheMode.NONE;
+        if (!takes(input) || !plainRelu() || caching) {
             return super.activate(training, mgr);
         }
         applyDropOutIfNecessary(training, mgr);
@@ -160,9 +161,10 @@ final class DnnlConvolutionLayer extends ConvolutionLayer {
         INDArray delta;
         if (afn instanceof ActivationIdentity) {
             delta = epsilon;
-        } else if (reluOutput != null && reluOutputInput == input && DnnlRelu.takes(reluOutput, dense(epsilon))) {
+        } else if (reluOutput != null && reluOutputInput == input
+                && DnnlRelu.takes(reluOutput, epsilon = dense(epsilon))) {
             delta = mgr.createUninitialized(ArrayType.BP_WORKING_MEM, DataType.FLOAT, reluOutput.shape(), 'c');
-            DnnlRelu.backward(reluOutput, dense(epsilon), delta); // [max(z, 0) > 0] = [z > 0]
+            DnnlRelu.backward(reluOutput, epsilon, delta); // [max(z, 0) > 0] = [z > 0]
         } else {
             delta = afn.backprop(preOutput(true, true, mgr).getFirst(), epsilon).getFirst();
         }

@@ -37,6 +37,15 @@ public class FastBatchNormalization extends BatchNormalization {
         this.fusedRelu = fusedRelu;
     }
 
+    /**
+     * Makes this layer compute the ReLU of the layer that reads it. DL4J's own batch norm, which knows nothing of the
+     * ReLU, must then never stand in for a failing helper.
+     */
+    void absorbRelu() {
+        fusedRelu = true;
+        setCudnnAllowFallback(false);
+    }
+
     @Override
     public Layer instantiate(NeuralNetConfiguration conf, Collection<TrainingListener> listeners, int layerIndex,
                              INDArray layerParamsView, boolean initializeParams, DataType networkDataType) {

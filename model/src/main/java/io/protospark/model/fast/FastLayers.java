@@ -103,12 +103,7 @@ public final class FastLayers {
      * graph's parameters unchanged.
      */
     private static void fuseRelus(ComputationGraphConfiguration conf) {
-        Map<String, List<String>> readers = new HashMap<>();
-        for (Map.Entry<String, List<String>> e : conf.getVertexInputs().entrySet()) {
-            for (String in : e.getValue()) {
-                readers.computeIfAbsent(in, k -> new ArrayList<>()).add(e.getKey());
-            }
-        }
+        Map<String, List<String>> readers = readers(conf);
         Map<String, String> removed = new LinkedHashMap<>(); // ReLU -> the vertex that absorbs it
         for (Map.Entry<String, GraphVertex> e : conf.getVertices().entrySet()) {
             List<String> r = readers.getOrDefault(e.getKey(), List.of());
@@ -121,9 +116,7 @@ public final class FastLayers {
             }
             if (e.getValue() instanceof LayerVertex v
                     && v.getLayerConf().getLayer() instanceof FastBatchNormalization b) {
-                b.setFusedRelu(true);
-                // a failing helper must not fall back to DL4J's own batch norm, which knows nothing of the ReLU
-                b.setCudnnAllowFallback(false);
+                b.absorbRelu();
                 removed.put(r.get(0), e.getKey());
             } else if (e.getValue().getClass() == ElementWiseVertex.class
                     && ((ElementWiseVertex) e.getValue()).getOp() == ElementWiseVertex.Op.Add) {
@@ -162,11 +155,21 @@ public final class FastLayers {
         conf.setTopologicalOrder(order.stream().mapToInt(index::get).toArray());
     }
 
+    /** For each vertex or network input of {@code conf}, the vertices that read it. */
+    static Map<String, List<String>> readers(ComputationGraphConfiguration conf) {
+        Map<String, List<String>> readers = new HashMap<>();
+        for (Map.Entry<String, List<String>> e : conf.getVertexInputs().entrySet()) {
+            for (String in : e.getValue()) {
+                readers.computeIfAbsent(in, k -> new ArrayList<>()).add(e.getKey());
+            }
+        }
+        return readers;
+    }
+
     /** Fuses {@code bn} and {@code relu} when they are a fast batch norm and a fast ReLU reading it. */
     private static void fuse(Layer bn, Layer relu) {
         if (bn instanceof FastBatchNormalization b && relu instanceof FastRelu r && !r.isPassThrough()) {
-            b.setFusedRelu(true);
-            b.setCudnnAllowFallback(false);
+            b.absorbRelu();
             r.setPassThrough(true);
         }
     }

@@ -21,19 +21,20 @@ public class NchwToNhwc implements InputPreProcessor {
 
     @Override
     public INDArray preProcess(INDArray input, int miniBatchSize, LayerWorkspaceMgr workspaceMgr) {
-        requireRank4(input, "input");
+        requireRank4(input, "NCHW to NHWC", "input");
         return workspaceMgr.dup(ArrayType.ACTIVATIONS, input.permute(0, 2, 3, 1), 'c');
     }
 
     @Override
     public INDArray backprop(INDArray output, int miniBatchSize, LayerWorkspaceMgr workspaceMgr) {
-        requireRank4(output, "gradient");
+        requireRank4(output, "NCHW to NHWC", "gradient");
         return workspaceMgr.dup(ArrayType.ACTIVATION_GRAD, output.permute(0, 3, 1, 2), 'c');
     }
 
-    private static void requireRank4(INDArray a, String what) {
+    /** Refuses anything but a 4-d batch of maps, naming {@code who} (the pre-processor) and {@code what}. */
+    static void requireRank4(INDArray a, String who, String what) {
         if (a.rank() != 4) {
-            throw new IllegalArgumentException("NCHW to NHWC: the " + what + " must be a 4-d image batch, got shape "
+            throw new IllegalArgumentException(who + ": the " + what + " must be a 4-d image batch, got shape "
                     + Arrays.toString(a.shape()));
         }
     }

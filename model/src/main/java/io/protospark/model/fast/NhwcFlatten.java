@@ -6,7 +6,6 @@ import org.deeplearning4j.nn.workspace.ArrayType;
 import org.deeplearning4j.nn.workspace.LayerWorkspaceMgr;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
-import java.util.Arrays;
 import java.util.Objects;
 
 /**
@@ -29,23 +28,16 @@ public class NhwcFlatten extends CnnToFeedForwardPreProcessor {
         setFormat(CNN2DFormat.NCHW);
     }
 
-    private static void requireRank4(INDArray a, String what) {
-        if (a.rank() != 4) {
-            throw new IllegalArgumentException("NHWC flatten: the " + what + " must be a 4-d map batch, got shape "
-                    + Arrays.toString(a.shape()));
-        }
-    }
-
     @Override
     public INDArray preProcess(INDArray input, int miniBatchSize, LayerWorkspaceMgr workspaceMgr) {
-        requireRank4(input, "input");
+        NchwToNhwc.requireRank4(input, "NHWC flatten", "input");
         return super.preProcess(input.permute(0, 3, 1, 2), miniBatchSize, workspaceMgr);
     }
 
     @Override
     public INDArray backprop(INDArray epsilons, int miniBatchSize, LayerWorkspaceMgr workspaceMgr) {
         INDArray nchw = super.backprop(epsilons, miniBatchSize, workspaceMgr);
-        requireRank4(nchw, "gradient");
+        NchwToNhwc.requireRank4(nchw, "NHWC flatten", "gradient");
         return workspaceMgr.dup(ArrayType.ACTIVATION_GRAD, nchw.permute(0, 2, 3, 1), 'c');
     }
 
