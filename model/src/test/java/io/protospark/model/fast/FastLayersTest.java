@@ -207,15 +207,7 @@ class FastLayersTest {
         INDArray x = Nd4j.randn(DataType.FLOAT, 5, 2, 6, 6);
         INDArray y = oneHot(5, 3);
         assertClose(stock.outputSingle(false, x), fast.outputSingle(false, x), 1e-4, "inference output");
-        stock.setInputs(x);
-        stock.setLabels(y);
-        stock.computeGradientAndScore();
-        fast.setInputs(x);
-        fast.setLabels(y);
-        fast.computeGradientAndScore();
-        for (String k : stock.gradient().gradientForVariable().keySet()) {
-            assertClose(stock.gradient().getGradientFor(k), fast.gradient().getGradientFor(k), 2e-3, "gradient " + k);
-        }
+        assertSameLossAndGradients(stock, fast, x, y);
         DataSet ds = new DataSet(x, y);
         for (int i = 0; i < 3; i++) {
             stock.fit(ds);
@@ -359,19 +351,7 @@ class FastLayersTest {
         assertClose(stock.outputSingle(false, x), fast.outputSingle(false, x), 1e-4, "inference output");
         assertClose(stock.outputSingle(true, x), fast.outputSingle(true, x), 1e-4, "training-mode output");
 
-        stock.setInputs(x);
-        stock.setLabels(y);
-        stock.computeGradientAndScore();
-        fast.setInputs(x);
-        fast.setLabels(y);
-        fast.computeGradientAndScore();
-        assertEquals(stock.score(), fast.score(), 1e-4 * Math.abs(stock.score()), "loss");
-        Map<String, INDArray> gs = stock.gradient().gradientForVariable();
-        Map<String, INDArray> gf = fast.gradient().gradientForVariable();
-        assertEquals(gs.keySet(), gf.keySet());
-        for (String k : gs.keySet()) {
-            assertClose(gs.get(k), gf.get(k), 2e-3, "gradient " + k);
-        }
+        assertSameLossAndGradients(stock, fast, x, y);
 
         // three SGD steps: parameters, including the batch-norm running mean and variance, stay together
         DataSet ds = new DataSet(x, y);
@@ -466,6 +446,24 @@ class FastLayersTest {
             }
         }
         assertTrue(withHelper > 0, "no fast layer in the network");
+    }
+
+    /** One backward pass of each graph on (x, y): the same loss and, per parameter, the same gradient. */
+    private static void assertSameLossAndGradients(ComputationGraph stock, ComputationGraph fast, INDArray x,
+                                                   INDArray y) {
+        stock.setInputs(x);
+        stock.setLabels(y);
+        stock.computeGradientAndScore();
+        fast.setInputs(x);
+        fast.setLabels(y);
+        fast.computeGradientAndScore();
+        assertEquals(stock.score(), fast.score(), 1e-4 * Math.abs(stock.score()), "loss");
+        Map<String, INDArray> gs = stock.gradient().gradientForVariable();
+        Map<String, INDArray> gf = fast.gradient().gradientForVariable();
+        assertEquals(gs.keySet(), gf.keySet());
+        for (String k : gs.keySet()) {
+            assertClose(gs.get(k), gf.get(k), 2e-3, "gradient " + k);
+        }
     }
 
     private static INDArray oneHot(int n, int classes) {
