@@ -9,6 +9,8 @@ import io.protospark.model.head.Decision;
 import io.protospark.model.io.Npy;
 import io.protospark.model.net.FixedHead;
 import io.protospark.model.net.HeadKind;
+import io.protospark.model.net.IterationSchedule;
+import io.protospark.model.net.LearningRateSchedule;
 import io.protospark.model.net.ModelSettings;
 import io.protospark.model.net.NetworkSummary;
 import io.protospark.model.net.Networks;
@@ -80,13 +82,16 @@ public final class TrainJob {
     }
 
     /** One epoch's measurements (one line of {@code metrics.jsonl}). */
-    public record EpochMetrics(int epoch, double learningRate, double trainLoss, double valLoss, double valAccuracy, double seconds,
+    public record EpochMetrics(int epoch, double learningRate, Double learningRateLast, double trainLoss, double valLoss, double valAccuracy, double seconds,
                                long trainExamples, double examplesPerSecond, double prototypeDrift,
                                Integer assignmentChanged, Double assignmentMeanCosine) {
         Map<String, Object> toMap() {
             Map<String, Object> m = new LinkedHashMap<>();
             m.put("epoch", epoch);
             m.put("learning_rate", learningRate);
+            if (learningRateLast != null) {
+                m.put("learning_rate_last", learningRateLast);
+            }
             m.put("train_loss", trainLoss);
             m.put("val_loss", valLoss);
             m.put("val_accuracy", valAccuracy);
@@ -181,6 +186,9 @@ public final class TrainJob {
         // a worker re-batches what it receives to batchSizePerWorker rows: with outlier exposure each minibatch
         // carries its outliers too, so that is the row count that keeps minibatches whole
         int rowsPerBatch = t.batchSize() + t.outliersInEachBatch();
+        // a per-iteration schedule reads the worker's iteration count, which DL4J restarts at 0 every round
+        boolean perIteration = m.schedule().unit() == LearningRateSchedule.Unit.ITERATION;
+        GlobalStep globalStep = new GlobalStep();
         ParameterAveragingTrainingMaster tm = new ParameterAveragingTrainingMaster.Builder(workers, rowsPerBatch)
                 .batchSizePerWorker(rowsPerBatch)
                 .averagingFrequency(t.averagingFrequency())
@@ -190,7 +198,11 @@ public final class TrainJob {
                 .repartionData(org.deeplearning4j.spark.api.Repartition.Never) // rounds are balanced per partition
                 .storageLevel(null) // rounds are filters over the epoch's cached minibatches; nothing more to cache
                 .rngSeed(t.seed())
-                .trainingHooks(new LossHook(lossSum, lossCount), new WorkerThreads(threadsPerWorker))
+                .trainingHooks(perIteration
+                        ? new org.deeplearning4j.spark.api.TrainingHook[] {new LossHook(lossSum, lossCount),
+                                new WorkerThreads(threadsPerWorker), globalStep}
+                        : new org.deeplearning4j.spark.api.TrainingHook[] {new LossHook(lossSum, lossCount),
+                                new WorkerThreads(threadsPerWorker)})
                 .build();
         SparkComputationGraph sparkNet = new SparkComputationGraph(jsc, net, tm);
 
@@ -221,9 +233,12 @@ public final class TrainJob {
         AssignmentStep assignment = t.assignmentMode() == TrainSettings.AssignmentMode.DYNAMIC
                 ? new AssignmentStep(prototypes, t.assignMomentum(), t.assignDenseUpTo(),
                         new SparkCandidates(jsc, workers)) : null;
+        IterationSchedule perStep = null;
+        long step = 0; // global minibatch steps per worker trained so far (per-iteration schedules)
         for (int epoch = 1; epoch <= t.epochs(); epoch++) {
             long epochStart = System.nanoTime();
-            double lr = applyLearningRate(sparkNet.getNetwork(), m, epoch, t.epochs());
+            double lr = perIteration ? Double.NaN : applyLearningRate(sparkNet.getNetwork(), m, epoch, t.epochs());
+            Double lrLast = null;
             lossSum.reset();
             lossCount.reset();
             AssignmentStep.Outcome assigned = null;
@@ -273,14 +288,35 @@ public final class TrainJob {
                 return List.of(n).iterator();
             }).collect().stream().mapToInt(Integer::intValue).max().orElse(0);
             int f = t.averagingFrequency();
+            if (perIteration) {
+                if (perStep == null) {
+                    // T = epochs x the first epoch's steps per worker (the longest partition's minibatches)
+                    perStep = m.schedule().perIteration(Math.max(1, longest), t.epochs());
+                    applySchedule(sparkNet.getNetwork(), perStep);
+                    LOG.info("learning rate stepped per iteration: {} steps per worker per epoch, {}", longest,
+                            perStep);
+                }
+                lr = perStep.rateAt(step);
+                lrLast = perStep.rateAt(step + Math.max(1, longest) - 1);
+            }
             targets.publish(sparkNet.getNetwork()); // no-op unless the targets were replaced since
             for (int from = 0; from < longest; from += f) {
                 int lo = from;
                 int hi = from + f;
+                if (perIteration) {
+                    // the driver's count is what its own reads (CoMHE's P step) see; the hook carries it to workers
+                    globalStep.roundStartsAt(step + lo);
+                    sparkNet.getNetwork().getConfiguration().setIterationCount((int) (step + lo));
+                }
                 sparkNet.fit(batches.filter(b -> b._2() >= lo && b._2() < hi).map(Tuple2::_1));
+                if (perIteration) {
+                    // DL4J adds the averaging frequency; a short last round trained fewer steps
+                    sparkNet.getNetwork().getConfiguration().setIterationCount((int) (step + Math.min(hi, longest)));
+                }
                 io.protospark.model.energy.EnergyRegularizers.advanceProjections(sparkNet.getNetwork()); // CoMHE P
             }
             batches.unpersist(false);
+            step += longest;
             double fitSeconds = (System.nanoTime() - fitStart) / 1e9;
 
             double drift = 0;
@@ -295,7 +331,7 @@ public final class TrainJob {
             double seconds = (System.nanoTime() - epochStart) / 1e9;
             long seen = lossCount.value();
             double trainLoss = seen == 0 ? Double.NaN : lossSum.value() / seen;
-            EpochMetrics em = new EpochMetrics(epoch, lr, trainLoss, valLoss, eval.accuracy(), seconds, seen,
+            EpochMetrics em = new EpochMetrics(epoch, lr, lrLast, trainLoss, valLoss, eval.accuracy(), seconds, seen,
                     seen / fitSeconds, drift, assigned == null ? null : assigned.changed(),
                     assigned == null ? null : assigned.meanCosine());
             history.add(em);
@@ -405,15 +441,27 @@ public final class TrainJob {
 
     /**
      * Sets epoch {@code epoch}'s learning rate on every trainable layer (never on the fixed head, whose zero rate is
-     * what keeps it fixed). Workers rebuild the network from the driver's configuration at every averaging round, so
-     * the rate reaches them with the parameters.
+     * what keeps it fixed), for a schedule stepped per epoch. Workers rebuild the network from the driver's
+     * configuration at every averaging round, so the rate reaches them with the parameters.
      */
     static double applyLearningRate(ComputationGraph net, ModelSettings m, int epoch, int epochs) {
         double lr = m.schedule().at(epoch, epochs);
-        if (m.schedule().kind() == io.protospark.model.net.LearningRateSchedule.Kind.CONSTANT
-                && m.schedule().warmupEpochs() == 0) {
+        if (!m.schedule().varies()) {
             return lr; // the optimizer was built with this rate
         }
+        setRate(net, lr, null);
+        return lr;
+    }
+
+    /**
+     * Installs a per-iteration schedule on every trainable layer (not the fixed head): the updaters read the rate of
+     * the network's iteration count at every step, on every worker.
+     */
+    static void applySchedule(ComputationGraph net, IterationSchedule schedule) {
+        setRate(net, schedule.rateAt(0), schedule);
+    }
+
+    private static void setRate(ComputationGraph net, double lr, org.nd4j.linalg.schedule.ISchedule schedule) {
         // the rate lives in each layer's updater configuration, the very objects the updater reads at every step
         // (DL4J's ComputationGraph.setLearningRate fails on a graph whose fixed head has no updater state)
         for (org.deeplearning4j.nn.api.Layer layer : net.getLayers()) {
@@ -423,11 +471,10 @@ public final class TrainJob {
             for (String param : layer.paramTable().keySet()) {
                 org.nd4j.linalg.learning.config.IUpdater u = layer.conf().getLayer().getUpdaterByParam(param);
                 if (u != null && u.hasLearningRate()) {
-                    u.setLrAndSchedule(lr, null);
+                    u.setLrAndSchedule(lr, schedule);
                 }
             }
         }
-        return lr;
     }
 
     /** How the evaluation turns the network's output into classes. */

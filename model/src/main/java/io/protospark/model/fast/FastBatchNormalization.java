@@ -61,6 +61,16 @@ public class FastBatchNormalization extends BatchNormalization {
         return NativeHelpers.installBatchNormalization(layer, helper);
     }
 
+    /**
+     * γ and β take the layer's regularisation (DL4J's batch norm ignores it); {@code Networks} sets one on batch
+     * norm only when weight decay is to reach it, as {@code io.protospark.model.net.DecayedBatchNormalization} does.
+     */
+    @Override
+    public java.util.List<org.nd4j.linalg.learning.regularization.Regularization> getRegularizationByParam(
+            String paramName) {
+        return io.protospark.model.net.DecayedBatchNormalization.gammaBeta(this, paramName);
+    }
+
     @Override
     public boolean equals(Object o) {
         return super.equals(o) && o instanceof FastBatchNormalization other && other.fusedRelu == fusedRelu;

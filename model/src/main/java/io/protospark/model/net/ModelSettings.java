@@ -37,6 +37,8 @@ public record ModelSettings(
         double learningRate,
         double momentum,
         double weightDecay,
+        boolean nesterov,
+        List<String> noDecay,
         PrototypeSpec prototypeSpec,
         LearningRateSchedule schedule,
         List<Double> mean,
@@ -62,7 +64,11 @@ public record ModelSettings(
         hidden = List.copyOf(hidden);
         mean = List.copyOf(mean);
         std = List.copyOf(std);
+        noDecay = List.copyOf(noDecay);
     }
+
+    /** The parameter groups {@code optimizer.no-decay} may name. */
+    public static final List<String> NO_DECAY_GROUPS = List.of("bn", "bias");
 
     /** Reads and validates the model section of a merged config. */
     public static ModelSettings from(Config c) {
@@ -91,10 +97,35 @@ public record ModelSettings(
                     decision.configName(), "auto or dot");
         }
         PrototypeKind prototypes = Configs.enumValue(c, P + "head.prototypes", PrototypeKind.class);
-        OptimizerKind optimizer = Configs.enumValue(c, P + "optimizer.name", OptimizerKind.class);
+        // "nesterov" is the name earlier releases used for SGD with Nesterov momentum: still read, as sgd + nesterov
+        String optimizerName = Configs.oneOf(c, P + "optimizer.name", List.of("sgd", "adam", "adamw", "nesterov"));
+        OptimizerKind optimizer = "nesterov".equals(optimizerName) ? OptimizerKind.SGD
+                : OptimizerKind.valueOf(optimizerName.toUpperCase(java.util.Locale.ROOT));
+        boolean nesterov = "nesterov".equals(optimizerName) || Configs.getBoolean(c, P + "optimizer.nesterov");
+        if (nesterov && optimizer != OptimizerKind.SGD) {
+            throw new SettingsException(P + "optimizer.nesterov", "is a form of SGD momentum; the optimizer is "
+                    + optimizerName, true, "name = sgd, or nesterov = false");
+        }
         double lr = Configs.positiveDouble(c, P + "optimizer.learning-rate");
         double momentum = Configs.doubleInRange(c, P + "optimizer.momentum", 0.0, 0.999999);
+        if (nesterov && momentum == 0) {
+            throw new SettingsException(P + "optimizer.momentum", "Nesterov momentum needs a momentum > 0 (PyTorch "
+                    + "refuses it too)", momentum, "for example 0.9, or nesterov = false");
+        }
         double wd = Configs.doubleInRange(c, P + "optimizer.weight-decay", 0.0, 1.0);
+        List<String> noDecay;
+        try {
+            noDecay = c.getStringList(P + "optimizer.no-decay");
+        } catch (ConfigException.WrongType e) {
+            throw new SettingsException(P + "optimizer.no-decay", "must be a list of parameter groups",
+                    c.getValue(P + "optimizer.no-decay").unwrapped(), "a subset of " + NO_DECAY_GROUPS);
+        }
+        for (String g : noDecay) {
+            if (!NO_DECAY_GROUPS.contains(g)) {
+                throw new SettingsException(P + "optimizer.no-decay", "names parameter groups kept free of weight "
+                        + "decay", noDecay, "a subset of " + NO_DECAY_GROUPS + ", e.g. [bn, bias]");
+            }
+        }
         PrototypeSpec spec = PrototypeSpec.read(c);
         LearningRateSchedule schedule = LearningRateSchedule.from(c);
         int damBlocks = Configs.nonNegativeInt(c, P + "dam.blocks");
@@ -147,7 +178,7 @@ public record ModelSettings(
             spec.checkFits();
         }
         return new ModelSettings(seed, classes, height, width, channels, backbone, conv, hidden, dim, head, loss, decision,
-                prototypes, optimizer, lr, momentum, wd, spec, schedule, mean, std, damBlocks, damInput,
+                prototypes, optimizer, lr, momentum, wd, nesterov, noDecay, spec, schedule, mean, std, damBlocks, damInput,
                 Configs.getBoolean(c, P + "fast-layers"), SphereSettings.from(c),
                 Configs.getBoolean(c, P + "sphere.small-cnn"), EnergySettings.from(c), margin, ramp, revised);
     }

@@ -35,9 +35,9 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.linalg.learning.config.Adam;
 import org.nd4j.linalg.learning.config.IUpdater;
-import org.nd4j.linalg.learning.config.Nesterovs;
 import org.nd4j.linalg.learning.regularization.L2Regularization;
 import org.nd4j.linalg.learning.regularization.Regularization;
+import org.nd4j.linalg.learning.regularization.WeightDecay;
 import org.nd4j.linalg.lossfunctions.ILossFunction;
 import org.nd4j.linalg.lossfunctions.LossFunctions;
 
@@ -69,8 +69,10 @@ import java.util.Map;
  * cosine) there is no head layer: the loss layer {@value #LOSS} sits on the embedding and holds the prototype
  * matrix as its targets, and predictions use a {@link DecisionRule} against those targets.
  *
- * <p>Weight decay (L2 on weights, PyTorch's coupled {@code weight_decay}) is set on every trainable DL4J layer and
- * never on the fixed head.
+ * <p>The optimizer ({@link OptimizerKind}) is PyTorch's: sgd ({@link SgdMomentum}), adam or adamw. Weight decay
+ * (PyTorch's {@code weight_decay}: coupled L2 for sgd and adam, decoupled for adamw) is set on every trainable DL4J
+ * layer's weights, biases and batch norm γ/β (less the groups {@code optimizer.no-decay} names) and never on the fixed
+ * head.
  */
 public final class Networks {
     /** Name of the graph input. */
@@ -118,7 +120,7 @@ public final class Networks {
         String out = head(g, s, prototypes);
         ComputationGraphConfiguration conf = g.setOutputs(out).build();
         if (s.weightDecay() > 0) {
-            decay(conf, s.weightDecay());
+            decay(conf, s);
         }
         // MHE / CoMHE on the layers energy.layers names (all trainable ones by default; the fixed head is skipped)
         EnergyRegularizers.attach(conf, s.energy());
@@ -127,7 +129,9 @@ public final class Networks {
             ((BaseLayer) head.getLayerConf().getLayer()).setRegularization(new ArrayList<>());
         }
         // the same layers, run as single native (oneDNN) ops; parameters, names and JSON shape unchanged
-        return s.fastLayers() ? FastLayers.convert(conf) : conf;
+        ComputationGraphConfiguration built = s.fastLayers() ? FastLayers.convert(conf) : conf;
+        decayBatchNorm(built);
+        return built;
     }
 
     /**
@@ -256,8 +260,17 @@ public final class Networks {
         return s.head() == HeadKind.FIXED && !s.loss().isTarget();
     }
 
-    /** L2 on the weights of every stock trainable layer except the fixed head. */
-    private static void decay(ComputationGraphConfiguration conf, double wd) {
+    /**
+     * Weight decay on every stock trainable layer except the fixed head (sphere layers carry none, as in SphereNet):
+     * on weights always, on biases and on batch norm's γ and β unless {@code optimizer.no-decay} names {@code bias} or
+     * {@code bn}. As PyTorch applies {@code weight_decay}: for sgd and adam an L2 term wd·w added to the gradient
+     * before the optimizer step ({@link L2Regularization}); for adamw decoupled from the gradient, w −= lr·wd·w with the
+     * current (scheduled) rate ({@link WeightDecay} with applyLR, which DL4J adds to the Adam step after the updater:
+     * the same w·(1 − lr·wd) − lr·adam as AdamW's decay-then-step, since the step does not depend on w).
+     */
+    private static void decay(ComputationGraphConfiguration conf, ModelSettings s) {
+        boolean bias = !s.noDecay().contains("bias");
+        boolean bn = !s.noDecay().contains("bn");
         for (Map.Entry<String, GraphVertex> e : conf.getVertices().entrySet()) {
             if (HEAD.equals(e.getKey()) || !(e.getValue() instanceof LayerVertex lv)) {
                 continue;
@@ -265,17 +278,45 @@ public final class Networks {
             if (lv.getLayerConf().getLayer() instanceof BaseLayer layer
                     && (layer.getClass().getName().startsWith("org.deeplearning4j.") || layer instanceof NormalizedDense)
                     && (layer.getRegularization() == null || layer.getRegularization().isEmpty())) {
-                List<Regularization> l2 = new ArrayList<>();
-                l2.add(new L2Regularization(wd));
-                layer.setRegularization(l2);
+                if (layer instanceof BatchNormalization) {
+                    if (bn) {
+                        layer.setRegularization(decayTerm(s));
+                    }
+                    continue;
+                }
+                layer.setRegularization(decayTerm(s));
+                if (bias) {
+                    layer.setRegularizationBias(decayTerm(s));
+                }
+            }
+        }
+    }
+
+    private static List<Regularization> decayTerm(ModelSettings s) {
+        List<Regularization> r = new ArrayList<>();
+        r.add(s.optimizer() == OptimizerKind.ADAMW ? new WeightDecay(s.weightDecay(), true)
+                : new L2Regularization(s.weightDecay()));
+        return r;
+    }
+
+    /**
+     * DL4J's batch norm ignores regularisation: a stock one that carries weight decay becomes a
+     * {@link DecayedBatchNormalization} (the fast layers' batch norm honours it itself).
+     */
+    private static void decayBatchNorm(ComputationGraphConfiguration conf) {
+        for (GraphVertex v : conf.getVertices().values()) {
+            if (v instanceof LayerVertex lv && lv.getLayerConf().getLayer() instanceof BatchNormalization bn
+                    && bn.getClass() == BatchNormalization.class && bn.getRegularization() != null
+                    && !bn.getRegularization().isEmpty()) {
+                lv.getLayerConf().setLayer(DecayedBatchNormalization.of(bn));
             }
         }
     }
 
     private static IUpdater updater(ModelSettings s) {
         return switch (s.optimizer()) {
-            case ADAM -> new Adam(s.learningRate());
-            case NESTEROV -> new Nesterovs(s.learningRate(), s.momentum());
+            case SGD -> new SgdMomentum(s.learningRate(), s.momentum(), s.nesterov());
+            case ADAM, ADAMW -> new Adam(s.learningRate());
         };
     }
 }
