@@ -113,6 +113,11 @@ public final class TrainJob {
     }
 
     public static Result run(Settings s, SparkSession spark) {
+        return run(s, spark, List.of());
+    }
+
+    /** {@link #run(Settings, SparkSession)} with more training hooks, run on the workers after the job's own. */
+    static Result run(Settings s, SparkSession spark, List<org.deeplearning4j.spark.api.TrainingHook> extraHooks) {
         long start = System.nanoTime();
         TrainSettings t = s.train();
         ModelSettings m = s.model();
@@ -127,14 +132,15 @@ public final class TrainJob {
             checkOutliersFitModel(outliers, t, m);
         }
         try (RunDirectory run = RunDirectory.createNew(t.runDir(), hadoop)) {
-            return train(s, spark, jsc, shards, outliers, run, start);
+            return train(s, spark, jsc, shards, outliers, run, start, extraHooks);
         } catch (java.io.IOException e) {
             throw new java.io.UncheckedIOException("cannot close run directory " + t.runDir(), e);
         }
     }
 
     private static Result train(Settings s, SparkSession spark, JavaSparkContext jsc, ShardSet shards,
-                                ShardSet outlierShards, RunDirectory run, long start) {
+                                ShardSet outlierShards, RunDirectory run, long start,
+                                List<org.deeplearning4j.spark.api.TrainingHook> extraHooks) {
         TrainSettings t = s.train();
         ModelSettings m = s.model();
         int workers = t.workers() > 0 ? t.workers() : jsc.defaultParallelism();
@@ -189,6 +195,12 @@ public final class TrainJob {
         // a per-iteration schedule reads the worker's iteration count, which DL4J restarts at 0 every round
         boolean perIteration = m.schedule().unit() == LearningRateSchedule.Unit.ITERATION;
         GlobalStep globalStep = new GlobalStep();
+        List<org.deeplearning4j.spark.api.TrainingHook> hooks = new ArrayList<>(List.of(new LossHook(lossSum, lossCount),
+                new WorkerThreads(threadsPerWorker)));
+        if (perIteration) {
+            hooks.add(globalStep); // before any hook that reads the iteration count
+        }
+        hooks.addAll(extraHooks);
         ParameterAveragingTrainingMaster tm = new ParameterAveragingTrainingMaster.Builder(workers, rowsPerBatch)
                 .batchSizePerWorker(rowsPerBatch)
                 .averagingFrequency(t.averagingFrequency())
@@ -198,11 +210,7 @@ public final class TrainJob {
                 .repartionData(org.deeplearning4j.spark.api.Repartition.Never) // rounds are balanced per partition
                 .storageLevel(null) // rounds are filters over the epoch's cached minibatches; nothing more to cache
                 .rngSeed(t.seed())
-                .trainingHooks(perIteration
-                        ? new org.deeplearning4j.spark.api.TrainingHook[] {new LossHook(lossSum, lossCount),
-                                new WorkerThreads(threadsPerWorker), globalStep}
-                        : new org.deeplearning4j.spark.api.TrainingHook[] {new LossHook(lossSum, lossCount),
-                                new WorkerThreads(threadsPerWorker)})
+                .trainingHooks(hooks.toArray(new org.deeplearning4j.spark.api.TrainingHook[0]))
                 .build();
         SparkComputationGraph sparkNet = new SparkComputationGraph(jsc, net, tm);
 

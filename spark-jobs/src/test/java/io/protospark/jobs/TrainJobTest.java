@@ -319,6 +319,99 @@ class TrainJobTest {
         assertEquals(0.0, json.readTree(lines.get(1)).get("learning_rate").asDouble(), 0.0);
     }
 
+    /**
+     * Records on the workers, for every minibatch step, the network's iteration count, the rate its updater
+     * configuration gives for it, and the rate the step actually used: with plain SGD (momentum 0, no decay) the
+     * embedding weights move by −lr·g, so lr = ⟨Δw, g⟩/⟨g, g⟩ with g the gradient computed just before the step.
+     */
+    static final class RateProbe implements org.deeplearning4j.spark.api.TrainingHook {
+        private static final long serialVersionUID = 1L;
+        private final org.apache.spark.util.CollectionAccumulator<double[]> seen;
+        private transient INDArray before;
+        private transient INDArray gradient;
+        private transient int iteration;
+
+        RateProbe(org.apache.spark.util.CollectionAccumulator<double[]> seen) {
+            this.seen = seen;
+        }
+
+        @Override
+        public void preUpdate(org.nd4j.linalg.dataset.api.DataSet minibatch, org.deeplearning4j.nn.api.Model m) {
+        }
+
+        @Override
+        public void postUpdate(org.nd4j.linalg.dataset.api.DataSet minibatch, org.deeplearning4j.nn.api.Model m) {
+        }
+
+        @Override
+        public void preUpdate(org.nd4j.linalg.dataset.api.MultiDataSet minibatch, org.deeplearning4j.nn.api.Model m) {
+            ComputationGraph g = (ComputationGraph) m;
+            iteration = g.getConfiguration().getIterationCount();
+            before = g.getParam("embedding_W").dup();
+            g.setInputs(minibatch.getFeatures());
+            g.setLabels(minibatch.getLabels());
+            g.computeGradientAndScore();
+            // the updater divides the summed gradient by the minibatch size
+            gradient = g.gradient().getGradientFor("embedding_W").dup().divi(minibatch.getFeatures(0).size(0));
+        }
+
+        @Override
+        public void postUpdate(org.nd4j.linalg.dataset.api.MultiDataSet minibatch, org.deeplearning4j.nn.api.Model m) {
+            ComputationGraph g = (ComputationGraph) m;
+            INDArray delta = before.sub(g.getParam("embedding_W"));
+            double used = delta.castTo(DataType.DOUBLE).mul(gradient.castTo(DataType.DOUBLE)).sumNumber().doubleValue()
+                    / gradient.castTo(DataType.DOUBLE).mul(gradient.castTo(DataType.DOUBLE)).sumNumber().doubleValue();
+            double configured = g.getLayer("embedding").conf().getLayer().getUpdaterByParam("W")
+                    .getLearningRate(iteration, 0);
+            seen.add(new double[] {iteration, configured, used});
+        }
+    }
+
+    @Test
+    void perIterationRateOnTheWorkersFollowsTheFormulaAcrossAveragingRounds() throws Exception {
+        Path run = tmp.resolve("run-lr-iter");
+        org.apache.spark.util.CollectionAccumulator<double[]> seen = spark.sparkContext().collectionAccumulator("rates");
+        List<String> o = new ArrayList<>(List.of("train.data=\"" + data + "\"", "train.run-dir=\"" + run + "\"",
+                "train.epochs=2", "train.workers=2", "train.batch-size=32", "train.averaging-frequency=3",
+                "model.optimizer.name=sgd", "model.optimizer.momentum=0", "model.optimizer.learning-rate=0.05",
+                "model.optimizer.schedule=cosine", "model.optimizer.schedule-unit=iteration",
+                "model.optimizer.warmup-iterations=4"));
+        TrainJob.run(TrainJob.Settings.from(Configs.load(null, "test", o)), spark, List.of(new RateProbe(seen)));
+
+        List<double[]> steps = seen.value();
+        int last = (int) steps.stream().mapToDouble(r -> r[0]).max().orElseThrow();
+        int total = last + 1;
+        assertEquals(0, total % 2, "two epochs of equal length: " + total + " steps");
+        int perEpoch = total / 2;
+        assertTrue(perEpoch > 3, "more steps per epoch than one averaging round: " + perEpoch);
+        java.util.function.IntToDoubleFunction formula = i -> {
+            double cosine = 0.05 * 0.5 * (1 + Math.cos(Math.PI * i / total));
+            return i < 4 ? cosine * (i + 1) / 4 : cosine;
+        };
+        java.util.Set<Integer> iterations = new java.util.TreeSet<>();
+        for (double[] r : steps) {
+            int i = (int) r[0];
+            iterations.add(i);
+            assertEquals(formula.applyAsDouble(i), r[1], 1e-12, "configured rate at global step " + i);
+            assertEquals(formula.applyAsDouble(i), r[2], 2e-3 * formula.applyAsDouble(i),
+                    "rate the worker's step used at global step " + i);
+        }
+        // every global step 0..T-1 ran, on both workers (a shorter partition may miss an epoch's last step)
+        assertEquals(total, iterations.size());
+        assertTrue(steps.size() >= 2 * total - 2 && steps.size() <= 2 * total, steps.size() + " worker steps");
+        // the warm-up changes the rate inside the first averaging round (steps 0, 1, 2)
+        assertTrue(formula.applyAsDouble(0) < formula.applyAsDouble(1) && formula.applyAsDouble(1) < formula.applyAsDouble(2));
+
+        List<String> lines = Files.readAllLines(run.resolve(TrainJob.METRICS));
+        ObjectMapper json = new ObjectMapper();
+        assertEquals(formula.applyAsDouble(0), json.readTree(lines.get(0)).get("learning_rate").asDouble(), 1e-12);
+        assertEquals(formula.applyAsDouble(perEpoch - 1), json.readTree(lines.get(0)).get("learning_rate_last")
+                .asDouble(), 1e-12);
+        assertEquals(formula.applyAsDouble(perEpoch), json.readTree(lines.get(1)).get("learning_rate").asDouble(), 1e-12);
+        assertEquals(formula.applyAsDouble(total - 1), json.readTree(lines.get(1)).get("learning_rate_last").asDouble(),
+                1e-12);
+    }
+
     @Test
     void nirvanaTargetLossTrainsAndPredictsByTheNearestCentre() throws Exception {
         Path run = tmp.resolve("run-nirvana");
