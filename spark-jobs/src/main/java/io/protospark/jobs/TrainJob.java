@@ -82,7 +82,8 @@ public final class TrainJob {
     }
 
     /** One epoch's measurements (one line of {@code metrics.jsonl}). */
-    public record EpochMetrics(int epoch, double learningRate, Double learningRateLast, double trainLoss, double valLoss, double valAccuracy, double seconds,
+    public record EpochMetrics(int epoch, double learningRate, Double learningRateLast, double trainLoss,
+                               double valLoss, double valAccuracy, double seconds,
                                long trainExamples, double examplesPerSecond, double prototypeDrift,
                                Integer assignmentChanged, Double assignmentMeanCosine) {
         Map<String, Object> toMap() {
