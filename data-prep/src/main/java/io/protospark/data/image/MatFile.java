@@ -479,9 +479,9 @@ public final class MatFile {
         if (header[126] == 'M' && header[127] == 'I') {
             throw new DataFormatException(origin + ": a big-endian MAT-file, which this reader does not read");
         }
-        if (header[126] != 'I' || header[127] != 'M' || !text.startsWith("MATLAB 5.0 MAT-file")) {
-            throw new DataFormatException(origin + ": not a Level 5 MAT-file (expected a 128-byte header starting "
-                    + "'MATLAB 5.0 MAT-file' with 'IM' at byte 126)");
+        if (header[126] != 'I' || header[127] != 'M') {
+            throw new DataFormatException(origin + ": not a Level 5 MAT-file (expected a 128-byte header, 'MATLAB 5.0 "
+                    + "MAT-file …', with 'IM' at byte 126)");
         }
         MatFile reader = new MatFile(origin);
         long offset = 128;
