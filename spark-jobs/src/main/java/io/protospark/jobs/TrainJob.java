@@ -489,7 +489,7 @@ public final class TrainJob {
             throw new SettingsException("protospark.train.data",
                     "must be a classification data set; " + shards.root() + " holds verification pairs",
                     shards.root().toString(), "prepare a classification format (idx, cifar10, cifar100, "
-                            + "imagefolder, imagenet, recordio) to train on");
+                            + "svhn, stl10, imagefolder, imagenet, tiny-imagenet, recordio) to train on");
         }
         for (String[] split : new String[][]{{"train-split", t.trainSplit()}, {"eval-split", t.evalSplit()}}) {
             if (!shards.splits().contains(split[1])) {
