@@ -122,6 +122,7 @@ public final class TrainJob {
             checkOutliersFitModel(outliers, t, m);
         }
         try (RunDirectory run = RunDirectory.createNew(t.runDir(), hadoop)) {
+            crashDumpsInto(run.uri());
             return train(s, spark, jsc, shards, outliers, run, start);
         } catch (java.io.IOException e) {
             throw new java.io.UncheckedIOException("cannot close run directory " + t.runDir(), e);
@@ -169,6 +170,7 @@ public final class TrainJob {
         boolean local = jsc.getConf().get("spark.master", "local[*]").startsWith("local");
         int executors = local ? 1 : Math.max(1, jsc.sc().getExecutorMemoryStatus().size() - 1);
         RoundBytes bytes = RoundBytes.of(net);
+        LOG.info("memory {}", Main.memoryLimits());
         LOG.info("{} native thread(s) per worker; one averaging round moves {} bytes: broadcast {} (configuration {}) "
                         + "to {} executor(s), {} back from each of {} workers; fixed prototypes {} of the broadcast{}",
                 threadsPerWorker, bytes.perRound(workers, executors), bytes.broadcast(), bytes.configuration(),
@@ -329,6 +331,20 @@ public final class TrainJob {
         provenance.put("test_accuracy", acc);
         run.writeText(PROVENANCE, Json.pretty(provenance));
         return new Result(run.uri(), List.copyOf(history), acc, seconds, workers);
+    }
+
+    /**
+     * Where DL4J writes its memory crash dump ({@code dl4j-memory-crash-dump-*.txt}) when ND4J runs out of memory in
+     * this JVM: into a local run directory, next to the run's other files, never the current directory; with a run
+     * directory on a remote file system they are switched off in this JVM (cluster executors write theirs into their
+     * Spark work directory).
+     */
+    static void crashDumpsInto(java.net.URI runDir) {
+        if ("file".equals(runDir.getScheme())) {
+            org.deeplearning4j.util.CrashReportingUtil.crashDumpOutputDirectory(new java.io.File(runDir));
+        } else {
+            org.deeplearning4j.util.CrashReportingUtil.crashDumpsEnabled(false);
+        }
     }
 
     /**
