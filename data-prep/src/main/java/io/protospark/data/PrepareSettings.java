@@ -67,16 +67,21 @@ public record PrepareSettings(String format, URI input, URI output, double shard
 
     /** The input formats {@code prepare} reads. */
     public static final List<String> FORMATS = List.of("idx", "cifar10", "cifar100", "imagefolder", "imagenet",
-            "recordio", "verification-bin", "lfw-pairs", "npy");
+            "recordio", "verification-bin", "lfw-pairs", "npy", "svhn", "stl10", "tiny-imagenet");
     /** The formats that produce verification pairs ({@code ShardSchema.PAIR_SCHEMA}), not labelled examples. */
     public static final List<String> PAIR_FORMATS = List.of("verification-bin", "lfw-pairs");
     /** Image side of pair formats when {@link #IMAGE_SIZE} is 0: the 112x112 of the face protocols. */
     public static final int PAIR_IMAGE_SIZE = 112;
     /** The formats that decode image files and so need {@link #IMAGE_SIZE}. */
     public static final List<String> IMAGE_FORMATS = List.of("imagefolder", "imagenet");
-    /** The formats that decode encoded images and may resize them ({@code recordio}: 0 = the property's size). */
+    /**
+     * The formats that decode encoded images and may resize them ({@code recordio}: 0 = the property's size,
+     * {@code tiny-imagenet}: 0 = 64).
+     */
     public static final List<String> RESIZING_FORMATS = List.of("imagefolder", "imagenet", "recordio",
-            "verification-bin", "lfw-pairs");
+            "verification-bin", "lfw-pairs", "tiny-imagenet");
+    /** Image side of {@code tiny-imagenet} when {@link #IMAGE_SIZE} is 0: its native 64x64. */
+    public static final int TINY_IMAGENET_SIZE = 64;
     /** The values of {@link #RESIZE}. */
     public static final List<String> RESIZES = List.of("shorter-side-crop", "exact");
     /** The values of {@link #CORRUPT_IMAGES}. */

@@ -16,6 +16,8 @@ import io.protospark.data.shard.Manifest;
 import io.protospark.data.source.ArrayRows;
 import io.protospark.data.source.ImageArrays;
 import io.protospark.data.source.RowSource;
+import io.protospark.data.stl.Stl10Source;
+import io.protospark.data.svhn.SvhnReader;
 import io.protospark.data.transform.Transforms;
 import io.protospark.data.verify.VerificationSets;
 import org.apache.hadoop.conf.Configuration;
@@ -118,13 +120,37 @@ final class Sources {
                         new Manifest.Image(CifarReader.SIDE, CifarReader.SIDE, CifarReader.CHANNELS), rows, labels,
                         data.files(), List.of());
             }
-            case "imagefolder", "imagenet" -> {
-                ImageFolderSource.Listing listing = settings.format().equals("imagenet")
-                        ? ImageFolderSource.imageNet(settings.input(), settings.valGroundTruth(), settings.synsets(),
-                        conf)
-                        : ImageFolderSource.imageFolder(settings.input(), conf);
-                ImageDecoder decoder = new ImageDecoder(settings.imageSize(),
-                        ImageDecoder.Resize.of(settings.resize()));
+            case "svhn" -> {
+                SvhnReader.SvhnData data = SvhnReader.read(settings.input(), conf);
+                Map<String, RowSource> rows = new LinkedHashMap<>();
+                Map<String, int[]> labels = new LinkedHashMap<>();
+                data.splits().forEach((name, arrays) -> {
+                    rows.put(name, new ArrayRows(arrays));
+                    labels.put(name, arrays.labels());
+                });
+                return new Loaded(data.dir(), SvhnReader.CLASS_NAMES.size(), SvhnReader.CLASS_NAMES, null,
+                        new Manifest.Image(SvhnReader.SIDE, SvhnReader.SIDE, SvhnReader.CHANNELS), rows, labels,
+                        data.files(), List.of());
+            }
+            case "stl10" -> {
+                Stl10Source.Listing stl = Stl10Source.read(settings.input(), conf);
+                Map<String, RowSource> rows = new LinkedHashMap<>();
+                stl.images().forEach((name, file) -> rows.put(name, new NpyRows(file, NpyRows.Layout.CWH, 0,
+                        Stl10Source.SIDE, Stl10Source.SIDE, Stl10Source.CHANNELS, conf)));
+                return new Loaded(stl.dir(), stl.classNames().size(), stl.classNames(), null,
+                        new Manifest.Image(Stl10Source.SIDE, Stl10Source.SIDE, Stl10Source.CHANNELS), rows,
+                        stl.labels(), stl.files(), List.of());
+            }
+            case "imagefolder", "imagenet", "tiny-imagenet" -> {
+                ImageFolderSource.Listing listing = switch (settings.format()) {
+                    case "imagenet" -> ImageFolderSource.imageNet(settings.input(), settings.valGroundTruth(),
+                            settings.synsets(), conf);
+                    case "tiny-imagenet" -> ImageFolderSource.tinyImageNet(settings.input(), conf);
+                    default -> ImageFolderSource.imageFolder(settings.input(), conf);
+                };
+                int size = settings.imageSize() == 0 && settings.format().equals("tiny-imagenet")
+                        ? PrepareSettings.TINY_IMAGENET_SIZE : settings.imageSize();
+                ImageDecoder decoder = new ImageDecoder(size, ImageDecoder.Resize.of(settings.resize()));
                 Map<String, RowSource> rows = new LinkedHashMap<>();
                 Map<String, int[]> labels = new LinkedHashMap<>();
                 listing.splits().forEach((name, files) -> {
@@ -133,7 +159,7 @@ final class Sources {
                     labels.put(name, files.labels());
                 });
                 return new Loaded(listing.dir(), listing.classNames().size(), listing.classNames(), null,
-                        new Manifest.Image(settings.imageSize(), settings.imageSize(), 3), rows, labels,
+                        new Manifest.Image(size, size, 3), rows, labels,
                         listing.metadata(), listing.listings());
             }
             case "recordio" -> {

@@ -106,7 +106,25 @@ public final class Main {
             LOG.error("{} failed", cl.command(), e);
             err.println("protospark: " + cl.command() + " failed: " + e);
             return 1;
+        } catch (OutOfMemoryError e) {
+            LOG.error("{} ran out of memory", cl.command(), e);
+            err.println("protospark: " + cl.command() + " ran out of memory: " + e.getMessage());
+            err.println("protospark: " + memoryLimits());
+            err.println("protospark: raise PROTOSPARK_OFFHEAP (ND4J) or PROTOSPARK_DRIVER_MEMORY (heap) if the machine "
+                    + "has the memory, or lower protospark.train.batch-size or protospark.train.workers");
+            return 1;
         }
+    }
+
+    /** This JVM's memory limits as one line: the Java heap and ND4J's off-heap limits (javacpp). */
+    static String memoryLimits() {
+        long gib = 1L << 30;
+        return String.format(Locale.ROOT, "limits: Java heap %.1f GiB (-Xmx), ND4J maxbytes %.1f GiB "
+                        + "(-Dorg.bytedeco.javacpp.maxbytes), maxphysicalbytes %.1f GiB "
+                        + "(-Dorg.bytedeco.javacpp.maxphysicalbytes, the whole process)",
+                Runtime.getRuntime().maxMemory() / (double) gib,
+                org.bytedeco.javacpp.Pointer.maxBytes() / (double) gib,
+                org.bytedeco.javacpp.Pointer.maxPhysicalBytes() / (double) gib);
     }
 
     /** Reference defaults, then the experiment file (any Hadoop FS URI), then the overrides. */

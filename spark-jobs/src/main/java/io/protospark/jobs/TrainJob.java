@@ -133,6 +133,7 @@ public final class TrainJob {
             checkOutliersFitModel(outliers, t, m);
         }
         try (RunDirectory run = RunDirectory.createNew(t.runDir(), hadoop)) {
+            crashDumpsInto(run.uri());
             return train(s, spark, jsc, shards, outliers, run, start, extraHooks);
         } catch (java.io.IOException e) {
             throw new java.io.UncheckedIOException("cannot close run directory " + t.runDir(), e);
@@ -181,6 +182,7 @@ public final class TrainJob {
         boolean local = jsc.getConf().get("spark.master", "local[*]").startsWith("local");
         int executors = local ? 1 : Math.max(1, jsc.sc().getExecutorMemoryStatus().size() - 1);
         RoundBytes bytes = RoundBytes.of(net);
+        LOG.info("memory {}", Main.memoryLimits());
         LOG.info("{} native thread(s) per worker; one averaging round moves {} bytes: broadcast {} (configuration {}) "
                         + "to {} executor(s), {} back from each of {} workers; fixed prototypes {} of the broadcast{}",
                 threadsPerWorker, bytes.perRound(workers, executors), bytes.broadcast(), bytes.configuration(),
@@ -377,6 +379,20 @@ public final class TrainJob {
     }
 
     /**
+     * Where DL4J writes its memory crash dump ({@code dl4j-memory-crash-dump-*.txt}) when ND4J runs out of memory in
+     * this JVM: into a local run directory, next to the run's other files, never the current directory; with a run
+     * directory on a remote file system they are switched off in this JVM (cluster executors write theirs into their
+     * Spark work directory).
+     */
+    static void crashDumpsInto(java.net.URI runDir) {
+        if ("file".equals(runDir.getScheme())) {
+            org.deeplearning4j.util.CrashReportingUtil.crashDumpOutputDirectory(new java.io.File(runDir));
+        } else {
+            org.deeplearning4j.util.CrashReportingUtil.crashDumpsEnabled(false);
+        }
+    }
+
+    /**
      * Copies the parameters of an earlier run's model into {@code net}, layer by layer by name: shared layers must
      * agree in shape, layers the earlier model lacks keep their fresh initialisation, and at least one must be shared.
      */
@@ -545,7 +561,7 @@ public final class TrainJob {
             throw new SettingsException("protospark.train.data",
                     "must be a classification data set; " + shards.root() + " holds verification pairs",
                     shards.root().toString(), "prepare a classification format (idx, cifar10, cifar100, "
-                            + "imagefolder, imagenet, recordio) to train on");
+                            + "svhn, stl10, imagefolder, imagenet, tiny-imagenet, recordio) to train on");
         }
         for (String[] split : new String[][]{{"train-split", t.trainSplit()}, {"eval-split", t.evalSplit()}}) {
             if (!shards.splits().contains(split[1])) {

@@ -25,10 +25,17 @@ class LauncherIT {
     }
 
     private static Outcome launch(String... args) throws IOException, InterruptedException {
+        return launch(java.util.Map.of(), args);
+    }
+
+    private static Outcome launch(java.util.Map<String, String> env, String... args)
+            throws IOException, InterruptedException {
         List<String> cmd = new ArrayList<>();
         cmd.add(LAUNCHER.toString());
         cmd.addAll(List.of(args));
-        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+        ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true);
+        pb.environment().putAll(env);
+        Process p = pb.start();
         byte[] out = p.getInputStream().readAllBytes();
         if (!p.waitFor(5, TimeUnit.MINUTES)) {
             p.destroyForcibly();
@@ -64,5 +71,23 @@ class LauncherIT {
         assertTrue(!java.util.regex.Pattern.compile("INFO +(SparkContext|Executor|DAGScheduler|TaskSetManager)\\b")
                 .matcher(train.output()).find(), "Spark's INFO lines in the driver log: " + train.output());
         assertEquals(1, Files.readAllLines(tmp.resolve("run").resolve("metrics.jsonl")).size());
+        // the launcher says which off-heap limits it chose (local mode: from this machine's RAM)
+        assertTrue(train.output().contains("ND4J off-heap limits") && train.output().contains("of RAM"),
+                train.output());
+
+        // an out-of-memory ends with protospark's message naming the limits and what to change, whether the driver
+        // thread (exit 1) or a Spark task (exit 52 from Spark's handler, explained by the launcher) ran out; DL4J's
+        // crash dump lands in the run directory, never in the current directory
+        Path starved = tmp.resolve("starved");
+        Outcome oom = launch(java.util.Map.of("PROTOSPARK_OFFHEAP", "8G/2500M"), "train", "--master", "local[2]",
+                "--data", data.toString(), "--run-dir", starved.toString(), "--epochs", "1",
+                "model.backbone=resnet50-cifar", "model.fast-layers=true");
+        assertTrue(oom.code() == 52 || oom.code() == 1, oom.output());
+        assertTrue(oom.output().contains("ran out of memory"), oom.output());
+        assertTrue(oom.output().contains("PROTOSPARK_OFFHEAP") && oom.output().contains("batch-size"), oom.output());
+        try (var files = Files.list(Path.of("."))) {
+            assertTrue(files.noneMatch(f -> f.getFileName().toString().startsWith("dl4j-memory-crash-dump")),
+                    "a crash dump in the current directory");
+        }
     }
 }

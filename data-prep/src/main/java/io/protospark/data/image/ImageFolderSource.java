@@ -42,6 +42,12 @@ import java.util.regex.Pattern;
  *   {@link MatFile}: the {@code synsets} rows with {@code num_children == 0}) or a text file of lines
  *   {@code <ILSVRC2012_ID> <WNID> [words]}; each ID is mapped to its WNID and then to the sorted-WNID index, the
  *   torchvision/timm label.</li>
+ *   <li>{@code tiny-imagenet} (Tiny-ImageNet-200, {@code tiny-imagenet-200/}): {@code wnids.txt} names the
+ *   classes; label = index of the WNID in sorted order (the order torchvision's ImageFolder gives the
+ *   {@code train/<wnid>/} folders, not the file's line order); split {@code train} from
+ *   {@code train/<wnid>/images/*.JPEG} (boxes files ignored), split {@code test} from the labelled validation set,
+ *   {@code val/images/val_<n>.JPEG} labelled by {@code val/val_annotations.txt} (tab-separated file name, WNID
+ *   and box), in that file's line order; the unlabelled {@code test/} is not read.</li>
  * </ul>
  * Files with extensions other than .jpg, .jpeg and .png (any case), and hidden files (name starting with a dot,
  * such as macOS's {@code ._x.jpg}), are ignored. A class folder without images is
@@ -85,6 +91,114 @@ public final class ImageFolderSource {
      */
     public static Listing imageNet(URI input, URI groundTruth, URI synsets, Configuration conf) {
         return list(input, groundTruth, synsets, conf, "imagenet");
+    }
+
+    /** Lists a {@code tiny-imagenet} input; see the class description. */
+    public static Listing tinyImageNet(URI input, Configuration conf) {
+        Path root = HadoopPaths.of(input);
+        try {
+            FileSystem fs = root.getFileSystem(conf);
+            root = fs.makeQualified(root);
+            Path wnidsFile = new Path(root, "wnids.txt");
+            Path train = new Path(root, "train");
+            Path val = new Path(root, "val");
+            Path valImages = new Path(val, "images");
+            Path annotations = new Path(val, "val_annotations.txt");
+            if (!fs.exists(wnidsFile) || !isDir(fs, train) || !isDir(fs, valImages) || !fs.exists(annotations)) {
+                throw new DataFormatException("tiny-imagenet input " + root + " must hold wnids.txt, train/<wnid>/, "
+                        + "val/images/ and val/val_annotations.txt (give the extracted tiny-imagenet-200 folder); it "
+                        + "holds " + names(fs, root));
+            }
+            List<String> lines = lines(fs, wnidsFile);
+            java.util.TreeSet<String> wnids = new java.util.TreeSet<>();
+            for (int i = 0; i < lines.size(); i++) {
+                String w = lines.get(i).trim();
+                if (!w.isEmpty() && !wnids.add(w)) {
+                    throw new DataFormatException(wnidsFile + ": line " + (i + 1) + " repeats WNID " + w);
+                }
+            }
+            if (wnids.isEmpty()) {
+                throw new DataFormatException(wnidsFile + ": names no WNID (one per line expected)");
+            }
+            List<String> classNames = List.copyOf(wnids);
+            TreeMap<String, List<FileStatus>> trainClasses = classes(fs, train);
+            for (String c : trainClasses.keySet()) {
+                if (!wnids.contains(c)) {
+                    throw new DataFormatException(new Path(train, c) + ": folder '" + c + "' is not a WNID of "
+                            + wnidsFile);
+                }
+            }
+            List<String> noImages = classNames.stream().filter(w -> !trainClasses.containsKey(w)).toList();
+            if (!noImages.isEmpty()) {
+                throw new DataFormatException(train + " lacks the class folders of " + noImages.size() + " WNIDs of "
+                        + wnidsFile + ": " + noImages.subList(0, Math.min(5, noImages.size()))
+                        + (noImages.size() > 5 ? " …" : ""));
+            }
+            Map<String, FileStatus> valFiles = new TreeMap<>();
+            for (FileStatus s : fs.listStatus(valImages)) {
+                String name = s.getPath().getName();
+                if (s.isFile() && IMAGE.matcher(name).matches() && !name.startsWith(".")) {
+                    valFiles.put(name, s);
+                }
+            }
+            List<String> annotated = lines(fs, annotations);
+            List<String> paths = new ArrayList<>();
+            List<Integer> labels = new ArrayList<>();
+            List<FileStatus> listed = new ArrayList<>();
+            java.util.Set<String> seen = new java.util.HashSet<>();
+            for (int i = 0; i < annotated.size(); i++) {
+                String line = annotated.get(i).strip();
+                if (line.isEmpty()) {
+                    continue;
+                }
+                String[] f = line.split("\t");
+                if (f.length < 2) {
+                    f = line.split("\\s+");
+                }
+                if (f.length < 2) {
+                    throw new DataFormatException(annotations + ": line " + (i + 1) + " is not '<file>\\t<wnid>"
+                            + "\\t<x0>\\t<y0>\\t<x1>\\t<y1>': " + line);
+                }
+                String file = f[0].trim();
+                String wnid = f[1].trim();
+                if (!wnids.contains(wnid)) {
+                    throw new DataFormatException(annotations + ": line " + (i + 1) + " labels " + file
+                            + " with WNID '" + wnid + "', which is not in " + wnidsFile);
+                }
+                FileStatus s = valFiles.get(file);
+                if (s == null) {
+                    throw new DataFormatException(annotations + ": line " + (i + 1) + " names " + file + ", which "
+                            + valImages + " does not hold");
+                }
+                if (!seen.add(file)) {
+                    throw new DataFormatException(annotations + ": line " + (i + 1) + " repeats " + file);
+                }
+                paths.add("images/" + file);
+                labels.add(classNames.indexOf(wnid));
+                listed.add(s);
+            }
+            List<String> unlabelled = valFiles.keySet().stream().filter(n -> !seen.contains(n)).toList();
+            if (!unlabelled.isEmpty()) {
+                throw new DataFormatException(valImages + ": " + unlabelled.size() + " images have no line in "
+                        + annotations + ", e.g. " + unlabelled.get(0));
+            }
+            if (paths.isEmpty()) {
+                throw new DataFormatException(annotations + ": labels no image");
+            }
+            Map<String, SplitFiles> splits = new LinkedHashMap<>();
+            splits.put("train", fromClasses(train, trainClasses, classNames));
+            splits.put("test", new SplitFiles(val.toUri(), paths.toArray(String[]::new),
+                    labels.stream().mapToInt(Integer::intValue).toArray()));
+            List<Manifest.SourceFile> listings = List.of(listing("train/", train, trainClasses.values()),
+                    listing("val/", val, List.of(listed)));
+            List<URI> metadata = new ArrayList<>(List.of(wnidsFile.toUri(), annotations.toUri()));
+            if (fs.exists(new Path(root, "words.txt"))) {
+                metadata.add(new Path(root, "words.txt").toUri());
+            }
+            return new Listing(root.toUri(), classNames, splits, metadata, listings);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot list tiny-imagenet input " + root + ": " + e, e);
+        }
     }
 
     private static Listing list(URI input, URI groundTruth, URI synsets, Configuration conf, String format) {

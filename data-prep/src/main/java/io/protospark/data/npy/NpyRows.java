@@ -19,17 +19,27 @@ import java.io.UncheckedIOException;
 import java.net.URI;
 
 /**
- * Rows of a uint8 N×H×W×C {@code .npy} array (checked by {@link NpySource}), read on the executors: each task
+ * Rows of uint8 images stored back to back in one file, read on the executors: a N×H×W×C {@code .npy} array
+ * (checked by {@link NpySource}, {@link Layout#HWC}) or STL-10's {@code *_X.bin} ({@link Layout#CWH}). Each task
  * streams its contiguous range of images through its own buffered stream (seeking only when the selection skips
- * images), so the file is never held in memory. Image {@code i} has id {@code i}; its HWC pixels are written in
- * the shards' CHW order.
+ * images), so the file is never held in memory. Image {@code i} has id {@code i}; its pixels are written in the
+ * shards' CHW order.
  */
 public final class NpyRows implements RowSource {
     private static final long serialVersionUID = 1L;
     /** Read-ahead of each task's stream. */
     private static final int BUFFER = 1 << 20;
 
+    /** The order of one image's bytes in the file, slowest axis first. */
+    public enum Layout {
+        /** NumPy C order of (H, W, C): channels fastest. */
+        HWC,
+        /** MATLAB / Fortran order of (H, W, C), as STL-10 and SVHN store images: rows fastest, then columns. */
+        CWH
+    }
+
     private final String file;
+    private final Layout layout;
     private final long dataOffset;
     private final int height;
     private final int width;
@@ -39,7 +49,13 @@ public final class NpyRows implements RowSource {
 
     public NpyRows(URI file, long dataOffset, int height, int width, int channels,
                    org.apache.hadoop.conf.Configuration conf) {
+        this(file, Layout.HWC, dataOffset, height, width, channels, conf);
+    }
+
+    public NpyRows(URI file, Layout layout, long dataOffset, int height, int width, int channels,
+                   org.apache.hadoop.conf.Configuration conf) {
         this.file = new Path(file).toString(); // decoded: new Path(String) must not see %20 for a space
+        this.layout = layout;
         this.dataOffset = dataOffset;
         this.height = height;
         this.width = width;
@@ -64,13 +80,38 @@ public final class NpyRows implements RowSource {
 
     @Override
     public Row row(int index, int label) {
-        byte[] hwc;
+        byte[] stored;
         try {
-            hwc = cursor().read(index);
+            stored = cursor().read(index);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot read image " + index + " of " + file + ": " + e, e);
         }
-        return RowFactory.create((long) index, label, height, width, channels, toChw(hwc, height, width, channels));
+        byte[] chw;
+        if (layout == Layout.HWC) {
+            chw = toChw(stored, height, width, channels);
+        } else {
+            chw = new byte[stored.length];
+            cwhToChw(stored, 0, height, width, channels, chw, 0);
+        }
+        return RowFactory.create((long) index, label, height, width, channels, chw);
+    }
+
+    /**
+     * Column-major (H, W, C) — MATLAB's order, rows fastest — to CHW: byte {@code (c * W + x) * H + y} of
+     * {@code cwh} (from {@code from}) is pixel (c, y, x), written to byte {@code (c * H + y) * W + x} of
+     * {@code chw} (from {@code to}).
+     */
+    public static void cwhToChw(byte[] cwh, int from, int height, int width, int channels, byte[] chw, int to) {
+        int plane = height * width;
+        for (int c = 0; c < channels; c++) {
+            int in = from + c * plane;
+            int out = to + c * plane;
+            for (int x = 0; x < width; x++) {
+                for (int y = 0; y < height; y++) {
+                    chw[out + y * width + x] = cwh[in + x * height + y];
+                }
+            }
+        }
     }
 
     /** HWC (NumPy's last axis fastest) to CHW: pixel (c, y, x) goes to byte {@code (c * H + y) * W + x}. */

@@ -22,6 +22,21 @@ class MatFileTest {
     }
 
     @Test
+    void streamHandsOverNonNumericVariablesAndSkipsThem() throws IOException {
+        for (String name : List.of("meta.mat", "meta-uncompressed.mat")) {
+            List<String> seen = new java.util.ArrayList<>();
+            MatFile.stream(new java.io.ByteArrayInputStream(resource(name)), name, v -> {
+                seen.add(v.name() + ":" + v.className() + ":" + v.numeric() + ":"
+                        + java.util.Arrays.toString(v.dimensions()));
+                DataFormatException e = assertThrows(DataFormatException.class, () -> v.readDoubles(1));
+                assertTrue(e.getMessage().contains(name) && e.getMessage().contains("'synsets' is a struct array"),
+                        e.getMessage());
+            });
+            assertEquals(List.of("synsets:struct:false:[4, 1]"), seen, name);
+        }
+    }
+
+    @Test
     void compressedAndUncompressedSynsets() throws IOException {
         for (String name : List.of("meta.mat", "meta-uncompressed.mat")) {
             Map<Integer, String> m = MatFile.ilsvrcSynsets(resource(name), name);

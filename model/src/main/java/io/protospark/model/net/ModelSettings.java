@@ -51,7 +51,8 @@ public record ModelSettings(
         EnergySettings energy,
         double openSetMargin,
         boolean openSetRamp,
-        boolean damRevised) {
+        boolean damRevised,
+        double logEpsilon) {
 
     private static final String P = "protospark.model.";
     /** The demo convolutional backbone (conv blocks from {@code conv-channels}, dense layers from {@code hidden}). */
@@ -140,6 +141,11 @@ public record ModelSettings(
                     + "convolutional feature; " + backbone + " has none", true,
                     "backbone = one of " + Backbones.revisable() + ", or dam.revised = false");
         }
+        double logEpsilon = Configs.doubleInRange(c, P + "head.log-epsilon", 0.0, 0.5);
+        if (logEpsilon > 0 && loss != LossKind.CROSS_ENTROPY) {
+            throw new SettingsException(P + "head.log-epsilon", "floors the probabilities of the cross-entropy loss; the "
+                    + Configs.configName(loss) + " loss has none", logEpsilon, "0, or head.loss = cross-entropy");
+        }
         double margin = Configs.doubleInRange(c, P + "head.open-set.margin", 0.0, Double.MAX_VALUE);
         boolean ramp = Configs.getBoolean(c, P + "head.open-set.ramp");
         List<Double> mean = channelValues(c, P + "input.mean", channels, false);
@@ -180,7 +186,8 @@ public record ModelSettings(
         return new ModelSettings(seed, classes, height, width, channels, backbone, conv, hidden, dim, head, loss, decision,
                 prototypes, optimizer, lr, momentum, wd, nesterov, noDecay, spec, schedule, mean, std, damBlocks, damInput,
                 Configs.getBoolean(c, P + "fast-layers"), SphereSettings.from(c),
-                Configs.getBoolean(c, P + "sphere.small-cnn"), EnergySettings.from(c), margin, ramp, revised);
+                Configs.getBoolean(c, P + "sphere.small-cnn"), EnergySettings.from(c), margin, ramp, revised,
+                logEpsilon);
     }
 
     /**

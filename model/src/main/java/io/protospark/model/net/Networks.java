@@ -6,6 +6,7 @@ import io.protospark.model.fast.FastLayers;
 import io.protospark.model.head.Dam;
 import io.protospark.model.head.NormalizedDense;
 import io.protospark.model.sphere.SphereConv;
+import io.protospark.model.loss.EpsilonCrossEntropyLoss;
 import io.protospark.model.loss.LongTailDotRegressionLoss;
 import io.protospark.model.loss.NirvanaHingeLoss;
 import io.protospark.model.loss.NirvanaOpenSetLoss;
@@ -227,20 +228,24 @@ public final class Networks {
                     .updater(FixedHead.FROZEN)
                     .regularization(List.of())
                     .build(), feature(s));
-            g.addLayer(LOSS, new LossLayer.Builder(LossFunctions.LossFunction.MCXENT)
-                    .activation(Activation.SOFTMAX).build(), HEAD);
+            g.addLayer(LOSS, new LossLayer.Builder(crossEntropy(s)).activation(Activation.SOFTMAX).build(), HEAD);
             return LOSS;
         }
         if (s.head() == HeadKind.NORMALIZED) {
             g.addLayer(HEAD, new NormalizedDense.Builder().nIn(s.embeddingDim()).nOut(s.classes())
                     .weightInit(WeightInit.XAVIER).build(), feature(s));
-            g.addLayer(LOSS, new LossLayer.Builder(LossFunctions.LossFunction.MCXENT)
-                    .activation(Activation.SOFTMAX).build(), HEAD);
+            g.addLayer(LOSS, new LossLayer.Builder(crossEntropy(s)).activation(Activation.SOFTMAX).build(), HEAD);
             return LOSS;
         }
-        g.addLayer(HEAD, new OutputLayer.Builder(LossFunctions.LossFunction.MCXENT)
+        g.addLayer(HEAD, new OutputLayer.Builder(crossEntropy(s))
                 .nOut(s.classes()).activation(Activation.SOFTMAX).weightInit(WeightInit.XAVIER).build(), feature(s));
         return HEAD;
+    }
+
+    /** Softmax cross-entropy: DL4J's own, or with the seed's floor inside the logarithm ({@code head.log-epsilon}). */
+    private static ILossFunction crossEntropy(ModelSettings s) {
+        return s.logEpsilon() > 0 ? new EpsilonCrossEntropyLoss(s.logEpsilon())
+                : LossFunctions.LossFunction.MCXENT.getILossFunction();
     }
 
     private static ILossFunction targetLoss(ModelSettings s, PrototypeSet p) {

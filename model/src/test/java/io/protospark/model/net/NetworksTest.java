@@ -166,6 +166,27 @@ class NetworksTest {
     }
 
     @Test
+    void logEpsilonPutsTheFlooredCrossEntropyOnEveryCrossEntropyHeadAndIsRefusedElsewhere() {
+        for (String kind : List.of("learned", "fixed", "normalized")) {
+            ModelSettings s = settings("model.head.kind=" + kind, "model.head.log-epsilon=1e-4");
+            var found = new java.util.ArrayList<org.nd4j.linalg.lossfunctions.ILossFunction>();
+            for (var v : Networks.configuration(s, Prototypes.build(s)).getVertices().values()) {
+                if (v instanceof org.deeplearning4j.nn.conf.graph.LayerVertex lv) {
+                    if (lv.getLayerConf().getLayer() instanceof org.deeplearning4j.nn.conf.layers.BaseOutputLayer o) {
+                        found.add(o.getLossFn());
+                    } else if (lv.getLayerConf().getLayer() instanceof org.deeplearning4j.nn.conf.layers.LossLayer o) {
+                        found.add(o.getLossFn());
+                    }
+                }
+            }
+            assertEquals(List.of(new io.protospark.model.loss.EpsilonCrossEntropyLoss(1e-4)), found, kind);
+        }
+        var e = assertThrows(SettingsException.class, () -> settings("model.head.loss=nirvana-mse",
+                "model.head.prototypes=dsc-centres", "model.head.log-epsilon=1e-4"));
+        assertEquals("protospark.model.head.log-epsilon", e.key());
+    }
+
+    @Test
     void revisedNetworkMapsTheFlattenedConvFeatureStraightToD() {
         ModelSettings s = settings("model.backbone=iresnet50", "model.input.height=112", "model.input.width=112",
                 "model.input.channels=3", "model.dam.revised=true", "model.embedding-dim=30", "model.classes=20",
