@@ -97,6 +97,23 @@ final class AssignmentStep {
         } else {
             memory.update(epoch);
         }
+        return solve();
+    }
+
+    /**
+     * DL2PA's start: a class memory of seeded standard-normal rows (the seed initialises its queue with randn), and the
+     * assignment it gives, which is a random permutation for practical purposes. Later {@link #update}s fold the
+     * epochs' means into this memory.
+     */
+    Outcome randomStart(long seed) {
+        memory = ClassMemory.Ema.random(prototypes.classes(), prototypes.dimension(), momentum, seed);
+        return solve();
+    }
+
+    /** The maximum-cosine assignment of the current memory; records it and says how many classes changed. */
+    private Outcome solve() {
+        int k = prototypes.classes();
+        int d = prototypes.dimension();
         int[] next;
         double objective;
         if (k <= denseUpTo || candidates == null) {

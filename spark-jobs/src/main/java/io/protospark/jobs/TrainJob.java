@@ -244,6 +244,21 @@ public final class TrainJob {
         AssignmentStep assignment = t.assignmentMode() == TrainSettings.AssignmentMode.DYNAMIC
                 ? new AssignmentStep(prototypes, t.assignMomentum(), t.assignDenseUpTo(),
                         new SparkCandidates(jsc, workers)) : null;
+        // DL2PA starts from a random class memory: a seeded random assignment trains the first epoch, and the first
+        // re-solve from the network's features comes after it at the earliest
+        boolean randomStart = assignment != null && t.assignInitial() == TrainSettings.AssignmentStart.RANDOM;
+        if (randomStart) {
+            AssignmentStep.Outcome initial = assignment.randomStart(t.seed() * 1_000_003L + 17);
+            head = assignment.head();
+            FixedHead.apply(sparkNet.getNetwork(), head);
+            targets.publish(sparkNet.getNetwork());
+            fixedBefore = FixedHead.weights(sparkNet.getNetwork());
+            int[] owned = initial.assignment();
+            run.write(ASSIGNMENT, out -> Npy.writeIntVector(out, owned));
+            LOG.info("random initial assignment (seeded class memory): {} of {} classes away from prototype k, mean "
+                    + "cosine {}", initial.changed(), m.classes(), String.format(Locale.ROOT, "%.4f", initial.meanCosine()));
+        }
+        int firstResolve = Math.max(t.assignWarmup(), randomStart ? 1 : 0);
         IterationSchedule perStep = null;
         long step = 0; // global minibatch steps per worker trained so far (per-iteration schedules)
         for (int epoch = 1; epoch <= t.epochs(); epoch++) {
@@ -253,8 +268,8 @@ public final class TrainJob {
             lossSum.reset();
             lossCount.reset();
             AssignmentStep.Outcome assigned = null;
-            if (assignment != null && epoch - 1 >= t.assignWarmup()
-                    && (epoch - 1 - t.assignWarmup()) % t.assignEvery() == 0) {
+            if (assignment != null && epoch - 1 >= firstResolve
+                    && (epoch - 1 - firstResolve) % t.assignEvery() == 0) {
                 // DL2PA's step, before this epoch's fit: class memory of the current network -> cosine to the
                 // prototypes -> exact assignment -> permuted head; the fit broadcasts the driver's parameters, so
                 // the epoch trains, and is evaluated, with the new assignment

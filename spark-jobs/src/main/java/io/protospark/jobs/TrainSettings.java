@@ -38,12 +38,19 @@ public record TrainSettings(
         String outliersSplit,
         int outliersPerBatch,
         int threadsPerWorker,
-        long targetsInlineUpTo) {
+        long targetsInlineUpTo,
+        AssignmentStart assignInitial) {
 
     /** {@code protospark.train.assignment.mode}. */
     public enum AssignmentMode {
         STATIC,
         DYNAMIC
+    }
+
+    /** {@code protospark.train.assignment.initial}: the assignment before the first re-solve. */
+    public enum AssignmentStart {
+        IDENTITY,
+        RANDOM
     }
 
     private static final String P = "protospark.train.";
@@ -82,7 +89,8 @@ public record TrainSettings(
                 nonEmpty(c, P + "outliers.split"),
                 Configs.nonNegativeInt(c, P + "outliers.per-batch"),
                 Configs.nonNegativeInt(c, P + "threads-per-worker"),
-                nonNegativeLong(c, P + "targets-inline-up-to", "use 0 to send every target matrix by reference"));
+                nonNegativeLong(c, P + "targets-inline-up-to", "use 0 to send every target matrix by reference"),
+                Configs.enumValue(c, P + "assignment.initial", AssignmentStart.class));
     }
 
     /** Outlier-exposure examples appended to each minibatch: per-batch, or the batch size when that is 0. */

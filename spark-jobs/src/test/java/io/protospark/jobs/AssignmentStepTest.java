@@ -8,6 +8,7 @@ import java.util.Random;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 class AssignmentStepTest {
 
@@ -31,6 +32,25 @@ class AssignmentStepTest {
         assertArrayEquals(p.row(hidden[4]), step.head().row(4));
         // the same memory again changes nothing
         assertEquals(0, step.update(memoryOf(mean)).changed());
+    }
+
+    @Test
+    void randomStartIsASeededPermutationThatTheFirstEpochReplaces() {
+        int k = 40;
+        PrototypeSet p = PrototypeSet.simplex(k);
+        AssignmentStep.Outcome a = new AssignmentStep(p, 0.0).randomStart(7);
+        int[] sorted = a.assignment().clone();
+        java.util.Arrays.sort(sorted);
+        assertArrayEquals(java.util.stream.IntStream.range(0, k).toArray(), sorted); // one prototype per class
+        assertTrue(a.changed() > k / 2, "a random start moves most classes away from prototype k: " + a.changed());
+        assertArrayEquals(a.assignment(), new AssignmentStep(p, 0.0).randomStart(7).assignment()); // same seed, same
+        assertTrue(!java.util.Arrays.equals(a.assignment(), new AssignmentStep(p, 0.0).randomStart(8).assignment()));
+        // with momentum 0 (the per-epoch equivalent of DL2PA's per-batch 0.9 over an epoch's batches) the first
+        // epoch's class means replace the random memory entirely
+        AssignmentStep step = new AssignmentStep(p, 0.0);
+        step.randomStart(7);
+        assertArrayEquals(java.util.stream.IntStream.range(0, k).toArray(),
+                step.update(memoryOf(p.matrix())).assignment());
     }
 
     @Test

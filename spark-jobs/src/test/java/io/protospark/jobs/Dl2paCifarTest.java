@@ -10,6 +10,7 @@ import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
+import java.util.List;
 import java.util.Random;
 import java.util.stream.Collectors;
 import java.util.stream.IntStream;
@@ -74,9 +75,15 @@ class Dl2paCifarTest {
         assertEquals(100, p.length);
         assertEquals(50, p[0].length);
         ObjectMapper json = new ObjectMapper();
-        for (String line : Files.readAllLines(run.resolve(TrainJob.METRICS))) {
-            JsonNode m = json.readTree(line);
-            assertTrue(m.has("assignment_changed") && m.get("train_examples").asLong() == 300, line);
+        List<String> lines = Files.readAllLines(run.resolve(TrainJob.METRICS));
+        assertEquals(2, lines.size());
+        for (int e = 0; e < lines.size(); e++) {
+            JsonNode m = json.readTree(lines.get(e));
+            assertEquals(300, m.get("train_examples").asLong(), lines.get(e));
+            // the file starts from DL2PA's random assignment: epoch 1 trains with it, the first re-solve from the
+            // network's features comes before epoch 2
+            assertEquals(e > 0, m.has("assignment_changed"), lines.get(e));
+            assertTrue(Double.isFinite(m.get("train_loss").asDouble()), lines.get(e));
         }
     }
 
