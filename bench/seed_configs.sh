@@ -45,7 +45,7 @@ if (($# == 0)); then
   set -- $(ls "$repo"/conf/{reponet,dsc-cifar,dsc-osr,dsc-dam,dl2pa-cifar,spherenet,sphereresnet,cnn9}*.conf)
 fi
 
-printf '| file | classes | train loss | test accuracy | chance | img/s | peak RSS GB | seconds | outcome |\n'
+printf '| file | classes | train loss | test accuracy | chance (+3 sd, n test) | img/s | peak RSS GB | seconds | outcome |\n'
 printf '|---|---|---|---|---|---|---|---|---|\n'
 for conf in "$@"; do
   name=$(basename "$conf" .conf)
@@ -67,12 +67,17 @@ for conf in "$@"; do
   acc=$(sed -nE 's/.*val_accuracy ([^ ]+).*/\1/p' <<< "$last")
   ips=$(sed -nE 's/.*\(([0-9.]+) img\/s\).*/\1/p' <<< "$last")
   chance=$(awk -v k="$classes" 'BEGIN { printf "%.4f", 1 / k }')
+  # "beats chance": more correct test predictions than chance plus three binomial standard deviations
+  n_test=$(sed -nE 's/.* ([0-9]+) test examples.*/\1/p' "$log" | tail -1)
+  bar=$(awk -v c="$chance" -v n="${n_test:-0}" 'BEGIN { if (n > 0) printf "%.4f", c + 3 * sqrt(c * (1 - c) / n); else print "-" }')
   if ((status != 0)); then
     if grep -q 'ran out of memory' "$log"; then outcome="out of memory (exit $status)"
     elif grep -q 'training loss is' "$log"; then outcome="diverged (exit $status)"
-    else outcome="failed (exit $status): $(grep -m1 '^protospark:.*failed' "$log" | cut -c1-120)"; fi
-  elif awk -v a="$acc" -v c="$chance" 'BEGIN { exit !(a > 1.5 * c) }'; then outcome="trains, beats chance"
+    elif ((status == 137)); then outcome="killed (exit 137: SIGKILL, the kernel's out-of-memory killer)"
+    else outcome="failed (exit $status): $(grep -m1 '^protospark:.*failed' "$log" | cut -c1-120 || true)"; fi
+  elif [[ -n $acc && $bar != - ]] && awk -v a="$acc" -v b="$bar" 'BEGIN { exit !(a > b) }'; then
+    outcome="trains, beats chance"
   else outcome="trains, at chance"; fi
-  printf '| %s | %s | %s | %s | %s | %s | %s | %s | %s |\n' "$name" "$classes" "${loss:--}" "${acc:--}" "$chance" \
+  printf '| %s | %s | %s | %s | %s (%s, %s) | %s | %s | %s | %s |\n' "$name" "$classes" "${loss:--}" "${acc:--}" "$chance" "$bar" "${n_test:--}" \
     "${ips:--}" "${rss:--}" "$seconds" "$outcome"
 done
