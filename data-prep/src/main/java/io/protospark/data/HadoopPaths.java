@@ -1,7 +1,11 @@
 package io.protospark.data;
 
+import org.apache.hadoop.fs.FileStatus;
+import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
 
+import java.io.FileNotFoundException;
+import java.io.IOException;
 import java.net.URI;
 
 /** Turns user-given URIs into Hadoop paths. */
@@ -16,5 +20,17 @@ public final class HadoopPaths {
     public static Path of(URI uri) {
         String path = uri.getPath() == null || uri.getPath().isEmpty() ? "/" : uri.getPath();
         return new Path(uri.getScheme(), uri.getAuthority(), path);
+    }
+
+    /**
+     * The entries of a format's input directory; a missing directory is a {@link DataFormatException} naming the
+     * format and the directory.
+     */
+    public static FileStatus[] listInput(FileSystem fs, Path root, String format) throws IOException {
+        try {
+            return fs.listStatus(root);
+        } catch (FileNotFoundException e) {
+            throw new DataFormatException(format + " input directory not found: " + root);
+        }
     }
 }

@@ -250,11 +250,7 @@ public final class TrainJob {
         if (randomStart) {
             AssignmentStep.Outcome initial = assignment.randomStart(t.seed() * 1_000_003L + 17);
             head = assignment.head();
-            FixedHead.apply(sparkNet.getNetwork(), head);
-            targets.publish(sparkNet.getNetwork());
-            fixedBefore = FixedHead.weights(sparkNet.getNetwork());
-            int[] owned = initial.assignment();
-            run.write(ASSIGNMENT, out -> Npy.writeIntVector(out, owned));
+            fixedBefore = install(sparkNet.getNetwork(), head, initial.assignment(), targets, run);
             LOG.info("random initial assignment (seeded class memory): {} of {} classes away from prototype k, mean "
                     + "cosine {}", initial.changed(), m.classes(), String.format(Locale.ROOT, "%.4f", initial.meanCosine()));
         }
@@ -278,11 +274,7 @@ public final class TrainJob {
                         Examples.batches(train, 256, m.classes(), decoding), m.classes(), m.embeddingDim());
                 assigned = assignment.update(sums);
                 head = assignment.head();
-                FixedHead.apply(current, head);
-                targets.publish(current); // the permuted targets: a new file and reference
-                fixedBefore = FixedHead.weights(current);
-                int[] owned = assigned.assignment();
-                run.write(ASSIGNMENT, out -> Npy.writeIntVector(out, owned));
+                fixedBefore = install(current, head, assigned.assignment(), targets, run);
                 LOG.info("assignment before epoch {}: {} classes changed prototype, mean cosine {}", epoch,
                         assigned.changed(), String.format(Locale.ROOT, "%.4f", assigned.meanCosine()));
             }
@@ -391,6 +383,19 @@ public final class TrainJob {
         provenance.put("test_accuracy", acc);
         run.writeText(PROVENANCE, Json.pretty(provenance));
         return new Result(run.uri(), List.copyOf(history), acc, seconds, workers);
+    }
+
+    /**
+     * Puts a new assignment in force on the driver: the permuted head into the network, its targets published (a new
+     * file and reference for a target loss), {@code assignment.npy} rewritten. Returns the head's weights, against
+     * which the epoch's averaging drift is measured.
+     */
+    private static INDArray install(ComputationGraph net, PrototypeSet head, int[] owned, TargetsPublisher targets,
+                                    RunDirectory run) {
+        FixedHead.apply(net, head);
+        targets.publish(net);
+        run.write(ASSIGNMENT, out -> Npy.writeIntVector(out, owned));
+        return FixedHead.weights(net);
     }
 
     /**

@@ -8,7 +8,6 @@ import org.apache.hadoop.fs.FileStatus;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
 
-import java.io.FileNotFoundException;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
@@ -117,12 +116,8 @@ public final class CifarReader {
             FileSystem fs = root.getFileSystem(conf);
             root = fs.makeQualified(root);
             TreeSet<String> present = new TreeSet<>();
-            try {
-                for (FileStatus s : fs.listStatus(root)) {
-                    present.add(s.getPath().getName());
-                }
-            } catch (FileNotFoundException e) {
-                throw new DataFormatException(variant.format + " input directory not found: " + root);
+            for (FileStatus s : HadoopPaths.listInput(fs, root, variant.format)) {
+                present.add(s.getPath().getName());
             }
             List<String> expected = new ArrayList<>(variant.train);
             expected.addAll(variant.test);

@@ -7,7 +7,6 @@ import org.apache.hadoop.fs.FileStatus;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
 
-import java.io.FileNotFoundException;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
@@ -59,12 +58,8 @@ public final class Stl10Source {
             FileSystem fs = root.getFileSystem(conf);
             root = fs.makeQualified(root);
             Map<String, Long> sizes = new LinkedHashMap<>();
-            try {
-                for (FileStatus s : fs.listStatus(root)) {
-                    sizes.put(s.getPath().getName(), s.getLen());
-                }
-            } catch (FileNotFoundException e) {
-                throw new DataFormatException("stl10 input directory not found: " + root);
+            for (FileStatus s : HadoopPaths.listInput(fs, root, "stl10")) {
+                sizes.put(s.getPath().getName(), s.getLen());
             }
             List<String> expected = List.of("train_X.bin", "train_y.bin", "test_X.bin", "test_y.bin", NAMES);
             List<String> missing = expected.stream().filter(n -> !sizes.containsKey(n)).toList();

@@ -10,7 +10,6 @@ import org.apache.hadoop.fs.FileStatus;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
 
-import java.io.FileNotFoundException;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
@@ -67,12 +66,8 @@ public final class SvhnReader {
             FileSystem fs = root.getFileSystem(conf);
             root = fs.makeQualified(root);
             TreeSet<String> present = new TreeSet<>();
-            try {
-                for (FileStatus s : fs.listStatus(root)) {
-                    present.add(s.getPath().getName());
-                }
-            } catch (FileNotFoundException e) {
-                throw new DataFormatException("svhn input directory not found: " + root);
+            for (FileStatus s : HadoopPaths.listInput(fs, root, "svhn")) {
+                present.add(s.getPath().getName());
             }
             List<String> missing = List.of(FILES.get("train"), FILES.get("test")).stream()
                     .filter(n -> !present.contains(n)).toList();

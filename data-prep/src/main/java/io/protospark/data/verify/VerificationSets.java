@@ -59,15 +59,11 @@ public final class VerificationSets {
             FileSystem fs = root.getFileSystem(conf);
             root = fs.makeQualified(root);
             TreeMap<String, Path> bins = new TreeMap<>();
-            try {
-                for (FileStatus s : fs.listStatus(root)) {
-                    if (s.isFile() && s.getPath().getName().endsWith(".bin")) {
-                        String name = s.getPath().getName();
-                        bins.put(name.substring(0, name.length() - 4), s.getPath());
-                    }
+            for (FileStatus s : HadoopPaths.listInput(fs, root, "verification")) {
+                if (s.isFile() && s.getPath().getName().endsWith(".bin")) {
+                    String name = s.getPath().getName();
+                    bins.put(name.substring(0, name.length() - 4), s.getPath());
                 }
-            } catch (FileNotFoundException e) {
-                throw new DataFormatException("verification input directory not found: " + root);
             }
             if (bins.isEmpty()) {
                 throw new DataFormatException(root + " holds no .bin verification set (lfw.bin, cfp_fp.bin, ...)");

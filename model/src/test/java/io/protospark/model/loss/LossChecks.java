@@ -66,17 +66,23 @@ final class LossChecks {
      * Returns the largest absolute deviation.
      */
     static double centralDifference(TargetLoss loss, INDArray labels, INDArray pre, INDArray mask) {
-        ActivationIdentity id = new ActivationIdentity();
-        INDArray g = loss.computeGradient(labels, pre, id, mask);
+        return centralDifference(loss, new ActivationIdentity(), labels, pre, mask);
+    }
+
+    /** {@link #centralDifference(TargetLoss, INDArray, INDArray, INDArray)} for any loss on any activation's input. */
+    static double centralDifference(org.nd4j.linalg.lossfunctions.ILossFunction loss,
+                                    org.nd4j.linalg.activations.IActivation activation, INDArray labels, INDArray pre,
+                                    INDArray mask) {
+        INDArray g = loss.computeGradient(labels, pre, activation, mask);
         double worst = 0;
         double h = 1e-6;
         for (int i = 0; i < pre.rows(); i++) {
             for (int j = 0; j < pre.columns(); j++) {
                 INDArray p = pre.dup();
                 p.putScalar(i, j, pre.getDouble(i, j) + h);
-                double up = loss.computeScore(labels, p, id, mask, false);
+                double up = loss.computeScore(labels, p, activation, mask, false);
                 p.putScalar(i, j, pre.getDouble(i, j) - h);
-                double down = loss.computeScore(labels, p, id, mask, false);
+                double down = loss.computeScore(labels, p, activation, mask, false);
                 worst = Math.max(worst, Math.abs((up - down) / (2 * h) - g.getDouble(i, j)));
             }
         }
