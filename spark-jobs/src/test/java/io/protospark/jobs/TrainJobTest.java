@@ -413,6 +413,28 @@ class TrainJobTest {
     }
 
     @Test
+    void adamOnTheWorkersCountsTheRunsStepsSoItsBiasCorrectionIsNotRestartedEachRound() throws Exception {
+        // DL4J restarts a worker's iteration count every averaging round; Adam's bias correction 1 - beta^t then
+        // divides the warm, averaged moments as if they were fresh, shrinking every round's steps to 0.15-0.3x
+        Path run = tmp.resolve("run-adam-steps");
+        org.apache.spark.util.CollectionAccumulator<double[]> seen = spark.sparkContext().collectionAccumulator("adam");
+        List<String> o = new ArrayList<>(List.of("train.data=\"" + data + "\"", "train.run-dir=\"" + run + "\"",
+                "train.epochs=2", "train.workers=2", "train.batch-size=32", "train.averaging-frequency=3",
+                "model.optimizer.name=adam", "model.optimizer.schedule=constant"));
+        TrainJob.run(TrainJob.Settings.from(Configs.load(null, "test", o)), spark, List.of(new RateProbe(seen)));
+
+        java.util.Map<Integer, Integer> workersAt = new java.util.TreeMap<>();
+        for (double[] r : seen.value()) {
+            workersAt.merge((int) r[0], 1, Integer::sum);
+        }
+        int total = workersAt.keySet().stream().mapToInt(Integer::intValue).max().orElseThrow() + 1;
+        assertTrue(total > 6, "two epochs span more than two averaging rounds of 3 steps: " + workersAt);
+        // each global step 0..T-1 seen once per worker, never a round's count restarting at 0
+        assertEquals(total, workersAt.size(), "global steps seen: " + workersAt.keySet());
+        assertTrue(workersAt.get(0) <= 2, "step 0 ran " + workersAt.get(0) + " times: " + workersAt);
+    }
+
+    @Test
     void nirvanaTargetLossTrainsAndPredictsByTheNearestCentre() throws Exception {
         Path run = tmp.resolve("run-nirvana");
         TrainJob.Result r = train(run, "train.epochs=3", "train.workers=2", "model.head.loss=nirvana-mse",
