@@ -111,15 +111,26 @@ public final class Configs {
         }
     }
 
+    private static void leaves(com.typesafe.config.ConfigObject node, List<String> prefix, Set<String> into) {
+        for (Map.Entry<String, ConfigValue> e : node.entrySet()) {
+            List<String> path = new ArrayList<>(prefix);
+            path.add(e.getKey());
+            if (e.getValue() instanceof com.typesafe.config.ConfigObject child && !child.isEmpty()) {
+                leaves(child, path, into);
+            } else {
+                into.add(ROOT + "." + com.typesafe.config.ConfigUtil.joinPath(path));
+            }
+        }
+    }
+
     /** Refuses keys under {@code protospark} that the reference does not declare. */
     public static void checkKnownKeys(Config merged, Config reference) {
         if (!merged.hasPath(ROOT)) {
             return;
         }
         Set<String> known = new TreeSet<>();
-        for (Map.Entry<String, ConfigValue> e : reference.getConfig(ROOT).entrySet()) {
-            known.add(ROOT + "." + e.getKey());
-        }
+        // the reference's leaves including those whose default is null, which Config.entrySet() leaves out
+        leaves(reference.getConfig(ROOT).root(), List.of(), known);
         List<String> errors = new ArrayList<>();
         String firstKey = null;
         for (Map.Entry<String, ConfigValue> e : merged.getConfig(ROOT).entrySet()) {

@@ -33,6 +33,17 @@ class ConfigValidationTest {
     }
 
     @Test
+    void aKeyWhoseDefaultIsNullCanBeSet() {
+        // null defaults are keys too (Config.entrySet() leaves them out)
+        ModelSettings s = ModelSettings.from(Configs.load(null, "test", List.of("model.energy.form=2",
+                "model.energy.hidden-weight=0.5", "model.energy.classifier-weight=3")));
+        assertEquals(0.5, s.energy().hiddenWeight());
+        assertEquals(3.0, s.energy().classifierWeight());
+        SettingsException e = refused(null, "model.energy.hiden-weight=0.5");
+        assertEquals("protospark.model.energy.hiden-weight", e.key());
+    }
+
+    @Test
     void wrongTypeNamesKeyAndValue() {
         SettingsException e = refused(null, "model.classes=ten");
         assertEquals("protospark.model.classes", e.key());
