@@ -197,6 +197,8 @@ public final class ClassMemory implements Serializable {
         private final int dim;
         private final double momentum;
         private final double[] q;
+        /** Batch updates of each class since this memory (or its {@link #copy}) was made. */
+        private final long[] updates;
 
         /** Rows drawn from a seeded standard normal and normalised, as DL2PA initialises its queue. */
         public static Ema random(int classes, int dim, double momentum, long seed) {
@@ -221,6 +223,7 @@ public final class ClassMemory implements Serializable {
             this.dim = dim;
             this.momentum = momentum;
             this.q = new double[initial.length];
+            this.updates = new long[classes];
             for (int c = 0; c < classes; c++) {
                 normalizeInto(initial, c * dim, dim, q, c * dim);
                 if (q[c * dim] == 0 && Arrays.stream(q, c * dim, (c + 1) * dim).allMatch(x -> x == 0)) {
@@ -249,6 +252,52 @@ public final class ClassMemory implements Serializable {
                 }
                 if (norm > 0) { // an exact cancellation has no direction: keep the old row
                     normalizeInto(row, 0, dim, q, base);
+                }
+                updates[c]++;
+            }
+            return this;
+        }
+
+        /** The same rows and momentum, with no updates counted: a worker's copy for one averaging round. */
+        public Ema copy() {
+            return new Ema(q, classes, dim, momentum);
+        }
+
+        /** Batch updates class c received since this memory or copy was made. */
+        public long updates(int c) {
+            return updates[c];
+        }
+
+        /**
+         * Folds in the workers' {@link #copy copies} after a round in which each updated its copy batch by batch, as
+         * parameter averaging folds in the workers' networks: class c's row becomes the normalised mean of the rows of
+         * the copies that saw class c; a class no worker saw keeps its row. With one worker this is exactly the
+         * sequential moving average of its batches.
+         */
+        public Ema mergeCopies(java.util.Collection<Ema> copies) {
+            double[] mean = new double[dim];
+            for (int c = 0; c < classes; c++) {
+                Arrays.fill(mean, 0);
+                int seen = 0;
+                for (Ema e : copies) {
+                    if (e.classes != classes || e.dim != dim) {
+                        throw new IllegalArgumentException("a worker's memory is " + e.classes + " x " + e.dim
+                                + ", the driver's is " + classes + " x " + dim);
+                    }
+                    if (e.updates[c] > 0) {
+                        seen++;
+                        for (int t = 0; t < dim; t++) {
+                            mean[t] += e.q[c * dim + t];
+                        }
+                    }
+                }
+                double norm = 0;
+                for (double x : mean) {
+                    norm += x * x;
+                }
+                if (seen > 0 && norm > 0) {
+                    normalizeInto(mean, 0, dim, q, c * dim);
+                    updates[c] += seen;
                 }
             }
             return this;

@@ -96,6 +96,61 @@ class ClassMemoryTest {
         assertThrows(IllegalArgumentException.class, () -> new ClassMemory.Ema(new double[] {1, 0}, 1, 2, 1.0));
     }
 
+    @Test
+    void oneWorkersCopyMergedBackIsTheSequentialMovingAverage() throws Exception {
+        ClassMemory.Ema driver = ClassMemory.Ema.random(3, 4, 0.9, 11);
+        ClassMemory.Ema sequential = driver.copy();
+        ClassMemory.Ema worker = roundTrip(driver.copy());
+        Random rnd = new Random(5);
+        for (int b = 0; b < 6; b++) {
+            float[] f = new float[5 * 4];
+            for (int x = 0; x < f.length; x++) {
+                f[x] = (float) rnd.nextGaussian();
+            }
+            int[] y = {b % 2, 0, b % 2, 0, 0}; // class 2 never appears
+            sequential.update(f, y);
+            worker.update(f, y);
+        }
+        assertEquals(6, worker.updates(0));
+        assertEquals(3, worker.updates(1));
+        assertEquals(0, worker.updates(2));
+        double[] before2 = driver.row(2);
+        driver.mergeCopies(java.util.List.of(roundTrip(worker)));
+        assertArrayEquals(sequential.rows(), driver.rows(), 1e-12);
+        assertArrayEquals(before2, driver.row(2), 0.0);
+    }
+
+    @Test
+    void copiesOfTwoWorkersAreAveragedOverTheWorkersThatSawEachClass() {
+        ClassMemory.Ema driver = new ClassMemory.Ema(new double[] {1, 0, 0, 1, 1, 1}, 3, 2, 0.0);
+        ClassMemory.Ema a = driver.copy().update(new float[] {0, 1, 1, 0}, new int[] {0, 1});
+        ClassMemory.Ema b = driver.copy().update(new float[] {-1, 0}, new int[] {1});
+        driver.mergeCopies(java.util.List.of(a, b));
+        double h = Math.sqrt(0.5);
+        // class 0: only worker a saw it (momentum 0: its row is the batch's direction (0, 1));
+        // class 1: a says (1, 0), b says (-1, 0): their mean has no direction, so the row is kept;
+        // class 2: nobody saw it
+        assertArrayEquals(new double[] {0, 1, 0, 1, h, h}, driver.rows(), 1e-12);
+        ClassMemory.Ema c = driver.copy().update(new float[] {3, 4}, new int[] {1});
+        ClassMemory.Ema d = driver.copy().update(new float[] {0, 5}, new int[] {1});
+        driver.mergeCopies(java.util.List.of(c, d));
+        double[] m = {0.6 / 2, (0.8 + 1) / 2};
+        double n = Math.hypot(m[0], m[1]);
+        assertArrayEquals(new double[] {m[0] / n, m[1] / n}, driver.row(1), 1e-12);
+        assertThrows(IllegalArgumentException.class,
+                () -> driver.mergeCopies(java.util.List.of(new ClassMemory.Ema(new double[] {1, 0}, 1, 2, 0.0))));
+    }
+
+    private static ClassMemory.Ema roundTrip(ClassMemory.Ema e) throws Exception {
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        try (ObjectOutputStream out = new ObjectOutputStream(bytes)) {
+            out.writeObject(e);
+        }
+        try (ObjectInputStream in = new ObjectInputStream(new ByteArrayInputStream(bytes.toByteArray()))) {
+            return (ClassMemory.Ema) in.readObject();
+        }
+    }
+
     /** Item 24: memories equal to the prototypes under a permutation give back that permutation. */
     @Test
     void assignmentFromTheMemoryRecoversTheHiddenPermutation() {
