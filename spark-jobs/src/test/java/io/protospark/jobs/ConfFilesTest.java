@@ -127,7 +127,7 @@ class ConfFilesTest {
             assertTrue(Files.isRegularFile(recorded), "no recorded resolution " + recorded.toAbsolutePath() + " of "
                     + f + "; a new experiment file is recorded with -D" + REGENERATE + "=true (see ConfFilesTest)");
             assertEquals(Files.readString(recorded, StandardCharsets.UTF_8), actual, f + " no longer resolves to "
-                    + recorded + ": its training changed. If that is intended, regenerate with -D" + REGENERATE
+                    + recorded + ": its resolved configuration changed. If that is intended, regenerate with -D" + REGENERATE
                     + "=true and review the diff");
         }));
     }
