@@ -7,7 +7,7 @@
 #              SIZES (default "1000 5000 10000"), RUNS (default 3), SPARSE_K (default 93000), SPARSE_D (default 512),
 #              SPARSE_PREFIX (assign.prefix-dims for the sparse run: auto (default; d/2 at this size), 0 = full gemm, N),
 #              PROTOSPARK_DRIVER_MEMORY (launcher heap, default 4g), ASSIGN_THREADS (threads of the dense solver's
-#              scan, passed as -Dprotospark.assign.threads; default: the solver's own choice, the idle processors).
+#              scan, passed as assign.threads; default 0: the processors available to the JVM, at most 8).
 # Each run times ours and then SciPy on the same file (interleaved); medians over RUNS. "cpu" is CPU seconds of the
 # solve (ours: the whole JVM, JIT compiler threads included; SciPy: the process), a check on a loaded machine.
 # "warm cpu" is the CPU time of our JIT warm-up thread, which runs while the matrix is read (not in "ours s" unless
@@ -35,8 +35,8 @@ json_field() { "$py" -c 'import json,sys; print(json.loads(sys.stdin.read().stri
 median() { "$py" -c 'import statistics,sys; print("%.3f" % statistics.median(float(x) for x in sys.argv[1:]))' "$@"; }
 
 if [[ $what == dense || $what == all ]]; then
-  jvm_opts=()
-  [[ -n ${ASSIGN_THREADS:-} ]] && jvm_opts=(--spark-conf "spark.driver.extraJavaOptions=-Dprotospark.assign.threads=$ASSIGN_THREADS")
+  threads_opt=()
+  [[ -n ${ASSIGN_THREADS:-} ]] && threads_opt=("assign.threads=$ASSIGN_THREADS")
   printf '%-8s %-8s %9s %9s %9s %9s %9s %7s %10s %6s  %s\n' n kind "ours s" "ours cpu" "warm cpu" "scipy s" "scipy cpu" \
     ratio agree load "objective (ours)"
   for n in $sizes; do
@@ -47,7 +47,7 @@ if [[ $what == dense || $what == all ]]; then
       [[ $kind == cosine ]] && flag=--maximize
       ours=() ocpu=() wcpu=() theirs=() tcpu=() loads=() obj='' sobj=''
       for ((r = 0; r < runs; r++)); do
-        line=$("$repo/submit/protospark" assign "${jvm_opts[@]}" --cost "$f" $flag --out "$dir/sigma-$kind-$n.npy" \
+        line=$("$repo/submit/protospark" assign "${threads_opt[@]}" --cost "$f" $flag --out "$dir/sigma-$kind-$n.npy" \
           2> /dev/null | tail -1)
         ours+=("$(json_field seconds <<< "$line")")
         ocpu+=("$(json_field cpu_seconds <<< "$line")")

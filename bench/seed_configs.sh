@@ -60,16 +60,21 @@ for conf in "$@"; do
   status=$?
   set -e
   seconds=$(($(date +%s) - start))
-  classes=$(awk -F'[ ,}]+' '/classes =/ { for (i = 1; i <= NF; i++) if ($i == "classes") { print $(i + 2); exit } }' "$conf")
+  # the classes the run trained for, from its resolved configuration (a conf file may take them from a base file it
+  # includes); none when the run stopped before writing it
+  classes=$(awk '/^    model \{/ { m = 1 } m && /^        classes=/ { sub(/.*=/, ""); print; exit }' \
+    "$run/resolved.conf" 2> /dev/null || true)
   rss=$(awk '/^peak_rss_kb/ { printf "%.1f", $2 / 1048576 }' "$log")
   last=$(grep -E "epoch [0-9]+/[0-9]+ +train_loss" "$log" | tail -1 || true)
   loss=$(sed -nE 's/.*train_loss ([^ ]+).*/\1/p' <<< "$last")
   acc=$(sed -nE 's/.*val_accuracy ([^ ]+).*/\1/p' <<< "$last")
   ips=$(sed -nE 's/.*\(([0-9.]+) img\/s\).*/\1/p' <<< "$last")
-  chance=$(awk -v k="$classes" 'BEGIN { printf "%.4f", 1 / k }')
+  chance=-
+  [[ $classes =~ ^[0-9]+$ ]] && chance=$(awk -v k="$classes" 'BEGIN { printf "%.4f", 1 / k }')
   # "beats chance": more correct test predictions than chance plus three binomial standard deviations
   n_test=$(sed -nE 's/.* ([0-9]+) test examples.*/\1/p' "$log" | tail -1)
-  bar=$(awk -v c="$chance" -v n="${n_test:-0}" 'BEGIN { if (n > 0) printf "%.4f", c + 3 * sqrt(c * (1 - c) / n); else print "-" }')
+  bar=-
+  [[ $chance != - ]] && bar=$(awk -v c="$chance" -v n="${n_test:-0}" 'BEGIN { if (n > 0) printf "%.4f", c + 3 * sqrt(c * (1 - c) / n); else print "-" }')
   if ((status != 0)); then
     if grep -q 'ran out of memory' "$log"; then outcome="out of memory (exit $status)"
     elif grep -q 'training loss is' "$log"; then outcome="diverged (exit $status)"
@@ -78,6 +83,6 @@ for conf in "$@"; do
   elif [[ -n $acc && $bar != - ]] && awk -v a="$acc" -v b="$bar" 'BEGIN { exit !(a > b) }'; then
     outcome="trains, beats chance"
   else outcome="trains, at chance"; fi
-  printf '| %s | %s | %s | %s | %s (%s, %s) | %s | %s | %s | %s |\n' "$name" "$classes" "${loss:--}" "${acc:--}" "$chance" "$bar" "${n_test:--}" \
+  printf '| %s | %s | %s | %s | %s (%s, %s) | %s | %s | %s | %s |\n' "$name" "${classes:--}" "${loss:--}" "${acc:--}" "$chance" "$bar" "${n_test:--}" \
     "${ips:--}" "${rss:--}" "$seconds" "$outcome"
 done

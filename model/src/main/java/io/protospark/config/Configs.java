@@ -35,7 +35,9 @@ public final class Configs {
      * Merges overrides, the experiment file's text and the reference defaults, resolves substitutions and
      * checks that every key under {@code protospark} is known.
      *
-     * @param experimentText text of a {@code conf/*.conf} file, or {@code null} for none
+     * @param experimentText text of a {@code conf/*.conf} file, or {@code null} for none; it may not
+     *                       {@code include} other files (there is no file to resolve them against: read a file with
+     *                       {@link #parse(ConfigLocation)} and use {@link #load(Config, List)} for that)
      * @param origin         name of that file, used in messages
      * @param overrides      {@code path=value} strings; a path without the {@code protospark.} prefix gets it
      */
@@ -92,20 +94,45 @@ public final class Configs {
         return result;
     }
 
-    /** Parses a local experiment file; includes are resolved relative to it. */
+    /**
+     * Parses a local experiment file; its includes are resolved relative to it and must exist (see
+     * {@link #parse(ConfigLocation)}).
+     */
     public static Config parseFile(java.io.File file) {
+        return parse(ConfigLocation.of(file));
+    }
+
+    /**
+     * Parses an experiment file wherever it lives, following {@code include "base/x.conf"} relative to the file on
+     * the same file system (an included file includes relative to itself in turn). Every include is required: a
+     * missing file is an error naming it and the file that includes it, never an empty include.
+     *
+     * @throws IllegalArgumentException naming the file when it, or a file it includes, cannot be read or parsed
+     */
+    public static Config parse(ConfigLocation location) {
         try {
-            return ConfigFactory.parseFile(file, ConfigParseOptions.defaults().setAllowMissing(false));
-        } catch (ConfigException.IO e) {
-            throw new IllegalArgumentException("cannot read config file " + file + ": " + e.getMessage(), e);
+            if (!location.exists()) {
+                throw new IllegalArgumentException("config file " + location + " does not exist");
+            }
+            return parseOne(location, ConfigParseOptions.defaults().setAllowMissing(false)
+                    .setSyntax(RelativeIncluder.syntaxOf(location.toString())));
+        } catch (ConfigException.IO | java.io.IOException e) {
+            throw new IllegalArgumentException("cannot read config file " + location + ": " + e.getMessage(), e);
         } catch (ConfigException.Parse e) {
-            throw new IllegalArgumentException("cannot parse config file " + file + ": " + e.getMessage(), e);
+            throw new IllegalArgumentException("cannot parse config file " + location + ": " + e.getMessage(), e);
         }
+    }
+
+    private static Config parseOne(ConfigLocation location, ConfigParseOptions options) throws java.io.IOException {
+        return location.parse(options.setIncluder(new RelativeIncluder(location, location.toString())));
     }
 
     private static Config parse(String text, String origin) {
         try {
-            return ConfigFactory.parseString(text, ConfigParseOptions.defaults().setOriginDescription(origin));
+            return ConfigFactory.parseString(text, ConfigParseOptions.defaults().setOriginDescription(origin)
+                    .setIncluder(new RelativeIncluder(null, origin)));
+        } catch (ConfigException.IO e) {
+            throw new IllegalArgumentException("cannot read config " + origin + ": " + e.getMessage(), e);
         } catch (ConfigException.Parse e) {
             throw new IllegalArgumentException("cannot parse config file " + origin + ": " + e.getMessage(), e);
         }

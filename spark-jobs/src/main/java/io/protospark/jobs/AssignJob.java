@@ -61,6 +61,7 @@ public final class AssignJob {
     public static final String K_KEY = "protospark.assign.k";
     public static final String GAP_KEY = "protospark.assign.dense-gap-up-to";
     public static final String PREFIX_KEY = "protospark.assign.prefix-dims";
+    public static final String THREADS_KEY = "protospark.assign.threads";
     private static final Logger LOG = LoggerFactory.getLogger(AssignJob.class);
 
     private AssignJob() {
@@ -68,7 +69,7 @@ public final class AssignJob {
 
     /** Dense when {@code cost} is set, sparse when {@code classes} and {@code prototypes} are. */
     public record Settings(String cost, String classes, String prototypes, String out, boolean maximize, int k,
-                           int denseGapUpTo, int prefixDims) {
+                           int denseGapUpTo, int prefixDims, int threads) {
         public boolean sparse() {
             return cost == null;
         }
@@ -82,6 +83,7 @@ public final class AssignJob {
             int k = Configs.positiveInt(c, K_KEY);
             int gap = Configs.nonNegativeInt(c, GAP_KEY);
             int prefix = AssignJob.prefixDims(c);
+            int threads = Configs.nonNegativeInt(c, THREADS_KEY);
             if (out.isBlank()) {
                 throw new SettingsException(OUT_KEY, "is required: the .npy file for the assignment", out,
                         "give --out FILE.npy");
@@ -103,7 +105,7 @@ public final class AssignJob {
                 LOG.info("--maximize is implied for --classes/--prototypes (total cosine is maximised)");
             }
             return new Settings(dense ? cost : null, sparse ? classes : null, sparse ? prototypes : null, out,
-                    maximize || sparse, k, gap, prefix);
+                    maximize || sparse, k, gap, prefix, threads);
         }
     }
 
@@ -223,7 +225,7 @@ public final class AssignJob {
         }
         Assignment a;
         try {
-            a = LinearAssignment.solve(m.doubles(), n, n, s.maximize());
+            a = LinearAssignment.solve(m.doubles(), n, n, s.maximize(), s.threads());
         } catch (IllegalArgumentException e) {
             throw new DataFormatException(s.cost() + ": " + e.getMessage(), e);
         }
@@ -240,11 +242,14 @@ public final class AssignJob {
                     + "found " + q.rows() + " x " + q.cols() + " and " + p.rows() + " x " + p.cols());
         }
         CosineAssignment.Result r;
+        CosineAssignment.Options options = CosineAssignment.Options.defaults().withK(s.k())
+                .withDenseGapUpTo(s.denseGapUpTo()).withPrefixDims(s.prefixDims());
+        if (s.threads() > 0) {
+            options = options.withThreads(s.threads());
+        }
         long c0 = processCpu();
         try {
-            r = CosineAssignment.solve(q.floats(), p.floats(), q.rows(), q.cols(),
-                    CosineAssignment.Options.defaults().withK(s.k()).withDenseGapUpTo(s.denseGapUpTo())
-                            .withPrefixDims(s.prefixDims()));
+            r = CosineAssignment.solve(q.floats(), p.floats(), q.rows(), q.cols(), options);
         } catch (IllegalArgumentException e) {
             String file = e.getMessage().startsWith("prototypes") ? s.prototypes() : s.classes();
             throw new DataFormatException(file + ": " + e.getMessage(), e);

@@ -1,6 +1,7 @@
 package io.protospark.jobs;
 
 import com.typesafe.config.Config;
+import io.protospark.config.ConfigLocation;
 import io.protospark.config.Configs;
 import io.protospark.config.SettingsException;
 import io.protospark.data.DataFormatException;
@@ -8,17 +9,14 @@ import io.protospark.data.PrepareJob;
 import io.protospark.data.PrepareResult;
 import io.protospark.data.PrepareSettings;
 import org.apache.hadoop.conf.Configuration;
-import org.apache.hadoop.fs.FSDataInputStream;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
 import org.apache.spark.sql.SparkSession;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import java.io.FileNotFoundException;
 import java.io.IOException;
 import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.util.Locale;
 import java.util.Map;
 
@@ -127,29 +125,35 @@ public final class Main {
                 org.bytedeco.javacpp.Pointer.maxPhysicalBytes() / (double) gib);
     }
 
-    /** Reference defaults, then the experiment file (any Hadoop FS URI), then the overrides. */
+    /**
+     * Reference defaults, then the experiment file (a local path or any Hadoop FS URI) with the files it includes
+     * (relative to it, on its file system), then the overrides.
+     */
     static Config loadConfig(CommandLine cl) throws IOException {
-        String text = null;
-        String origin = "defaults";
-        if (cl.confFile() != null) {
-            java.net.URI uri = TrainSettings.toUri("--conf", cl.confFile());
-            if ("file".equals(uri.getScheme())) {
-                java.io.File f = new java.io.File(uri);
-                if (!f.isFile()) {
-                    throw new IllegalArgumentException("config file " + cl.confFile() + " (--conf) does not exist");
-                }
-                return Configs.load(Configs.parseFile(f), cl.overrides());
-            }
-            Path p = new Path(uri);
-            FileSystem fs = p.getFileSystem(new Configuration());
-            try (FSDataInputStream in = fs.open(p)) {
-                text = new String(in.readAllBytes(), StandardCharsets.UTF_8);
-            } catch (FileNotFoundException e) {
-                throw new IllegalArgumentException("config file " + cl.confFile() + " (--conf) does not exist");
-            }
-            origin = cl.confFile();
+        return loadConfig(cl, new Configuration());
+    }
+
+    /** As {@link #loadConfig(CommandLine)}, reading a {@code --conf} on a Hadoop file system with {@code hadoop}. */
+    static Config loadConfig(CommandLine cl, Configuration hadoop) throws IOException {
+        if (cl.confFile() == null) {
+            return Configs.load((Config) null, cl.overrides());
         }
-        return Configs.load(text, origin, cl.overrides());
+        ConfigLocation conf = confLocation(cl.confFile(), hadoop);
+        if (!conf.exists()) {
+            throw new IllegalArgumentException("config file " + cl.confFile() + " (--conf) does not exist");
+        }
+        return Configs.load(Configs.parse(conf), cl.overrides());
+    }
+
+    /** The file {@code --conf} names: a local file, or a file on a Hadoop file system (hdfs:, s3a:, ...). */
+    static ConfigLocation confLocation(String confFile, Configuration hadoop) throws IOException {
+        java.net.URI uri = TrainSettings.toUri("--conf", confFile);
+        if ("file".equals(uri.getScheme())) {
+            return ConfigLocation.of(new java.io.File(uri));
+        }
+        Path p = new Path(uri);
+        FileSystem fs = p.getFileSystem(hadoop);
+        return new HadoopConfigLocation(fs, fs.makeQualified(p));
     }
 
     private static Map<String, String> sparkConf(Config c) {

@@ -366,7 +366,7 @@ public final class TrainJob {
         }
 
         ComputationGraph trained = sparkNet.getNetwork();
-        run.write(MODEL, out -> ModelSerializer.writeModel(trained, out, true));
+        run.write(MODEL, out -> writeModel(trained, out));
         double seconds = (System.nanoTime() - start) / 1e9;
         double acc = history.get(history.size() - 1).valAccuracy();
         if (!targets.toList().isEmpty()) {
@@ -378,6 +378,21 @@ public final class TrainJob {
         provenance.put("test_accuracy", acc);
         run.writeText(PROVENANCE, Json.pretty(provenance));
         return new Result(run.uri(), List.copyOf(history), acc, seconds, workers);
+    }
+
+    /**
+     * Writes a trained network as {@value #MODEL}: DL4J's {@code ModelSerializer} zip (its configuration as JSON, which
+     * names the layer, vertex, pre-processor, loss and updater classes, among them this project's, then the parameters
+     * and the updater state). Saved models outlive the build that wrote them: a class renamed or moved breaks every
+     * model.zip that names it, which {@code SavedModelFixtureTest} guards against.
+     */
+    public static void writeModel(ComputationGraph net, java.io.OutputStream out) throws java.io.IOException {
+        ModelSerializer.writeModel(net, out, true);
+    }
+
+    /** Reads a {@value #MODEL} written by {@link #writeModel}, with the updater state when {@code withUpdater}. */
+    public static ComputationGraph readModel(java.io.InputStream in, boolean withUpdater) throws java.io.IOException {
+        return ModelSerializer.restoreComputationGraph(in, withUpdater);
     }
 
     /**
@@ -415,7 +430,7 @@ public final class TrainJob {
         org.apache.hadoop.fs.Path path = new org.apache.hadoop.fs.Path(modelZip);
         ComputationGraph earlier;
         try (java.io.InputStream in = path.getFileSystem(hadoop).open(path)) {
-            earlier = ModelSerializer.restoreComputationGraph(in, false);
+            earlier = readModel(in, false);
         } catch (java.io.IOException e) {
             throw new java.io.UncheckedIOException("cannot read protospark.train.init-from " + modelZip + ": "
                     + e.getMessage(), e);

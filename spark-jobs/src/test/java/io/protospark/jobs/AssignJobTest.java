@@ -258,6 +258,25 @@ class AssignJobTest {
         assertTrue(Json.MAPPER.readTree(s.out().strip()).get("warmup_cpu_seconds") == null, s.out());
     }
 
+    @Test
+    void threadsComeFromTheConfigurationAndAreChecked() throws Exception {
+        Path cost = matrix("c.npy", new double[][] {{0.9, 0.8}, {0.85, 0.1}});
+        Path out = tmp.resolve("sigma.npy");
+        CommandLine auto = CommandLine.parse(new String[] {"assign", "--cost", cost.toString(), "--out", out.toString()});
+        assertEquals(0, AssignJob.Settings.from(Main.loadConfig(auto)).threads(), "0 = automatic");
+        CommandLine two = CommandLine.parse(new String[] {"assign", "--cost", cost.toString(), "--out", out.toString(),
+                "assign.threads=2"});
+        assertEquals(2, AssignJob.Settings.from(Main.loadConfig(two)).threads());
+        CommandRun o = CommandRun.of("assign", "--cost", cost.toString(), "--maximize", "--out", out.toString(),
+                "assign.threads=2");
+        assertEquals(0, o.code(), o.err());
+        assertArrayEquals(new int[] {1, 0}, readAssignment(out));
+        CommandRun bad = CommandRun.of("assign", "--cost", cost.toString(), "--out", out.toString(),
+                "assign.threads=-1");
+        assertEquals(2, bad.code());
+        assertTrue(bad.err().contains("protospark.assign.threads"), bad.err());
+    }
+
     private static int[] shuffled(int k, Random rnd) {
         int[] pi = new int[k];
         for (int i = 0; i < k; i++) {

@@ -65,6 +65,14 @@ public final class CosineAssignment {
             return new Options(newK, threads, maxRounds, tolerance, denseGapUpTo, prefixDims);
         }
 
+        /** Java threads for the candidate selection (at least 1). */
+        public Options withThreads(int newThreads) {
+            if (newThreads < 1) {
+                throw new IllegalArgumentException("threads must be >= 1, got " + newThreads);
+            }
+            return new Options(k, newThreads, maxRounds, tolerance, denseGapUpTo, prefixDims);
+        }
+
         public Options withDenseGapUpTo(int n) {
             return new Options(k, threads, maxRounds, tolerance, n, prefixDims);
         }

@@ -25,10 +25,10 @@ import java.util.Locale;
  * close (no complete matching after a few widenings, or {@value SparseFirst#MAX_ROUNDS} rounds) does dense LAPJV
  * run, so the answer is exact either way (to a tolerance of 1e-12 of the largest magnitude per pair). Values are
  * scaled internally by an exact power of two when huge, so differences never overflow. The sparse route's two
- * passes over the matrix run on the processors the machine leaves idle (system property
- * {@value SparseFirst#THREADS_PROPERTY} sets the number; 1 for the calling thread only); everything else is
- * single-threaded. All methods are static and
- * thread-safe.
+ * passes over the matrix run on the threads the caller gives ({@link #solve(double[], int, int, boolean, int)};
+ * {@code protospark assign} takes them from {@code protospark.assign.threads}), by default on the processors
+ * available to the JVM (at most {@value SparseFirst#MAX_THREADS}); everything else is single-threaded. All methods
+ * are static and thread-safe.
  */
 public final class LinearAssignment {
     /** Values above this magnitude are scaled down by a power of two before solving (differences stay finite). */
@@ -84,11 +84,30 @@ public final class LinearAssignment {
      *                                  column and value)
      */
     public static Assignment solve(double[] cost, int n, int m, boolean maximize) {
-        return solve(cost, n, m, maximize, Math.max(n, m) >= SPARSE_FROM);
+        return solve(cost, n, m, maximize, 0);
+    }
+
+    /**
+     * As {@link #solve(double[], int, int, boolean)}, with the number of Java threads for the two passes over the
+     * matrix of the sparse route: at least 1, or 0 for automatic (the processors available to this JVM, at most
+     * {@value SparseFirst#MAX_THREADS}; the calling thread alone for small matrices).
+     *
+     * @throws IllegalArgumentException also when {@code threads} is negative
+     */
+    public static Assignment solve(double[] cost, int n, int m, boolean maximize, int threads) {
+        return solve(cost, n, m, maximize, Math.max(n, m) >= SPARSE_FROM, threads);
     }
 
     /** As {@link #solve(double[], int, int, boolean)}, choosing whether to try the sparse certified path first. */
     static Assignment solve(double[] cost, int n, int m, boolean maximize, boolean sparseFirst) {
+        return solve(cost, n, m, maximize, sparseFirst, 0);
+    }
+
+    private static Assignment solve(double[] cost, int n, int m, boolean maximize, boolean sparseFirst,
+                                    int threads) {
+        if (threads < 0) {
+            throw new IllegalArgumentException("threads must be >= 1, or 0 for automatic; got " + threads);
+        }
         if (n < 0 || m < 0 || (long) n * m != cost.length) {
             throw new IllegalArgumentException(String.format(Locale.ROOT,
                     "cost has %d entries, expected n x m = %d x %d", cost.length, n, m));
@@ -107,8 +126,8 @@ public final class LinearAssignment {
             square = Arrays.copyOf(cost, m * m);
         }
         // the sparse try's first pass over the matrix also checks finiteness and finds the largest magnitude
-        SparseFirst sf = sparseFirst ? SparseFirst.scan(square, m, maximize ? -1.0 : 1.0, Math.min(m, CANDIDATES))
-                : null;
+        SparseFirst sf = sparseFirst ? SparseFirst.scan(square, m, maximize ? -1.0 : 1.0, Math.min(m, CANDIDATES),
+                SparseFirst.threadsFor(m, threads)) : null;
         double maxAbs = sf != null ? sf.maxAbs() : checkFinite(cost, m);
         double scale = 1.0;
         if (maxAbs > SAFE_MAGNITUDE) {

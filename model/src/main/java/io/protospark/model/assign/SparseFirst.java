@@ -3,7 +3,6 @@ package io.protospark.model.assign;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import java.lang.management.ManagementFactory;
 import java.util.Arrays;
 import java.util.Locale;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -39,9 +38,8 @@ final class SparseFirst {
     static final int MAX_ROUNDS = 8;
     /** Times the sparse graph may lack a complete matching (stuck rows are widened to all columns) before giving up. */
     private static final int MAX_STUCK = 4;
-    /** System property: threads for the scan's two passes (default: see {@link #defaultThreads}). */
-    static final String THREADS_PROPERTY = "protospark.assign.threads";
-    private static final int MAX_THREADS = 8;
+    /** Most threads the scan uses when the caller leaves the choice to it ({@link #threadsFor}). */
+    static final int MAX_THREADS = 8;
     /** Matrices smaller than this many entries are scanned on the calling thread. */
     private static final long PARALLEL_FROM_ENTRIES = 1L << 20;
     /** Rows handed to a thread at a time. */
@@ -75,11 +73,11 @@ final class SparseFirst {
 
     /**
      * Scans the square n×n row-major matrix {@code a} (objective {@code y = sign·a} minimised, sign ±1), keeping
-     * the k smallest reduced costs of every row. Throws {@link IllegalArgumentException} on a NaN or infinite
-     * entry (named by row, column and value).
+     * the k smallest reduced costs of every row, on {@link #threadsFor threadsFor(n, 0)} threads. Throws
+     * {@link IllegalArgumentException} on a NaN or infinite entry (named by row, column and value).
      */
     static SparseFirst scan(double[] a, int n, double sign, int k) {
-        return scan(a, n, sign, k, defaultThreads(n));
+        return scan(a, n, sign, k, threadsFor(n, 0));
     }
 
     /** As {@link #scan(double[], int, double, int)} on {@code threads} threads (rows split in blocks). */
@@ -142,52 +140,27 @@ final class SparseFirst {
     }
 
     /**
-     * Threads for the two passes: the system property {@value #THREADS_PROPERTY} when set; otherwise the processors
-     * the machine leaves idle, at least 1 and at most {@value #MAX_THREADS}; one for small matrices. The other work
-     * is the larger of two estimates: the kernel's count of runnable threads other than this one
-     * ({@code /proc/loadavg}, fourth field; the median of three samples 0.2 ms apart) and the one-minute load
-     * average minus one. The minus one is this process: a benchmark or a training loop that calls the solver
-     * repeatedly keeps the load average near 1 by itself, which used to read as a busy machine. Both estimates are
-     * needed: the load average lags, a single sample of the run queue is noisy. On a busy machine extra threads
-     * only wait for each other (measured: two threads at load 7-9 made K = 5000 1.5-2x slower).
+     * Threads for the two passes over an n×n matrix: {@code requested} when it is at least 1 (for example from
+     * {@code protospark.assign.threads}); for 0 (automatic) the processors available to this JVM
+     * ({@link Runtime#availableProcessors}, which follows a container's CPU limit), at most {@value #MAX_THREADS},
+     * and the calling thread alone below {@value #PARALLEL_FROM_ENTRIES} entries, where starting threads costs more
+     * than it saves. A caller that shares the machine with other work (a training driver, a benchmark beside
+     * another) passes the number it can spare: on a busy machine extra threads only wait for each other (measured:
+     * two threads at load 7-9 made K = 5000 1.5-2x slower).
+     *
+     * @throws IllegalArgumentException when {@code requested} is negative
      */
-    static int defaultThreads(int n) {
+    static int threadsFor(int n, int requested) {
+        if (requested < 0) {
+            throw new IllegalArgumentException("threads must be >= 1, or 0 for automatic; got " + requested);
+        }
+        if (requested > 0) {
+            return requested;
+        }
         if ((long) n * n < PARALLEL_FROM_ENTRIES) {
             return 1;
         }
-        String p = System.getProperty(THREADS_PROPERTY);
-        if (p != null && !p.isBlank()) {
-            try {
-                return Math.max(1, Integer.parseInt(p.trim()));
-            } catch (NumberFormatException e) {
-                throw new IllegalArgumentException(THREADS_PROPERTY + " must be a positive integer, got " + p, e);
-            }
-        }
-        int processors = Runtime.getRuntime().availableProcessors();
-        double load = ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage();
-        long others = load < 0 ? 0 : Math.round(Math.max(0, load - 1));
-        others = Math.max(others, otherRunnableThreads());
-        long idle = processors - others;
-        return (int) Math.max(1, Math.min(Math.min(MAX_THREADS, processors), idle));
-    }
-
-    /** Runnable threads other than the caller: the median of three samples of /proc/loadavg; 0 if unreadable. */
-    static int otherRunnableThreads() {
-        java.nio.file.Path f = java.nio.file.Path.of("/proc/loadavg");
-        int[] samples = new int[3];
-        for (int s = 0; s < 3; s++) {
-            try {
-                String[] fields = java.nio.file.Files.readString(f).trim().split("\\s+");
-                samples[s] = Math.max(0, Integer.parseInt(fields[3].substring(0, fields[3].indexOf('/'))) - 1);
-            } catch (java.io.IOException | RuntimeException e) {
-                return 0;
-            }
-            if (s < 2) {
-                java.util.concurrent.locks.LockSupport.parkNanos(200_000);
-            }
-        }
-        Arrays.sort(samples);
-        return samples[1];
+        return Math.max(1, Math.min(MAX_THREADS, Runtime.getRuntime().availableProcessors()));
     }
 
     /** Runs {@code task(0..t-1)}, task 0 on the calling thread; rethrows the first failure. */

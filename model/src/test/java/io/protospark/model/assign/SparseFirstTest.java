@@ -261,27 +261,32 @@ class SparseFirstTest {
     }
 
     @Test
-    void threadCountFollowsThePropertyElseTheIdleProcessors() {
-        assertEquals(1, SparseFirst.defaultThreads(100)); // small matrices: the calling thread
+    void threadCountIsTheRequestedNumberElseTheAvailableProcessors() {
+        assertEquals(1, SparseFirst.threadsFor(100, 0)); // small matrices: the calling thread
         int processors = Runtime.getRuntime().availableProcessors();
-        int t = SparseFirst.defaultThreads(5000);
-        assertTrue(t >= 1 && t <= Math.min(8, processors), "threads " + t);
-        if (java.nio.file.Files.isReadable(java.nio.file.Path.of("/proc/loadavg"))) {
-            assertTrue(SparseFirst.otherRunnableThreads() >= 0);
+        assertEquals(Math.min(SparseFirst.MAX_THREADS, processors), SparseFirst.threadsFor(5000, 0));
+        assertEquals(3, SparseFirst.threadsFor(5000, 3));
+        assertEquals(3, SparseFirst.threadsFor(100, 3), "an explicit number is taken as given");
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> SparseFirst.threadsFor(5000, -1));
+        assertTrue(e.getMessage().contains("threads") && e.getMessage().contains("-1"), e.getMessage());
+    }
+
+    @Test
+    void theSolveGivesTheSameAssignmentOnAnyNumberOfThreads() {
+        Random rnd = new Random(5);
+        int n = LinearAssignment.SPARSE_FROM; // the sparse route
+        double[] c = new double[n * n];
+        for (int x = 0; x < c.length; x++) {
+            c[x] = rnd.nextDouble();
         }
-        String old = System.getProperty(SparseFirst.THREADS_PROPERTY);
-        try {
-            System.setProperty(SparseFirst.THREADS_PROPERTY, "3");
-            assertEquals(3, SparseFirst.defaultThreads(5000));
-            System.setProperty(SparseFirst.THREADS_PROPERTY, "three");
-            assertThrows(IllegalArgumentException.class, () -> SparseFirst.defaultThreads(5000));
-        } finally {
-            if (old == null) {
-                System.clearProperty(SparseFirst.THREADS_PROPERTY);
-            } else {
-                System.setProperty(SparseFirst.THREADS_PROPERTY, old);
-            }
+        Assignment auto = LinearAssignment.solve(c, n, n, true, 0);
+        for (int threads : new int[] {1, 2}) {
+            Assignment a = LinearAssignment.solve(c, n, n, true, threads);
+            assertTrue(Arrays.equals(auto.columnOfRow(), a.columnOfRow()), threads + " threads");
+            assertEquals(auto.objective(), a.objective());
         }
+        assertThrows(IllegalArgumentException.class, () -> LinearAssignment.solve(c, n, n, true, -2));
     }
 
     private static void normalise(double[] x) {
