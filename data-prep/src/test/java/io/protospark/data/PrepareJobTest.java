@@ -2,6 +2,7 @@ package io.protospark.data;
 
 import io.protospark.config.SettingsException;
 import io.protospark.data.idx.IdxTestFiles;
+import io.protospark.data.io.DataFormatException;
 import io.protospark.data.shard.Manifest;
 import io.protospark.data.shard.ShardSchema;
 import io.protospark.data.shard.ShardSet;

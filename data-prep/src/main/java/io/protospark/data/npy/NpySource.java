@@ -1,7 +1,7 @@
 package io.protospark.data.npy;
 
-import io.protospark.data.DataFormatException;
-import io.protospark.data.HadoopPaths;
+import io.protospark.data.io.DataFormatException;
+import io.protospark.data.io.HadoopPaths;
 import io.protospark.io.npy.NpyFormatException;
 import io.protospark.io.npy.NpyHeader;
 import org.apache.hadoop.conf.Configuration;

@@ -2,10 +2,10 @@ package io.protospark.data.npy;
 
 import io.protospark.config.Configs;
 import io.protospark.config.SettingsException;
-import io.protospark.data.DataFormatException;
 import io.protospark.data.PrepareJob;
 import io.protospark.data.PrepareResult;
 import io.protospark.data.PrepareSettings;
+import io.protospark.data.io.DataFormatException;
 import io.protospark.data.shard.Manifest;
 import io.protospark.data.shard.ShardSet;
 import org.apache.spark.sql.Row;

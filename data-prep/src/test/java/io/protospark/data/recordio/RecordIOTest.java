@@ -1,8 +1,8 @@
 package io.protospark.data.recordio;
 
-import io.protospark.data.DataFormatException;
 import io.protospark.data.PrepareJob;
 import io.protospark.data.PrepareSettings;
+import io.protospark.data.io.DataFormatException;
 import io.protospark.data.shard.Manifest;
 import io.protospark.data.shard.ShardSet;
 import org.apache.hadoop.conf.Configuration;

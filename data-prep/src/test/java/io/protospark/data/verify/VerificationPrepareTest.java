@@ -1,10 +1,10 @@
 package io.protospark.data.verify;
 
 import io.protospark.config.SettingsException;
-import io.protospark.data.DataFormatException;
 import io.protospark.data.PrepareJob;
 import io.protospark.data.PrepareSettings;
 import io.protospark.data.image.ImageDecoder;
+import io.protospark.data.io.DataFormatException;
 import io.protospark.data.shard.Manifest;
 import io.protospark.data.shard.ShardSchema;
 import io.protospark.data.shard.ShardSet;
