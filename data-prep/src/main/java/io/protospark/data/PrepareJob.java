@@ -1,6 +1,8 @@
 package io.protospark.data;
 
 import io.protospark.config.SettingsException;
+import io.protospark.data.io.DataFormatException;
+import io.protospark.data.io.HadoopPaths;
 import io.protospark.data.shard.Checksums;
 import io.protospark.data.shard.Manifest;
 import io.protospark.data.shard.ShardSchema;

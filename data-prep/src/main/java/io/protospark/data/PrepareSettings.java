@@ -4,6 +4,7 @@ import com.typesafe.config.Config;
 import com.typesafe.config.ConfigException;
 import io.protospark.config.Configs;
 import io.protospark.config.SettingsException;
+import io.protospark.data.io.HadoopPaths;
 import org.apache.hadoop.fs.Path;
 
 import java.net.URI;

@@ -8,6 +8,8 @@ import io.protospark.data.idx.IdxSource;
 import io.protospark.data.image.ImageDecoder;
 import io.protospark.data.image.ImageFolderSource;
 import io.protospark.data.image.ImageRows;
+import io.protospark.data.io.DataFormatException;
+import io.protospark.data.io.HadoopPaths;
 import io.protospark.data.npy.NpyRows;
 import io.protospark.data.npy.NpySource;
 import io.protospark.data.recordio.RecordIORows;

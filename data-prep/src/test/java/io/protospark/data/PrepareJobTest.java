@@ -2,15 +2,14 @@ package io.protospark.data;
 
 import io.protospark.config.SettingsException;
 import io.protospark.data.idx.IdxTestFiles;
+import io.protospark.data.io.DataFormatException;
 import io.protospark.data.shard.Manifest;
 import io.protospark.data.shard.ShardSchema;
 import io.protospark.data.shard.ShardSet;
-import org.apache.hadoop.conf.Configuration;
+import io.protospark.data.testing.LocalSparkTest;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
-import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.types.StructField;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -34,15 +33,13 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** {@link PrepareJob} end to end on small IDX data sets the test writes, with one local Spark session. */
-class PrepareJobTest {
+class PrepareJobTest extends LocalSparkTest {
     private static final int TRAIN = 300;
     private static final int TEST = 120;
     private static final int SIDE = 28;
     private static final int CLASSES = 10;
     /** 300 x (784 + 28) bytes = 243 600 bytes of train data: 3 shards of at most 100 KiB; test fits in 1. */
     private static final double SHARD_MB = 100.0 / 1024;
-
-    private static SparkSession spark;
 
     @TempDir
     static Path shared;
@@ -52,27 +49,12 @@ class PrepareJobTest {
     Path work;
 
     @BeforeAll
-    static void start() {
-        spark = SparkSession.builder().master("local[2]").appName("PrepareJobTest")
-                .config("spark.ui.enabled", "false")
-                .config("spark.sql.shuffle.partitions", "2")
-                .getOrCreate();
+    static void writeInput() {
         input = IdxTestFiles.dataset(shared.resolve("raw"), TRAIN, TEST, SIDE, SIDE, CLASSES);
-    }
-
-    @AfterAll
-    static void stop() {
-        if (spark != null) {
-            spark.stop();
-        }
     }
 
     private static PrepareSettings settings(Path in, Path out, boolean overwrite) {
         return new PrepareSettings("idx", in.toUri(), out.toUri(), SHARD_MB, overwrite, CLASSES, List.of());
-    }
-
-    private static Configuration hadoop() {
-        return spark.sparkContext().hadoopConfiguration();
     }
 
     @Test
@@ -107,7 +89,7 @@ class PrepareJobTest {
         assertEquals(4, m.source().files().size());
         assertTrue(m.source().input().endsWith("/raw") || m.source().input().endsWith("/raw/"), m.source().input());
 
-        ShardSet shards = ShardSet.open(out.toUri(), hadoop());
+        ShardSet shards = shards(out);
         assertEquals(3, shards.files("train").size());
         assertEquals(CLASSES, shards.classes());
         assertEquals(SIDE, shards.height());
@@ -153,14 +135,14 @@ class PrepareJobTest {
             f.seek(f.length() / 2);
             f.write(b ^ 0x01);
         }
-        String msg = assertThrows(DataFormatException.class, () -> ShardSet.open(out.toUri(), hadoop()))
+        String msg = assertThrows(DataFormatException.class, () -> shards(out))
                 .getMessage();
         assertTrue(msg.contains(out.resolve(victim.path()).toString()), msg);
         assertTrue(msg.contains("expected SHA-256 " + victim.sha256()), msg);
         assertTrue(msg.matches("(?s).*found [0-9a-f]{64}.*"), msg);
 
         Files.delete(out.resolve(victim.path()));
-        msg = assertThrows(DataFormatException.class, () -> ShardSet.open(out.toUri(), hadoop())).getMessage();
+        msg = assertThrows(DataFormatException.class, () -> shards(out)).getMessage();
         assertTrue(msg.contains(victim.path()) && msg.contains("does not exist"), msg);
     }
 
@@ -180,7 +162,7 @@ class PrepareJobTest {
         assertFalse(Files.exists(marker));
         assertEquals(List.of("manifest.json", "test", "train"), names(out));
         assertEquals(List.of("existing"), names(work));
-        ShardSet.open(out.toUri(), hadoop());
+        shards(out);
     }
 
     @Test
@@ -215,7 +197,7 @@ class PrepareJobTest {
                 names), spark);
         assertEquals(60000L, r.examples().get("train"));
         assertEquals(10000L, r.examples().get("test"));
-        ShardSet shards = ShardSet.open(out.toUri(), hadoop());
+        ShardSet shards = shards(out);
         assertEquals(names, shards.classNames());
         assertEquals(1, shards.files("train").size());
         assertEquals(List.of(6000L, 6000L, 6000L, 6000L, 6000L, 6000L, 6000L, 6000L, 6000L, 6000L),

@@ -3,7 +3,7 @@ package io.protospark.jobs;
 import com.typesafe.config.Config;
 import io.protospark.config.Configs;
 import io.protospark.config.SettingsException;
-import io.protospark.data.DataFormatException;
+import io.protospark.data.io.DataFormatException;
 import io.protospark.model.assign.Assignment;
 import io.protospark.model.assign.CosineAssignment;
 import io.protospark.model.assign.LinearAssignment;

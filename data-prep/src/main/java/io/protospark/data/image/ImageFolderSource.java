@@ -1,7 +1,7 @@
 package io.protospark.data.image;
 
-import io.protospark.data.DataFormatException;
-import io.protospark.data.HadoopPaths;
+import io.protospark.data.io.DataFormatException;
+import io.protospark.data.io.HadoopPaths;
 import io.protospark.data.shard.Manifest;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FileStatus;

@@ -1,6 +1,7 @@
 package io.protospark.data.image;
 
-import io.protospark.data.DataFormatException;
+import io.protospark.data.io.DataFormatException;
+import io.protospark.data.io.HadoopConf;
 import io.protospark.data.shard.ShardSchema;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FileSystem;

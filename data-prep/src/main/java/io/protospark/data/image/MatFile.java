@@ -1,6 +1,6 @@
 package io.protospark.data.image;
 
-import io.protospark.data.DataFormatException;
+import io.protospark.data.io.DataFormatException;
 
 import java.io.ByteArrayOutputStream;
 import java.io.EOFException;

@@ -1,7 +1,7 @@
 package io.protospark.data.npy;
 
-import io.protospark.data.DataFormatException;
-import io.protospark.data.image.HadoopConf;
+import io.protospark.data.io.DataFormatException;
+import io.protospark.data.io.HadoopConf;
 import io.protospark.data.shard.ShardSchema;
 import io.protospark.data.source.RowSource;
 import org.apache.hadoop.fs.FSDataInputStream;

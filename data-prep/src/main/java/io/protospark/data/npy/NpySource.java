@@ -1,7 +1,9 @@
 package io.protospark.data.npy;
 
-import io.protospark.data.DataFormatException;
-import io.protospark.data.HadoopPaths;
+import io.protospark.data.io.DataFormatException;
+import io.protospark.data.io.HadoopPaths;
+import io.protospark.io.npy.NpyFormatException;
+import io.protospark.io.npy.NpyHeader;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FSDataInputStream;
 import org.apache.hadoop.fs.FileStatus;
@@ -66,7 +68,7 @@ public final class NpySource {
             file = fs.makeQualified(file);
             length = fileLength(fs, file, "images");
             try (FSDataInputStream in = fs.open(file)) {
-                h = NpyHeader.read(in, file.toString());
+                h = header(in, file.toString());
             }
         } catch (IOException e) {
             throw new UncheckedIOException("cannot read npy input " + file + ": " + e, e);
@@ -156,7 +158,7 @@ public final class NpySource {
         long length = fileLength(fs, file, "labels");
         String expected = "expected a 1-d integer array (int8/16/32/64 or uint8/16/32/64) of one label per image";
         try (InputStream in = new BufferedInputStream(fs.open(file), 1 << 16)) {
-            NpyHeader h = NpyHeader.read(in, name);
+            NpyHeader h = header(in, name);
             int size = h.itemSize();
             if (!((h.kind() == 'i' || h.kind() == 'u') && (size == 1 || size == 2 || size == 4 || size == 8))) {
                 throw new DataFormatException(name + ": labels dtype '" + h.descr() + "' is not an integer type; "
@@ -214,6 +216,15 @@ public final class NpySource {
                 }
             }
             return labels;
+        }
+    }
+
+    /** The header of {@code in}; one that cannot be read is a {@link DataFormatException} with the same message. */
+    private static NpyHeader header(InputStream in, String name) throws IOException {
+        try {
+            return NpyHeader.read(in, name);
+        } catch (NpyFormatException e) {
+            throw new DataFormatException(e.getMessage(), e);
         }
     }
 

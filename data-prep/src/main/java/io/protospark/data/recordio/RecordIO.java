@@ -1,6 +1,6 @@
 package io.protospark.data.recordio;
 
-import io.protospark.data.DataFormatException;
+import io.protospark.data.io.DataFormatException;
 import org.apache.hadoop.fs.FSDataInputStream;
 
 import java.io.ByteArrayOutputStream;

@@ -1,7 +1,8 @@
 package io.protospark.data.recordio;
 
-import io.protospark.data.DataFormatException;
 import io.protospark.data.image.ImageDecoder;
+import io.protospark.data.io.DataFormatException;
+import io.protospark.data.io.HadoopConf;
 import io.protospark.data.shard.ShardSchema;
 import io.protospark.data.source.RowSource;
 import org.apache.hadoop.conf.Configuration;
@@ -14,8 +15,6 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
-import java.io.ObjectInputStream;
-import java.io.ObjectOutputStream;
 import java.io.UncheckedIOException;
 import java.net.URI;
 
@@ -35,7 +34,7 @@ public final class RecordIORows implements RowSource {
     private final boolean float64;
     private final ImageDecoder decoder;
     private final boolean skipCorrupt;
-    private transient Configuration conf;
+    private final HadoopConf conf;
     private transient volatile FSDataInputStream in;
 
     public RecordIORows(URI rec, long length, long[] offsets, boolean float64, ImageDecoder decoder,
@@ -46,7 +45,7 @@ public final class RecordIORows implements RowSource {
         this.float64 = float64;
         this.decoder = decoder;
         this.skipCorrupt = skipCorrupt;
-        this.conf = conf;
+        this.conf = new HadoopConf(conf);
     }
 
     @Override
@@ -76,7 +75,7 @@ public final class RecordIORows implements RowSource {
             synchronized (this) {
                 if (in == null) {
                     Path p = new Path(rec);
-                    in = p.getFileSystem(conf).open(p);
+                    in = p.getFileSystem(conf.get()).open(p);
                 }
                 s = in;
             }
@@ -111,16 +110,5 @@ public final class RecordIORows implements RowSource {
                     + "prepare.corrupt-images=skip to leave such records out (they are listed in the manifest)");
         }
         return RowFactory.create(key, label, decoder.size(), decoder.size(), 3, pixels);
-    }
-
-    private void writeObject(ObjectOutputStream out) throws IOException {
-        out.defaultWriteObject();
-        conf.write(out);
-    }
-
-    private void readObject(ObjectInputStream input) throws IOException, ClassNotFoundException {
-        input.defaultReadObject();
-        conf = new Configuration(false);
-        conf.readFields(input);
     }
 }

@@ -1,7 +1,7 @@
 package io.protospark.data.stl;
 
-import io.protospark.data.DataFormatException;
-import io.protospark.data.HadoopPaths;
+import io.protospark.data.io.DataFormatException;
+import io.protospark.data.io.HadoopPaths;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FileStatus;
 import org.apache.hadoop.fs.FileSystem;

@@ -1,8 +1,8 @@
 package io.protospark.data.svhn;
 
-import io.protospark.data.DataFormatException;
-import io.protospark.data.HadoopPaths;
 import io.protospark.data.image.MatFile;
+import io.protospark.data.io.DataFormatException;
+import io.protospark.data.io.HadoopPaths;
 import io.protospark.data.npy.NpyRows;
 import io.protospark.data.source.ImageArrays;
 import org.apache.hadoop.conf.Configuration;

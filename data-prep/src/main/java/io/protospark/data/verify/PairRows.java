@@ -1,8 +1,8 @@
 package io.protospark.data.verify;
 
-import io.protospark.data.DataFormatException;
-import io.protospark.data.image.HadoopConf;
 import io.protospark.data.image.ImageDecoder;
+import io.protospark.data.io.DataFormatException;
+import io.protospark.data.io.HadoopConf;
 import io.protospark.data.shard.ShardSchema;
 import io.protospark.data.source.RowSource;
 import org.apache.hadoop.conf.Configuration;

@@ -1,7 +1,7 @@
 package io.protospark.data.verify;
 
-import io.protospark.data.DataFormatException;
-import io.protospark.data.HadoopPaths;
+import io.protospark.data.io.DataFormatException;
+import io.protospark.data.io.HadoopPaths;
 import net.razorvine.pickle.PickleException;
 import net.razorvine.pickle.Unpickler;
 import org.apache.hadoop.conf.Configuration;

@@ -1,16 +1,14 @@
 package io.protospark.data.cifar;
 
-import io.protospark.data.DataFormatException;
 import io.protospark.data.PrepareJob;
 import io.protospark.data.PrepareResult;
 import io.protospark.data.PrepareSettings;
+import io.protospark.data.io.DataFormatException;
 import io.protospark.data.shard.Manifest;
 import io.protospark.data.shard.ShardSchema;
 import io.protospark.data.shard.ShardSet;
+import io.protospark.data.testing.LocalSparkTest;
 import org.apache.spark.sql.Row;
-import org.apache.spark.sql.SparkSession;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -33,38 +31,17 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** CIFAR-10 / CIFAR-100 binary folders written byte for byte, prepared end to end, every row checked. */
-class CifarPrepareTest {
+class CifarPrepareTest extends LocalSparkTest {
     private static final int PER_BATCH = 40;
     private static final int TEST = 50;
     /** 200 train rows of ~3100 bytes: 3 shards of at most 256 KiB. */
     private static final double SHARD_MB = 0.25;
 
-    private static SparkSession spark;
-
     @TempDir
     Path work;
 
-    @BeforeAll
-    static void start() {
-        spark = SparkSession.builder().master("local[2]").appName("CifarPrepareTest")
-                .config("spark.ui.enabled", "false")
-                .config("spark.sql.shuffle.partitions", "2")
-                .getOrCreate();
-    }
-
-    @AfterAll
-    static void stop() {
-        if (spark != null) {
-            spark.stop();
-        }
-    }
-
     static PrepareSettings settings(String format, Path in, Path out) {
         return new PrepareSettings(format, in.toUri(), out.toUri(), SHARD_MB, false, 10, List.of());
-    }
-
-    private static List<Row> rows(ShardSet shards, String split) {
-        return spark.read().parquet(shards.parquetPaths(split)).collectAsList();
     }
 
     @Test
@@ -74,7 +51,7 @@ class CifarPrepareTest {
         PrepareResult r = PrepareJob.run(settings("cifar10", raw, out), spark);
         assertEquals(Map.of("train", 200L, "test", 50L), r.examples());
 
-        ShardSet shards = ShardSet.open(out.toUri(), spark.sparkContext().hadoopConfiguration());
+        ShardSet shards = shards(out);
         Manifest m = shards.manifest();
         assertEquals("cifar10", m.format());
         assertEquals(10, m.classes());
@@ -112,7 +89,7 @@ class CifarPrepareTest {
         Path raw = CifarTestFiles.cifar100(work.resolve("cifar-100-binary"), 150, 40);
         Path out = work.resolve("prepared100");
         PrepareJob.run(settings("cifar100", raw, out), spark);
-        ShardSet shards = ShardSet.open(out.toUri(), spark.sparkContext().hadoopConfiguration());
+        ShardSet shards = shards(out);
         Manifest m = shards.manifest();
         assertEquals(100, m.classes());
         assertEquals(CifarTestFiles.names("fine", 100), m.classNames());
@@ -181,7 +158,7 @@ class CifarPrepareTest {
         PrepareSettings s = new PrepareSettings("cifar10", raw.toUri(), out.toUri(), SHARD_MB, false, 10, List.of(),
                 5, 0, "first", 0.5, 0.25, "cifar10:0", 0, "shorter-side-crop", "fail", null, null);
         PrepareJob.run(s, spark);
-        ShardSet shards = ShardSet.open(out.toUri(), spark.sparkContext().hadoopConfiguration());
+        ShardSet shards = shards(out);
         Manifest m = shards.manifest();
         List<Integer> known = List.of(0, 6, 4, 9, 1, 7);
         assertEquals(6, m.classes());
@@ -224,7 +201,7 @@ class CifarPrepareTest {
         PrepareSettings s = new PrepareSettings("cifar10", c10.toUri(), out.toUri(), SHARD_MB, false, 10, List.of(),
                 0, 0, "first", 1.0, 0.0, "cifar+10:0", 0, "shorter-side-crop", "fail", null, null, c100.toUri());
         PrepareJob.run(s, spark);
-        ShardSet shards = ShardSet.open(out.toUri(), spark.sparkContext().hadoopConfiguration());
+        ShardSet shards = shards(out);
         Manifest m = shards.manifest();
         List<Integer> known = List.of(4, 7, 9, 1);
         List<Integer> unknown = List.of(30, 25, 1, 9, 8, 0, 46, 52, 49, 71);

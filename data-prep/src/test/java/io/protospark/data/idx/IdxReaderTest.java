@@ -1,6 +1,6 @@
 package io.protospark.data.idx;
 
-import io.protospark.data.DataFormatException;
+import io.protospark.data.io.DataFormatException;
 import org.apache.hadoop.conf.Configuration;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;

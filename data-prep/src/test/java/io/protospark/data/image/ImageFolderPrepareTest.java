@@ -1,15 +1,12 @@
 package io.protospark.data.image;
 
 import io.protospark.config.SettingsException;
-import io.protospark.data.DataFormatException;
 import io.protospark.data.PrepareJob;
 import io.protospark.data.PrepareSettings;
+import io.protospark.data.io.DataFormatException;
 import io.protospark.data.shard.Manifest;
-import io.protospark.data.shard.ShardSet;
+import io.protospark.data.testing.LocalSparkTest;
 import org.apache.spark.sql.Row;
-import org.apache.spark.sql.SparkSession;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -19,7 +16,6 @@ import java.io.IOException;
 import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Comparator;
 import java.util.List;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
@@ -29,27 +25,10 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** ImageFolder and ImageNet trees of tiny PNG / JPEG files written with ImageIO, prepared end to end. */
-class ImageFolderPrepareTest {
+class ImageFolderPrepareTest extends LocalSparkTest {
     private static final int SIZE = 8;
-    private static SparkSession spark;
-
     @TempDir
     Path work;
-
-    @BeforeAll
-    static void start() {
-        spark = SparkSession.builder().master("local[2]").appName("ImageFolderPrepareTest")
-                .config("spark.ui.enabled", "false")
-                .config("spark.sql.shuffle.partitions", "2")
-                .getOrCreate();
-    }
-
-    @AfterAll
-    static void stop() {
-        if (spark != null) {
-            spark.stop();
-        }
-    }
 
     static PrepareSettings settings(String format, Path in, Path out, String corrupt, URI truth, URI synsets) {
         return new PrepareSettings(format, in.toUri(), out.toUri(), 64, false, 10, List.of(), 0, 0, "first", 1.0,
@@ -95,12 +74,6 @@ class ImageFolderPrepareTest {
         assertTrue(ImageIO.write(img, "jpeg", file.toFile()));
     }
 
-    private List<Row> rows(Path out, String split) {
-        ShardSet shards = ShardSet.open(out.toUri(), spark.sparkContext().hadoopConfiguration());
-        return spark.read().parquet(shards.parquetPaths(split)).collectAsList().stream()
-                .sorted(Comparator.comparingLong(r -> r.getLong(0))).toList();
-    }
-
     @Test
     void imageFolderLabelsPixelsAndCrop() throws IOException {
         Path raw = work.resolve("raw data");
@@ -115,7 +88,7 @@ class ImageFolderPrepareTest {
         Path out = work.resolve("out");
         PrepareJob.run(settings("imagefolder", raw, out, "fail", null, null), spark);
 
-        Manifest m = ShardSet.open(out.toUri(), spark.sparkContext().hadoopConfiguration()).manifest();
+        Manifest m = shards(out).manifest();
         assertEquals(List.of("ant", "cat", "dog"), m.classNames());
         assertEquals(new Manifest.Image(SIZE, SIZE, 3), m.image());
         assertEquals(List.of(2L, 1L, 2L), m.splits().get("train").perClass());
@@ -151,7 +124,7 @@ class ImageFolderPrepareTest {
         assertFalse(Files.exists(out));
 
         PrepareJob.run(settings("imagefolder", raw, out, "skip", null, null), spark);
-        Manifest m = ShardSet.open(out.toUri(), spark.sparkContext().hadoopConfiguration()).manifest();
+        Manifest m = shards(out).manifest();
         assertEquals(2L, m.splits().get("train").examples());
         assertEquals(List.of(1L, 1L), m.splits().get("train").perClass());
         assertEquals(List.of(1L, 2L), m.splits().get("train").skipped());
@@ -197,7 +170,7 @@ class ImageFolderPrepareTest {
                 "1 n02119789 kit fox, Vulpes macrotis\n2 n01440764 tench, Tinca tinca\n3 n09999999 other\n");
         Path out = work.resolve("out");
         PrepareJob.run(settings("imagenet", raw, out, "fail", truth.toUri(), synsets.toUri()), spark);
-        Manifest m = ShardSet.open(out.toUri(), spark.sparkContext().hadoopConfiguration()).manifest();
+        Manifest m = shards(out).manifest();
         assertEquals(List.of("n01440764", "n02119789", "n09999999"), m.classNames());
         List<Row> test = rows(out, "test");
         assertEquals(List.of(1, 0, 2, 1), test.stream().map(r -> r.getInt(1)).toList());

@@ -1,15 +1,13 @@
 package io.protospark.data.image;
 
-import io.protospark.data.DataFormatException;
 import io.protospark.data.PrepareJob;
 import io.protospark.data.PrepareResult;
 import io.protospark.data.PrepareSettings;
+import io.protospark.data.io.DataFormatException;
 import io.protospark.data.shard.Manifest;
 import io.protospark.data.shard.ShardSet;
+import io.protospark.data.testing.LocalSparkTest;
 import org.apache.spark.sql.Row;
-import org.apache.spark.sql.SparkSession;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -18,7 +16,6 @@ import java.awt.image.BufferedImage;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 
@@ -32,30 +29,13 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * Tiny-ImageNet-200 trees (lossless PNG bytes under the real {@code .JPEG} names, so every pixel can be compared)
  * prepared end to end.
  */
-class TinyImageNetPrepareTest {
+class TinyImageNetPrepareTest extends LocalSparkTest {
     private static final int SIDE = 64;
     /** wnids.txt order; sorted they are n01 (label 0), n02 (1), n03 (2). */
     private static final List<String> WNIDS = List.of("n03000003", "n01000001", "n02000002");
 
-    private static SparkSession spark;
-
     @TempDir
     Path work;
-
-    @BeforeAll
-    static void start() {
-        spark = SparkSession.builder().master("local[2]").appName("TinyImageNetPrepareTest")
-                .config("spark.ui.enabled", "false")
-                .config("spark.sql.shuffle.partitions", "2")
-                .getOrCreate();
-    }
-
-    @AfterAll
-    static void stop() {
-        if (spark != null) {
-            spark.stop();
-        }
-    }
 
     /** RGB of pixel (x, y) of pattern {@code s}: red follows x, green y, blue both. */
     static int rgb(int s, int x, int y) {
@@ -119,19 +99,13 @@ class TinyImageNetPrepareTest {
                 "first", 1.0, 0.0, "", imageSize, "shorter-side-crop", "fail", null, null);
     }
 
-    private List<Row> rows(Path out, String split) {
-        ShardSet shards = ShardSet.open(out.toUri(), spark.sparkContext().hadoopConfiguration());
-        return spark.read().parquet(shards.parquetPaths(split)).collectAsList().stream()
-                .sorted(Comparator.comparingLong(r -> r.getLong(0))).toList();
-    }
-
     @Test
     void sortedWnidLabelsValAnnotationsAndPixels() throws IOException {
         Path raw = tiny(work.resolve("tiny-imagenet-200"));
         Path out = work.resolve("out");
         PrepareResult r = PrepareJob.run(settings(raw, out, 0), spark);
         assertEquals(Map.of("train", 5L, "test", 4L), r.examples());
-        Manifest m = ShardSet.open(out.toUri(), spark.sparkContext().hadoopConfiguration()).manifest();
+        Manifest m = shards(out).manifest();
         assertEquals("tiny-imagenet", m.format());
         assertEquals(List.of("n01000001", "n02000002", "n03000003"), m.classNames());
         assertEquals(new Manifest.Image(SIDE, SIDE, 3), m.image());
@@ -164,7 +138,7 @@ class TinyImageNetPrepareTest {
         Path resized = work.resolve("resized");
         PrepareJob.run(settings(raw, resized, 32), spark);
         assertEquals(new Manifest.Image(32, 32, 3),
-                ShardSet.open(resized.toUri(), spark.sparkContext().hadoopConfiguration()).manifest().image());
+                ShardSet.open(resized.toUri(), hadoop()).manifest().image());
     }
 
     private String refused(Path raw) {

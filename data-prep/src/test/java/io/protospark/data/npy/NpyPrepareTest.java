@@ -2,16 +2,14 @@ package io.protospark.data.npy;
 
 import io.protospark.config.Configs;
 import io.protospark.config.SettingsException;
-import io.protospark.data.DataFormatException;
 import io.protospark.data.PrepareJob;
 import io.protospark.data.PrepareResult;
 import io.protospark.data.PrepareSettings;
+import io.protospark.data.io.DataFormatException;
 import io.protospark.data.shard.Manifest;
 import io.protospark.data.shard.ShardSet;
+import io.protospark.data.testing.LocalSparkTest;
 import org.apache.spark.sql.Row;
-import org.apache.spark.sql.SparkSession;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -24,7 +22,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
-import java.util.Comparator;
 import java.util.List;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
@@ -39,25 +36,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * version, little-endian header length, the dict padded with spaces to a multiple of 64 bytes and ended by a
  * newline, then the raw array), prepared with one local Spark session, and the shards read back.
  */
-class NpyPrepareTest {
-    private static SparkSession spark;
-
+class NpyPrepareTest extends LocalSparkTest {
     @TempDir
     Path work;
-
-    @BeforeAll
-    static void start() {
-        spark = SparkSession.builder().master("local[2]").appName("NpyPrepareTest")
-                .config("spark.ui.enabled", "false")
-                .getOrCreate();
-    }
-
-    @AfterAll
-    static void stop() {
-        if (spark != null) {
-            spark.stop();
-        }
-    }
 
     // ---- writing .npy files per the NumPy format specification ----
 
@@ -144,15 +125,6 @@ class NpyPrepareTest {
                 labels == null ? null : labels.toUri());
     }
 
-    private List<Row> rows(ShardSet shards, String split) {
-        return spark.read().parquet(shards.parquetPaths(split)).collectAsList().stream()
-                .sorted(Comparator.comparingLong(r -> r.getLong(0))).toList();
-    }
-
-    private ShardSet open(Path out) {
-        return ShardSet.open(out.toUri(), spark.sparkContext().hadoopConfiguration());
-    }
-
     // ---- preparing ----
 
     @Test
@@ -169,7 +141,7 @@ class NpyPrepareTest {
         PrepareResult r = PrepareJob.run(settings(images, out, lab, 64, 0), spark);
         assertEquals(java.util.Map.of("train", 7L), r.examples());
 
-        ShardSet shards = open(out);
+        ShardSet shards = shards(out);
         Manifest m = shards.manifest();
         assertEquals("npy", m.format());
         assertEquals(3, m.classes());
@@ -200,7 +172,7 @@ class NpyPrepareTest {
         Path images = write(work.resolve("grey.npy"), header(2, "|u1", false, n, 3, 5), hwcArray(n, 3, 5, 1));
         Path out = work.resolve("out");
         PrepareJob.run(settings(images, out, null, 64, 0), spark);
-        ShardSet shards = open(out);
+        ShardSet shards = shards(out);
         Manifest m = shards.manifest();
         assertEquals(1, m.classes());
         assertEquals(List.of("0"), m.classNames());
@@ -238,7 +210,7 @@ class NpyPrepareTest {
         // stratified: about a quarter of each class's 150 images
         assertEquals(600L, r.examples().get("train") + r.examples().get("validation"));
         assertTrue(r.examples().get("validation") >= 148 && r.examples().get("validation") <= 152, "" + r);
-        ShardSet shards = open(out);
+        ShardSet shards = shards(out);
         assertTrue(shards.files("train").size() >= 4, "shards: " + shards.files("train"));
         boolean[] seen = new boolean[n];
         for (String split : List.of("train", "validation")) {

@@ -1,17 +1,15 @@
 package io.protospark.data.recordio;
 
-import io.protospark.data.DataFormatException;
 import io.protospark.data.PrepareJob;
 import io.protospark.data.PrepareSettings;
+import io.protospark.data.io.DataFormatException;
 import io.protospark.data.shard.Manifest;
 import io.protospark.data.shard.ShardSet;
+import io.protospark.data.testing.LocalSparkTest;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FSDataInputStream;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.spark.sql.Row;
-import org.apache.spark.sql.SparkSession;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -33,30 +31,14 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** InsightFace RecordIO written byte for byte (dmlc-core's writer, split records included) and read back. */
-class RecordIOTest {
+class RecordIOTest extends LocalSparkTest {
     private static final int SIZE = 8;
     private static final byte[] MAGIC_LE = {0x0A, 0x23, (byte) 0xD7, (byte) 0xCE};
     /** Identity 0: image keys 1, 2; identity 1: keys 3, 4, 5. */
     private static final int[] IDENTITY = {0, 0, 1, 1, 1};
 
-    private static SparkSession spark;
-
     @TempDir
     Path work;
-
-    @BeforeAll
-    static void start() {
-        spark = SparkSession.builder().master("local[2]").appName("RecordIOTest")
-                .config("spark.ui.enabled", "false")
-                .getOrCreate();
-    }
-
-    @AfterAll
-    static void stop() {
-        if (spark != null) {
-            spark.stop();
-        }
-    }
 
     /** MXNet's pack: IRHeader 'IfQQ' then the float32 label array then the image bytes. */
     static byte[] pack(float label, long id, long id2, float[] labels, byte[] image) {
@@ -201,7 +183,7 @@ class RecordIOTest {
         write(dir, "2,8,8");
         Path out = work.resolve("out");
         PrepareJob.run(settings(dir, out), spark);
-        ShardSet shards = ShardSet.open(out.toUri(), spark.sparkContext().hadoopConfiguration());
+        ShardSet shards = shards(out);
         Manifest m = shards.manifest();
         assertEquals("recordio", m.format());
         assertEquals(2, m.classes());
@@ -225,7 +207,7 @@ class RecordIOTest {
         write(dir, "2,8,8", true);
         Path out = work.resolve("out64");
         PrepareJob.run(settings(dir, out), spark);
-        Manifest m = ShardSet.open(out.toUri(), spark.sparkContext().hadoopConfiguration()).manifest();
+        Manifest m = shards(out).manifest();
         assertEquals(List.of(2L, 3L), m.splits().get("train").perClass());
     }
 

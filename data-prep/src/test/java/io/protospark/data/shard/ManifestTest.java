@@ -2,7 +2,7 @@ package io.protospark.data.shard;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.protospark.data.DataFormatException;
+import io.protospark.data.io.DataFormatException;
 import org.apache.hadoop.conf.Configuration;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;

@@ -1,15 +1,13 @@
 package io.protospark.data.stl;
 
-import io.protospark.data.DataFormatException;
 import io.protospark.data.PrepareJob;
 import io.protospark.data.PrepareResult;
 import io.protospark.data.PrepareSettings;
+import io.protospark.data.io.DataFormatException;
 import io.protospark.data.shard.Manifest;
 import io.protospark.data.shard.ShardSet;
+import io.protospark.data.testing.LocalSparkTest;
 import org.apache.spark.sql.Row;
-import org.apache.spark.sql.SparkSession;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -28,7 +26,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** STL-10 binary folders written byte for byte (column-major channel planes), prepared end to end. */
-class Stl10PrepareTest {
+class Stl10PrepareTest extends LocalSparkTest {
     private static final int SIDE = 96;
     private static final int IMAGE = 3 * SIDE * SIDE;
     private static final List<String> NAMES = List.of("airplane", "bird", "car", "cat", "deer", "dog", "horse",
@@ -36,25 +34,8 @@ class Stl10PrepareTest {
     private static final int TRAIN = 13;
     private static final int TEST = 6;
 
-    private static SparkSession spark;
-
     @TempDir
     Path work;
-
-    @BeforeAll
-    static void start() {
-        spark = SparkSession.builder().master("local[2]").appName("Stl10PrepareTest")
-                .config("spark.ui.enabled", "false")
-                .config("spark.sql.shuffle.partitions", "2")
-                .getOrCreate();
-    }
-
-    @AfterAll
-    static void stop() {
-        if (spark != null) {
-            spark.stop();
-        }
-    }
 
     /** Pixel (channel c, row y, column x) of image n of a split seeded {@code seed}: asymmetric in x and y. */
     static int pixel(int seed, int n, int c, int y, int x) {
@@ -103,7 +84,7 @@ class Stl10PrepareTest {
         Path out = work.resolve("out");
         PrepareResult r = PrepareJob.run(settings(raw, out), spark);
         assertEquals(Map.of("train", (long) TRAIN, "test", (long) TEST), r.examples());
-        ShardSet shards = ShardSet.open(out.toUri(), spark.sparkContext().hadoopConfiguration());
+        ShardSet shards = shards(out);
         Manifest m = shards.manifest();
         assertEquals("stl10", m.format());
         assertEquals(NAMES, m.classNames());
@@ -113,7 +94,7 @@ class Stl10PrepareTest {
         for (String split : List.of("train", "test")) {
             int seed = split.equals("train") ? 1 : 2;
             int count = split.equals("train") ? TRAIN : TEST;
-            List<Row> rows = spark.read().parquet(shards.parquetPaths(split)).collectAsList();
+            List<Row> rows = rows(shards, split);
             assertEquals(count, rows.size());
             boolean[] seen = new boolean[count];
             long[] perClass = new long[10];

@@ -1,15 +1,13 @@
 package io.protospark.data.svhn;
 
-import io.protospark.data.DataFormatException;
 import io.protospark.data.PrepareJob;
 import io.protospark.data.PrepareResult;
 import io.protospark.data.PrepareSettings;
+import io.protospark.data.io.DataFormatException;
 import io.protospark.data.shard.Manifest;
 import io.protospark.data.shard.ShardSet;
+import io.protospark.data.testing.LocalSparkTest;
 import org.apache.spark.sql.Row;
-import org.apache.spark.sql.SparkSession;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -36,30 +34,13 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** SVHN cropped-digit MAT-files written byte for byte (compressed or not), prepared end to end, every row checked. */
-class SvhnPrepareTest {
+class SvhnPrepareTest extends LocalSparkTest {
     private static final int TRAIN = 23;
     private static final int TEST = 11;
     private static final int EXTRA = 7;
 
-    private static SparkSession spark;
-
     @TempDir
     Path work;
-
-    @BeforeAll
-    static void start() {
-        spark = SparkSession.builder().master("local[2]").appName("SvhnPrepareTest")
-                .config("spark.ui.enabled", "false")
-                .config("spark.sql.shuffle.partitions", "2")
-                .getOrCreate();
-    }
-
-    @AfterAll
-    static void stop() {
-        if (spark != null) {
-            spark.stop();
-        }
-    }
 
     private static PrepareSettings settings(Path in, Path out) {
         return new PrepareSettings("svhn", in.toUri(), out.toUri(), 0.05, false, 10, List.of());
@@ -68,8 +49,8 @@ class SvhnPrepareTest {
     private static final Map<String, Integer> SEEDS = Map.of("train", 1, "test", 2, "extra", 3);
 
     private static void checkSplit(Path out, String split, int count) {
-        ShardSet shards = ShardSet.open(out.toUri(), spark.sparkContext().hadoopConfiguration());
-        List<Row> rows = spark.read().parquet(shards.parquetPaths(split)).collectAsList();
+        ShardSet shards = shards(out);
+        List<Row> rows = rows(shards, split);
         assertEquals(count, rows.size(), split);
         boolean[] seen = new boolean[count];
         long[] perClass = new long[10];
@@ -95,7 +76,7 @@ class SvhnPrepareTest {
         Path out = work.resolve("out");
         PrepareResult r = PrepareJob.run(settings(raw, out), spark);
         assertEquals(Map.of("train", (long) TRAIN, "test", (long) TEST), r.examples());
-        Manifest m = ShardSet.open(out.toUri(), spark.sparkContext().hadoopConfiguration()).manifest();
+        Manifest m = shards(out).manifest();
         assertEquals("svhn", m.format());
         assertEquals(List.of("0", "1", "2", "3", "4", "5", "6", "7", "8", "9"), m.classNames());
         assertEquals(new Manifest.Image(32, 32, 3), m.image());

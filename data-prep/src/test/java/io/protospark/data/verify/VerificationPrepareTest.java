@@ -1,17 +1,15 @@
 package io.protospark.data.verify;
 
 import io.protospark.config.SettingsException;
-import io.protospark.data.DataFormatException;
 import io.protospark.data.PrepareJob;
 import io.protospark.data.PrepareSettings;
 import io.protospark.data.image.ImageDecoder;
+import io.protospark.data.io.DataFormatException;
 import io.protospark.data.shard.Manifest;
 import io.protospark.data.shard.ShardSchema;
 import io.protospark.data.shard.ShardSet;
+import io.protospark.data.testing.LocalSparkTest;
 import org.apache.spark.sql.Row;
-import org.apache.spark.sql.SparkSession;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -25,7 +23,6 @@ import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Comparator;
 import java.util.List;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
@@ -34,26 +31,10 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** InsightFace .bin pickles written opcode by opcode and LFW pairs.txt trees, prepared as pair shards. */
-class VerificationPrepareTest {
+class VerificationPrepareTest extends LocalSparkTest {
     private static final int SIZE = 8;
-    private static SparkSession spark;
-
     @TempDir
     Path work;
-
-    @BeforeAll
-    static void start() {
-        spark = SparkSession.builder().master("local[2]").appName("VerificationPrepareTest")
-                .config("spark.ui.enabled", "false")
-                .getOrCreate();
-    }
-
-    @AfterAll
-    static void stop() {
-        if (spark != null) {
-            spark.stop();
-        }
-    }
 
     static byte[] png(int s) throws IOException {
         BufferedImage img = new BufferedImage(SIZE, SIZE, BufferedImage.TYPE_INT_RGB);
@@ -104,11 +85,6 @@ class VerificationPrepareTest {
                 0.0, "", SIZE, "shorter-side-crop", "fail", null, null);
     }
 
-    private static List<Row> rows(ShardSet shards, String split) {
-        return spark.read().parquet(shards.parquetPaths(split)).collectAsList().stream()
-                .sorted(Comparator.comparingLong(r -> r.getLong(0))).toList();
-    }
-
     @Test
     void kFoldSizesMatchScikitLearn() {
         int[] f = VerificationSets.kFolds(23);
@@ -134,7 +110,7 @@ class VerificationPrepareTest {
 
         Path out = work.resolve("out");
         PrepareJob.run(settings("verification-bin", dir, out), spark);
-        ShardSet shards = ShardSet.open(out.toUri(), spark.sparkContext().hadoopConfiguration());
+        ShardSet shards = shards(out);
         Manifest m = shards.manifest();
         assertEquals(Manifest.PAIRS, m.schema());
         assertEquals(List.of("different", "same"), m.classNames());
@@ -198,7 +174,7 @@ class VerificationPrepareTest {
                 + "Bob_B\t2\tAnn_A\t1\n", StandardCharsets.UTF_8);
         Path out = work.resolve("out");
         PrepareJob.run(settings("lfw-pairs", dir, out), spark);
-        ShardSet shards = ShardSet.open(out.toUri(), spark.sparkContext().hadoopConfiguration());
+        ShardSet shards = shards(out);
         List<Row> rows = rows(shards, "lfw");
         assertEquals(List.of(1, 0, 1, 0), rows.stream().map(r -> r.getInt(1)).toList());
         assertEquals(List.of(0, 0, 1, 1), rows.stream().map(r -> r.getInt(2)).toList());

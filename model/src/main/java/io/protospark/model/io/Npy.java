@@ -1,32 +1,25 @@
 package io.protospark.model.io;
 
+import io.protospark.io.npy.NpyHeader;
+
 import java.io.ByteArrayOutputStream;
-import java.io.DataInputStream;
-import java.io.EOFException;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.Locale;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 
 /**
  * NumPy {@code .npy} files (format versions 1.0–3.0), for prototype matrices and assignments.
  *
  * <p>Writes version 1.0, C order, little-endian: {@code <f8} for matrices, {@code <i8} for integer vectors.
- * Reads {@code f8, f4, i8, i4} in either byte order; Fortran order is refused. {@code name} in every method is
- * used in error messages only.
+ * Reads {@code f8, f4, i8, i4} in either byte order; Fortran order is refused. The header is read and checked by
+ * {@link NpyHeader}. {@code name} in every method is used in error messages only.
  */
 public final class Npy {
     private static final byte[] MAGIC = {(byte) 0x93, 'N', 'U', 'M', 'P', 'Y'};
-    private static final Pattern DESCR = Pattern.compile("'descr'\\s*:\\s*'([<>|=])([a-z])(\\d+)'");
-    private static final Pattern FORTRAN = Pattern.compile("'fortran_order'\\s*:\\s*(True|False)");
-    private static final Pattern SHAPE = Pattern.compile("'shape'\\s*:\\s*\\(([^)]*)\\)");
 
     private Npy() {
     }
@@ -120,66 +113,28 @@ public final class Npy {
     }
 
     private static Array read(InputStream raw, String name) throws IOException {
-        DataInputStream in = new DataInputStream(raw);
-        byte[] magic = new byte[6];
-        try {
-            in.readFully(magic);
-        } catch (EOFException e) {
-            throw new IOException(name + ": not a .npy file (shorter than its 6-byte magic)");
-        }
-        for (int i = 0; i < 6; i++) {
-            if (magic[i] != MAGIC[i]) {
-                throw new IOException(name + ": not a .npy file (magic bytes do not read \\x93NUMPY)");
-            }
-        }
-        int major = in.readUnsignedByte();
-        in.readUnsignedByte();
-        long headerLen;
-        if (major == 1) {
-            headerLen = in.readUnsignedByte() | (in.readUnsignedByte() << 8);
-        } else if (major == 2 || major == 3) {
-            byte[] b = new byte[4];
-            in.readFully(b);
-            headerLen = ByteBuffer.wrap(b).order(ByteOrder.LITTLE_ENDIAN).getInt() & 0xffffffffL;
-        } else {
-            throw new IOException(name + ": unsupported .npy format version " + major);
-        }
-        byte[] hb = new byte[(int) headerLen];
-        in.readFully(hb);
-        String header = new String(hb, major == 3 ? StandardCharsets.UTF_8 : StandardCharsets.ISO_8859_1);
-        Matcher d = DESCR.matcher(header);
-        Matcher f = FORTRAN.matcher(header);
-        Matcher s = SHAPE.matcher(header);
-        if (!d.find() || !f.find() || !s.find()) {
-            throw new IOException(name + ": malformed .npy header: " + header.trim());
-        }
-        if (f.group(1).equals("True")) {
+        NpyHeader h = NpyHeader.read(raw, name);
+        if (h.fortranOrder()) {
             throw new IOException(name + ": Fortran-order arrays are not supported; save with np.ascontiguousarray");
         }
-        ByteOrder order = d.group(1).equals(">") ? ByteOrder.BIG_ENDIAN : ByteOrder.LITTLE_ENDIAN;
-        char kind = d.group(2).charAt(0);
-        int size = Integer.parseInt(d.group(3));
-        String descr = d.group(1) + d.group(2) + d.group(3);
+        ByteOrder order = h.order();
+        char kind = h.kind();
+        int size = h.itemSize();
+        String descr = h.descr();
         if (!((kind == 'f' && (size == 4 || size == 8)) || (kind == 'i' && (size == 4 || size == 8)))) {
             throw new IOException(name + ": unsupported dtype " + descr + " (expected f8, f4, i8 or i4)");
         }
-        List<Long> dims = new ArrayList<>();
-        for (String part : s.group(1).split(",")) {
-            if (!part.isBlank()) {
-                dims.add(Long.parseLong(part.trim()));
-            }
-        }
-        long[] shape = dims.stream().mapToLong(Long::longValue).toArray();
+        long[] shape = h.shape();
         long count = 1;
         for (long x : shape) {
             count *= x;
         }
         ByteArrayOutputStream body = new ByteArrayOutputStream();
-        in.transferTo(body);
+        raw.transferTo(body);
         byte[] data = body.toByteArray();
         if (data.length != count * size) {
             throw new IOException(String.format(Locale.ROOT, "%s: shape %s of %s needs %d data bytes, file has %d",
-                    name, dims, descr, count * size, data.length));
+                    name, java.util.Arrays.toString(shape), descr, count * size, data.length));
         }
         return new Array(kind, size, descr, shape, ByteBuffer.wrap(data).order(order));
     }

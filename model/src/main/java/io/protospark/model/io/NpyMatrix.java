@@ -1,30 +1,25 @@
 package io.protospark.model.io;
 
+import io.protospark.io.npy.NpyHeader;
+
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.channels.Channels;
 import java.nio.channels.FileChannel;
 import java.nio.channels.ReadableByteChannel;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.Locale;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 
 /**
  * A 2-d {@code .npy} matrix read straight into one flat row-major primitive array, streaming the file in chunks
  * (no intermediate copies), for matrices of hundreds of megabytes such as assignment costs and class memories.
- * Reads {@code f8, f4, i8, i4} in either byte order, C order only; {@link Npy} covers the small cases.
+ * Reads {@code f8, f4, i8, i4} in either byte order, C order only (the header read and checked by {@link NpyHeader});
+ * {@link Npy} covers the small cases.
  */
 public final class NpyMatrix {
-    private static final byte[] MAGIC = {(byte) 0x93, 'N', 'U', 'M', 'P', 'Y'};
-    private static final Pattern DESCR = Pattern.compile("'descr'\\s*:\\s*'([<>|=])([a-z])(\\d+)'");
-    private static final Pattern FORTRAN = Pattern.compile("'fortran_order'\\s*:\\s*(True|False)");
-    private static final Pattern SHAPE = Pattern.compile("'shape'\\s*:\\s*\\(([^)]*)\\)");
-
     private final int rows;
     private final int cols;
     private final String dtype;
@@ -102,66 +97,30 @@ public final class NpyMatrix {
     /** {@code total}: the channel's size in bytes when known (a file), else −1 (a stream: checked while reading). */
     private static NpyMatrix read(ReadableByteChannel ch, String name, long total, boolean asDouble)
             throws IOException {
-        ByteBuffer head = ByteBuffer.allocate(10).order(ByteOrder.LITTLE_ENDIAN);
-        readFully(ch, head, name, "its 10-byte preamble");
-        head.flip();
-        for (byte b : MAGIC) {
-            if (head.get() != b) {
-                throw new IOException(name + ": not a .npy file (magic bytes do not read \\x93NUMPY)");
-            }
-        }
-        int major = head.get() & 0xff;
-        head.get();
-        long headerLen;
-        if (major == 1) {
-            headerLen = head.getShort() & 0xffff;
-        } else if (major == 2 || major == 3) {
-            ByteBuffer more = ByteBuffer.allocate(2).order(ByteOrder.LITTLE_ENDIAN);
-            readFully(ch, more, name, "its header length");
-            more.flip();
-            headerLen = (head.getShort() & 0xffffL) | ((more.getShort(0) & 0xffffL) << 16);
-            headerLen = Integer.toUnsignedLong((int) headerLen);
-        } else {
-            throw new IOException(name + ": unsupported .npy format version " + major);
-        }
-        ByteBuffer hb = ByteBuffer.allocate((int) headerLen);
-        readFully(ch, hb, name, "its header");
-        String header = new String(hb.array(), major == 3 ? StandardCharsets.UTF_8 : StandardCharsets.ISO_8859_1);
-        Matcher d = DESCR.matcher(header);
-        Matcher f = FORTRAN.matcher(header);
-        Matcher s = SHAPE.matcher(header);
-        if (!d.find() || !f.find() || !s.find()) {
-            throw new IOException(name + ": malformed .npy header: " + header.trim());
-        }
-        if (f.group(1).equals("True")) {
+        NpyHeader h = NpyHeader.read(Channels.newInputStream(ch), name);
+        if (h.fortranOrder()) {
             throw new IOException(name
                     + ": Fortran-order arrays are not supported; save with np.ascontiguousarray");
         }
-        ByteOrder order = d.group(1).equals(">") ? ByteOrder.BIG_ENDIAN : ByteOrder.LITTLE_ENDIAN;
-        char kind = d.group(2).charAt(0);
-        int size = Integer.parseInt(d.group(3));
-        String descr = d.group(1) + d.group(2) + d.group(3);
+        ByteOrder order = h.order();
+        char kind = h.kind();
+        int size = h.itemSize();
+        String descr = h.descr();
         if (!((kind == 'f' || kind == 'i') && (size == 4 || size == 8))) {
             throw new IOException(name + ": unsupported dtype " + descr + " (expected f8, f4, i8 or i4)");
         }
-        String[] parts = s.group(1).split(",");
-        long[] shape = new long[parts.length];
-        int dims = 0;
-        for (String part : parts) {
-            if (!part.isBlank()) {
-                shape[dims++] = Long.parseLong(part.trim());
-            }
-        }
+        long[] shape = h.shape();
+        int dims = shape.length;
         if (dims != 2) {
-            throw new IOException(name + ": expected a 2-d matrix, found a " + dims + "-d array of shape ("
-                    + s.group(1).trim() + ")");
+            throw new IOException(name + ": expected a 2-d matrix, found a " + dims + "-d array of shape "
+                    + h.shapeString());
         }
         long count = shape[0] * shape[1];
         if (count > Integer.MAX_VALUE - 8) {
             throw new IOException(String.format(Locale.ROOT, "%s: %d x %d is too large for one array", name,
                     shape[0], shape[1]));
         }
-        long dataBytes = total < 0 ? count * size : total - 10 - (major == 1 ? 0 : 2) - headerLen;
+        long dataBytes = total < 0 ? count * size : total - h.dataOffset();
         if (dataBytes != count * size) {
             throw new IOException(String.format(Locale.ROOT, "%s: shape (%d, %d) of %s needs %d data bytes, "
                     + "file has %d", name, shape[0], shape[1], descr, count * size, dataBytes));

@@ -4,8 +4,6 @@ import io.protospark.model.DoublePrecision;
 import org.deeplearning4j.nn.conf.MultiLayerConfiguration;
 import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
 import org.deeplearning4j.nn.conf.layers.OutputLayer;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.nd4j.linalg.activations.Activation;
 import org.nd4j.linalg.activations.impl.ActivationSoftmax;
@@ -18,18 +16,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-class EpsilonCrossEntropyLossTest {
+class EpsilonCrossEntropyLossTest extends LossFixture {
     private static final ActivationSoftmax SOFTMAX = new ActivationSoftmax();
-
-    @BeforeAll
-    static void setUp() {
-        DoublePrecision.use();
-    }
-
-    @AfterAll
-    static void tearDown() {
-        DoublePrecision.restore();
-    }
 
     /** −Σ_k y_k log(softmax(z)_k + ε) per row, by hand. */
     private static double byHand(INDArray labels, INDArray z, double eps) {

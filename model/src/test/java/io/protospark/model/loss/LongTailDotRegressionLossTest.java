@@ -7,28 +7,13 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.protospark.model.prototype.Polytopes;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.nd4j.linalg.activations.Activation;
-import org.nd4j.linalg.activations.impl.ActivationIdentity;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 
-class LongTailDotRegressionLossTest {
-    private static final ActivationIdentity ID = new ActivationIdentity();
-
-    @BeforeAll
-    static void setUp() {
-        DoublePrecision.use();
-    }
-
-    @AfterAll
-    static void tearDown() {
-        DoublePrecision.restore();
-    }
-
+class LongTailDotRegressionLossTest extends LossFixture {
     @Test
     void goldenClassWeights() {
         // labels [0,0,0,1], B = 4, two distinct labels ⇒ γ = 2, E_0 = √(2/3), E_1 = √2; absent class 2 ⇒ 1

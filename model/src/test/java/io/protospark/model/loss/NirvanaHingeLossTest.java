@@ -9,28 +9,13 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.protospark.model.prototype.SimplexCentres;
 import org.deeplearning4j.nn.conf.MultiLayerConfiguration;
 import org.deeplearning4j.nn.conf.layers.LossLayer;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.nd4j.linalg.activations.Activation;
-import org.nd4j.linalg.activations.impl.ActivationIdentity;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 
-class NirvanaHingeLossTest {
-    private static final ActivationIdentity ID = new ActivationIdentity();
-
-    @BeforeAll
-    static void setUp() {
-        DoublePrecision.use();
-    }
-
-    @AfterAll
-    static void tearDown() {
-        DoublePrecision.restore();
-    }
-
+class NirvanaHingeLossTest extends LossFixture {
     @Test
     void marginIsATenthOfTheCentreDistance() {
         // FindCenters(k, E): pairwise distance E·√(2(k+1)/k)

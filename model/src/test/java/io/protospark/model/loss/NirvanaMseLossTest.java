@@ -9,29 +9,14 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.protospark.model.prototype.SimplexCentres;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.nd4j.linalg.activations.Activation;
-import org.nd4j.linalg.activations.impl.ActivationIdentity;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.linalg.lossfunctions.impl.LossMSE;
 
-class NirvanaMseLossTest {
-    private static final ActivationIdentity ID = new ActivationIdentity();
-
-    @BeforeAll
-    static void setUp() {
-        DoublePrecision.use();
-    }
-
-    @AfterAll
-    static void tearDown() {
-        DoublePrecision.restore();
-    }
-
+class NirvanaMseLossTest extends LossFixture {
     private static INDArray centres() {
         return LossChecks.rows(SimplexCentres.findCenters(4, 5.0)); // 5×4, radius 5
     }

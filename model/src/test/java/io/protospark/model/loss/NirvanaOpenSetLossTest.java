@@ -9,28 +9,13 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.protospark.model.prototype.SimplexCentres;
 import org.deeplearning4j.gradientcheck.GradientCheckUtil;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.nd4j.linalg.activations.Activation;
-import org.nd4j.linalg.activations.impl.ActivationIdentity;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 
-class NirvanaOpenSetLossTest {
-    private static final ActivationIdentity ID = new ActivationIdentity();
-
-    @BeforeAll
-    static void setUp() {
-        DoublePrecision.use();
-    }
-
-    @AfterAll
-    static void tearDown() {
-        DoublePrecision.restore();
-    }
-
+class NirvanaOpenSetLossTest extends LossFixture {
     /** Labels with −1 for an outlier (all-zero row). */
     private static INDArray labels(int k, int... y) {
         INDArray out = Nd4j.zeros(DataType.DOUBLE, y.length, k);

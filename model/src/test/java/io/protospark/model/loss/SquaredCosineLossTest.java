@@ -6,28 +6,13 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.protospark.model.prototype.Polytopes;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.nd4j.linalg.activations.Activation;
-import org.nd4j.linalg.activations.impl.ActivationIdentity;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 
-class SquaredCosineLossTest {
-    private static final ActivationIdentity ID = new ActivationIdentity();
-
-    @BeforeAll
-    static void setUp() {
-        DoublePrecision.use();
-    }
-
-    @AfterAll
-    static void tearDown() {
-        DoublePrecision.restore();
-    }
-
+class SquaredCosineLossTest extends LossFixture {
     private static INDArray prototypes() {
         return LossChecks.rows(Polytopes.simplex(4)); // 4×3, unit rows
     }

@@ -13,8 +13,6 @@ import org.deeplearning4j.nn.conf.inputs.InputType;
 import org.deeplearning4j.nn.conf.layers.DenseLayer;
 import org.deeplearning4j.nn.conf.layers.LossLayer;
 import org.deeplearning4j.nn.graph.ComputationGraph;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.nd4j.linalg.activations.Activation;
 import org.nd4j.linalg.api.buffer.DataType;
@@ -23,17 +21,7 @@ import org.nd4j.linalg.dataset.DataSet;
 import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.linalg.learning.config.NoOp;
 
-class TargetLossesTest {
-    @BeforeAll
-    static void setUp() {
-        DoublePrecision.use();
-    }
-
-    @AfterAll
-    static void tearDown() {
-        DoublePrecision.restore();
-    }
-
+class TargetLossesTest extends LossFixture {
     private static ComputationGraphConfiguration graph(TargetLoss loss) {
         return new NeuralNetConfiguration.Builder().dataType(DataType.DOUBLE).seed(3).updater(new NoOp())
                 .graphBuilder()

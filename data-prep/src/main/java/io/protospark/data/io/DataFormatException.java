@@ -1,4 +1,4 @@
-package io.protospark.data;
+package io.protospark.data.io;
 
 /**
  * Input data that cannot be used as it is: a missing file, a wrong header, a truncated file, a label out of

@@ -1,4 +1,4 @@
-package io.protospark.data.image;
+package io.protospark.data.io;
 
 import org.apache.hadoop.conf.Configuration;
 

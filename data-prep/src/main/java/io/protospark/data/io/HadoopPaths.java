@@ -1,4 +1,4 @@
-package io.protospark.data;
+package io.protospark.data.io;
 
 import org.apache.hadoop.fs.FileStatus;
 import org.apache.hadoop.fs.FileSystem;

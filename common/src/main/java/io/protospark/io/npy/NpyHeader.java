@@ -1,6 +1,4 @@
-package io.protospark.data.npy;
-
-import io.protospark.data.DataFormatException;
+package io.protospark.io.npy;
 
 import java.io.DataInputStream;
 import java.io.EOFException;
@@ -17,6 +15,11 @@ import java.util.regex.Pattern;
  * {@code \x93NUMPY}, major and minor version bytes, the little-endian header length (2 bytes in 1.0, 4 bytes in
  * 2.0 and 3.0), and the header itself, a Python dict literal with {@code 'descr'}, {@code 'fortran_order'} and
  * {@code 'shape'} (Latin-1, UTF-8 in 3.0). The array data start right after it, at {@link #dataOffset}.
+ *
+ * <p>The one reader of {@code .npy} headers for every module: it checks the structure (magic, version, header
+ * length, the dict and its three keys, a simple dtype, a shape of non-negative integers) and throws an
+ * {@link NpyFormatException} whose message starts with the file's name. What a caller then accepts (dtype, rank,
+ * C order, the data's length) it checks itself, with its own message.
  *
  * <p>Only simple dtypes ({@code '|u1'}, {@code '<i8'}, ...) are understood; a structured dtype (a list descr)
  * is refused. Python 2 long suffixes in the shape ({@code 300000L}) are accepted.
@@ -41,17 +44,23 @@ public record NpyHeader(String file, int major, long dataOffset, String descr, c
     /** Larger headers are not NumPy's (it writes a few hundred bytes at most, even for 32-d shapes). */
     private static final long MAX_HEADER = 1 << 20;
 
-    /** Reads the header from {@code in}, positioned at the file's first byte; leaves it at the data. */
+    /**
+     * Reads the header from {@code in}, positioned at the file's first byte; leaves it at the data (it reads no
+     * byte past the header). {@code file} names the file in messages.
+     *
+     * @throws NpyFormatException the bytes are not a {@code .npy} header this reader understands
+     * @throws IOException        reading {@code in} failed
+     */
     public static NpyHeader read(InputStream raw, String file) throws IOException {
         DataInputStream in = new DataInputStream(raw);
         byte[] magic = new byte[MAGIC.length];
         try {
             in.readFully(magic);
         } catch (EOFException e) {
-            throw new DataFormatException(file + ": not a .npy file: shorter than the 6-byte magic \\x93NUMPY");
+            throw new NpyFormatException(file + ": not a .npy file: shorter than the 6-byte magic \\x93NUMPY");
         }
         if (!Arrays.equals(magic, MAGIC)) {
-            throw new DataFormatException(file + ": not a .npy file: it starts with bytes " + hex(magic)
+            throw new NpyFormatException(file + ": not a .npy file: it starts with bytes " + hex(magic)
                     + ", expected the magic \\x93NUMPY (93 4e 55 4d 50 59)");
         }
         int major;
@@ -61,7 +70,7 @@ public record NpyHeader(String file, int major, long dataOffset, String descr, c
             major = in.readUnsignedByte();
             int minor = in.readUnsignedByte();
             if (major < 1 || major > 3 || minor != 0) {
-                throw new DataFormatException(file + ": .npy format version " + major + "." + minor
+                throw new NpyFormatException(file + ": .npy format version " + major + "." + minor
                         + " is not supported (expected 1.0, 2.0 or 3.0)");
             }
             if (major == 1) {
@@ -75,29 +84,29 @@ public record NpyHeader(String file, int major, long dataOffset, String descr, c
                 prefix = 12;
             }
         } catch (EOFException e) {
-            throw new DataFormatException(file + ": .npy file ends inside its version and header length");
+            throw new NpyFormatException(file + ": .npy file ends inside its version and header length");
         }
         if (headerLen > MAX_HEADER) {
-            throw new DataFormatException(file + ": .npy header length " + headerLen + " bytes is implausible "
+            throw new NpyFormatException(file + ": .npy header length " + headerLen + " bytes is implausible "
                     + "(corrupt file?)");
         }
         byte[] hb = new byte[(int) headerLen];
         try {
             in.readFully(hb);
         } catch (EOFException e) {
-            throw new DataFormatException(file + ": .npy file ends inside its " + headerLen + "-byte header");
+            throw new NpyFormatException(file + ": .npy file ends inside its " + headerLen + "-byte header");
         }
         String header = new String(hb, major == 3 ? StandardCharsets.UTF_8 : StandardCharsets.ISO_8859_1).trim();
         Matcher d = DESCR.matcher(header);
         if (!d.find()) {
             Matcher any = ANY_DESCR.matcher(header);
-            throw new DataFormatException(file + ": .npy dtype " + (any.find() ? any.group(1).trim() : "(missing)")
+            throw new NpyFormatException(file + ": .npy dtype " + (any.find() ? any.group(1).trim() : "(missing)")
                     + " is not a simple numeric dtype; header: " + header);
         }
         Matcher f = FORTRAN.matcher(header);
         Matcher s = SHAPE.matcher(header);
         if (!f.find() || !s.find()) {
-            throw new DataFormatException(file + ": malformed .npy header (expected a dict with 'descr', "
+            throw new NpyFormatException(file + ": malformed .npy header (expected a dict with 'descr', "
                     + "'fortran_order' and 'shape'): " + header);
         }
         String descr = d.group(1) + d.group(2) + d.group(3);
@@ -107,7 +116,7 @@ public record NpyHeader(String file, int major, long dataOffset, String descr, c
         try {
             itemSize = Integer.parseInt(d.group(3));
         } catch (NumberFormatException e) {
-            throw new DataFormatException(file + ": .npy dtype '" + descr + "' has an unreadable item size");
+            throw new NpyFormatException(file + ": .npy dtype '" + descr + "' has an unreadable item size");
         }
         String[] parts = s.group(1).split(",");
         long[] dims = new long[parts.length];
@@ -123,11 +132,11 @@ public record NpyHeader(String file, int major, long dataOffset, String descr, c
             try {
                 dims[n] = Long.parseLong(p);
             } catch (NumberFormatException e) {
-                throw new DataFormatException(file + ": .npy shape (" + s.group(1).trim() + ") is not a tuple of "
+                throw new NpyFormatException(file + ": .npy shape (" + s.group(1).trim() + ") is not a tuple of "
                         + "integers");
             }
             if (dims[n] < 0) {
-                throw new DataFormatException(file + ": .npy shape (" + s.group(1).trim() + ") has a negative "
+                throw new NpyFormatException(file + ": .npy shape (" + s.group(1).trim() + ") has a negative "
                         + "dimension");
             }
             n++;
