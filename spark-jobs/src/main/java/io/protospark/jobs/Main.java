@@ -7,6 +7,10 @@ import io.protospark.data.DataFormatException;
 import io.protospark.data.PrepareJob;
 import io.protospark.data.PrepareResult;
 import io.protospark.data.PrepareSettings;
+import io.protospark.jobs.spark.SparkSessions;
+import io.protospark.jobs.train.Provenance;
+import io.protospark.jobs.train.TrainLoop;
+import io.protospark.jobs.train.TrainSettings;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FSDataInputStream;
 import org.apache.hadoop.fs.FileSystem;
@@ -85,7 +89,7 @@ public final class Main {
                     SparkSession spark = SparkSessions.create("protospark train", cl.master(),
                             settings.train().sparkConf());
                     try {
-                        TrainJob.Result r = TrainJob.run(settings, spark);
+                        TrainLoop.Result r = TrainJob.run(settings, spark);
                         out.printf(Locale.ROOT, "test accuracy %.4f after %d epochs (%.1f s, %d workers); run "
                                         + "directory %s%n", r.testAccuracy(), r.epochs().size(), r.seconds(),
                                 r.workers(), r.runDir());
@@ -109,22 +113,11 @@ public final class Main {
         } catch (OutOfMemoryError e) {
             LOG.error("{} ran out of memory", cl.command(), e);
             err.println("protospark: " + cl.command() + " ran out of memory: " + e.getMessage());
-            err.println("protospark: " + memoryLimits());
+            err.println("protospark: " + Provenance.memoryLimits());
             err.println("protospark: raise PROTOSPARK_OFFHEAP (ND4J) or PROTOSPARK_DRIVER_MEMORY (heap) if the machine "
                     + "has the memory, or lower protospark.train.batch-size or protospark.train.workers");
             return 1;
         }
-    }
-
-    /** This JVM's memory limits as one line: the Java heap and ND4J's off-heap limits (javacpp). */
-    static String memoryLimits() {
-        long gib = 1L << 30;
-        return String.format(Locale.ROOT, "limits: Java heap %.1f GiB (-Xmx), ND4J maxbytes %.1f GiB "
-                        + "(-Dorg.bytedeco.javacpp.maxbytes), maxphysicalbytes %.1f GiB "
-                        + "(-Dorg.bytedeco.javacpp.maxphysicalbytes, the whole process)",
-                Runtime.getRuntime().maxMemory() / (double) gib,
-                org.bytedeco.javacpp.Pointer.maxBytes() / (double) gib,
-                org.bytedeco.javacpp.Pointer.maxPhysicalBytes() / (double) gib);
     }
 
     /** Reference defaults, then the experiment file (any Hadoop FS URI), then the overrides. */

@@ -1,6 +1,6 @@
 package io.protospark.model.fast;
 
-import io.protospark.jobs.SparkSessions;
+import io.protospark.jobs.spark.SparkSessions;
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.sql.SparkSession;

@@ -1,4 +1,4 @@
-package io.protospark.jobs;
+package io.protospark.jobs.examples;
 
 import org.junit.jupiter.api.Test;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -15,7 +15,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /** Pixel decoding: scaling, per-channel normalisation, and the seeded crop-and-flip augmentation. */
 class ExamplesDecodingTest {
     /** A 2-channel 3x4 image whose byte at (c, r, x) is 100c + 10r + x. */
-    private static Examples.Example image(int label) {
+    private static Example image(int label) {
         byte[] p = new byte[2 * 3 * 4];
         for (int c = 0; c < 2; c++) {
             for (int r = 0; r < 3; r++) {
@@ -24,7 +24,7 @@ class ExamplesDecodingTest {
                 }
             }
         }
-        return new Examples.Example(label, p);
+        return new Example(label, p);
     }
 
     private static float at(INDArray f, int c, int r, int x) {
@@ -33,8 +33,8 @@ class ExamplesDecodingTest {
 
     @Test
     void normalisesPerChannel() {
-        var d = new Examples.Decoding(2, 3, 4, new float[]{0.1f, 0.5f}, new float[]{0.5f, 0.25f}, 0, false);
-        DataSet ds = Examples.toDataSet(List.of(image(1)), 3, d, null);
+        var d = new Decoding(2, 3, 4, new float[]{0.1f, 0.5f}, new float[]{0.5f, 0.25f}, 0, false);
+        DataSet ds = Minibatches.toDataSet(List.of(image(1)), 3, d, null);
         assertEquals((23 / 255f - 0.1f) / 0.5f, at(ds.getFeatures(), 0, 2, 3), 1e-6);
         assertEquals((112 / 255f - 0.5f) / 0.25f, at(ds.getFeatures(), 1, 1, 2), 1e-6);
         org.junit.jupiter.api.Assertions.assertArrayEquals(new long[]{1, 2, 3, 4}, ds.getFeatures().shape(), "NCHW");
@@ -44,11 +44,11 @@ class ExamplesDecodingTest {
 
     @Test
     void cropShiftsTheImageAndPadsWithBlack() {
-        var d = new Examples.Decoding(2, 3, 4, new float[0], new float[0], 1, false);
+        var d = new Decoding(2, 3, 4, new float[0], new float[0], 1, false);
         boolean shifted = false;
         Random rnd = new Random(5);
         for (int trial = 0; trial < 20; trial++) {
-            INDArray f = Examples.toDataSet(List.of(image(0)), 1, d, rnd).getFeatures();
+            INDArray f = Minibatches.toDataSet(List.of(image(0)), 1, d, rnd).getFeatures();
             // find the shift from the channel-1 pixel that is present: every output pixel is 0 or src(r+dy, x+dx)
             for (int dy = -1; dy <= 1; dy++) {
                 for (int dx = -1; dx <= 1; dx++) {
@@ -70,25 +70,25 @@ class ExamplesDecodingTest {
 
     @Test
     void flipMirrorsRowsAndEvaluationNeverAugments() {
-        var d = new Examples.Decoding(2, 3, 4, new float[0], new float[0], 0, true);
+        var d = new Decoding(2, 3, 4, new float[0], new float[0], 0, true);
         Random rnd = new Random(11);
         int flipped = 0;
         for (int trial = 0; trial < 40; trial++) {
-            INDArray f = Examples.toDataSet(List.of(image(0)), 1, d, rnd).getFeatures();
+            INDArray f = Minibatches.toDataSet(List.of(image(0)), 1, d, rnd).getFeatures();
             boolean plain = matches(f, 0, 0, false);
             boolean mirror = matches(f, 0, 0, true);
             assertNotEquals(plain, mirror, "neither the image nor its mirror");
             flipped += mirror ? 1 : 0;
         }
         assertTrue(flipped > 5 && flipped < 35, "flip probability off: " + flipped + " of 40");
-        INDArray eval = Examples.toDataSet(List.of(image(0)), 1, d.withoutAugmentation(), rnd).getFeatures();
+        INDArray eval = Minibatches.toDataSet(List.of(image(0)), 1, d.withoutAugmentation(), rnd).getFeatures();
         assertTrue(matches(eval, 0, 0, false));
     }
 
     @Test
     void refusesPixelsOfAnotherShape() {
-        var d = Examples.Decoding.plain(1, 5, 5);
-        var e = assertThrows(IllegalStateException.class, () -> Examples.toDataSet(List.of(image(0)), 1, d, null));
+        var d = Decoding.plain(1, 5, 5);
+        var e = assertThrows(IllegalStateException.class, () -> Minibatches.toDataSet(List.of(image(0)), 1, d, null));
         assertTrue(e.getMessage().contains("expected 25 (1x5x5)"), e.getMessage());
     }
 
@@ -109,27 +109,27 @@ class ExamplesDecodingTest {
     }
 
     /** n examples of distinct classes 0..n-1, each image filled with its own random bytes. */
-    private static List<Examples.Example> distinct(int n, long seed) {
+    private static List<Example> distinct(int n, long seed) {
         Random r = new Random(seed);
-        List<Examples.Example> out = new java.util.ArrayList<>();
+        List<Example> out = new java.util.ArrayList<>();
         for (int k = 0; k < n; k++) {
             byte[] p = new byte[2 * 3 * 4];
             r.nextBytes(p);
-            out.add(new Examples.Example(k, p));
+            out.add(new Example(k, p));
         }
         return out;
     }
 
     @Test
     void mixupMixesImagesAndLabelsWithOnePartnerPermutationAndOneWeight() {
-        var d = Examples.Decoding.plain(2, 3, 4);
+        var d = Decoding.plain(2, 3, 4);
         int n = 8;
         double lambdaSum = 0;
         int draws = 0;
         for (long seed = 0; seed < 300; seed++) {
-            List<Examples.Example> batch = distinct(n, seed);
-            DataSet plain = Examples.toDataSet(batch, n, d, null);
-            DataSet mixed = Examples.mixup(plain.copy(), 1.0, new Random(seed));
+            List<Example> batch = distinct(n, seed);
+            DataSet plain = Minibatches.toDataSet(batch, n, d, null);
+            DataSet mixed = Minibatches.mixup(plain.copy(), 1.0, new Random(seed));
             INDArray y = mixed.getLabels();
             // with distinct classes, row i = λ e_i + (1-λ) e_π(i); read λ and π(i) back from the labels
             double lambda = Double.NaN;
@@ -169,11 +169,11 @@ class ExamplesDecodingTest {
 
     @Test
     void labelSmoothingAndOutliersShapeTheTrainingMinibatch() {
-        var d = Examples.Decoding.plain(2, 3, 4);
-        List<Examples.Example> known = distinct(5, 1);
-        List<Examples.Example> outliers = distinct(3, 2);
-        var it = new Examples.BatchIterator(known.iterator(), outliers, 4, 10, d,
-                new Examples.Training(0, 0.1, 2), new Random(3));
+        var d = Decoding.plain(2, 3, 4);
+        List<Example> known = distinct(5, 1);
+        List<Example> outliers = distinct(3, 2);
+        var it = new Minibatches.BatchIterator(known.iterator(), outliers, 4, 10, d,
+                new Minibatches.Training(0, 0.1, 2), new Random(3));
         DataSet first = it.next();
         assertEquals(6, first.numExamples(), "4 known + 2 outliers");
         for (int i = 0; i < 4; i++) {
@@ -183,7 +183,7 @@ class ExamplesDecodingTest {
         }
         assertEquals(0.0, first.getLabels().getRow(4).sumNumber().doubleValue(), 0.0, "outlier rows are all zero");
         assertEquals(0.0, first.getLabels().getRow(5).sumNumber().doubleValue(), 0.0);
-        DataSet outlierImages = Examples.toDataSet(outliers, 10, d, null);
+        DataSet outlierImages = Minibatches.toDataSet(outliers, 10, d, null);
         assertEquals(outlierImages.getFeatures().get(org.nd4j.linalg.indexing.NDArrayIndex.point(0)), first.getFeatures().get(org.nd4j.linalg.indexing.NDArrayIndex.point(4)));
         DataSet second = it.next();
         assertEquals(3, second.numExamples(), "the last known example + 2 outliers");

@@ -1,4 +1,4 @@
-package io.protospark.jobs;
+package io.protospark.jobs.train;
 
 import org.deeplearning4j.nn.api.Model;
 import org.deeplearning4j.nn.graph.ComputationGraph;

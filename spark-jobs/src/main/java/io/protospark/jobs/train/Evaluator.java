@@ -1,5 +1,6 @@
-package io.protospark.jobs;
+package io.protospark.jobs.train;
 
+import io.protospark.jobs.spark.BroadcastNetwork;
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.deeplearning4j.nn.graph.ComputationGraph;

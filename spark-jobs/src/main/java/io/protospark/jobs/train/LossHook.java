@@ -1,4 +1,4 @@
-package io.protospark.jobs;
+package io.protospark.jobs.train;
 
 import org.apache.spark.util.DoubleAccumulator;
 import org.apache.spark.util.LongAccumulator;

@@ -1,4 +1,4 @@
-package io.protospark.jobs;
+package io.protospark.jobs.train;
 
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FSDataOutputStream;

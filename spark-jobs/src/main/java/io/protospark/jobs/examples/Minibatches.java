@@ -1,19 +1,11 @@
-package io.protospark.jobs;
+package io.protospark.jobs.examples;
 
-import io.protospark.data.shard.ShardSchema;
-import io.protospark.data.shard.ShardSet;
-import org.apache.spark.HashPartitioner;
-import org.apache.spark.api.java.JavaPairRDD;
-import org.apache.spark.api.java.JavaRDD;
-import org.apache.spark.sql.Row;
-import org.apache.spark.sql.SparkSession;
+import org.apache.commons.math3.distribution.BetaDistribution;
+import org.apache.commons.math3.random.JDKRandomGenerator;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.dataset.DataSet;
 import org.nd4j.linalg.factory.Nd4j;
-import org.apache.commons.math3.distribution.BetaDistribution;
-import org.apache.commons.math3.random.JDKRandomGenerator;
-import scala.Tuple2;
 
 import java.io.Serializable;
 import java.util.ArrayList;
@@ -22,69 +14,13 @@ import java.util.List;
 import java.util.Random;
 
 /**
- * Training examples read from Parquet shards, and their per-epoch shuffling and batching on the executors.
- *
- * <p>Examples stay as compact uint8 rows in Spark's memory; each epoch they are reshuffled with a seed derived
- * from the run seed and the epoch, and decoded into float minibatches (pixels / 255, one-hot labels) where they
- * are trained.
+ * Minibatches decoded from examples where they are trained: uint8 pixels to float input (pixels / 255, per-channel
+ * normalisation, the seeded crop-and-flip augmentation of {@link Decoding}), one-hot label rows, and what training
+ * does after decoding ({@link Training}: mixup, label smoothing, outlier exposure). No Spark: the training loop
+ * runs a {@link BatchIterator} over each partition of its examples.
  */
-final class Examples {
-    private Examples() {
-    }
-
-    /** One example: label and uint8 pixels (CHW). */
-    record Example(int label, byte[] pixels) implements Serializable {
-    }
-
-    /** Reads a split of a shard set as examples, in {@code partitions} partitions. */
-    static JavaRDD<Example> read(SparkSession spark, ShardSet shards, String split, int partitions, long limit) {
-        var df = spark.read().parquet(shards.parquetPaths(split))
-                .select(ShardSchema.ID, ShardSchema.LABEL, ShardSchema.PIXELS)
-                .orderBy(ShardSchema.ID);
-        if (limit > 0) {
-            df = df.limit((int) Math.min(limit, Integer.MAX_VALUE));
-        }
-        return df.javaRDD()
-                .map((Row r) -> new Example(r.getInt(1), (byte[]) r.get(2)))
-                .repartition(partitions);
-    }
-
-    /** A random permutation of the examples across {@code partitions}, reproducible from seed and epoch. */
-    static JavaRDD<Example> shuffle(JavaRDD<Example> examples, long seed, int epoch, int partitions) {
-        JavaPairRDD<Long, Example> keyed = examples.mapPartitionsWithIndex((idx, it) -> {
-            Random rnd = new Random(seed * 1_000_003L + epoch * 7_919L + idx);
-            List<Tuple2<Long, Example>> out = new ArrayList<>();
-            while (it.hasNext()) {
-                out.add(new Tuple2<>(rnd.nextLong(), it.next()));
-            }
-            return out.iterator();
-        }, true).mapToPair(t -> t);
-        return keyed.repartitionAndSortWithinPartitions(new HashPartitioner(partitions)).values();
-    }
-
-    /**
-     * How uint8 CHW pixels become network input: scaled to [0, 1], optionally normalised per channel, and for training
-     * optionally augmented (the CIFAR recipe of the seeds: a random crop of the zero-padded image and a random
-     * horizontal flip, drawn per example from a generator seeded by the run seed, epoch and partition).
-     *
-     * @param mean per-channel mean, or empty
-     * @param std  per-channel standard deviation, or empty
-     */
-    record Decoding(int channels, int height, int width, float[] mean, float[] std, int cropPadding, boolean flip)
-            implements Serializable {
-        /** Plain decoding: pixels / 255, nothing else. */
-        static Decoding plain(int channels, int height, int width) {
-            return new Decoding(channels, height, width, new float[0], new float[0], 0, false);
-        }
-
-        /** The same normalisation without augmentation (evaluation, class memory). */
-        Decoding withoutAugmentation() {
-            return new Decoding(channels, height, width, mean, std, 0, false);
-        }
-
-        boolean augments() {
-            return cropPadding > 0 || flip;
-        }
+public final class Minibatches {
+    private Minibatches() {
     }
 
     /**
@@ -94,60 +30,21 @@ final class Examples {
      * open-set training: {@code outliers} examples from another data set appended to every minibatch with all-zero
      * label rows).
      */
-    record Training(double mixupAlpha, double labelSmoothing, int outliers) implements Serializable {
-        static final Training NONE = new Training(0, 0, 0);
+    public record Training(double mixupAlpha, double labelSmoothing, int outliers) implements Serializable {
+        public static final Training NONE = new Training(0, 0, 0);
 
-        boolean random() {
+        public boolean random() {
             return mixupAlpha > 0;
         }
     }
 
-    /** Minibatches of at most {@code batchSize} examples per partition, decoded to float without augmentation. */
-    static JavaRDD<DataSet> batches(JavaRDD<Example> examples, int batchSize, int classes, Decoding decoding) {
-        return batches(examples, batchSize, classes, decoding.withoutAugmentation(), 0L);
-    }
-
-    /** Minibatches of at most {@code batchSize} examples per partition, decoded (and augmented with {@code seed}). */
-    static JavaRDD<DataSet> batches(JavaRDD<Example> examples, int batchSize, int classes, Decoding decoding,
-                                    long seed) {
-        return batches(examples, null, batchSize, classes, decoding, Training.NONE, seed);
-    }
-
-    /**
-     * Training minibatches: decoded and augmented as {@link #batches(JavaRDD, int, int, Decoding, long)}, then mixed,
-     * smoothed and given outliers as {@code training} says. {@code outliers} (same number of partitions as
-     * {@code examples}) supplies the outlier-exposure examples, partition by partition, cycled when a partition has
-     * fewer than its minibatches need; null when {@code training.outliers()} is 0.
-     */
-    static JavaRDD<DataSet> batches(JavaRDD<Example> examples, JavaRDD<Example> outliers, int batchSize, int classes,
-                                    Decoding decoding, Training training, long seed) {
-        if (training.outliers() == 0) {
-            boolean random = decoding.augments() || training.random();
-            return examples.mapPartitionsWithIndex((idx, it) -> new BatchIterator(it, null, batchSize, classes,
-                    decoding, training, random ? partitionRandom(seed, idx) : null), true);
-        }
-        if (outliers == null || outliers.getNumPartitions() != examples.getNumPartitions()) {
-            throw new IllegalArgumentException("outlier exposure needs an outlier RDD with "
-                    + examples.getNumPartitions() + " partitions");
-        }
-        return examples.zipPartitions(outliers, (it, out) -> {
-            List<Example> pool = new ArrayList<>();
-            out.forEachRemaining(pool::add);
-            if (pool.isEmpty() && it.hasNext()) {
-                throw new IllegalStateException("a partition of the outlier-exposure data is empty; give "
-                        + "protospark.train.outliers.data at least as many examples as there are workers");
-            }
-            return new BatchIterator(it, pool, batchSize, classes, decoding, training,
-                    partitionRandom(seed, org.apache.spark.TaskContext.getPartitionId()));
-        });
-    }
-
-    private static Random partitionRandom(long seed, int idx) {
+    /** The generator of partition {@code idx}'s augmentation and mixup draws, from the epoch's seed. */
+    public static Random partitionRandom(long seed, int idx) {
         return new Random(seed * 1_000_003L + idx * 104_729L + 17);
     }
 
     /** Decodes examples into DataSets lazily, one minibatch at a time. */
-    static final class BatchIterator implements Iterator<DataSet> {
+    public static final class BatchIterator implements Iterator<DataSet> {
         private final Iterator<Example> source;
         private final List<Example> outliers;
         private final int batchSize;
@@ -157,8 +54,8 @@ final class Examples {
         private final Random random;
         private int nextOutlier;
 
-        BatchIterator(Iterator<Example> source, List<Example> outliers, int batchSize, int classes, Decoding decoding,
-                      Training training, Random random) {
+        public BatchIterator(Iterator<Example> source, List<Example> outliers, int batchSize, int classes,
+                             Decoding decoding, Training training, Random random) {
             this.source = source;
             this.outliers = outliers;
             this.batchSize = batchSize;
@@ -204,7 +101,7 @@ final class Examples {
      * Mixup of one minibatch: λ ~ Beta(α, α), x ← λ·x + (1 − λ)·x[π], y ← λ·y + (1 − λ)·y[π] for a uniformly random
      * permutation π of the minibatch (both drawn from {@code random}).
      */
-    static DataSet mixup(DataSet ds, double alpha, Random random) {
+    public static DataSet mixup(DataSet ds, double alpha, Random random) {
         int n = ds.numExamples();
         BetaDistribution beta = new BetaDistribution(new JDKRandomGenerator(random.nextInt()), alpha, alpha);
         double lambda = beta.sample();
@@ -218,6 +115,12 @@ final class Examples {
             perm[i] = perm[j];
             perm[j] = t;
         }
+        return mix(ds, lambda, perm);
+    }
+
+    /** x ← λ·x + (1 − λ)·x[π], y ← λ·y + (1 − λ)·y[π]: row i mixed with row {@code perm[i]}. */
+    static DataSet mix(DataSet ds, double lambda, int[] perm) {
+        int n = ds.numExamples();
         INDArray x = ds.getFeatures();
         INDArray y = ds.getLabels();
         INDArray xMixed = x.mul(lambda).addi(Nd4j.pullRows(x.reshape(n, -1), 1, perm).reshape(x.shape())
@@ -227,7 +130,7 @@ final class Examples {
     }
 
     /** One minibatch; {@code random} draws the augmentation (null = none). */
-    static DataSet toDataSet(List<Example> batch, int classes, Decoding d, Random random) {
+    public static DataSet toDataSet(List<Example> batch, int classes, Decoding d, Random random) {
         return toDataSet(batch, 1, classes, d, random);
     }
 
@@ -235,7 +138,7 @@ final class Examples {
      * One minibatch whose label rows are {@code labelValue} at each example's class: 1 for training and evaluation,
      * 0 for outlier-exposure examples (an all-zero row marks an outlier; their own labels are not checked).
      */
-    static DataSet toDataSet(List<Example> batch, int labelValue, int classes, Decoding d, Random random) {
+    public static DataSet toDataSet(List<Example> batch, int labelValue, int classes, Decoding d, Random random) {
         int n = batch.size();
         int size = d.channels() * d.height() * d.width();
         int plane = d.height() * d.width();

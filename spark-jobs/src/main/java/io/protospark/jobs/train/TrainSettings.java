@@ -1,8 +1,11 @@
-package io.protospark.jobs;
+package io.protospark.jobs.train;
 
 import com.typesafe.config.Config;
 import io.protospark.config.Configs;
 import io.protospark.config.SettingsException;
+import io.protospark.model.net.HeadKind;
+import io.protospark.model.net.LossKind;
+import io.protospark.model.net.ModelSettings;
 
 import java.net.URI;
 import java.net.URISyntaxException;
@@ -98,6 +101,35 @@ public record TrainSettings(
         return outliers.isEmpty() ? 0 : outliersPerBatch > 0 ? outliersPerBatch : batchSize;
     }
 
+    /**
+     * Refuses training settings the model cannot train with: dynamic assignment re-assigns fixed prototypes, so it
+     * needs a fixed head; mixup, label smoothing and outliers change the label rows, and each is refused where the
+     * loss cannot use it.
+     */
+    public void checkFits(ModelSettings m) {
+        if (assignmentMode == AssignmentMode.DYNAMIC && m.head() != HeadKind.FIXED) {
+            throw new SettingsException("protospark.train.assignment.mode",
+                    "dynamic assignment re-assigns fixed prototypes; the head is learned", "dynamic",
+                    "use model.head.kind = fixed or assignment.mode = static");
+        }
+        String loss = Configs.configName(m.loss());
+        if (mixupAlpha > 0 && !m.loss().acceptsSoftLabels()) {
+            throw new SettingsException("protospark.train.mixup.alpha", "mixes label rows, which the " + loss
+                    + " loss does not accept", mixupAlpha,
+                    "0, or model.head.loss = cross-entropy or long-tail-dot-regression");
+        }
+        if (labelSmoothing > 0 && m.loss() != LossKind.CROSS_ENTROPY) {
+            throw new SettingsException("protospark.train.label-smoothing", "smooths the targets of the "
+                    + "cross-entropy loss; the loss is " + loss, labelSmoothing,
+                    "0, or model.head.loss = cross-entropy");
+        }
+        if (outliers.isPresent() && m.loss() != LossKind.NIRVANA_OPEN_SET) {
+            throw new SettingsException("protospark.train.outliers.data", "outlier exposure feeds the open-set loss; "
+                    + "the loss is " + loss, outliers.get().toString(),
+                    "\"\" (none), or model.head.loss = nirvana-open-set");
+        }
+    }
+
     private static double labelSmoothing(Config c) {
         double v = Configs.doubleInRange(c, P + "label-smoothing", 0.0, 1.0);
         if (v >= 1.0) {
@@ -108,7 +140,7 @@ public record TrainSettings(
     }
 
     /** The {@code protospark.spark} entries as Spark settings. */
-    static Map<String, String> sparkConfOf(Config c) {
+    public static Map<String, String> sparkConfOf(Config c) {
         Map<String, String> spark = new LinkedHashMap<>();
         if (c.hasPath("protospark.spark")) {
             c.getConfig("protospark.spark").entrySet()
@@ -155,7 +187,7 @@ public record TrainSettings(
         return toUri(path, v);
     }
 
-    static URI toUri(String key, String v) {
+    public static URI toUri(String key, String v) {
         try {
             URI u = new URI(v);
             if (u.getScheme() == null) {

@@ -1,4 +1,4 @@
-package io.protospark.jobs;
+package io.protospark.jobs.train;
 
 import io.protospark.model.loss.TargetLoss;
 import io.protospark.model.loss.TargetLosses;

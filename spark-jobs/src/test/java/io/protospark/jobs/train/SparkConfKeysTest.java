@@ -1,4 +1,4 @@
-package io.protospark.jobs;
+package io.protospark.jobs.train;
 
 import com.typesafe.config.ConfigFactory;
 import org.junit.jupiter.api.Test;

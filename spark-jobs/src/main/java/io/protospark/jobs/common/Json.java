@@ -1,18 +1,18 @@
-package io.protospark.jobs;
+package io.protospark.jobs.common;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 
 /** The one JSON mapper of the jobs (Jackson, as Spark ships it). */
-final class Json {
-    static final ObjectMapper MAPPER = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+public final class Json {
+    public static final ObjectMapper MAPPER = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
     private static final ObjectMapper COMPACT = new ObjectMapper();
 
     private Json() {
     }
 
-    static String pretty(Object o) {
+    public static String pretty(Object o) {
         try {
             return MAPPER.writeValueAsString(o) + "\n";
         } catch (JsonProcessingException e) {
@@ -20,7 +20,7 @@ final class Json {
         }
     }
 
-    static String line(Object o) {
+    public static String line(Object o) {
         try {
             return COMPACT.writeValueAsString(o);
         } catch (JsonProcessingException e) {

@@ -1,4 +1,4 @@
-package io.protospark.jobs;
+package io.protospark.jobs.train;
 
 import org.apache.spark.SparkConf;
 import org.deeplearning4j.nn.api.Model;
@@ -15,7 +15,7 @@ import org.nd4j.nativeblas.NativeOpsHolder;
  * cores, so {@code local[2]} on two cores runs 2 workers × 2 native threads. As a {@link TrainingHook} this sets the
  * count on each worker's training thread before its first minibatch (OpenMP's thread count is a per-thread setting).
  */
-final class WorkerThreads implements TrainingHook {
+public final class WorkerThreads implements TrainingHook {
     private static final long serialVersionUID = 1L;
     private static final ThreadLocal<Integer> APPLIED = new ThreadLocal<>();
 
@@ -49,7 +49,7 @@ final class WorkerThreads implements TrainingHook {
     }
 
     /** Sets ND4J's and OpenMP's thread counts for the calling thread (and ND4J's process-wide pools). */
-    static void apply(int threads) {
+    public static void apply(int threads) {
         Nd4j.getExecutioner(); // loads the backend; NativeOpsHolder alone fails before it
         Nd4j.getEnvironment().setMaxThreads(threads);
         Nd4j.getEnvironment().setMaxMasterThreads(threads);

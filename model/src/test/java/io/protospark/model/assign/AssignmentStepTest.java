@@ -1,6 +1,5 @@
-package io.protospark.jobs;
+package io.protospark.model.assign;
 
-import io.protospark.model.assign.ClassMemory;
 import io.protospark.model.prototype.PrototypeSet;
 import org.junit.jupiter.api.Test;
 
@@ -79,8 +78,8 @@ class AssignmentStepTest {
         }
         // dense-up-to 4 forces the sparse solver; candidates computed locally, as the executors would
         AssignmentStep sparse = new AssignmentStep(p, 0.0, 4, (q, protos, n, d, kk) -> java.util.List.of(
-                io.protospark.model.assign.CandidateGraph.computeBlock(q, 0, n,
-                        io.protospark.model.assign.CandidateGraph.prototypeTiles(protos, n, d), n, d, kk,
+                CandidateGraph.computeBlock(q, 0, n,
+                        CandidateGraph.prototypeTiles(protos, n, d), n, d, kk,
                         java.util.concurrent.Executors.newSingleThreadExecutor(), 1)));
         AssignmentStep.Outcome o = sparse.update(memoryOf(mean));
         assertArrayEquals(hidden, o.assignment());

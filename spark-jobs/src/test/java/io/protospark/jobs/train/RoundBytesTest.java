@@ -1,4 +1,4 @@
-package io.protospark.jobs;
+package io.protospark.jobs.train;
 
 import io.protospark.config.Configs;
 import io.protospark.model.net.ModelSettings;

@@ -1,8 +1,9 @@
-package io.protospark.jobs;
+package io.protospark.jobs.train;
 
 import java.io.IOException;
 import java.io.InputStream;
 import java.util.LinkedHashMap;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Properties;
 
@@ -22,6 +23,17 @@ public final class Provenance {
         out.put("java.version", System.getProperty("java.version"));
         out.put("os", System.getProperty("os.name") + " " + System.getProperty("os.arch"));
         return out;
+    }
+
+    /** This JVM's memory limits as one line: the Java heap and ND4J's off-heap limits (javacpp). */
+    public static String memoryLimits() {
+        long gib = 1L << 30;
+        return String.format(Locale.ROOT, "limits: Java heap %.1f GiB (-Xmx), ND4J maxbytes %.1f GiB "
+                        + "(-Dorg.bytedeco.javacpp.maxbytes), maxphysicalbytes %.1f GiB "
+                        + "(-Dorg.bytedeco.javacpp.maxphysicalbytes, the whole process)",
+                Runtime.getRuntime().maxMemory() / (double) gib,
+                org.bytedeco.javacpp.Pointer.maxBytes() / (double) gib,
+                org.bytedeco.javacpp.Pointer.maxPhysicalBytes() / (double) gib);
     }
 
     private static Properties load(String resource) {

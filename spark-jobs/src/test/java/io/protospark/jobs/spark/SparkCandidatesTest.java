@@ -1,4 +1,4 @@
-package io.protospark.jobs;
+package io.protospark.jobs.spark;
 
 import io.protospark.model.assign.CandidateGraph;
 import io.protospark.model.assign.CosineAssignment;

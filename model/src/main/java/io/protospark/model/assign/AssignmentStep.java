@@ -1,8 +1,5 @@
-package io.protospark.jobs;
+package io.protospark.model.assign;
 
-import io.protospark.model.assign.Assignment;
-import io.protospark.model.assign.ClassMemory;
-import io.protospark.model.assign.LinearAssignment;
 import io.protospark.model.prototype.PrototypeSet;
 
 /**
@@ -13,24 +10,24 @@ import io.protospark.model.prototype.PrototypeSet;
  * this epoch's mean direction only), rows renormalised. DL2PA updates its memory after every batch; here the
  * update happens between epochs, on the driver, from a tree-reduced pass over the training split.
  */
-final class AssignmentStep {
+public final class AssignmentStep {
     private final PrototypeSet prototypes;
     private final double momentum;
     private ClassMemory.Ema memory;
     private final int denseUpTo;
-    private final io.protospark.model.assign.CosineAssignment.BlockSource candidates;
+    private final CosineAssignment.BlockSource candidates;
     private float[] unitPrototypes;
     private int[] assignment;
 
     /** What one re-solve did. */
-    record Outcome(int[] assignment, int changed, double meanCosine) {
+    public record Outcome(int[] assignment, int changed, double meanCosine) {
     }
 
     /**
      * @param prototypes the base prototypes (row j = prototype j), never permuted themselves
      * @param momentum   weight of the previous memory in the moving average, in [0, 1)
      */
-    AssignmentStep(PrototypeSet prototypes, double momentum) {
+    public AssignmentStep(PrototypeSet prototypes, double momentum) {
         this(prototypes, momentum, Integer.MAX_VALUE, null);
     }
 
@@ -38,8 +35,8 @@ final class AssignmentStep {
      * @param denseUpTo largest K solved on the dense K×K cosine matrix; above it the sparse solver runs with
      *                  candidates from {@code candidates} (for example computed on the executors)
      */
-    AssignmentStep(PrototypeSet prototypes, double momentum, int denseUpTo,
-                   io.protospark.model.assign.CosineAssignment.BlockSource candidates) {
+    public AssignmentStep(PrototypeSet prototypes, double momentum, int denseUpTo,
+                          CosineAssignment.BlockSource candidates) {
         this.prototypes = prototypes;
         this.momentum = momentum;
         this.denseUpTo = denseUpTo;
@@ -48,12 +45,12 @@ final class AssignmentStep {
     }
 
     /** Class k owns prototype {@code assignment()[k]}. */
-    int[] assignment() {
+    public int[] assignment() {
         return assignment.clone();
     }
 
     /** The head matrix for the current assignment: row k = the prototype class k owns. */
-    PrototypeSet head() {
+    public PrototypeSet head() {
         return prototypes.permuted(assignment);
     }
 
@@ -69,13 +66,13 @@ final class AssignmentStep {
                     p[j * d + t] = (float) pm[j][t];
                 }
             }
-            unitPrototypes = io.protospark.model.assign.CandidateGraph.normalizeRows(p, k, d, "prototypes");
+            unitPrototypes = CandidateGraph.normalizeRows(p, k, d, "prototypes");
         }
         return unitPrototypes;
     }
 
     /** Folds this epoch's class memory into the moving average and re-solves the assignment. */
-    Outcome update(ClassMemory epoch) {
+    public Outcome update(ClassMemory epoch) {
         int k = prototypes.classes();
         int d = prototypes.dimension();
         if (epoch.classes() != k || epoch.dim() != d) {
@@ -105,7 +102,7 @@ final class AssignmentStep {
      * assignment it gives, which is a random permutation for practical purposes. Later {@link #update}s fold the
      * epochs' means into this memory.
      */
-    Outcome randomStart(long seed) {
+    public Outcome randomStart(long seed) {
         memory = ClassMemory.Ema.random(prototypes.classes(), prototypes.dimension(), momentum, seed);
         return solve();
     }
@@ -126,10 +123,9 @@ final class AssignmentStep {
             for (int i = 0; i < rows.length; i++) {
                 q[i] = (float) rows[i];
             }
-            q = io.protospark.model.assign.CandidateGraph.normalizeRows(q, k, d, "class memories");
-            io.protospark.model.assign.CosineAssignment.Result r = io.protospark.model.assign.CosineAssignment
-                    .solveNormalized(q, unitPrototypes(), k, d,
-                            io.protospark.model.assign.CosineAssignment.Options.defaults(), candidates);
+            q = CandidateGraph.normalizeRows(q, k, d, "class memories");
+            CosineAssignment.Result r = CosineAssignment.solveNormalized(q, unitPrototypes(), k, d,
+                    CosineAssignment.Options.defaults(), candidates);
             next = r.assignment().columnOfRow();
             objective = r.objective();
         }

@@ -1,4 +1,4 @@
-package io.protospark.jobs;
+package io.protospark.jobs.spark;
 
 import org.apache.spark.SparkConf;
 import org.apache.spark.sql.SparkSession;

@@ -1,4 +1,4 @@
-package io.protospark.jobs;
+package io.protospark.jobs.spark;
 
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.broadcast.Broadcast;
@@ -12,10 +12,11 @@ import java.io.Serializable;
  * The driver's network shipped to the executors for a read-only pass (evaluation, class memory): its
  * configuration and a copy of its parameters are broadcast once, and each partition rebuilds a local network.
  * The configuration travels Java-serialised, as in DL4J's averaging rounds, so target-loss targets published by
- * reference ({@link TargetsPublisher}) travel as their reference here too, not as the JSON's inline matrix.
+ * reference (by the training loop's {@code TargetsPublisher}) travel as their reference here too, not as the JSON's
+ * inline matrix.
  * Closing destroys the broadcasts.
  */
-final class BroadcastNetwork implements Serializable, AutoCloseable {
+public final class BroadcastNetwork implements Serializable, AutoCloseable {
     private static final long serialVersionUID = 1L;
     private final Broadcast<ComputationGraphConfiguration> conf;
     private final Broadcast<INDArray> params;
@@ -25,13 +26,13 @@ final class BroadcastNetwork implements Serializable, AutoCloseable {
         this.params = params;
     }
 
-    static BroadcastNetwork of(JavaSparkContext jsc, ComputationGraph net) {
+    public static BroadcastNetwork of(JavaSparkContext jsc, ComputationGraph net) {
         return new BroadcastNetwork(jsc.broadcast(net.getConfiguration()),
                 jsc.broadcast(net.params().dup()));
     }
 
     /** On an executor: a network with the broadcast configuration and parameters. */
-    ComputationGraph rebuild() {
+    public ComputationGraph rebuild() {
         // a copy: in local mode the broadcast value is the very object every partition of this JVM receives
         ComputationGraph local = new ComputationGraph(conf.value().clone());
         local.init(params.value().dup(), false);

@@ -1,4 +1,4 @@
-package io.protospark.jobs;
+package io.protospark.jobs.spark;
 
 import io.protospark.model.assign.CandidateGraph;
 import io.protospark.model.assign.CosineAssignment;
@@ -18,12 +18,12 @@ import java.util.concurrent.Executors;
  * rest (gemm tiles), and returns serialisable blocks; the driver only merges them and runs the sparse solve and
  * its proof. This is the O(K²·d) part of the problem, so it is the part that scales out.
  */
-final class SparkCandidates implements CosineAssignment.BlockSource {
+public final class SparkCandidates implements CosineAssignment.BlockSource {
     private final JavaSparkContext jsc;
     private final int slices;
 
     /** @param slices number of tasks (0: Spark's default parallelism) */
-    SparkCandidates(JavaSparkContext jsc, int slices) {
+    public SparkCandidates(JavaSparkContext jsc, int slices) {
         this.jsc = jsc;
         this.slices = slices > 0 ? slices : jsc.defaultParallelism();
     }
