@@ -7,7 +7,7 @@ import io.protospark.data.DataFormatException;
 import io.protospark.data.PrepareJob;
 import io.protospark.data.PrepareResult;
 import io.protospark.data.PrepareSettings;
-import io.protospark.jobs.spark.SparkSessions;
+import io.protospark.jobs.spark.SessionSource;
 import io.protospark.jobs.train.Provenance;
 import io.protospark.jobs.train.TrainLoop;
 import io.protospark.jobs.train.TrainSettings;
@@ -48,6 +48,14 @@ public final class Main {
 
     /** Runs a command line; returns the exit code. Output goes to {@code out}, errors to {@code err}. */
     public static int execute(String[] args, PrintStream out, PrintStream err) {
+        return execute(args, out, err, SessionSource.OWN);
+    }
+
+    /**
+     * {@link #execute(String[], PrintStream, PrintStream)} with the Spark session of {@code prepare} and {@code train}
+     * from {@code sessions} (the command line's own: {@link SessionSource#OWN}).
+     */
+    static int execute(String[] args, PrintStream out, PrintStream err, SessionSource sessions) {
         CommandLine cl;
         Config config;
         try {
@@ -76,17 +84,17 @@ public final class Main {
                 case "prototypes" -> out.println(PrototypesJob.run(PrototypesJob.Settings.from(config)).jsonLine());
                 case "prepare" -> {
                     PrepareSettings settings = PrepareSettings.from(config);
-                    SparkSession spark = SparkSessions.create("protospark prepare", cl.master(), sparkConf(config));
+                    SparkSession spark = sessions.open("protospark prepare", cl.master(), sparkConf(config));
                     try {
                         PrepareResult r = PrepareJob.run(settings, spark);
                         out.printf(Locale.ROOT, "prepared %s: %s in %.1f s%n", r.output(), r.examples(), r.seconds());
                     } finally {
-                        spark.stop();
+                        sessions.release(spark);
                     }
                 }
                 case "train" -> {
                     TrainJob.Settings settings = TrainJob.Settings.from(config);
-                    SparkSession spark = SparkSessions.create("protospark train", cl.master(),
+                    SparkSession spark = sessions.open("protospark train", cl.master(),
                             settings.train().sparkConf());
                     try {
                         TrainLoop.Result r = TrainJob.run(settings, spark);
@@ -94,7 +102,7 @@ public final class Main {
                                         + "directory %s%n", r.testAccuracy(), r.epochs().size(), r.seconds(),
                                 r.workers(), r.runDir());
                     } finally {
-                        spark.stop();
+                        sessions.release(spark);
                     }
                 }
                 default -> throw new IllegalStateException("unhandled command " + cl.command());

@@ -6,7 +6,7 @@ import com.typesafe.config.ConfigFactory;
 import io.protospark.config.Configs;
 import io.protospark.data.PrepareJob;
 import io.protospark.data.PrepareSettings;
-import io.protospark.jobs.spark.SparkSessions;
+import io.protospark.jobs.spark.SharedSpark;
 import io.protospark.jobs.train.TrainLoop;
 import io.protospark.model.energy.EnergyRegularization;
 import io.protospark.model.io.Npy;
@@ -15,7 +15,6 @@ import io.protospark.model.prototype.PrototypeSet;
 import org.apache.spark.sql.SparkSession;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.deeplearning4j.util.ModelSerializer;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -34,7 +33,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-/** prepare → train end to end on a shared local Spark session with three cores. */
+/** prepare → train end to end on the shared local Spark session of the tests ({@link SharedSpark}, two cores). */
 class TrainJobTest {
     @TempDir
     static Path tmp;
@@ -43,19 +42,11 @@ class TrainJobTest {
 
     @BeforeAll
     static void start() throws Exception {
-        spark = SparkSessions.create("protospark-test", "local[3]",
-                java.util.Map.of("spark.ui.enabled", "false", "spark.driver.host", "127.0.0.1"));
+        spark = SharedSpark.session();
         Path raw = FashionSubset.write(tmp.resolve("raw"), 600, 200);
         data = tmp.resolve("data");
         PrepareJob.run(PrepareSettings.from(Configs.load(null, "test",
                 List.of("prepare.input=\"" + raw + "\"", "prepare.output=\"" + data + "\""))), spark);
-    }
-
-    @AfterAll
-    static void stop() {
-        if (spark != null) {
-            spark.stop();
-        }
     }
 
     private static TrainLoop.Result train(Path runDir, String... overrides) {

@@ -2,11 +2,8 @@ package io.protospark.jobs.spark;
 
 import io.protospark.model.assign.CandidateGraph;
 import io.protospark.model.assign.CosineAssignment;
-import org.apache.spark.api.java.JavaSparkContext;
-import org.apache.spark.sql.SparkSession;
 import org.junit.jupiter.api.Test;
 
-import java.util.Map;
 import java.util.Random;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
@@ -46,18 +43,11 @@ class SparkCandidatesTest {
         CosineAssignment.Options o = CosineAssignment.Options.defaults();
         CosineAssignment.Result local = CosineAssignment.solveNormalized(classes, prototypes, n, d, o);
 
-        SparkSession spark = SparkSessions.create("candidates-test", "local[2]",
-                Map.of("spark.ui.enabled", "false", "spark.driver.host", "127.0.0.1"));
-        try {
-            JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
-            CosineAssignment.Result distributed = CosineAssignment.solveNormalized(classes, prototypes, n, d, o,
-                    new SparkCandidates(jsc, 2));
-            assertTrue(distributed.provenOptimal(), "proof on executor candidates");
-            assertEquals(local.objective(), distributed.objective(), 1e-6 * n);
-            assertArrayEquals(local.assignment().columnOfRow(), distributed.assignment().columnOfRow());
-            assertArrayEquals(hidden, distributed.assignment().columnOfRow(), "hidden permutation recovered");
-        } finally {
-            spark.stop();
-        }
+        CosineAssignment.Result distributed = CosineAssignment.solveNormalized(classes, prototypes, n, d, o,
+                new SparkCandidates(SharedSpark.context(), 2));
+        assertTrue(distributed.provenOptimal(), "proof on executor candidates");
+        assertEquals(local.objective(), distributed.objective(), 1e-6 * n);
+        assertArrayEquals(local.assignment().columnOfRow(), distributed.assignment().columnOfRow());
+        assertArrayEquals(hidden, distributed.assignment().columnOfRow(), "hidden permutation recovered");
     }
 }
