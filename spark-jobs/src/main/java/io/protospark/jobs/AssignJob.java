@@ -4,6 +4,7 @@ import com.typesafe.config.Config;
 import io.protospark.config.Configs;
 import io.protospark.config.SettingsException;
 import io.protospark.data.io.DataFormatException;
+import io.protospark.jobs.common.Json;
 import io.protospark.model.assign.Assignment;
 import io.protospark.model.assign.CosineAssignment;
 import io.protospark.model.assign.LinearAssignment;

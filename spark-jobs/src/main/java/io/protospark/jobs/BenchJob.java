@@ -4,6 +4,8 @@ import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
 import io.protospark.config.Configs;
 import io.protospark.config.SettingsException;
+import io.protospark.jobs.common.Json;
+import io.protospark.jobs.train.WorkerThreads;
 import io.protospark.model.backbone.Backbones;
 import io.protospark.model.fast.FastLayers;
 import io.protospark.model.net.ModelSettings;

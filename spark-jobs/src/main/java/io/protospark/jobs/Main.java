@@ -8,6 +8,10 @@ import io.protospark.data.PrepareJob;
 import io.protospark.data.PrepareResult;
 import io.protospark.data.PrepareSettings;
 import io.protospark.data.io.DataFormatException;
+import io.protospark.jobs.spark.SessionSource;
+import io.protospark.jobs.train.Provenance;
+import io.protospark.jobs.train.TrainLoop;
+import io.protospark.jobs.train.TrainSettings;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
@@ -42,6 +46,14 @@ public final class Main {
 
     /** Runs a command line; returns the exit code. Output goes to {@code out}, errors to {@code err}. */
     public static int execute(String[] args, PrintStream out, PrintStream err) {
+        return execute(args, out, err, SessionSource.OWN);
+    }
+
+    /**
+     * {@link #execute(String[], PrintStream, PrintStream)} with the Spark session of {@code prepare} and {@code train}
+     * from {@code sessions} (the command line's own: {@link SessionSource#OWN}).
+     */
+    static int execute(String[] args, PrintStream out, PrintStream err, SessionSource sessions) {
         CommandLine cl;
         Config config;
         try {
@@ -70,25 +82,25 @@ public final class Main {
                 case "prototypes" -> out.println(PrototypesJob.run(PrototypesJob.Settings.from(config)).jsonLine());
                 case "prepare" -> {
                     PrepareSettings settings = PrepareSettings.from(config);
-                    SparkSession spark = SparkSessions.create("protospark prepare", cl.master(), sparkConf(config));
+                    SparkSession spark = sessions.open("protospark prepare", cl.master(), sparkConf(config));
                     try {
                         PrepareResult r = PrepareJob.run(settings, spark);
                         out.printf(Locale.ROOT, "prepared %s: %s in %.1f s%n", r.output(), r.examples(), r.seconds());
                     } finally {
-                        spark.stop();
+                        sessions.release(spark);
                     }
                 }
                 case "train" -> {
                     TrainJob.Settings settings = TrainJob.Settings.from(config);
-                    SparkSession spark = SparkSessions.create("protospark train", cl.master(),
+                    SparkSession spark = sessions.open("protospark train", cl.master(),
                             settings.train().sparkConf());
                     try {
-                        TrainJob.Result r = TrainJob.run(settings, spark);
+                        TrainLoop.Result r = TrainJob.run(settings, spark);
                         out.printf(Locale.ROOT, "test accuracy %.4f after %d epochs (%.1f s, %d workers); run "
                                         + "directory %s%n", r.testAccuracy(), r.epochs().size(), r.seconds(),
                                 r.workers(), r.runDir());
                     } finally {
-                        spark.stop();
+                        sessions.release(spark);
                     }
                 }
                 default -> throw new IllegalStateException("unhandled command " + cl.command());
@@ -107,22 +119,11 @@ public final class Main {
         } catch (OutOfMemoryError e) {
             LOG.error("{} ran out of memory", cl.command(), e);
             err.println("protospark: " + cl.command() + " ran out of memory: " + e.getMessage());
-            err.println("protospark: " + memoryLimits());
+            err.println("protospark: " + Provenance.memoryLimits());
             err.println("protospark: raise PROTOSPARK_OFFHEAP (ND4J) or PROTOSPARK_DRIVER_MEMORY (heap) if the machine "
                     + "has the memory, or lower protospark.train.batch-size or protospark.train.workers");
             return 1;
         }
-    }
-
-    /** This JVM's memory limits as one line: the Java heap and ND4J's off-heap limits (javacpp). */
-    static String memoryLimits() {
-        long gib = 1L << 30;
-        return String.format(Locale.ROOT, "limits: Java heap %.1f GiB (-Xmx), ND4J maxbytes %.1f GiB "
-                        + "(-Dorg.bytedeco.javacpp.maxbytes), maxphysicalbytes %.1f GiB "
-                        + "(-Dorg.bytedeco.javacpp.maxphysicalbytes, the whole process)",
-                Runtime.getRuntime().maxMemory() / (double) gib,
-                org.bytedeco.javacpp.Pointer.maxBytes() / (double) gib,
-                org.bytedeco.javacpp.Pointer.maxPhysicalBytes() / (double) gib);
     }
 
     /**

@@ -3,6 +3,8 @@ package io.protospark.jobs;
 import com.typesafe.config.Config;
 import io.protospark.config.Configs;
 import io.protospark.config.SettingsException;
+import io.protospark.jobs.common.Json;
+import io.protospark.jobs.train.TrainSettings;
 import io.protospark.model.prototype.PrototypeSet;
 import io.protospark.model.prototype.PrototypeSpec;
 import io.protospark.model.prototype.Prototypes;

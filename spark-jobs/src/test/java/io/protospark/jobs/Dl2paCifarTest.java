@@ -2,6 +2,7 @@ package io.protospark.jobs;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.protospark.jobs.train.TrainLoop;
 import io.protospark.model.io.Npy;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -64,18 +65,18 @@ class Dl2paCifarTest {
                 "spark.spark.ui.enabled=false"));
 
         int[] owned;
-        try (InputStream in = Files.newInputStream(run.resolve(TrainJob.ASSIGNMENT))) {
+        try (InputStream in = Files.newInputStream(run.resolve(TrainLoop.ASSIGNMENT))) {
             owned = Npy.readIntVector(in, "assignment.npy");
         }
         assertEquals(100, Arrays.stream(owned).distinct().count(), "a permutation of the 100 prototypes");
         double[][] p;
-        try (InputStream in = Files.newInputStream(run.resolve(TrainJob.PROTOTYPES))) {
+        try (InputStream in = Files.newInputStream(run.resolve(TrainLoop.PROTOTYPES))) {
             p = Npy.readMatrix(in, "prototypes.npy");
         }
         assertEquals(100, p.length);
         assertEquals(50, p[0].length);
         ObjectMapper json = new ObjectMapper();
-        List<String> lines = Files.readAllLines(run.resolve(TrainJob.METRICS));
+        List<String> lines = Files.readAllLines(run.resolve(TrainLoop.METRICS));
         assertEquals(2, lines.size());
         for (int e = 0; e < lines.size(); e++) {
             JsonNode m = json.readTree(lines.get(e));

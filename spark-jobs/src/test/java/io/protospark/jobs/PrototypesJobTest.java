@@ -1,6 +1,7 @@
 package io.protospark.jobs;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.protospark.jobs.common.Json;
 import io.protospark.model.prototype.PrototypeKind;
 import io.protospark.model.prototype.PrototypeSet;
 import org.junit.jupiter.api.Test;

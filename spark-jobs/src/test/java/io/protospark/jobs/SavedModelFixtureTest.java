@@ -1,6 +1,8 @@
 package io.protospark.jobs;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.protospark.jobs.common.Json;
+import io.protospark.jobs.train.TrainLoop;
 import io.protospark.config.Configs;
 import io.protospark.model.io.Npy;
 import io.protospark.model.net.ModelSettings;
@@ -114,7 +116,7 @@ class SavedModelFixtureTest {
             JsonNode meta = Json.MAPPER.readTree(file(name, ".json").toFile());
             ComputationGraph net;
             try (InputStream in = Files.newInputStream(zip)) {
-                net = TrainJob.readModel(in, true);
+                net = TrainLoop.readModel(in, true);
             }
             assertNotNull(net.getUpdater().getStateViewArray(), name + ": updater state restored");
             INDArray input = read(file(name, ".input.npy"), meta.get("input_shape"));
@@ -208,12 +210,12 @@ class SavedModelFixtureTest {
                 net.fit(new DataSet(x, y));
             }
             try (OutputStream out = Files.newOutputStream(file(name, ".model.zip"))) {
-                TrainJob.writeModel(net, out);
+                TrainLoop.writeModel(net, out);
             }
             // the outputs of the network as saved (read back), for an input of its shape
             ComputationGraph saved;
             try (InputStream in = Files.newInputStream(file(name, ".model.zip"))) {
-                saved = TrainJob.readModel(in, true);
+                saved = TrainLoop.readModel(in, true);
             }
             INDArray input = Nd4j.rand(DataType.FLOAT, shape);
             String feature = Networks.feature(s);
@@ -221,7 +223,7 @@ class SavedModelFixtureTest {
             write(file(name, ".feature.npy"), saved.feedForward(input, false).get(feature));
             write(file(name, ".output.npy"), saved.outputSingle(false, input));
             Map<String, Object> meta = new LinkedHashMap<>();
-            meta.put("what", "model.zip saved by protospark (TrainJob.writeModel); see SavedModelFixtureTest. Never "
+            meta.put("what", "model.zip saved by protospark (TrainLoop.writeModel); see SavedModelFixtureTest. Never "
                     + "regenerate to make a failing test pass");
             meta.put("settings", e.getValue());
             meta.put("input_shape", shape);

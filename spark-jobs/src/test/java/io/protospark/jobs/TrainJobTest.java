@@ -6,6 +6,8 @@ import com.typesafe.config.ConfigFactory;
 import io.protospark.config.Configs;
 import io.protospark.data.PrepareJob;
 import io.protospark.data.PrepareSettings;
+import io.protospark.jobs.spark.SharedSpark;
+import io.protospark.jobs.train.TrainLoop;
 import io.protospark.model.energy.EnergyRegularization;
 import io.protospark.model.io.Npy;
 import io.protospark.model.net.FixedHead;
@@ -13,7 +15,6 @@ import io.protospark.model.prototype.PrototypeSet;
 import org.apache.spark.sql.SparkSession;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.deeplearning4j.util.ModelSerializer;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -32,7 +33,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-/** prepare → train end to end on a shared local Spark session with three cores. */
+/** prepare → train end to end on the shared local Spark session of the tests ({@link SharedSpark}, two cores). */
 class TrainJobTest {
     @TempDir
     static Path tmp;
@@ -41,22 +42,14 @@ class TrainJobTest {
 
     @BeforeAll
     static void start() throws Exception {
-        spark = SparkSessions.create("protospark-test", "local[3]",
-                java.util.Map.of("spark.ui.enabled", "false", "spark.driver.host", "127.0.0.1"));
+        spark = SharedSpark.session();
         Path raw = FashionSubset.write(tmp.resolve("raw"), 600, 200);
         data = tmp.resolve("data");
         PrepareJob.run(PrepareSettings.from(Configs.load(null, "test",
                 List.of("prepare.input=\"" + raw + "\"", "prepare.output=\"" + data + "\""))), spark);
     }
 
-    @AfterAll
-    static void stop() {
-        if (spark != null) {
-            spark.stop();
-        }
-    }
-
-    private static TrainJob.Result train(Path runDir, String... overrides) {
+    private static TrainLoop.Result train(Path runDir, String... overrides) {
         List<String> o = new ArrayList<>(List.of("train.data=\"" + data + "\"", "train.run-dir=\"" + runDir + "\""));
         o.addAll(List.of(overrides));
         return TrainJob.run(TrainJob.Settings.from(Configs.load(null, "test", o)), spark);
@@ -65,14 +58,14 @@ class TrainJobTest {
     @Test
     void trainsOnTwoWorkersAndWritesEveryRunFile() throws Exception {
         Path run = tmp.resolve("run-2w");
-        TrainJob.Result r = train(run, "train.epochs=3", "train.workers=2", "train.batch-size=32",
+        TrainLoop.Result r = train(run, "train.epochs=3", "train.workers=2", "train.batch-size=32",
                 "train.averaging-frequency=3");
         assertEquals(2, r.workers());
         assertEquals(3, r.epochs().size());
         // 10 classes: chance is 0.1; a few hundred examples for three epochs must do clearly better
         assertTrue(r.testAccuracy() > 0.4, "test accuracy " + r.testAccuracy());
 
-        List<String> lines = Files.readAllLines(run.resolve(TrainJob.METRICS));
+        List<String> lines = Files.readAllLines(run.resolve(TrainLoop.METRICS));
         assertEquals(3, lines.size());
         ObjectMapper json = new ObjectMapper();
         for (int i = 0; i < 3; i++) {
@@ -88,17 +81,17 @@ class TrainJobTest {
         assertTrue(lastLoss < firstLoss, "training loss fell: " + firstLoss + " -> " + lastLoss);
 
         double[][] saved;
-        try (InputStream in = Files.newInputStream(run.resolve(TrainJob.PROTOTYPES))) {
+        try (InputStream in = Files.newInputStream(run.resolve(TrainLoop.PROTOTYPES))) {
             saved = Npy.readMatrix(in, "prototypes.npy");
         }
         assertTrue(java.util.Arrays.deepEquals(PrototypeSet.simplex(10).matrix(), saved));
 
-        ComputationGraph model = ModelSerializer.restoreComputationGraph(run.resolve(TrainJob.MODEL).toFile(), true);
+        ComputationGraph model = ModelSerializer.restoreComputationGraph(run.resolve(TrainLoop.MODEL).toFile(), true);
         assertTrue(model.getUpdater().getStateViewArray() != null, "updater state saved with the model");
         assertEquals(expectedHead(), FixedHead.weights(model));
 
-        ConfigFactory.parseFile(run.resolve(TrainJob.RESOLVED).toFile()).resolve();
-        JsonNode prov = json.readTree(run.resolve(TrainJob.PROVENANCE).toFile());
+        ConfigFactory.parseFile(run.resolve(TrainLoop.RESOLVED).toFile()).resolve();
+        JsonNode prov = json.readTree(run.resolve(TrainLoop.PROVENANCE).toFile());
         assertEquals("completed", prov.get("status").asText());
         assertEquals(64, prov.at("/data/files/0/sha256").asText().length());
         assertFalse(prov.at("/build/dl4j.version").asText().isEmpty());
@@ -112,16 +105,16 @@ class TrainJobTest {
         Path run = tmp.resolve("run-3w");
         train(run, "train.epochs=2", "train.workers=3", "train.batch-size=16", "train.averaging-frequency=2",
                 "model.optimizer.weight-decay=1e-4");
-        ComputationGraph model = ModelSerializer.restoreComputationGraph(run.resolve(TrainJob.MODEL).toFile(), true);
+        ComputationGraph model = ModelSerializer.restoreComputationGraph(run.resolve(TrainLoop.MODEL).toFile(), true);
         assertEquals(expectedHead(), FixedHead.weights(model), "prototype matrix changed in training");
     }
 
     @Test
     void learnedSoftmaxHeadTrainsTheSameNetwork() throws Exception {
         Path run = tmp.resolve("run-learned");
-        TrainJob.Result r = train(run, "train.epochs=2", "train.workers=2", "model.head.kind=learned");
+        TrainLoop.Result r = train(run, "train.epochs=2", "train.workers=2", "model.head.kind=learned");
         assertTrue(r.testAccuracy() > 0.2, "test accuracy " + r.testAccuracy());
-        assertFalse(Files.exists(run.resolve(TrainJob.PROTOTYPES)), "no prototypes for a learned head");
+        assertFalse(Files.exists(run.resolve(TrainLoop.PROTOTYPES)), "no prototypes for a learned head");
     }
 
     @Test
@@ -149,20 +142,20 @@ class TrainJobTest {
     @Test
     void dynamicAssignmentPermutesTheHeadAndRecordsIt() throws Exception {
         Path run = tmp.resolve("run-dynamic");
-        TrainJob.Result r = train(run, "train.epochs=2", "train.workers=2", "train.assignment.mode=dynamic");
+        TrainLoop.Result r = train(run, "train.epochs=2", "train.workers=2", "train.assignment.mode=dynamic");
         assertTrue(r.testAccuracy() > 0.4, "test accuracy " + r.testAccuracy());
         ObjectMapper json = new ObjectMapper();
-        for (String line : Files.readAllLines(run.resolve(TrainJob.METRICS))) {
+        for (String line : Files.readAllLines(run.resolve(TrainLoop.METRICS))) {
             JsonNode m = json.readTree(line);
             assertTrue(m.get("assignment_changed").isInt(), line);
             assertTrue(m.get("assignment_mean_cosine").asDouble() > 0, line);
         }
         int[] owned;
-        try (InputStream in = Files.newInputStream(run.resolve(TrainJob.ASSIGNMENT))) {
+        try (InputStream in = Files.newInputStream(run.resolve(TrainLoop.ASSIGNMENT))) {
             owned = Npy.readIntVector(in, "assignment.npy");
         }
         assertEquals(10, java.util.Arrays.stream(owned).distinct().count(), "a permutation");
-        ComputationGraph model = ModelSerializer.restoreComputationGraph(run.resolve(TrainJob.MODEL).toFile(), false);
+        ComputationGraph model = ModelSerializer.restoreComputationGraph(run.resolve(TrainLoop.MODEL).toFile(), false);
         assertEquals(Nd4j.create(PrototypeSet.simplex(10).permuted(owned).matrix()).castTo(DataType.FLOAT).transpose(),
                 FixedHead.weights(model), "the saved head is the prototypes in the saved assignment");
         var refused = assertThrows(io.protospark.config.SettingsException.class, () -> TrainJob.Settings.from(
@@ -175,17 +168,17 @@ class TrainJobTest {
     void dynamicAssignmentPermutesTheTargetsOfATargetLoss() throws Exception {
         // DL2PA's own combination: squared-cosine loss on the embedding, prototypes as the loss's targets
         Path run = tmp.resolve("run-dynamic-cosine");
-        TrainJob.Result r = train(run, "train.epochs=2", "train.workers=2", "train.assignment.mode=dynamic",
+        TrainLoop.Result r = train(run, "train.epochs=2", "train.workers=2", "train.assignment.mode=dynamic",
                 "model.head.loss=squared-cosine");
         assertTrue(r.testAccuracy() > 0.4, "test accuracy " + r.testAccuracy());
         int[] owned;
-        try (InputStream in = Files.newInputStream(run.resolve(TrainJob.ASSIGNMENT))) {
+        try (InputStream in = Files.newInputStream(run.resolve(TrainLoop.ASSIGNMENT))) {
             owned = Npy.readIntVector(in, "assignment.npy");
         }
         assertEquals(10, java.util.Arrays.stream(owned).distinct().count(), "a permutation");
         assertTrue(java.util.stream.IntStream.range(0, 10).anyMatch(k -> owned[k] != k),
                 "the first re-solve from a random start moved no class: " + java.util.Arrays.toString(owned));
-        ComputationGraph model = ModelSerializer.restoreComputationGraph(run.resolve(TrainJob.MODEL).toFile(), false);
+        ComputationGraph model = ModelSerializer.restoreComputationGraph(run.resolve(TrainLoop.MODEL).toFile(), false);
         double[][] expected = PrototypeSet.simplex(10).permuted(owned).matrix();
         double[][] held = FixedHead.read(model);
         for (int k = 0; k < 10; k++) {
@@ -198,10 +191,10 @@ class TrainJobTest {
         // every target matrix by reference (threshold 0): the rounds ship a reference; the assignment's permutation
         // is a new file, which replaces the previous one
         Path run = tmp.resolve("run-by-reference");
-        TrainJob.Result r = train(run, "train.epochs=2", "train.workers=2", "train.assignment.mode=dynamic",
+        TrainLoop.Result r = train(run, "train.epochs=2", "train.workers=2", "train.assignment.mode=dynamic",
                 "model.head.loss=squared-cosine", "train.targets-inline-up-to=0");
         assertTrue(r.testAccuracy() > 0.4, "test accuracy " + r.testAccuracy());
-        JsonNode prov = new ObjectMapper().readTree(run.resolve(TrainJob.PROVENANCE).toFile());
+        JsonNode prov = new ObjectMapper().readTree(run.resolve(TrainLoop.PROVENANCE).toFile());
         assertEquals("completed", prov.get("status").asText());
         JsonNode ref = prov.at("/targets/0");
         String sha = ref.get("sha256").asText();
@@ -218,7 +211,7 @@ class TrainJobTest {
                 java.security.MessageDigest.getInstance("SHA-256").digest(Files.readAllBytes(file)));
         assertEquals(sha, found, "named by its content");
         int[] owned;
-        try (InputStream in = Files.newInputStream(run.resolve(TrainJob.ASSIGNMENT))) {
+        try (InputStream in = Files.newInputStream(run.resolve(TrainLoop.ASSIGNMENT))) {
             owned = Npy.readIntVector(in, "assignment.npy");
         }
         double[][] expected = PrototypeSet.simplex(10).permuted(owned).matrix();
@@ -229,7 +222,7 @@ class TrainJobTest {
         // model.zip stays self-contained: it loads with the targets file gone
         Files.delete(file);
         io.protospark.model.loss.TargetsStore.clear();
-        ComputationGraph model = ModelSerializer.restoreComputationGraph(run.resolve(TrainJob.MODEL).toFile(), false);
+        ComputationGraph model = ModelSerializer.restoreComputationGraph(run.resolve(TrainLoop.MODEL).toFile(), false);
         double[][] held = FixedHead.read(model);
         for (int k = 0; k < 10; k++) {
             org.junit.jupiter.api.Assertions.assertArrayEquals(expected[k], held[k], 0.0, "target of class " + k);
@@ -240,7 +233,7 @@ class TrainJobTest {
     void dynamicAssignmentRecoversAHiddenLabelPermutation() throws Exception {
         // A: static training, class c learns to sit on prototype c
         Path runA = tmp.resolve("run-A");
-        TrainJob.Result a = train(runA, "train.epochs=3", "train.workers=2");
+        TrainLoop.Result a = train(runA, "train.epochs=3", "train.workers=2");
         // B: the same images under a hidden relabelling pi; fine-tuned from A with dynamic assignment, the
         // classes must take the prototypes their images already map to: sigma(pi(c)) = c, i.e. sigma = pi^-1
         int[] pi = {3, 7, 0, 9, 1, 4, 8, 2, 6, 5};
@@ -262,12 +255,12 @@ class TrainJobTest {
         PrepareJob.run(PrepareSettings.from(Configs.load(null, "test",
                 List.of("prepare.input=\"" + rawB + "\"", "prepare.output=\"" + dataB + "\""))), spark);
         Path runB = tmp.resolve("run-B");
-        TrainJob.Result b = TrainJob.run(TrainJob.Settings.from(Configs.load(null, "test", List.of(
+        TrainLoop.Result b = TrainJob.run(TrainJob.Settings.from(Configs.load(null, "test", List.of(
                 "train.data=\"" + dataB + "\"", "train.run-dir=\"" + runB + "\"", "train.epochs=1",
                 "train.workers=2", "train.assignment.mode=dynamic",
-                "train.init-from=\"" + runA.resolve(TrainJob.MODEL) + "\""))), spark);
+                "train.init-from=\"" + runA.resolve(TrainLoop.MODEL) + "\""))), spark);
         int[] sigma;
-        try (InputStream in = Files.newInputStream(runB.resolve(TrainJob.ASSIGNMENT))) {
+        try (InputStream in = Files.newInputStream(runB.resolve(TrainLoop.ASSIGNMENT))) {
             sigma = Npy.readIntVector(in, "assignment.npy");
         }
         int[] inverse = new int[10];
@@ -278,8 +271,8 @@ class TrainJobTest {
         // the static run with the true labels, given the same extra epoch from A (a fresh optimizer state moves
         // both alike): once sigma = pi^-1, B trains the same network on the same minibatches up to a relabelling
         Path runA2 = tmp.resolve("run-A2");
-        TrainJob.Result a2 = train(runA2, "train.epochs=1", "train.workers=2",
-                "train.init-from=\"" + runA.resolve(TrainJob.MODEL) + "\"");
+        TrainLoop.Result a2 = train(runA2, "train.epochs=1", "train.workers=2",
+                "train.init-from=\"" + runA.resolve(TrainLoop.MODEL) + "\"");
         assertEquals(a2.testAccuracy(), b.testAccuracy(), 0.02,
                 "relabelled dynamic run " + b.testAccuracy() + " vs static run " + a2.testAccuracy()
                         + " (A alone: " + a.testAccuracy() + ")");
@@ -291,7 +284,7 @@ class TrainJobTest {
         train(small, "train.epochs=1", "train.workers=2", "model.hidden=[16]");
         Path run = tmp.resolve("run-mismatch");
         var e = assertThrows(io.protospark.config.SettingsException.class, () -> train(run, "train.epochs=1",
-                "train.init-from=\"" + small.resolve(TrainJob.MODEL) + "\""));
+                "train.init-from=\"" + small.resolve(TrainLoop.MODEL) + "\""));
         assertEquals("protospark.train.init-from", e.key());
         assertTrue(e.getMessage().contains("same parameter shapes") && e.getMessage().contains("layer dense1 parameter W is [1568, 128] here and [1568, 16] there"),
                 e.getMessage());
@@ -310,10 +303,10 @@ class TrainJobTest {
                 "model.optimizer.gamma=0"};
         train(one, concat(common, "train.epochs=1"));
         train(two, concat(common, "train.epochs=2"));
-        ComputationGraph a = ModelSerializer.restoreComputationGraph(one.resolve(TrainJob.MODEL).toFile(), false);
-        ComputationGraph b = ModelSerializer.restoreComputationGraph(two.resolve(TrainJob.MODEL).toFile(), false);
+        ComputationGraph a = ModelSerializer.restoreComputationGraph(one.resolve(TrainLoop.MODEL).toFile(), false);
+        ComputationGraph b = ModelSerializer.restoreComputationGraph(two.resolve(TrainLoop.MODEL).toFile(), false);
         assertEquals(a.params(), b.params(), "epoch 2 at learning rate 0 changed the parameters");
-        List<String> lines = Files.readAllLines(two.resolve(TrainJob.METRICS));
+        List<String> lines = Files.readAllLines(two.resolve(TrainLoop.METRICS));
         ObjectMapper json = new ObjectMapper();
         assertEquals(0.002, json.readTree(lines.get(0)).get("learning_rate").asDouble(), 1e-12);
         assertEquals(0.0, json.readTree(lines.get(1)).get("learning_rate").asDouble(), 0.0);
@@ -402,7 +395,7 @@ class TrainJobTest {
         // the warm-up changes the rate inside the first averaging round (steps 0, 1, 2)
         assertTrue(formula.applyAsDouble(0) < formula.applyAsDouble(1) && formula.applyAsDouble(1) < formula.applyAsDouble(2));
 
-        List<String> lines = Files.readAllLines(run.resolve(TrainJob.METRICS));
+        List<String> lines = Files.readAllLines(run.resolve(TrainLoop.METRICS));
         ObjectMapper json = new ObjectMapper();
         assertEquals(formula.applyAsDouble(0), json.readTree(lines.get(0)).get("learning_rate").asDouble(), 1e-12);
         assertEquals(formula.applyAsDouble(perEpoch - 1), json.readTree(lines.get(0)).get("learning_rate_last")
@@ -437,10 +430,10 @@ class TrainJobTest {
     @Test
     void nirvanaTargetLossTrainsAndPredictsByTheNearestCentre() throws Exception {
         Path run = tmp.resolve("run-nirvana");
-        TrainJob.Result r = train(run, "train.epochs=3", "train.workers=2", "model.head.loss=nirvana-mse",
+        TrainLoop.Result r = train(run, "train.epochs=3", "train.workers=2", "model.head.loss=nirvana-mse",
                 "model.head.prototypes=dsc-centres", "model.head.radius=5");
         assertTrue(r.testAccuracy() > 0.4, "test accuracy " + r.testAccuracy());
-        ComputationGraph model = ModelSerializer.restoreComputationGraph(run.resolve(TrainJob.MODEL).toFile(), false);
+        ComputationGraph model = ModelSerializer.restoreComputationGraph(run.resolve(TrainLoop.MODEL).toFile(), false);
         double[][] held = FixedHead.read(model);
         double[][] built = io.protospark.model.prototype.Prototypes.build(io.protospark.model.net.ModelSettings.from(
                 Configs.load(null, "test", List.of("model.head.prototypes=dsc-centres", "model.head.radius=5"))))
@@ -455,11 +448,11 @@ class TrainJobTest {
     void aReferenceBackboneTrainsThroughTheSameLoop() throws Exception {
         Path run = tmp.resolve("run-lenet");
         // LeNet++ (six 5x5 convolutions) with the fast native layers, which also travel to the workers as JSON
-        TrainJob.Result r = train(run, "train.epochs=2", "train.workers=2", "model.backbone=lenet-pp",
+        TrainLoop.Result r = train(run, "train.epochs=2", "train.workers=2", "model.backbone=lenet-pp",
                 "model.fast-layers=true", "model.optimizer.learning-rate=5e-4");
         assertTrue(r.epochs().stream().allMatch(e -> Double.isFinite(e.trainLoss())), r.epochs().toString());
         assertTrue(r.testAccuracy() > 0.2, "test accuracy " + r.testAccuracy() + " (chance 0.1)");
-        String log = Files.readString(run.resolve(TrainJob.RESOLVED));
+        String log = Files.readString(run.resolve(TrainLoop.RESOLVED));
         assertTrue(log.contains("lenet-pp"), log);
     }
 
@@ -467,13 +460,13 @@ class TrainJobTest {
     void sphereConvAndAnEnergyRegulariserTrainOnSparkWorkers() throws Exception {
         // the SameDiff SphereConv layers and the energy regulariser travel to the workers as JSON, and train there
         Path run = tmp.resolve("run-sphere-mhe");
-        TrainJob.Result r = train(run, "train.epochs=2", "train.workers=2", "train.max-train-examples=256",
+        TrainLoop.Result r = train(run, "train.epochs=2", "train.workers=2", "train.max-train-examples=256",
                 "model.sphere.small-cnn=true", "model.sphere.operator=sigmoid", "model.energy.form=2",
                 "model.energy.projection=random", "model.energy.projection-dim=8", "model.energy.projections=2");
         assertTrue(r.epochs().get(1).trainLoss() < r.epochs().get(0).trainLoss(), "training loss did not fall: "
                 + r.epochs());
         assertTrue(r.testAccuracy() > 0.2, "test accuracy " + r.testAccuracy());
-        ComputationGraph model = ModelSerializer.restoreComputationGraph(run.resolve(TrainJob.MODEL).toFile(), false);
+        ComputationGraph model = ModelSerializer.restoreComputationGraph(run.resolve(TrainLoop.MODEL).toFile(), false);
         assertEquals(expectedHead(), FixedHead.weights(model), "prototype matrix changed in training");
     }
 
@@ -484,7 +477,7 @@ class TrainJobTest {
         Path outliers = npyImages("outliers", 100, 28, 28);
 
         Path run = tmp.resolve("run-open-set");
-        TrainJob.Result r = train(run, "train.epochs=2", "train.workers=2", "train.batch-size=32",
+        TrainLoop.Result r = train(run, "train.epochs=2", "train.workers=2", "train.batch-size=32",
                 "model.head.loss=nirvana-open-set", "model.head.prototypes=dsc-centres", "model.head.radius=5",
                 "model.head.open-set.margin=3", "train.outliers.data=\"" + outliers + "\"",
                 "train.outliers.per-batch=16");
@@ -497,11 +490,11 @@ class TrainJobTest {
     @Test
     void longTailLossTrainsWithMixup() throws Exception {
         Path run = tmp.resolve("run-long-tail-mixup");
-        TrainJob.Result r = train(run, "train.epochs=2", "train.workers=2", "model.head.loss=long-tail-dot-regression",
+        TrainLoop.Result r = train(run, "train.epochs=2", "train.workers=2", "model.head.loss=long-tail-dot-regression",
                 "train.mixup.alpha=1", "model.optimizer.learning-rate=3e-3");
         assertTrue(r.epochs().stream().allMatch(e -> Double.isFinite(e.trainLoss())), r.epochs().toString());
         assertTrue(r.testAccuracy() > 0.3, "test accuracy " + r.testAccuracy());
-        ComputationGraph model = ModelSerializer.restoreComputationGraph(run.resolve(TrainJob.MODEL).toFile(), false);
+        ComputationGraph model = ModelSerializer.restoreComputationGraph(run.resolve(TrainLoop.MODEL).toFile(), false);
         assertTrue(model.getVertex(io.protospark.model.net.Networks.FEATURE_BN) != null);
     }
 
@@ -532,7 +525,7 @@ class TrainJobTest {
         train(run, "train.epochs=1", "train.workers=2", "train.max-train-examples=256", "train.batch-size=32",
                 "train.averaging-frequency=2", "model.energy.form=2", "model.energy.projection=angle-preserving",
                 "model.energy.projection-dim=8");
-        ComputationGraph model = ModelSerializer.restoreComputationGraph(run.resolve(TrainJob.MODEL).toFile(), false);
+        ComputationGraph model = ModelSerializer.restoreComputationGraph(run.resolve(TrainLoop.MODEL).toFile(), false);
         int checked = 0;
         for (var l : model.getLayers()) {
             for (var r : l.conf().getLayer().getRegularizationByParam("W") == null ? List.<Object>of()

@@ -1,9 +1,8 @@
 package io.protospark.model.fast;
 
-import io.protospark.jobs.SparkSessions;
+import io.protospark.jobs.spark.SharedSpark;
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.JavaSparkContext;
-import org.apache.spark.sql.SparkSession;
 import org.deeplearning4j.nn.conf.ComputationGraphConfiguration;
 import org.deeplearning4j.nn.conf.ConvolutionMode;
 import org.deeplearning4j.nn.conf.graph.ElementWiseVertex;
@@ -36,7 +35,6 @@ import org.nd4j.linalg.lossfunctions.LossFunctions;
 
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -147,26 +145,20 @@ class FastLayersSparkTest {
         List<DataSet> batches = data();
         ComputationGraphConfiguration fastConf = FastLayers.convert(residual());
         assertTrue(FastLayers.isChannelsLast(fastConf));
-        SparkSession spark = SparkSessions.create("fast-layers-graph-test", "local[2]",
-                Map.of("spark.ui.enabled", "false", "spark.driver.host", "127.0.0.1"));
-        try {
-            JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
-            ComputationGraph stockNet = trainGraphOnSpark(jsc, residual(), initial, batches);
-            ComputationGraph fastNet = trainGraphOnSpark(jsc, fastConf, initial, batches);
+        JavaSparkContext jsc = SharedSpark.context();
+        ComputationGraph stockNet = trainGraphOnSpark(jsc, residual(), initial, batches);
+        ComputationGraph fastNet = trainGraphOnSpark(jsc, fastConf, initial, batches);
 
-            assertTrue(FastLayers.isChannelsLast(fastNet.getConfiguration()),
-                    "the trained network is still channels-last");
-            assertFalse(initial.equalsWithEps(fastNet.params(), 1e-3), "parameter averaging moved the parameters");
-            double diff = stockNet.params().sub(fastNet.params()).amaxNumber().doubleValue();
-            double scale = Math.max(1.0, stockNet.params().amaxNumber().doubleValue());
-            assertTrue(diff <= 2e-3 * scale, "channels-last and stock parameters after Spark training differ by "
-                    + diff);
-            INDArray x = batches.get(0).getFeatures();
-            double out = stockNet.outputSingle(x).sub(fastNet.outputSingle(x)).amaxNumber().doubleValue();
-            assertTrue(out <= 1e-3, "the trained networks' outputs on NCHW input differ by " + out);
-        } finally {
-            spark.stop();
-        }
+        assertTrue(FastLayers.isChannelsLast(fastNet.getConfiguration()),
+                "the trained network is still channels-last");
+        assertFalse(initial.equalsWithEps(fastNet.params(), 1e-3), "parameter averaging moved the parameters");
+        double diff = stockNet.params().sub(fastNet.params()).amaxNumber().doubleValue();
+        double scale = Math.max(1.0, stockNet.params().amaxNumber().doubleValue());
+        assertTrue(diff <= 2e-3 * scale, "channels-last and stock parameters after Spark training differ by "
+                + diff);
+        INDArray x = batches.get(0).getFeatures();
+        double out = stockNet.outputSingle(x).sub(fastNet.outputSingle(x)).amaxNumber().doubleValue();
+        assertTrue(out <= 1e-3, "the trained networks' outputs on NCHW input differ by " + out);
     }
 
     @Test
@@ -175,21 +167,15 @@ class FastLayersSparkTest {
         reference.init();
         INDArray initial = reference.params().dup();
         List<DataSet> batches = data();
-        SparkSession spark = SparkSessions.create("fast-layers-test", "local[2]",
-                Map.of("spark.ui.enabled", "false", "spark.driver.host", "127.0.0.1"));
-        try {
-            JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
-            MultiLayerNetwork stockNet = trainOnSpark(jsc, stock(), initial, batches);
-            MultiLayerNetwork fastNet = trainOnSpark(jsc, FastLayers.convert(stock()), initial, batches);
+        JavaSparkContext jsc = SharedSpark.context();
+        MultiLayerNetwork stockNet = trainOnSpark(jsc, stock(), initial, batches);
+        MultiLayerNetwork fastNet = trainOnSpark(jsc, FastLayers.convert(stock()), initial, batches);
 
-            assertTrue(FastLayers.isFast(fastNet.getLayerWiseConfigurations().getConf(0).getLayer()),
-                    "the trained network still has its fast layers");
-            assertFalse(initial.equalsWithEps(fastNet.params(), 1e-3), "parameter averaging moved the parameters");
-            double diff = stockNet.params().sub(fastNet.params()).amaxNumber().doubleValue();
-            double scale = Math.max(1.0, stockNet.params().amaxNumber().doubleValue());
-            assertTrue(diff <= 2e-3 * scale, "fast and stock parameters after Spark training differ by " + diff);
-        } finally {
-            spark.stop();
-        }
+        assertTrue(FastLayers.isFast(fastNet.getLayerWiseConfigurations().getConf(0).getLayer()),
+                "the trained network still has its fast layers");
+        assertFalse(initial.equalsWithEps(fastNet.params(), 1e-3), "parameter averaging moved the parameters");
+        double diff = stockNet.params().sub(fastNet.params()).amaxNumber().doubleValue();
+        double scale = Math.max(1.0, stockNet.params().amaxNumber().doubleValue());
+        assertTrue(diff <= 2e-3 * scale, "fast and stock parameters after Spark training differ by " + diff);
     }
 }

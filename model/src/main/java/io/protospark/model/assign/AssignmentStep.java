@@ -1,0 +1,141 @@
+package io.protospark.model.assign;
+
+import io.protospark.model.prototype.PrototypeSet;
+
+/**
+ * The driver's between-epoch step of dynamic label-to-prototype assignment (DL2PA): class memory → cosine
+ * matrix against the prototypes → an exact maximum-cosine assignment → the permuted head.
+ *
+ * <p>The memory is {@link ClassMemory.Ema}, fed once per re-solve with the epoch's per-class sums (momentum 0 =
+ * this epoch's mean direction only), rows renormalised. DL2PA updates its memory after every batch; here the
+ * update happens between epochs, on the driver, from a tree-reduced pass over the training split.
+ */
+public final class AssignmentStep {
+    private final PrototypeSet prototypes;
+    private final double momentum;
+    private ClassMemory.Ema memory;
+    private final int denseUpTo;
+    private final CosineAssignment.BlockSource candidates;
+    private float[] unitPrototypes;
+    private int[] assignment;
+
+    /** What one re-solve did. */
+    public record Outcome(int[] assignment, int changed, double meanCosine) {
+    }
+
+    /**
+     * @param prototypes the base prototypes (row j = prototype j), never permuted themselves
+     * @param momentum   weight of the previous memory in the moving average, in [0, 1)
+     */
+    public AssignmentStep(PrototypeSet prototypes, double momentum) {
+        this(prototypes, momentum, Integer.MAX_VALUE, null);
+    }
+
+    /**
+     * @param denseUpTo largest K solved on the dense K×K cosine matrix; above it the sparse solver runs with
+     *                  candidates from {@code candidates} (for example computed on the executors)
+     */
+    public AssignmentStep(PrototypeSet prototypes, double momentum, int denseUpTo,
+                          CosineAssignment.BlockSource candidates) {
+        this.prototypes = prototypes;
+        this.momentum = momentum;
+        this.denseUpTo = denseUpTo;
+        this.candidates = candidates;
+        this.assignment = java.util.stream.IntStream.range(0, prototypes.classes()).toArray();
+    }
+
+    /** Class k owns prototype {@code assignment()[k]}. */
+    public int[] assignment() {
+        return assignment.clone();
+    }
+
+    /** The head matrix for the current assignment: row k = the prototype class k owns. */
+    public PrototypeSet head() {
+        return prototypes.permuted(assignment);
+    }
+
+    /** The prototypes as unit float rows for the sparse solver; they never change, so built once. */
+    private float[] unitPrototypes() {
+        if (unitPrototypes == null) {
+            int k = prototypes.classes();
+            int d = prototypes.dimension();
+            float[] p = new float[k * d];
+            double[][] pm = prototypes.matrix();
+            for (int j = 0; j < k; j++) {
+                for (int t = 0; t < d; t++) {
+                    p[j * d + t] = (float) pm[j][t];
+                }
+            }
+            unitPrototypes = CandidateGraph.normalizeRows(p, k, d, "prototypes");
+        }
+        return unitPrototypes;
+    }
+
+    /** Folds this epoch's class memory into the moving average and re-solves the assignment. */
+    public Outcome update(ClassMemory epoch) {
+        int k = prototypes.classes();
+        int d = prototypes.dimension();
+        if (epoch.classes() != k || epoch.dim() != d) {
+            throw new IllegalArgumentException("class memory is " + epoch.classes() + "x" + epoch.dim()
+                    + ", prototypes are " + k + "x" + d);
+        }
+        if (memory == null) {
+            // first re-solve: start from this epoch's means; a class with no examples gets a seeded random row
+            double[] init = epoch.means();
+            java.util.Random rnd = new java.util.Random(k * 31L + d);
+            for (int c = 0; c < k; c++) {
+                if (epoch.count(c) == 0 || java.util.Arrays.stream(init, c * d, (c + 1) * d).allMatch(x -> x == 0)) {
+                    for (int t = 0; t < d; t++) {
+                        init[c * d + t] = rnd.nextGaussian();
+                    }
+                }
+            }
+            memory = new ClassMemory.Ema(init, k, d, momentum);
+        } else {
+            memory.update(epoch);
+        }
+        return solve();
+    }
+
+    /**
+     * DL2PA's start: a class memory of seeded standard-normal rows (the seed initialises its queue with randn), and the
+     * assignment it gives, which is a random permutation for practical purposes. Later {@link #update}s fold the
+     * epochs' means into this memory.
+     */
+    public Outcome randomStart(long seed) {
+        memory = ClassMemory.Ema.random(prototypes.classes(), prototypes.dimension(), momentum, seed);
+        return solve();
+    }
+
+    /** The maximum-cosine assignment of the current memory; records it and says how many classes changed. */
+    private Outcome solve() {
+        int k = prototypes.classes();
+        int d = prototypes.dimension();
+        int[] next;
+        double objective;
+        if (k <= denseUpTo || candidates == null) {
+            Assignment a = LinearAssignment.solveMax(ClassMemory.cosineMatrix(memory.rows(), k, prototypes), k);
+            next = a.columnOfRow();
+            objective = a.objective();
+        } else {
+            double[] rows = memory.rows();
+            float[] q = new float[rows.length];
+            for (int i = 0; i < rows.length; i++) {
+                q[i] = (float) rows[i];
+            }
+            q = CandidateGraph.normalizeRows(q, k, d, "class memories");
+            CosineAssignment.Result r = CosineAssignment.solveNormalized(q, unitPrototypes(), k, d,
+                    CosineAssignment.Options.defaults(), candidates);
+            next = r.assignment().columnOfRow();
+            objective = r.objective();
+        }
+        int changed = 0;
+        for (int c = 0; c < k; c++) {
+            if (next[c] != assignment[c]) {
+                changed++;
+            }
+        }
+        assignment = next.clone();
+        return new Outcome(next.clone(), changed, objective / k);
+    }
+}

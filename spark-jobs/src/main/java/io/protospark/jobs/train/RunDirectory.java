@@ -1,0 +1,138 @@
+package io.protospark.jobs.train;
+
+import org.apache.hadoop.conf.Configuration;
+import org.apache.hadoop.fs.FSDataOutputStream;
+import org.apache.hadoop.fs.FileStatus;
+import org.apache.hadoop.fs.FileSystem;
+import org.apache.hadoop.fs.Path;
+
+import java.io.IOException;
+import java.io.OutputStream;
+import java.io.UncheckedIOException;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.util.UUID;
+
+/**
+ * A run's output directory on any Hadoop file system. Every file is published atomically: written aside under a
+ * hidden temporary name and renamed into place only when complete, so a reader never sees half a file, and a
+ * killed run leaves the previous complete version of each file.
+ */
+public final class RunDirectory implements java.io.Closeable {
+    /** Writes a file's content to a stream. */
+    @FunctionalInterface
+    public interface Writer {
+        void write(OutputStream out) throws IOException;
+    }
+
+    private final FileSystem fs;
+    private final Path root;
+
+    private RunDirectory(FileSystem fs, Path root) {
+        this.fs = fs;
+        this.root = root;
+    }
+
+    /**
+     * Opens a run directory for a new run: creates it, or accepts it if it exists and is empty.
+     *
+     * @throws IllegalArgumentException if it exists and is not empty, or is a file (the message names it)
+     */
+    public static RunDirectory createNew(URI uri, Configuration conf) {
+        try {
+            Path p = new Path(uri);
+            // a private instance: its settings (no .crc side files on the local disk) touch no one else's
+            FileSystem fs = FileSystem.newInstance(p.toUri(), conf);
+            fs.setWriteChecksum(false);
+            p = fs.makeQualified(p);
+            if (fs.exists(p)) {
+                FileStatus st = fs.getFileStatus(p);
+                if (!st.isDirectory()) {
+                    throw new IllegalArgumentException("run directory " + p + " is a file; give a new directory "
+                            + "with --run-dir");
+                }
+                if (fs.listStatus(p).length > 0) {
+                    throw new IllegalArgumentException("run directory " + p + " already holds a run; give a new "
+                            + "directory with --run-dir (runs are never overwritten)");
+                }
+            } else if (!fs.mkdirs(p)) {
+                throw new IOException("mkdirs returned false");
+            }
+            return new RunDirectory(fs, p);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot create run directory " + uri + ": " + e.getMessage(), e);
+        }
+    }
+
+    @Override
+    public void close() throws IOException {
+        fs.close();
+    }
+
+    public Path root() {
+        return root;
+    }
+
+    public URI uri() {
+        return root.toUri();
+    }
+
+    public Path path(String name) {
+        return new Path(root, name);
+    }
+
+    /** Writes {@code name} atomically (replacing an earlier version of it). */
+    public void write(String name, Writer writer) {
+        Path target = path(name);
+        Path tmp = new Path(root, "." + name + ".tmp-" + UUID.randomUUID());
+        try {
+            try (FSDataOutputStream out = fs.create(tmp, false)) {
+                writer.write(out);
+                out.hsync();
+            }
+            if (fs.exists(target)) {
+                Path old = new Path(root, "." + name + ".old-" + UUID.randomUUID());
+                if (!fs.rename(target, old)) {
+                    throw new IOException("cannot move aside " + target);
+                }
+                if (!fs.rename(tmp, target)) {
+                    fs.rename(old, target);
+                    throw new IOException("cannot rename " + tmp + " to " + target);
+                }
+                fs.delete(old, false);
+            } else if (!fs.rename(tmp, target)) {
+                throw new IOException("cannot rename " + tmp + " to " + target);
+            }
+        } catch (IOException e) {
+            try {
+                fs.delete(tmp, false);
+            } catch (IOException ignored) {
+                // the original failure is the one to report
+            }
+            throw new UncheckedIOException("cannot write " + target + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** Whether {@code name} exists in the run directory. */
+    public boolean exists(String name) {
+        try {
+            return fs.exists(path(name));
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot look up " + path(name) + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** Deletes {@code name} if it exists. */
+    public void delete(String name) {
+        try {
+            fs.delete(path(name), false);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot delete " + path(name) + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** Writes a UTF-8 text file atomically. */
+    public void writeText(String name, String text) {
+        write(name, out -> out.write(text.getBytes(StandardCharsets.UTF_8)));
+    }
+}

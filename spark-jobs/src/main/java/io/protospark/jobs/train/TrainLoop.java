@@ -1,0 +1,628 @@
+package io.protospark.jobs.train;
+
+import com.typesafe.config.Config;
+import io.protospark.config.Configs;
+import io.protospark.config.SettingsException;
+import io.protospark.data.shard.Manifest;
+import io.protospark.data.shard.ShardSet;
+import io.protospark.jobs.common.Json;
+import io.protospark.jobs.examples.Decoding;
+import io.protospark.jobs.examples.Example;
+import io.protospark.jobs.examples.Minibatches;
+import io.protospark.jobs.spark.SparkCandidates;
+import io.protospark.model.assign.AssignmentStep;
+import io.protospark.model.head.Decision;
+import io.protospark.model.io.Npy;
+import io.protospark.model.net.FixedHead;
+import io.protospark.model.net.HeadKind;
+import io.protospark.model.net.IterationSchedule;
+import io.protospark.model.net.LearningRateSchedule;
+import io.protospark.model.net.ModelSettings;
+import io.protospark.model.net.NetworkSummary;
+import io.protospark.model.net.Networks;
+import io.protospark.model.prototype.PrototypeSet;
+import io.protospark.model.prototype.Prototypes;
+import org.apache.hadoop.conf.Configuration;
+import org.apache.spark.api.java.JavaRDD;
+import org.apache.spark.api.java.JavaSparkContext;
+import org.apache.spark.sql.SparkSession;
+import org.apache.spark.storage.StorageLevel;
+import org.apache.spark.util.DoubleAccumulator;
+import org.apache.spark.util.LongAccumulator;
+import org.deeplearning4j.nn.graph.ComputationGraph;
+import org.deeplearning4j.spark.api.RDDTrainingApproach;
+import org.deeplearning4j.spark.impl.graph.SparkComputationGraph;
+import org.deeplearning4j.spark.impl.paramavg.ParameterAveragingTrainingMaster;
+import org.deeplearning4j.util.ModelSerializer;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.dataset.DataSet;
+import org.slf4j.Logger;
+import scala.Tuple2;
+import org.slf4j.LoggerFactory;
+
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.stream.IntStream;
+
+/**
+ * The one training loop of protospark (the {@code train} command runs it).
+ *
+ * <p>Builds the network on the driver (with a fixed prototype head or a learned softmax head), then for each
+ * epoch reshuffles and re-batches the Parquet examples on the executors, trains with DL4J Spark's parameter
+ * averaging (updater state kept across rounds), writes the driver's prototype matrix back into the averaged
+ * network (the driver owns the prototypes), evaluates on the test split and appends a line to
+ * {@code metrics.jsonl}. Every file of the run directory is published atomically.
+ */
+public final class TrainLoop {
+    private static final Logger LOG = LoggerFactory.getLogger(TrainLoop.class);
+    private static final Logger PROGRESS = LoggerFactory.getLogger("io.protospark.progress");
+
+    /** Run-directory file names. */
+    public static final String METRICS = "metrics.jsonl";
+    public static final String PROTOTYPES = "prototypes.npy";
+    public static final String ASSIGNMENT = "assignment.npy";
+    public static final String MODEL = "model.zip";
+    public static final String RESOLVED = "resolved.conf";
+    public static final String PROVENANCE = "provenance.json";
+
+    private TrainLoop() {
+    }
+
+    /** One epoch's measurements (one line of {@code metrics.jsonl}). */
+    public record EpochMetrics(int epoch, double learningRate, Double learningRateLast, double trainLoss,
+                               double valLoss, double valAccuracy, double seconds,
+                               long trainExamples, double examplesPerSecond, double prototypeDrift,
+                               Integer assignmentChanged, Double assignmentMeanCosine) {
+        Map<String, Object> toMap() {
+            Map<String, Object> m = new LinkedHashMap<>();
+            m.put("epoch", epoch);
+            m.put("learning_rate", learningRate);
+            if (learningRateLast != null) {
+                m.put("learning_rate_last", learningRateLast);
+            }
+            m.put("train_loss", trainLoss);
+            m.put("val_loss", valLoss);
+            m.put("val_accuracy", valAccuracy);
+            m.put("seconds", seconds);
+            m.put("train_examples", trainExamples);
+            m.put("train_examples_per_second", examplesPerSecond);
+            m.put("prototype_drift", prototypeDrift);
+            if (assignmentChanged != null) {
+                m.put("assignment_changed", assignmentChanged);
+                m.put("assignment_mean_cosine", assignmentMeanCosine);
+            }
+            return m;
+        }
+    }
+
+    /** What a run produced. */
+    public record Result(java.net.URI runDir, List<EpochMetrics> epochs, double testAccuracy, double seconds,
+                         int workers) {
+    }
+
+    /**
+     * Trains with validated settings ({@link TrainSettings#checkFits}) on {@code spark}; {@code extraHooks} run on the
+     * workers after the loop's own. {@code resolved} is the configuration the settings came from, written to the run
+     * directory as {@value #RESOLVED}.
+     */
+    public static Result run(TrainSettings t, ModelSettings m, Config resolved, SparkSession spark,
+                             List<org.deeplearning4j.spark.api.TrainingHook> extraHooks) {
+        long start = System.nanoTime();
+        JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
+        Configuration hadoop = jsc.hadoopConfiguration();
+
+        ShardSet shards = ShardSet.open(t.data(), hadoop);
+        checkDataFitsTraining(shards, t);
+        checkDataFitsModel(shards, m);
+        ShardSet outliers = t.outliers().isPresent() ? ShardSet.open(t.outliers().get(), hadoop) : null;
+        if (outliers != null) {
+            checkOutliersFitModel(outliers, t, m);
+        }
+        try (RunDirectory run = RunDirectory.createNew(t.runDir(), hadoop)) {
+            crashDumpsInto(run.uri());
+            return train(t, m, resolved, spark, jsc, shards, outliers, run, start, extraHooks);
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException("cannot close run directory " + t.runDir(), e);
+        }
+    }
+
+    private static Result train(TrainSettings t, ModelSettings m, Config resolved, SparkSession spark,
+                                JavaSparkContext jsc, ShardSet shards, ShardSet outlierShards, RunDirectory run,
+                                long start, List<org.deeplearning4j.spark.api.TrainingHook> extraHooks) {
+        int workers = t.workers() > 0 ? t.workers() : jsc.defaultParallelism();
+
+        PrototypeSet prototypes = Prototypes.build(m);
+        ComputationGraph net = Networks.build(m, prototypes);
+        if (t.initFrom().isPresent()) {
+            initFrom(net, t.initFrom().get(), jsc.hadoopConfiguration());
+            if (FixedHead.isFixed(net)) {
+                FixedHead.apply(net, prototypes); // the driver's prototypes, whatever the earlier run held
+            }
+        }
+        NetworkSummary summary = NetworkSummary.of(net.getConfiguration(), m, prototypes);
+        LOG.info("network:\n{}", summary.render());
+        LOG.info("training on {} with {} workers, batch {} per worker, averaging every {} minibatches, run dir {}",
+                shards.root(), workers, t.batchSize(), t.averagingFrequency(), run.uri());
+
+        run.writeText(RESOLVED, Configs.render(resolved));
+        if (m.head() == HeadKind.FIXED) {
+            run.write(PROTOTYPES, out -> Npy.writeMatrix(out, prototypes.matrix()));
+            run.writeText(PrototypeSet.sidecarName(PROTOTYPES), prototypes.metadataJson());
+            run.write(ASSIGNMENT, out -> Npy.writeIntVector(out, IntStream.range(0, m.classes()).toArray()));
+        }
+        // a target loss's matrix travels by reference (a file in the run directory), not in every round's broadcast
+        TargetsPublisher targets = new TargetsPublisher(run, t.targetsInlineUpTo());
+        targets.publish(net);
+        Map<String, Object> provenance = provenance(t, m, shards, prototypes, workers, spark);
+        if (!targets.toList().isEmpty()) {
+            provenance.put("targets", targets.toList());
+        }
+        run.writeText(PROVENANCE, Json.pretty(provenance));
+
+        DoubleAccumulator lossSum = jsc.sc().doubleAccumulator("protospark.train.loss");
+        LongAccumulator lossCount = jsc.sc().longAccumulator("protospark.train.examples");
+        int threadsPerWorker = t.threadsPerWorker() > 0 ? t.threadsPerWorker()
+                : WorkerThreads.auto(jsc.getConf(), workers);
+        boolean local = jsc.getConf().get("spark.master", "local[*]").startsWith("local");
+        int executors = local ? 1 : Math.max(1, jsc.sc().getExecutorMemoryStatus().size() - 1);
+        RoundBytes bytes = RoundBytes.of(net);
+        LOG.info("memory {}", Provenance.memoryLimits());
+        LOG.info("{} native thread(s) per worker; one averaging round moves {} bytes: broadcast {} (configuration {}) "
+                        + "to {} executor(s), {} back from each of {} workers; fixed prototypes {} of the broadcast{}",
+                threadsPerWorker, bytes.perRound(workers, executors), bytes.broadcast(), bytes.configuration(),
+                executors, bytes.resultPerWorker(), workers, bytes.fixed(), bytes.targetsFileBytes() == 0 ? ""
+                        : " (by reference; each executor JVM reads the " + bytes.targetsFileBytes()
+                        + "-byte targets file once per matrix)");
+        provenance.put("threads_per_worker", threadsPerWorker);
+        provenance.put("round", bytes.toMap(workers, executors));
+        run.writeText(PROVENANCE, Json.pretty(provenance));
+        // a worker re-batches what it receives to batchSizePerWorker rows: with outlier exposure each minibatch
+        // carries its outliers too, so that is the row count that keeps minibatches whole
+        int rowsPerBatch = t.batchSize() + t.outliersInEachBatch();
+        // a per-iteration schedule and Adam's bias correction read the worker's iteration count, which DL4J restarts
+        // at 0 every round: without the global count every round's Adam steps shrink to 0.15-0.3x (bias correction
+        // of a moment estimate that is in fact warm)
+        boolean perIteration = m.schedule().unit() == LearningRateSchedule.Unit.ITERATION;
+        GlobalStep globalStep = new GlobalStep();
+        List<org.deeplearning4j.spark.api.TrainingHook> hooks = new ArrayList<>(List.of(new LossHook(lossSum, lossCount),
+                new WorkerThreads(threadsPerWorker), globalStep)); // before any hook that reads the iteration count
+        hooks.addAll(extraHooks);
+        ParameterAveragingTrainingMaster tm = new ParameterAveragingTrainingMaster.Builder(workers, rowsPerBatch)
+                .batchSizePerWorker(rowsPerBatch)
+                .averagingFrequency(t.averagingFrequency())
+                .workerPrefetchNumBatches(t.prefetch())
+                .saveUpdater(true)
+                .rddTrainingApproach(RDDTrainingApproach.Direct)
+                .repartionData(org.deeplearning4j.spark.api.Repartition.Never) // rounds are balanced per partition
+                .storageLevel(null) // rounds are filters over the epoch's cached minibatches; nothing more to cache
+                .rngSeed(t.seed())
+                .trainingHooks(hooks.toArray(new org.deeplearning4j.spark.api.TrainingHook[0]))
+                .build();
+        SparkComputationGraph sparkNet = new SparkComputationGraph(jsc, net, tm);
+
+        JavaRDD<Example> train = ExampleRdds.read(spark, shards, t.trainSplit(), workers, t.maxTrainExamples())
+                .persist(StorageLevel.MEMORY_ONLY());
+        Decoding decoding = decoding(m, t);
+        JavaRDD<DataSet> test = ExampleRdds.batches(ExampleRdds.read(spark, shards, t.evalSplit(), workers, 0), 256,
+                m.classes(), decoding).persist(StorageLevel.MEMORY_ONLY());
+        JavaRDD<Example> outliers = outlierShards == null ? null
+                : ExampleRdds.read(spark, outlierShards, t.outliersSplit(), workers, 0)
+                        .persist(StorageLevel.MEMORY_ONLY());
+        Minibatches.Training training = new Minibatches.Training(t.mixupAlpha(), t.labelSmoothing(),
+                t.outliersInEachBatch());
+        if (outliers != null) {
+            LOG.info("outlier exposure: {} examples of {} ({}), {} per minibatch", outliers.count(),
+                    outlierShards.root(), t.outliersSplit(), t.outliersInEachBatch());
+        } else if (m.loss() == io.protospark.model.net.LossKind.NIRVANA_OPEN_SET) {
+            LOG.warn("the nirvana-open-set loss trains without outliers (train.outliers.data is empty): its outlier "
+                    + "term is 0");
+        }
+        long trainCount = train.count();
+        long testCount = test.map(DataSet::numExamples).reduce(Integer::sum);
+        LOG.info("{} training and {} test examples", trainCount, testCount);
+
+        List<EpochMetrics> history = new ArrayList<>();
+        StringBuilder metricsFile = new StringBuilder();
+        INDArray fixedBefore = FixedHead.isFixed(net) ? FixedHead.weights(net) : null;
+        PrototypeSet head = prototypes;
+        AssignmentStep assignment = t.assignmentMode() == TrainSettings.AssignmentMode.DYNAMIC
+                ? new AssignmentStep(prototypes, t.assignMomentum(), t.assignDenseUpTo(),
+                        new SparkCandidates(jsc, workers)) : null;
+        // DL2PA starts from a random class memory: a seeded random assignment trains the first epoch, and the first
+        // re-solve from the network's features comes after it at the earliest
+        boolean randomStart = assignment != null && t.assignInitial() == TrainSettings.AssignmentStart.RANDOM;
+        if (randomStart) {
+            AssignmentStep.Outcome initial = assignment.randomStart(t.seed() * 1_000_003L + 17);
+            head = assignment.head();
+            fixedBefore = install(sparkNet.getNetwork(), head, initial.assignment(), targets, run);
+            LOG.info("random initial assignment (seeded class memory): {} of {} classes away from prototype k, mean "
+                    + "cosine {}", initial.changed(), m.classes(), String.format(Locale.ROOT, "%.4f", initial.meanCosine()));
+        }
+        int firstResolve = Math.max(t.assignWarmup(), randomStart ? 1 : 0);
+        IterationSchedule perStep = null;
+        long step = 0; // global minibatch steps per worker trained so far (schedules, Adam's bias correction)
+        for (int epoch = 1; epoch <= t.epochs(); epoch++) {
+            long epochStart = System.nanoTime();
+            double lr = perIteration ? Double.NaN : applyLearningRate(sparkNet.getNetwork(), m, epoch, t.epochs());
+            Double lrLast = null;
+            lossSum.reset();
+            lossCount.reset();
+            AssignmentStep.Outcome assigned = null;
+            if (assignment != null && epoch - 1 >= firstResolve
+                    && (epoch - 1 - firstResolve) % t.assignEvery() == 0) {
+                // DL2PA's step, before this epoch's fit: class memory of the current network -> cosine to the
+                // prototypes -> exact assignment -> permuted head; the fit broadcasts the driver's parameters, so
+                // the epoch trains, and is evaluated, with the new assignment
+                ComputationGraph current = sparkNet.getNetwork();
+                io.protospark.model.assign.ClassMemory sums = ClassMemoryPass.gather(jsc, current, Networks.feature(m),
+                        ExampleRdds.batches(train, 256, m.classes(), decoding), m.classes(), m.embeddingDim());
+                assigned = assignment.update(sums);
+                head = assignment.head();
+                fixedBefore = install(current, head, assigned.assignment(), targets, run);
+                LOG.info("assignment before epoch {}: {} classes changed prototype, mean cosine {}", epoch,
+                        assigned.changed(), String.format(Locale.ROOT, "%.4f", assigned.meanCosine()));
+            }
+            long fitStart = System.nanoTime();
+            JavaRDD<Example> order = t.shuffle() ? ExampleRdds.shuffle(train, t.seed(), epoch, workers) : train;
+            JavaRDD<Example> outlierOrder = outliers == null ? null
+                    : ExampleRdds.shuffle(outliers, t.seed() + 7_777_777L, epoch, order.getNumPartitions());
+            // each minibatch numbered within its partition: round r trains minibatches r*f .. r*f+f-1 of every
+            // partition, so each of the workers partitions hands its worker exactly f minibatches (fewer in the last
+            // round) and DL4J need not rebalance them with a shuffle (Repartition.Never). DL4J's own random split
+            // gives rounds of random size, and a worker whose share exceeds the averaging frequency silently drops
+            // the excess minibatches (about 2 % of an epoch); these fixed rounds train every minibatch.
+            JavaRDD<Tuple2<DataSet, Integer>> batches = ExampleRdds.batches(order, outlierOrder, t.batchSize(),
+                            m.classes(), decoding, training, t.seed() * 31 + epoch)
+                    .mapPartitions(it -> {
+                        List<Tuple2<DataSet, Integer>> numbered = new ArrayList<>();
+                        while (it.hasNext()) {
+                            numbered.add(new Tuple2<>(it.next(), numbered.size()));
+                        }
+                        return numbered.iterator();
+                    }, true)
+                    .persist(StorageLevel.MEMORY_ONLY());
+            int longest = batches.mapPartitions(it -> {
+                int n = 0;
+                while (it.hasNext()) {
+                    it.next();
+                    n++;
+                }
+                return List.of(n).iterator();
+            }).collect().stream().mapToInt(Integer::intValue).max().orElse(0);
+            int f = t.averagingFrequency();
+            if (perIteration) {
+                if (perStep == null) {
+                    // T = epochs x the first epoch's steps per worker (the longest partition's minibatches)
+                    perStep = m.schedule().perIteration(Math.max(1, longest), t.epochs());
+                    applySchedule(sparkNet.getNetwork(), perStep);
+                    LOG.info("learning rate stepped per iteration: {} steps per worker per epoch, {}", longest,
+                            perStep);
+                }
+                lr = perStep.rateAt(step);
+                lrLast = perStep.rateAt(step + Math.max(1, longest) - 1);
+            }
+            targets.publish(sparkNet.getNetwork()); // no-op unless the targets were replaced since
+            for (int from = 0; from < longest; from += f) {
+                int lo = from;
+                int hi = from + f;
+                // the driver's count is what its own reads (CoMHE's P step) see; the hook carries it to workers
+                globalStep.roundStartsAt(step + lo);
+                sparkNet.getNetwork().getConfiguration().setIterationCount((int) (step + lo));
+                sparkNet.fit(batches.filter(b -> b._2() >= lo && b._2() < hi).map(Tuple2::_1));
+                // DL4J adds the averaging frequency; a short last round trained fewer steps
+                sparkNet.getNetwork().getConfiguration().setIterationCount((int) (step + Math.min(hi, longest)));
+                io.protospark.model.energy.EnergyRegularizers.advanceProjections(sparkNet.getNetwork()); // CoMHE P
+            }
+            batches.unpersist(false);
+            step += longest;
+            double fitSeconds = (System.nanoTime() - fitStart) / 1e9;
+
+            double drift = 0;
+            if (fixedBefore != null) {
+                // parameter averaging is not bit-exact for every worker count: the driver re-applies its matrix
+                drift = FixedHead.weights(sparkNet.getNetwork()).sub(fixedBefore).amaxNumber().doubleValue();
+                FixedHead.apply(sparkNet.getNetwork(), head);
+                targets.publish(sparkNet.getNetwork()); // same matrix: compared, not hashed or rewritten
+            }
+            Evaluator.Score eval = Evaluator.evaluate(jsc, sparkNet.getNetwork(), test, predictor(m));
+            double valLoss = eval.meanLoss();
+            double seconds = (System.nanoTime() - epochStart) / 1e9;
+            long seen = lossCount.value();
+            double trainLoss = seen == 0 ? Double.NaN : lossSum.value() / seen;
+            EpochMetrics em = new EpochMetrics(epoch, lr, lrLast, trainLoss, valLoss, eval.accuracy(), seconds, seen,
+                    seen / fitSeconds, drift, assigned == null ? null : assigned.changed(),
+                    assigned == null ? null : assigned.meanCosine());
+            history.add(em);
+            metricsFile.append(Json.line(em.toMap())).append('\n');
+            String text = metricsFile.toString();
+            run.writeText(METRICS, text);
+            PROGRESS.info(String.format(Locale.ROOT,
+                    "epoch %d/%d  train_loss %.4f  val_loss %.4f  val_accuracy %.4f  %.1f s  (%.0f img/s)",
+                    epoch, t.epochs(), trainLoss, valLoss, eval.accuracy(), seconds, seen / fitSeconds));
+            if (!Double.isFinite(trainLoss)) {
+                throw new IllegalStateException("training loss is " + trainLoss + " after epoch " + epoch
+                        + "; try a lower protospark.model.optimizer.learning-rate (now " + m.learningRate() + ")");
+            }
+        }
+        train.unpersist(false);
+        test.unpersist(false);
+        if (outliers != null) {
+            outliers.unpersist(false);
+        }
+
+        ComputationGraph trained = sparkNet.getNetwork();
+        run.write(MODEL, out -> writeModel(trained, out));
+        double seconds = (System.nanoTime() - start) / 1e9;
+        double acc = history.get(history.size() - 1).valAccuracy();
+        if (!targets.toList().isEmpty()) {
+            provenance.put("targets", targets.toList());
+        }
+        provenance.put("status", "completed");
+        provenance.put("finished", Instant.now().toString());
+        provenance.put("seconds", seconds);
+        provenance.put("test_accuracy", acc);
+        run.writeText(PROVENANCE, Json.pretty(provenance));
+        return new Result(run.uri(), List.copyOf(history), acc, seconds, workers);
+    }
+
+    /**
+     * Writes a trained network as {@value #MODEL}: DL4J's {@code ModelSerializer} zip (its configuration as JSON, which
+     * names the layer, vertex, pre-processor, loss and updater classes, among them this project's, then the parameters
+     * and the updater state). Saved models outlive the build that wrote them: a class renamed or moved breaks every
+     * model.zip that names it, which {@code SavedModelFixtureTest} guards against.
+     */
+    public static void writeModel(ComputationGraph net, java.io.OutputStream out) throws java.io.IOException {
+        ModelSerializer.writeModel(net, out, true);
+    }
+
+    /** Reads a {@value #MODEL} written by {@link #writeModel}, with the updater state when {@code withUpdater}. */
+    public static ComputationGraph readModel(java.io.InputStream in, boolean withUpdater) throws java.io.IOException {
+        return ModelSerializer.restoreComputationGraph(in, withUpdater);
+    }
+
+    /**
+     * Puts a new assignment in force on the driver: the permuted head into the network, its targets published (a new
+     * file and reference for a target loss), {@code assignment.npy} rewritten. Returns the head's weights, against
+     * which the epoch's averaging drift is measured.
+     */
+    private static INDArray install(ComputationGraph net, PrototypeSet head, int[] owned, TargetsPublisher targets,
+                                    RunDirectory run) {
+        FixedHead.apply(net, head);
+        targets.publish(net);
+        run.write(ASSIGNMENT, out -> Npy.writeIntVector(out, owned));
+        return FixedHead.weights(net);
+    }
+
+    /**
+     * Where DL4J writes its memory crash dump ({@code dl4j-memory-crash-dump-*.txt}) when ND4J runs out of memory in
+     * this JVM: into a local run directory, next to the run's other files, never the current directory; with a run
+     * directory on a remote file system they are switched off in this JVM (cluster executors write theirs into their
+     * Spark work directory).
+     */
+    static void crashDumpsInto(java.net.URI runDir) {
+        if ("file".equals(runDir.getScheme())) {
+            org.deeplearning4j.util.CrashReportingUtil.crashDumpOutputDirectory(new java.io.File(runDir));
+        } else {
+            org.deeplearning4j.util.CrashReportingUtil.crashDumpsEnabled(false);
+        }
+    }
+
+    /**
+     * Copies the parameters of an earlier run's model into {@code net}, layer by layer by name: shared layers must
+     * agree in shape, layers the earlier model lacks keep their fresh initialisation, and at least one must be shared.
+     */
+    static void initFrom(ComputationGraph net, java.net.URI modelZip, Configuration hadoop) {
+        org.apache.hadoop.fs.Path path = new org.apache.hadoop.fs.Path(modelZip);
+        ComputationGraph earlier;
+        try (java.io.InputStream in = path.getFileSystem(hadoop).open(path)) {
+            earlier = readModel(in, false);
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException("cannot read protospark.train.init-from " + modelZip + ": "
+                    + e.getMessage(), e);
+        }
+        // fine-tuning: every layer the checkpoint shares with this network (same name) is copied and must have the
+        // same parameter shapes; layers it does not have (a new DAM, the revised network's map) start fresh
+        List<String> fresh = new ArrayList<>();
+        long copied = 0;
+        for (org.deeplearning4j.nn.api.Layer layer : net.getLayers()) {
+            String name = layer.conf().getLayer().getLayerName();
+            var their = earlier.getVertex(name);
+            if (layer.numParams() == 0) {
+                continue;
+            }
+            if (their == null || !their.hasLayer() || their.getLayer().numParams() == 0) {
+                fresh.add(name);
+                continue;
+            }
+            for (var e : layer.paramTable().entrySet()) {
+                INDArray theirs = their.getLayer().paramTable().get(e.getKey());
+                if (theirs == null || !java.util.Arrays.equals(theirs.shape(), e.getValue().shape())) {
+                    throw new SettingsException("protospark.train.init-from",
+                            "must hold a network whose shared layers have the same parameter shapes",
+                            modelZip.toString(), "layer " + name + " parameter " + e.getKey() + " is "
+                                    + java.util.Arrays.toString(e.getValue().shape()) + " here and "
+                                    + (theirs == null ? "missing" : java.util.Arrays.toString(theirs.shape()))
+                                    + " there");
+                }
+            }
+        }
+        if (java.util.Arrays.stream(net.getLayers()).filter(l -> l.numParams() > 0).count() == fresh.size()) {
+            throw new SettingsException("protospark.train.init-from", "must hold a network sharing layers with this "
+                    + "one", modelZip.toString(), "none of its layer names match: it has "
+                    + java.util.Arrays.stream(earlier.getLayers()).map(l -> l.conf().getLayer().getLayerName())
+                    .limit(12).toList() + "…");
+        }
+        for (org.deeplearning4j.nn.api.Layer layer : net.getLayers()) {
+            if (layer.numParams() == 0 || fresh.contains(layer.conf().getLayer().getLayerName())) {
+                continue;
+            }
+            for (var e : layer.paramTable().entrySet()) {
+                INDArray theirs = earlier.getLayer(layer.conf().getLayer().getLayerName()).paramTable().get(e.getKey());
+                e.getValue().assign(theirs.castTo(e.getValue().dataType()));
+                copied += theirs.length();
+            }
+        }
+        if (!fresh.isEmpty()) {
+            LOG.info("layers not in {} start freshly initialised: {}", modelZip, fresh);
+        }
+        LOG.info("initialised from {} ({} parameters)", modelZip, copied);
+    }
+
+    /** Input decoding: the model's normalisation, and the training split's augmentation. */
+    static Decoding decoding(ModelSettings m, TrainSettings t) {
+        float[] mean = new float[m.mean().size()];
+        float[] std = new float[m.std().size()];
+        for (int i = 0; i < mean.length; i++) {
+            mean[i] = m.mean().get(i).floatValue();
+            std[i] = m.std().get(i).floatValue();
+        }
+        return new Decoding(m.channels(), m.height(), m.width(), mean, std, t.cropPadding(), t.flip());
+    }
+
+    /**
+     * Sets epoch {@code epoch}'s learning rate on every trainable layer (never on the fixed head, whose zero rate is
+     * what keeps it fixed), for a schedule stepped per epoch. Workers rebuild the network from the driver's
+     * configuration at every averaging round, so the rate reaches them with the parameters.
+     */
+    static double applyLearningRate(ComputationGraph net, ModelSettings m, int epoch, int epochs) {
+        double lr = m.schedule().at(epoch, epochs);
+        if (!m.schedule().varies()) {
+            return lr; // the optimizer was built with this rate
+        }
+        setRate(net, lr, null);
+        return lr;
+    }
+
+    /**
+     * Installs a per-iteration schedule on every trainable layer (not the fixed head): the updaters read the rate of
+     * the network's iteration count at every step, on every worker.
+     */
+    static void applySchedule(ComputationGraph net, IterationSchedule schedule) {
+        setRate(net, schedule.rateAt(0), schedule);
+    }
+
+    private static void setRate(ComputationGraph net, double lr, org.nd4j.linalg.schedule.ISchedule schedule) {
+        // the rate lives in each layer's updater configuration, the very objects the updater reads at every step
+        // (DL4J's ComputationGraph.setLearningRate fails on a graph whose fixed head has no updater state)
+        for (org.deeplearning4j.nn.api.Layer layer : net.getLayers()) {
+            if (FixedHead.isFixedLayer(layer)) {
+                continue;
+            }
+            for (String param : layer.paramTable().keySet()) {
+                org.nd4j.linalg.learning.config.IUpdater u = layer.conf().getLayer().getUpdaterByParam(param);
+                if (u != null && u.hasLearningRate()) {
+                    u.setLrAndSchedule(lr, schedule);
+                }
+            }
+        }
+    }
+
+    /** How the evaluation turns the network's output into classes. */
+    static Evaluator.Predictor predictor(ModelSettings m) {
+        Decision rule = m.decision();
+        if (rule == Decision.DOT && !m.loss().isTarget()) {
+            return Evaluator.ARGMAX;
+        }
+        boolean target = m.loss().isTarget();
+        String feature = Networks.feature(m);
+        return local -> {
+            // the K×d prototypes of this partition's network, read once
+            INDArray prototypes = FixedHead.prototypes(local).castTo(org.nd4j.linalg.api.buffer.DataType.DOUBLE);
+            return features -> {
+                // a target loss outputs the embedding itself; a fixed head's embedding is an inner vertex
+                INDArray f = target ? local.outputSingle(false, features)
+                        : local.feedForward(features, false).get(feature);
+                return rule.predict(f.castTo(org.nd4j.linalg.api.buffer.DataType.DOUBLE), prototypes);
+            };
+        };
+    }
+
+    /** The outlier-exposure data must have the model's image shape and the split named. */
+    static void checkOutliersFitModel(ShardSet outliers, TrainSettings t, ModelSettings m) {
+        if (!outliers.splits().contains(t.outliersSplit())) {
+            throw new SettingsException("protospark.train.outliers.split", "must name a split of the data set "
+                    + outliers.root(), t.outliersSplit(), "it has " + new java.util.TreeSet<>(outliers.splits()));
+        }
+        if (!sameImageShape(outliers, m)) {
+            throw new SettingsException("protospark.train.outliers.data",
+                    "must hold images of the model's shape " + m.height() + "x" + m.width() + "x" + m.channels(),
+                    outliers.root().toString(), "it has " + imageShape(outliers));
+        }
+    }
+
+    /** The data set and the model must agree on classes and image shape; checked before training starts. */
+    static void checkDataFitsTraining(ShardSet shards, TrainSettings t) {
+        if (Manifest.PAIRS.equals(shards.manifest().schema())) {
+            throw new SettingsException("protospark.train.data",
+                    "must be a classification data set; " + shards.root() + " holds verification pairs",
+                    shards.root().toString(), "prepare a classification format (idx, cifar10, cifar100, "
+                            + "svhn, stl10, imagefolder, imagenet, tiny-imagenet, recordio) to train on");
+        }
+        for (String[] split : new String[][]{{"train-split", t.trainSplit()}, {"eval-split", t.evalSplit()}}) {
+            if (!shards.splits().contains(split[1])) {
+                throw new SettingsException("protospark.train." + split[0],
+                        "must name a split of the data set " + shards.root(), split[1],
+                        "it has " + new java.util.TreeSet<>(shards.splits()));
+            }
+        }
+    }
+
+    static void checkDataFitsModel(ShardSet shards, ModelSettings m) {
+        if (shards.classes() != m.classes()) {
+            throw new SettingsException("protospark.model.classes",
+                    "must equal the number of classes of the data set " + shards.root(), m.classes(),
+                    "the data has " + shards.classes() + "; set model.classes = " + shards.classes());
+        }
+        if (!sameImageShape(shards, m)) {
+            throw new SettingsException("protospark.model.input",
+                    "must match the image shape of the data set " + shards.root(),
+                    m.height() + "x" + m.width() + "x" + m.channels(), "the data has " + imageShape(shards));
+        }
+    }
+
+    private static boolean sameImageShape(ShardSet s, ModelSettings m) {
+        return s.height() == m.height() && s.width() == m.width() && s.channels() == m.channels();
+    }
+
+    private static String imageShape(ShardSet s) {
+        return s.height() + "x" + s.width() + "x" + s.channels() + " (height x width x channels)";
+    }
+
+    private static Map<String, Object> provenance(TrainSettings t, ModelSettings m, ShardSet shards,
+                                                  PrototypeSet prototypes, int workers, SparkSession spark) {
+        Map<String, Object> p = new LinkedHashMap<>();
+        p.put("status", "running");
+        p.put("started", Instant.now().toString());
+        p.put("seed", t.seed());
+        p.put("build", Provenance.build());
+        p.put("spark", Map.of("master", spark.sparkContext().master(), "version", spark.version(),
+                "workers", workers, "app_id", spark.sparkContext().applicationId()));
+        Map<String, Object> data = new LinkedHashMap<>();
+        data.put("uri", shards.root().toString());
+        data.put("format", shards.manifest().format());
+        data.put("classes", shards.classes());
+        List<Map<String, Object>> files = new ArrayList<>();
+        for (Manifest.ShardFile f : shards.manifest().files()) {
+            files.add(Map.of("path", f.path(), "split", f.split(), "sha256", f.sha256()));
+        }
+        data.put("files", files);
+        p.put("data", data);
+        if (m.head() == HeadKind.FIXED) {
+            p.put("prototypes", Map.of("kind", prototypes.kind().configName(), "classes", prototypes.classes(),
+                    "dimension", prototypes.dimension(), "max_cosine", prototypes.maxCosine(),
+                    "min_cosine", prototypes.minCosine(), "simplex_bound", prototypes.simplexBound(),
+                    "parameters", prototypes.parameters(),
+                    "assignment", t.assignmentMode() == TrainSettings.AssignmentMode.STATIC
+                            ? "static: class k owns prototype k"
+                            : "dynamic: class k owns prototype assignment.npy[k], re-solved every "
+                            + t.assignEvery() + " epoch(s) after " + t.assignWarmup() + " warm-up"));
+        } else {
+            p.put("head", io.protospark.config.Configs.configName(m.head()));
+        }
+        return p;
+    }
+}
