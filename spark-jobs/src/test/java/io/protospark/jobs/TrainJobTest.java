@@ -145,11 +145,12 @@ class TrainJobTest {
         TrainLoop.Result r = train(run, "train.epochs=2", "train.workers=2", "train.assignment.mode=dynamic");
         assertTrue(r.testAccuracy() > 0.4, "test accuracy " + r.testAccuracy());
         ObjectMapper json = new ObjectMapper();
-        for (String line : Files.readAllLines(run.resolve(TrainLoop.METRICS))) {
-            JsonNode m = json.readTree(line);
-            assertTrue(m.get("assignment_changed").isInt(), line);
-            assertTrue(m.get("assignment_mean_cosine").asDouble() > 0, line);
-        }
+        List<String> epochs = Files.readAllLines(run.resolve(TrainLoop.METRICS));
+        // the minibatch memory (the default) is first re-solved after epoch 1
+        assertFalse(json.readTree(epochs.get(0)).has("assignment_changed"), epochs.get(0));
+        JsonNode second = json.readTree(epochs.get(1));
+        assertTrue(second.get("assignment_changed").isInt(), epochs.get(1));
+        assertTrue(second.get("assignment_mean_cosine").asDouble() > 0, epochs.get(1));
         int[] owned;
         try (InputStream in = Files.newInputStream(run.resolve(TrainLoop.ASSIGNMENT))) {
             owned = Npy.readIntVector(in, "assignment.npy");
@@ -169,7 +170,7 @@ class TrainJobTest {
         // DL2PA's own combination: squared-cosine loss on the embedding, prototypes as the loss's targets
         Path run = tmp.resolve("run-dynamic-cosine");
         TrainLoop.Result r = train(run, "train.epochs=2", "train.workers=2", "train.assignment.mode=dynamic",
-                "model.head.loss=squared-cosine");
+                "train.assignment.initial=random", "model.head.loss=squared-cosine");
         assertTrue(r.testAccuracy() > 0.4, "test accuracy " + r.testAccuracy());
         int[] owned;
         try (InputStream in = Files.newInputStream(run.resolve(TrainLoop.ASSIGNMENT))) {
@@ -257,8 +258,8 @@ class TrainJobTest {
         Path runB = tmp.resolve("run-B");
         TrainLoop.Result b = TrainJob.run(TrainJob.Settings.from(Configs.load(null, "test", List.of(
                 "train.data=\"" + dataB + "\"", "train.run-dir=\"" + runB + "\"", "train.epochs=1",
-                "train.workers=2", "train.assignment.mode=dynamic",
-                "train.init-from=\"" + runA.resolve(TrainLoop.MODEL) + "\""))), spark);
+                "train.workers=2", "train.assignment.mode=dynamic", "train.assignment.memory=epoch-pass",
+                "train.assignment.momentum=0", "train.init-from=\"" + runA.resolve(TrainLoop.MODEL) + "\""))), spark);
         int[] sigma;
         try (InputStream in = Files.newInputStream(runB.resolve(TrainLoop.ASSIGNMENT))) {
             sigma = Npy.readIntVector(in, "assignment.npy");
@@ -268,6 +269,23 @@ class TrainJobTest {
             inverse[pi[c]] = c;
         }
         org.junit.jupiter.api.Assertions.assertArrayEquals(inverse, sigma, "assignment recovered pi^-1");
+        // the same from the memory the training minibatches build (DL2PA's moving average, merged over the workers'
+        // copies each round): epoch 1 trains under the identity and fills the memory, the re-solve before epoch 2
+        // must find pi^-1
+        Path runC = tmp.resolve("run-C");
+        TrainJob.run(TrainJob.Settings.from(Configs.load(null, "test", List.of(
+                "train.data=\"" + dataB + "\"", "train.run-dir=\"" + runC + "\"", "train.epochs=2",
+                "train.workers=2", "train.assignment.mode=dynamic", "train.assignment.memory=batches",
+                "train.init-from=\"" + runA.resolve(TrainLoop.MODEL) + "\""))), spark);
+        try (InputStream in = Files.newInputStream(runC.resolve(TrainLoop.ASSIGNMENT))) {
+            org.junit.jupiter.api.Assertions.assertArrayEquals(inverse, Npy.readIntVector(in, "assignment.npy"),
+                    "assignment from the minibatch memory recovered pi^-1");
+        }
+        List<String> cLines = Files.readAllLines(runC.resolve(TrainLoop.METRICS));
+        ObjectMapper cJson = new ObjectMapper();
+        assertFalse(cJson.readTree(cLines.get(0)).has("assignment_changed"),
+                "no re-solve before the first epoch's minibatches: " + cLines.get(0));
+        assertEquals(10, cJson.readTree(cLines.get(1)).get("assignment_changed").asInt(), cLines.get(1));
         // the static run with the true labels, given the same extra epoch from A (a fresh optimizer state moves
         // both alike): once sigma = pi^-1, B trains the same network on the same minibatches up to a relabelling
         Path runA2 = tmp.resolve("run-A2");

@@ -107,6 +107,34 @@ public final class AssignmentStep {
         return solve();
     }
 
+    /**
+     * The memory the workers fold their training batches into (DL2PA's per-batch moving average): the current one, or
+     * when none exists yet seeded standard-normal rows, as the seed initialises its queue (the assignment in force is
+     * left as it is).
+     */
+    public ClassMemory.Ema memory(long seed) {
+        if (memory == null) {
+            memory = ClassMemory.Ema.random(prototypes.classes(), prototypes.dimension(), momentum, seed);
+        }
+        return memory;
+    }
+
+    /** Folds the workers' copies of {@link #memory} after a round into it ({@link ClassMemory.Ema#mergeCopies}). */
+    public void mergeRound(java.util.Collection<ClassMemory.Ema> copies) {
+        if (memory == null) {
+            throw new IllegalStateException("no class memory to merge the workers' copies into");
+        }
+        memory.mergeCopies(copies);
+    }
+
+    /** Re-solves the assignment from the memory as it stands (the per-batch mode's re-solve; no pass over the data). */
+    public Outcome resolve() {
+        if (memory == null) {
+            throw new IllegalStateException("no class memory to solve from");
+        }
+        return solve();
+    }
+
     /** The maximum-cosine assignment of the current memory; records it and says how many classes changed. */
     private Outcome solve() {
         int k = prototypes.classes();

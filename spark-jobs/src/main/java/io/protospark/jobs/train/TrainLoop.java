@@ -190,6 +190,16 @@ public final class TrainLoop {
         GlobalStep globalStep = new GlobalStep();
         List<org.deeplearning4j.spark.api.TrainingHook> hooks = new ArrayList<>(List.of(new LossHook(lossSum, lossCount),
                 new WorkerThreads(threadsPerWorker), globalStep)); // before any hook that reads the iteration count
+        boolean batchMemory = t.assignmentMode() == TrainSettings.AssignmentMode.DYNAMIC
+                && t.assignMemory() == TrainSettings.AssignmentMemory.BATCHES;
+        ClassMemoryHook.Copies memoryCopies = null;
+        ClassMemoryHook memoryHook = null;
+        if (batchMemory) {
+            memoryCopies = new ClassMemoryHook.Copies();
+            jsc.sc().register(memoryCopies, "protospark.train.class-memory");
+            memoryHook = new ClassMemoryHook(Networks.feature(m), memoryCopies);
+            hooks.add(memoryHook);
+        }
         hooks.addAll(extraHooks);
         ParameterAveragingTrainingMaster tm = new ParameterAveragingTrainingMaster.Builder(workers, rowsPerBatch)
                 .batchSizePerWorker(rowsPerBatch)
@@ -242,7 +252,11 @@ public final class TrainLoop {
             LOG.info("random initial assignment (seeded class memory): {} of {} classes away from prototype k, mean "
                     + "cosine {}", initial.changed(), m.classes(), String.format(Locale.ROOT, "%.4f", initial.meanCosine()));
         }
-        int firstResolve = Math.max(t.assignWarmup(), randomStart ? 1 : 0);
+        // a memory built from the training minibatches needs an epoch of them before it says anything
+        int firstResolve = Math.max(t.assignWarmup(), randomStart || batchMemory ? 1 : 0);
+        if (batchMemory) {
+            assignment.memory(t.seed() * 1_000_003L + 17); // the random start's memory, or seeded rows for identity
+        }
         IterationSchedule perStep = null;
         long step = 0; // global minibatch steps per worker trained so far (schedules, Adam's bias correction)
         for (int epoch = 1; epoch <= t.epochs(); epoch++) {
@@ -258,9 +272,14 @@ public final class TrainLoop {
                 // prototypes -> exact assignment -> permuted head; the fit broadcasts the driver's parameters, so
                 // the epoch trains, and is evaluated, with the new assignment
                 ComputationGraph current = sparkNet.getNetwork();
-                io.protospark.model.assign.ClassMemory sums = ClassMemoryPass.gather(jsc, current, Networks.feature(m),
-                        ExampleRdds.batches(train, 256, m.classes(), decoding), m.classes(), m.embeddingDim());
-                assigned = assignment.update(sums);
+                if (batchMemory) {
+                    assigned = assignment.resolve(); // the memory the training minibatches built
+                } else {
+                    io.protospark.model.assign.ClassMemory sums = ClassMemoryPass.gather(jsc, current,
+                            Networks.feature(m), ExampleRdds.batches(train, 256, m.classes(), decoding), m.classes(),
+                            m.embeddingDim());
+                    assigned = assignment.update(sums);
+                }
                 head = assignment.head();
                 fixedBefore = install(current, head, assigned.assignment(), targets, run);
                 LOG.info("assignment before epoch {}: {} classes changed prototype, mean cosine {}", epoch,
@@ -312,7 +331,14 @@ public final class TrainLoop {
                 // the driver's count is what its own reads (CoMHE's P step) see; the hook carries it to workers
                 globalStep.roundStartsAt(step + lo);
                 sparkNet.getNetwork().getConfiguration().setIterationCount((int) (step + lo));
+                if (batchMemory) {
+                    memoryHook.roundStartsFrom(assignment.memory(0));
+                    memoryCopies.reset();
+                }
                 sparkNet.fit(batches.filter(b -> b._2() >= lo && b._2() < hi).map(Tuple2::_1));
+                if (batchMemory) {
+                    assignment.mergeRound(memoryCopies.value()); // the workers' copies, as the networks are averaged
+                }
                 // DL4J adds the averaging frequency; a short last round trained fewer steps
                 sparkNet.getNetwork().getConfiguration().setIterationCount((int) (step + Math.min(hi, longest)));
                 io.protospark.model.energy.EnergyRegularizers.advanceProjections(sparkNet.getNetwork()); // CoMHE P

@@ -42,7 +42,8 @@ public record TrainSettings(
         int outliersPerBatch,
         int threadsPerWorker,
         long targetsInlineUpTo,
-        AssignmentStart assignInitial) {
+        AssignmentStart assignInitial,
+        AssignmentMemory assignMemory) {
 
     /** {@code protospark.train.assignment.mode}. */
     public enum AssignmentMode {
@@ -54,6 +55,14 @@ public record TrainSettings(
     public enum AssignmentStart {
         IDENTITY,
         RANDOM
+    }
+
+    /** {@code protospark.train.assignment.memory}: where the class memory comes from. */
+    public enum AssignmentMemory {
+        /** A moving average over the training minibatches, folded in on the workers (DL2PA's). */
+        BATCHES,
+        /** A pass over the training split before each re-solve (inference mode), folded in once per re-solve. */
+        EPOCH_PASS
     }
 
     private static final String P = "protospark.train.";
@@ -93,7 +102,8 @@ public record TrainSettings(
                 Configs.nonNegativeInt(c, P + "outliers.per-batch"),
                 Configs.nonNegativeInt(c, P + "threads-per-worker"),
                 nonNegativeLong(c, P + "targets-inline-up-to", "use 0 to send every target matrix by reference"),
-                Configs.enumValue(c, P + "assignment.initial", AssignmentStart.class));
+                Configs.enumValue(c, P + "assignment.initial", AssignmentStart.class),
+                Configs.enumValue(c, P + "assignment.memory", AssignmentMemory.class));
     }
 
     /** Outlier-exposure examples appended to each minibatch: per-batch, or the batch size when that is 0. */
