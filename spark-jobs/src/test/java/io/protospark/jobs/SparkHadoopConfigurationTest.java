@@ -1,6 +1,6 @@
 package io.protospark.jobs;
 
-import io.protospark.model.loss.TargetsStore;
+import io.protospark.model.targets.TargetsStore;
 import org.apache.spark.sql.SparkSession;
 import org.junit.jupiter.api.Test;
 
