@@ -200,7 +200,7 @@ class TrainJobTest {
         JsonNode ref = prov.at("/targets/0");
         String sha = ref.get("sha256").asText();
         Path file = Path.of(java.net.URI.create(ref.get("uri").asText()));
-        assertEquals(run.resolve(io.protospark.model.loss.TargetsStore.fileName(sha)), file);
+        assertEquals(run.resolve(io.protospark.model.targets.TargetsStore.fileName(sha)), file);
         assertEquals(List.of(10, 9), List.of(ref.at("/shape/0").asInt(), ref.at("/shape/1").asInt()));
         assertTrue(prov.at("/round/targets_by_reference").asBoolean(), prov.get("round").toString());
         assertTrue(prov.at("/round/configuration_bytes").asLong() < 50_000, prov.get("round").toString());
@@ -222,7 +222,7 @@ class TrainJobTest {
         }
         // model.zip stays self-contained: it loads with the targets file gone
         Files.delete(file);
-        io.protospark.model.loss.TargetsStore.clear();
+        io.protospark.model.targets.TargetsStore.clear();
         ComputationGraph model = ModelSerializer.restoreComputationGraph(run.resolve(TrainLoop.MODEL).toFile(), false);
         double[][] held = FixedHead.read(model);
         for (int k = 0; k < 10; k++) {

@@ -1,8 +1,6 @@
 package io.protospark.model.energy;
 
 import io.protospark.config.SettingsException;
-import io.protospark.model.head.NormalizedDense;
-import io.protospark.model.sphere.SphereLayerBase;
 import org.deeplearning4j.nn.conf.ComputationGraphConfiguration;
 import org.deeplearning4j.nn.conf.graph.GraphVertex;
 import org.deeplearning4j.nn.conf.graph.LayerVertex;
@@ -33,9 +31,10 @@ import java.util.Set;
  * {@link ComputationGraphConfiguration}, so any backbone can be regularised: call
  * {@code EnergyRegularizers.attach(conf, EnergySettings.from(config))} before {@code new ComputationGraph(conf)}.
  *
- * <p>Which layers: every convolution (not depthwise / separable — protospark uses those for PReLU slopes), dense,
- * output, SphereConv, SphereDense and weight-normalised dense ({@link NormalizedDense}) layer, or only those named in {@code layers}. Frozen
- * layers (DL4J's frozen wrappers, e.g. a fixed-prototype head) are not weight layers here and are skipped.
+ * <p>Which layers: every convolution (not depthwise / separable — protospark uses those for PReLU slopes), dense and
+ * output layer and every {@link NeuronRowLayer} (SphereConv, SphereDense, the weight-normalised dense head), or only
+ * those named in {@code layers}. Frozen layers (DL4J's frozen wrappers, e.g. a fixed-prototype head) are not weight
+ * layers here and are skipped.
  * How, as in the seeds (METHODS §3): hidden layers get the configured form, half-space if configured, weight
  * {@code hidden-weight}; the layer named {@code classifier-layer} gets full-space energy with
  * {@code classifier-weight} and is never projected; with a projection, the first weight layer (the one fed by the
@@ -172,18 +171,18 @@ public final class EnergyRegularizers {
             return false;
         }
         return l instanceof ConvolutionLayer || l instanceof DenseLayer || l instanceof BaseOutputLayer
-                || l instanceof SphereLayerBase || l instanceof NormalizedDense;
+                || l instanceof NeuronRowLayer;
     }
 
     static long neurons(Layer l) {
-        if (l instanceof SphereLayerBase s) {
+        if (l instanceof NeuronRowLayer s) {
             return s.neurons();
         }
         return ((org.deeplearning4j.nn.conf.layers.FeedForwardLayer) l).getNOut();
     }
 
     static long fanIn(Layer l) {
-        if (l instanceof SphereLayerBase s) {
+        if (l instanceof NeuronRowLayer s) {
             return s.fanIn();
         }
         if (l instanceof ConvolutionLayer c) {

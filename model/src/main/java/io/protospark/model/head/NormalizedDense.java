@@ -1,5 +1,6 @@
 package io.protospark.model.head;
 
+import io.protospark.model.energy.NeuronRowLayer;
 import java.util.Collection;
 import java.util.Map;
 import org.deeplearning4j.nn.api.Layer;
@@ -44,7 +45,7 @@ import org.nd4j.linalg.ops.transforms.Transforms;
  * batch 128, float, 2 shared cores: 37 vs 36 ms) and forward + backward about 1.35× (207 vs 154 ms), the extra being
  * the recomputation of X·W in the backward pass ({@code HeadBenchmarkTest}).
  */
-public class NormalizedDense extends FeedForwardLayer {
+public class NormalizedDense extends FeedForwardLayer implements NeuronRowLayer {
     private static final long serialVersionUID = 1L;
 
     /** Lower clamp of ‖w_k‖ (PyTorch {@code F.normalize}'s default epsilon). */
@@ -52,6 +53,18 @@ public class NormalizedDense extends FeedForwardLayer {
 
     /** For Jackson. */
     protected NormalizedDense() {
+    }
+
+    /** K, the class vectors: the columns of W (DL4J's nOut). */
+    @Override
+    public int neurons() {
+        return Math.toIntExact(getNOut());
+    }
+
+    /** d, the length of each class vector (DL4J's nIn). */
+    @Override
+    public long fanIn() {
+        return getNIn();
     }
 
     private NormalizedDense(Builder b) {

@@ -35,7 +35,8 @@ import org.nd4j.shade.jackson.databind.annotation.JsonSerialize;
  *
  * <p><b>By reference.</b> Java serialisation (what DL4J Spark's broadcast of every averaging round uses) writes the
  * matrix inline, unless a {@link TargetsRef} is set ({@link #setTargetsRef}): then it writes only the reference, and
- * the receiving JVM resolves the matrix through {@link TargetsStore} (read and verified once per JVM). Replacing the
+ * the receiving JVM resolves the matrix through its {@link TargetsResolver} (the model module's targets store: read
+ * and verified once per JVM). Replacing the
  * targets drops the reference, so a stale file is never used. JSON always holds the matrix itself, so a saved
  * model stays self-contained.
  */
@@ -100,8 +101,11 @@ public abstract class TargetLoss implements ILossFunction {
         this.targetsRef = null; // the file, if any, holds the old matrix
     }
 
-    /** The current targets themselves, not a copy: never modify (within the package, for {@link TargetsStore}). */
-    INDArray targetsView() {
+    /**
+     * The current targets themselves, not a copy: never modify. For the targets store, which writes, hashes and
+     * caches them without a copy (a face-scale matrix is 1.2 GB).
+     */
+    public INDArray targetsView() {
         return targets;
     }
 
@@ -112,8 +116,9 @@ public abstract class TargetLoss implements ILossFunction {
 
     /**
      * Makes Java serialisation write {@code ref} instead of the matrix (null: the matrix again). {@code ref} must
-     * name a file holding exactly the current targets, as {@link TargetsStore#writeNpy} wrote them and with the
-     * {@link TargetsStore#sha256} of that file; the shape is checked here, the content where it is resolved.
+     * name a file holding exactly the current targets, as {@code io.protospark.model.targets.TargetsStore.writeNpy}
+     * wrote them and with the {@code TargetsStore.sha256} of that file; the shape is checked here, the content where
+     * it is resolved.
      */
     public void setTargetsRef(TargetsRef ref) {
         if (ref != null && (ref.rows() != targets.rows() || ref.columns() != targets.columns())) {
@@ -131,13 +136,19 @@ public abstract class TargetLoss implements ILossFunction {
         out.writeFields();
     }
 
-    /** Resolves a reference through this JVM's {@link TargetsStore}; errors name the file (and both hashes). */
+    /** Resolves a reference through this JVM's {@link TargetsResolver}; errors name the file (and both hashes). */
     private void readObject(ObjectInputStream in) throws IOException, ClassNotFoundException {
         ObjectInputStream.GetField f = in.readFields();
         INDArray t = (INDArray) f.get("targets", null);
         TargetsRef ref = (TargetsRef) f.get("targetsRef", null);
         if (t == null && ref != null) {
-            t = TargetsStore.resolve(ref);
+            TargetsResolver resolver = Resolver.INSTANCE;
+            if (resolver == null) {
+                throw new InvalidObjectException(getClass().getSimpleName() + ": serialised with a reference to "
+                        + ref.uri() + ", and no " + TargetsResolver.class.getName() + " is registered (META-INF/"
+                        + "services) to resolve it");
+            }
+            t = resolver.resolve(ref);
         }
         if (t == null) {
             throw new InvalidObjectException(getClass().getSimpleName() + ": serialised without targets or a "
@@ -145,6 +156,12 @@ public abstract class TargetLoss implements ILossFunction {
         }
         targets = t;
         targetsRef = ref;
+    }
+
+    /** The first {@link TargetsResolver} registered with the class loader of this class, found once per JVM. */
+    private static final class Resolver {
+        static final TargetsResolver INSTANCE = java.util.ServiceLoader.load(TargetsResolver.class,
+                TargetLoss.class.getClassLoader()).findFirst().orElse(null);
     }
 
     /** Replaces the targets by a K×d array of rows. */

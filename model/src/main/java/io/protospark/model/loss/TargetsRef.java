@@ -10,8 +10,8 @@ import java.util.regex.Pattern;
 /**
  * Where a target matrix lives instead of inside the configuration: a float64 {@code .npy} file (Hadoop FileSystem
  * URI), the SHA-256 of its bytes and its shape. A {@link TargetLoss} holding one is Java-serialised as this reference
- * alone; the receiving JVM resolves it through {@link TargetsStore}. The canonical constructor validates, also when
- * a reference is deserialised.
+ * alone; the receiving JVM resolves it through its {@link TargetsResolver} ({@code io.protospark.model.targets}
+ * reads and writes the files). The canonical constructor validates, also when a reference is deserialised.
  *
  * @param uri     absolute URI of the {@code .npy} file ({@code file:}, {@code hdfs:}, {@code s3a:} …)
  * @param sha256  SHA-256 of the file's bytes, 64 lower-case hex digits

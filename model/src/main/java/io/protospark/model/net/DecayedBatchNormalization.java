@@ -1,7 +1,7 @@
 package io.protospark.model.net;
 
+import io.protospark.model.fast.FastBatchNormalization;
 import org.deeplearning4j.nn.conf.layers.BatchNormalization;
-import org.deeplearning4j.nn.params.BatchNormalizationParamInitializer;
 import org.nd4j.linalg.learning.regularization.Regularization;
 
 import java.lang.reflect.Field;
@@ -22,15 +22,10 @@ public class DecayedBatchNormalization extends BatchNormalization {
         super();
     }
 
+    /** The layer's regularisation for γ and β, none for the running statistics (the fast batch norm's rule). */
     @Override
     public List<Regularization> getRegularizationByParam(String paramName) {
-        return gammaBeta(this, paramName);
-    }
-
-    /** The layer's regularisation for γ and β, none for the running statistics. */
-    public static List<Regularization> gammaBeta(BatchNormalization layer, String paramName) {
-        return BatchNormalizationParamInitializer.GAMMA.equals(paramName)
-                || BatchNormalizationParamInitializer.BETA.equals(paramName) ? layer.getRegularization() : null;
+        return FastBatchNormalization.gammaBeta(this, paramName);
     }
 
     /** A copy of {@code bn} (of class exactly {@link BatchNormalization}) whose γ and β take its regularisation. */

@@ -9,6 +9,7 @@ import io.protospark.model.energy.EnergySettings;
 import io.protospark.model.head.Decision;
 import io.protospark.model.sphere.SphereSettings;
 import io.protospark.model.prototype.PrototypeKind;
+import io.protospark.model.prototype.PrototypeRequest;
 import io.protospark.model.prototype.PrototypeSpec;
 
 import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
@@ -52,7 +53,7 @@ public record ModelSettings(
         double openSetMargin,
         boolean openSetRamp,
         boolean damRevised,
-        double logEpsilon) {
+        double logEpsilon) implements PrototypeRequest {
 
     private static final String P = "protospark.model.";
     /** The demo convolutional backbone (conv blocks from {@code conv-channels}, dense layers from {@code hidden}). */
@@ -209,6 +210,12 @@ public record ModelSettings(
             case NIRVANA_MSE, NIRVANA_HINGE, NIRVANA_OPEN_SET -> Decision.EUCLIDEAN;
             case SQUARED_COSINE, LONG_TAIL_DOT_REGRESSION -> Decision.COSINE;
         };
+    }
+
+    /** Whether the head is {@link HeadKind#FIXED}: the one head that uses the prototypes. */
+    @Override
+    public boolean fixedHead() {
+        return head == HeadKind.FIXED;
     }
 
     /**

@@ -1,8 +1,5 @@
 package io.protospark.model.prototype;
 
-import io.protospark.model.net.HeadKind;
-import io.protospark.model.net.ModelSettings;
-
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.OptionalLong;
@@ -19,8 +16,8 @@ public final class Prototypes {
      * The prototypes of a model: the configured construction for a fixed head; for a learned head (which ignores
      * them) the regular simplex, as before.
      */
-    public static PrototypeSet build(ModelSettings m) {
-        if (m.head() != HeadKind.FIXED) {
+    public static PrototypeSet build(PrototypeRequest m) {
+        if (!m.fixedHead()) {
             return PrototypeSet.simplex(m.classes());
         }
         return build(m.prototypeSpec());

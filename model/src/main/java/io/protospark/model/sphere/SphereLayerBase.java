@@ -1,5 +1,6 @@
 package io.protospark.model.sphere;
 
+import io.protospark.model.energy.NeuronRowLayer;
 import org.nd4j.shade.jackson.annotation.JsonAutoDetect;
 import org.deeplearning4j.nn.api.Layer;
 import org.deeplearning4j.nn.conf.InputPreProcessor;
@@ -36,7 +37,7 @@ import java.util.Map;
         getterVisibility = JsonAutoDetect.Visibility.NONE,
         isGetterVisibility = JsonAutoDetect.Visibility.NONE,
         setterVisibility = JsonAutoDetect.Visibility.NONE)
-public abstract class SphereLayerBase extends SameDiffLayer {
+public abstract class SphereLayerBase extends SameDiffLayer implements NeuronRowLayer {
     private static final long serialVersionUID = 1L;
 
     /** The seed's epsilon inside every norm: ‖v‖ = √(Σv² + 1e-4). */
@@ -102,11 +103,13 @@ public abstract class SphereLayerBase extends SameDiffLayer {
     }
 
     /** Number of neurons (output channels or units): the rows of the weight matrix. */
+    @Override
     public int neurons() {
         return Math.toIntExact(nOut);
     }
 
     /** Inputs each neuron sees (k·k·c_in for a convolution, nIn for a dense layer). */
+    @Override
     public abstract long fanIn();
 
     /**

@@ -21,7 +21,7 @@ import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.linalg.learning.config.NoOp;
 
 /** Shared fixtures: a tiny double-precision network, DL4J's gradient check and the JSON round trip. */
-final class LossChecks {
+public final class LossChecks {
     private LossChecks() {
     }
 
@@ -30,7 +30,7 @@ final class LossChecks {
     }
 
     /** Dense d→d (tanh) then a LossLayer with the loss and the given activation; double precision, NoOp updater. */
-    static MultiLayerConfiguration conf(TargetLoss loss, int nIn, Activation lossActivation) {
+    public static MultiLayerConfiguration conf(TargetLoss loss, int nIn, Activation lossActivation) {
         return new NeuralNetConfiguration.Builder()
                 .dataType(DataType.DOUBLE)
                 .seed(12345)

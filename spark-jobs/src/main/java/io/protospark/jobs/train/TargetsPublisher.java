@@ -3,7 +3,7 @@ package io.protospark.jobs.train;
 import io.protospark.model.loss.TargetLoss;
 import io.protospark.model.loss.TargetLosses;
 import io.protospark.model.loss.TargetsRef;
-import io.protospark.model.loss.TargetsStore;
+import io.protospark.model.targets.TargetsStore;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;

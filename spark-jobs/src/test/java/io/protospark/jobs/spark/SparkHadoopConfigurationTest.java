@@ -1,6 +1,6 @@
 package io.protospark.jobs.spark;
 
-import io.protospark.model.loss.TargetsStore;
+import io.protospark.model.targets.TargetsStore;
 import org.apache.spark.sql.SparkSession;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;

@@ -10,7 +10,7 @@ import org.junit.jupiter.api.Test;
 
 import io.protospark.model.loss.TargetLoss;
 import io.protospark.model.loss.TargetLosses;
-import io.protospark.model.loss.TargetsStore;
+import io.protospark.model.targets.TargetsStore;
 import io.protospark.model.net.FixedHead;
 import org.apache.hadoop.conf.Configuration;
 import org.deeplearning4j.spark.api.worker.NetBroadcastTuple;

@@ -1,7 +1,10 @@
-package io.protospark.model.loss;
+package io.protospark.model.targets;
 
 import io.protospark.model.io.Npy;
 import io.protospark.model.io.NpyMatrix;
+import io.protospark.model.loss.TargetLoss;
+import io.protospark.model.loss.TargetsRef;
+import io.protospark.model.loss.TargetsResolver;
 import java.io.BufferedInputStream;
 import java.io.FileNotFoundException;
 import java.io.IOException;
@@ -33,6 +36,9 @@ import org.nd4j.linalg.factory.Nd4j;
  * Resolved matrices are shared by every loss
  * of the JVM that resolves the same reference; nothing changes a target matrix in place ({@link TargetLoss} replaces
  * it whole).
+ *
+ * <p>A target loss read by Java serialisation finds {@link #resolve} through {@link Resolver}, registered in
+ * {@code META-INF/services/io.protospark.model.loss.TargetsResolver}.
  */
 public final class TargetsStore {
     static final int KEEP = 1;
@@ -109,6 +115,14 @@ public final class TargetsStore {
                 String.format(java.util.Locale.ROOT, "%.2f", (System.nanoTime() - start) / 1e9));
         CACHE.put(ref.sha256(), loaded);
         return loaded;
+    }
+
+    /** {@link #resolve} as the {@link TargetsResolver} of the target losses (found with the ServiceLoader). */
+    public static final class Resolver implements TargetsResolver {
+        @Override
+        public INDArray resolve(TargetsRef ref) throws IOException {
+            return TargetsStore.resolve(ref);
+        }
     }
 
     /** Files read by {@link #resolve} in this JVM so far (for tests and logs). */

@@ -1,4 +1,4 @@
-package io.protospark.model.loss;
+package io.protospark.model.targets;
 
 import org.apache.hadoop.conf.Configuration;
 

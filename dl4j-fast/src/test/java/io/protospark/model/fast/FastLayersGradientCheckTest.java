@@ -1,7 +1,5 @@
 package io.protospark.model.fast;
 
-import io.protospark.model.DoublePrecision;
-
 import org.deeplearning4j.gradientcheck.GradientCheckUtil;
 import org.deeplearning4j.nn.conf.ComputationGraphConfiguration;
 import org.deeplearning4j.nn.conf.ConvolutionMode;
@@ -44,14 +42,19 @@ class FastLayersGradientCheckTest {
     private static final double MIN_ABS_ERROR = 1e-8;
 
 
+    private static DataType savedData;
+    private static DataType savedFloat;
+
     @BeforeAll
     static void doublePrecision() {
-        DoublePrecision.use();
+        savedData = Nd4j.dataType();
+        savedFloat = Nd4j.defaultFloatingPointType();
+        Nd4j.setDefaultDataTypes(DataType.DOUBLE, DataType.DOUBLE);
     }
 
     @AfterAll
     static void restorePrecision() {
-        DoublePrecision.restore();
+        Nd4j.setDefaultDataTypes(savedData, savedFloat);
     }
 
     private static NeuralNetConfiguration.Builder base() {

@@ -4,11 +4,14 @@ import org.deeplearning4j.nn.api.Layer;
 import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
 import org.deeplearning4j.nn.conf.layers.BatchNormalization;
 import org.deeplearning4j.nn.conf.layers.LayerValidation;
+import org.deeplearning4j.nn.params.BatchNormalizationParamInitializer;
 import org.deeplearning4j.optimize.api.TrainingListener;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.learning.regularization.Regularization;
 
 import java.util.Collection;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -66,9 +69,17 @@ public class FastBatchNormalization extends BatchNormalization {
      * norm only when weight decay is to reach it, as {@code io.protospark.model.net.DecayedBatchNormalization} does.
      */
     @Override
-    public java.util.List<org.nd4j.linalg.learning.regularization.Regularization> getRegularizationByParam(
-            String paramName) {
-        return io.protospark.model.net.DecayedBatchNormalization.gammaBeta(this, paramName);
+    public List<Regularization> getRegularizationByParam(String paramName) {
+        return gammaBeta(this, paramName);
+    }
+
+    /**
+     * The layer's regularisation for γ and β, none for the running statistics: the rule of this layer and of
+     * {@code io.protospark.model.net.DecayedBatchNormalization}, DL4J's batch norm with γ and β decayed.
+     */
+    public static List<Regularization> gammaBeta(BatchNormalization layer, String paramName) {
+        return BatchNormalizationParamInitializer.GAMMA.equals(paramName)
+                || BatchNormalizationParamInitializer.BETA.equals(paramName) ? layer.getRegularization() : null;
     }
 
     @Override

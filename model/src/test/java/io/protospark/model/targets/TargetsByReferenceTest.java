@@ -1,4 +1,4 @@
-package io.protospark.model.loss;
+package io.protospark.model.targets;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -27,6 +27,13 @@ import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 import io.protospark.model.io.Npy;
+import io.protospark.model.loss.LossChecks;
+import io.protospark.model.loss.NirvanaMseLoss;
+import io.protospark.model.loss.NirvanaOpenSetLoss;
+import io.protospark.model.loss.SquaredCosineLoss;
+import io.protospark.model.loss.TargetLoss;
+import io.protospark.model.loss.TargetLosses;
+import io.protospark.model.loss.TargetsRef;
 
 /** Java serialisation of a target loss by reference: only the reference travels; the matrix comes back bit for bit. */
 class TargetsByReferenceTest {
