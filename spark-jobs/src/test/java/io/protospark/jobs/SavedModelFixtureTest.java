@@ -43,8 +43,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * breaks every {@code model.zip} users have saved (and {@code train.init-from}). Each fixture under
  * {@value #FIXTURES} is a tiny network built from a configuration with {@link Networks} (fast layers on), trained for
  * a few steps so that batch-norm statistics and updater state are not at their initial values, and saved the way
- * {@code protospark train} saves {@value TrainJob#MODEL} ({@link TrainJob#writeModel}); next to it the input it was
- * run on and its outputs then. This test loads each with {@link TrainJob#readModel} (updater state included) and
+ * {@code protospark train} saves {@value TrainLoop#MODEL} ({@link TrainLoop#writeModel}); next to it the input it was
+ * run on and its outputs then. This test loads each with {@link TrainLoop#readModel} (updater state included) and
  * requires the same outputs within {@value #TOLERANCE}.
  *
  * <p><b>Never regenerate a fixture to make this test pass.</b> A failure here means that models saved by earlier
@@ -187,7 +187,7 @@ class SavedModelFixtureTest {
 
     /**
      * Writes the fixtures that do not exist yet: builds each network from its settings with {@link Networks}, fits
-     * it for three steps on seeded random data, saves it with {@link TrainJob#writeModel}, and records a seeded input
+     * it for three steps on seeded random data, saves it with {@link TrainLoop#writeModel}, and records a seeded input
      * with the feature and output the saved network computes for it. Refuses to overwrite a fixture.
      */
     static void generate() throws IOException {

@@ -6,9 +6,10 @@ import io.protospark.model.prototype.PrototypeSet;
  * The driver's between-epoch step of dynamic label-to-prototype assignment (DL2PA): class memory → cosine
  * matrix against the prototypes → an exact maximum-cosine assignment → the permuted head.
  *
- * <p>The memory is {@link ClassMemory.Ema}, fed once per re-solve with the epoch's per-class sums (momentum 0 =
- * this epoch's mean direction only), rows renormalised. DL2PA updates its memory after every batch; here the
- * update happens between epochs, on the driver, from a tree-reduced pass over the training split.
+ * <p>The memory is {@link ClassMemory.Ema}, rows renormalised, fed in one of two ways: per minibatch on the workers,
+ * whose copies the driver merges after each averaging round ({@link #memory}, {@link #mergeRound}, then
+ * {@link #resolve}; DL2PA's), or once per re-solve with the per-class sums of a pass over the training split
+ * ({@link #update}).
  */
 public final class AssignmentStep {
     private final PrototypeSet prototypes;

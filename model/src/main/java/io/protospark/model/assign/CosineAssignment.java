@@ -375,20 +375,7 @@ public final class CosineAssignment {
                 rowCos[i] = Arrays.copyOfRange(gcos, gs[i], gs[i + 1]);
             }
         }
-        int[] start = new int[n + 1];
-        for (int i = 0; i < n; i++) {
-            start[i + 1] = start[i] + rowCols[i].length;
-        }
-        int[] col = new int[start[n]];
-        double[] cost = new double[start[n]];
-        for (int i = 0; i < n; i++) {
-            System.arraycopy(rowCols[i], 0, col, start[i], rowCols[i].length);
-            float[] c = rowCos[i];
-            for (int x = 0; x < c.length; x++) {
-                cost[start[i] + x] = -c[x];
-            }
-        }
-        sa.setGraph(start, col, cost);
+        sa.setRows(rowCols, (i, x, c) -> -rowCos[i][x]);
     }
 
     /** 0, 1, …, n − 1: a row whose candidate set is every column. */

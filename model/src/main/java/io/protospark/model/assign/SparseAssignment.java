@@ -64,6 +64,33 @@ public final class SparseAssignment {
         System.arraycopy(prices, 0, v, 0, n);
     }
 
+    /** The cost of row i's x-th listed column c, for {@link #setRows}. */
+    @FunctionalInterface
+    interface EdgeCost {
+        double of(int i, int x, int c);
+    }
+
+    /**
+     * Replaces the graph with rows given as column lists: row i's edges are {@code rowCols[i]}, each with the cost
+     * {@code costs} gives; packed into the CSR arrays of {@link #setGraph(int[], int[], double[])}.
+     */
+    void setRows(int[][] rowCols, EdgeCost costs) {
+        int[] start = new int[n + 1];
+        for (int i = 0; i < n; i++) {
+            start[i + 1] = start[i] + rowCols[i].length;
+        }
+        int[] col = new int[start[n]];
+        double[] cost = new double[start[n]];
+        for (int i = 0; i < n; i++) {
+            int[] cols = rowCols[i];
+            System.arraycopy(cols, 0, col, start[i], cols.length);
+            for (int x = 0; x < cols.length; x++) {
+                cost[start[i] + x] = costs.of(i, x, cols[x]);
+            }
+        }
+        setGraph(start, col, cost);
+    }
+
     /**
      * Replaces the graph: row i's edges are {@code col[start[i] .. start[i+1])} with costs {@code cost[...]}
      * (finite). A matched row whose edge is no longer present, or is no longer its cheapest reduced edge, is
@@ -256,45 +283,14 @@ public final class SparseAssignment {
             heapKey = Arrays.copyOf(heapKey, heapSize * 2);
             heapCol = Arrays.copyOf(heapCol, heapSize * 2);
         }
-        int k = heapSize++;
-        while (k > 0) {
-            int p = (k - 1) >>> 1;
-            if (heapKey[p] <= key) {
-                break;
-            }
-            heapKey[k] = heapKey[p];
-            heapCol[k] = heapCol[p];
-            k = p;
-        }
-        heapKey[k] = key;
-        heapCol[k] = c;
+        Heaps.siftUp(heapKey, heapCol, heapSize++, key, c);
     }
 
     private void pop() {
         int last = --heapSize;
-        if (last == 0) {
-            return;
+        if (last > 0) {
+            Heaps.siftDown(heapKey, heapCol, last, heapKey[last], heapCol[last]);
         }
-        double key = heapKey[last];
-        int c = heapCol[last];
-        int k = 0;
-        while (true) {
-            int child = 2 * k + 1;
-            if (child >= last) {
-                break;
-            }
-            if (child + 1 < last && heapKey[child + 1] < heapKey[child]) {
-                child++;
-            }
-            if (heapKey[child] >= key) {
-                break;
-            }
-            heapKey[k] = heapKey[child];
-            heapCol[k] = heapCol[child];
-            k = child;
-        }
-        heapKey[k] = key;
-        heapCol[k] = c;
     }
 
     /** Rows of the last failed search (see {@link #solve()}). */

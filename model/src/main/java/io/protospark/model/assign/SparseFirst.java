@@ -236,59 +236,26 @@ final class SparseFirst {
     }
 
     /**
-     * The k columns of the row at {@code base} with the smallest {@code y − v0} into {@code heapCol} (a bounded
-     * max-heap; one compare per entry); returns the largest of the k reduced costs.
+     * The k columns of the row at {@code base} with the smallest {@code y − v0} into {@code heapCol} (a bounded heap
+     * whose root is the largest kept; one compare per entry); returns the largest of the k reduced costs. The heap
+     * holds the negated costs in a min-heap ({@link Heaps}).
      */
     private double smallestReduced(int base, double[] heapKey, int[] heapCol) {
         double[] a = this.a;
         double[] v0 = this.v0;
         double sg = sign;
         for (int j = 0; j < k; j++) {
-            double r = sg * a[base + j] - v0[j];
-            int x = j;
-            while (x > 0) {
-                int p = (x - 1) >>> 1;
-                if (heapKey[p] >= r) {
-                    break;
-                }
-                heapKey[x] = heapKey[p];
-                heapCol[x] = heapCol[p];
-                x = p;
-            }
-            heapKey[x] = r;
-            heapCol[x] = j;
+            Heaps.siftUp(heapKey, heapCol, j, -(sg * a[base + j] - v0[j]), j);
         }
-        double thr = heapKey[0];
+        double thr = -heapKey[0];
         for (int j = k; j < n; j++) {
             double r = sg * a[base + j] - v0[j];
             if (r < thr) {
-                thr = replaceTop(heapKey, heapCol, r, j);
+                Heaps.siftDown(heapKey, heapCol, k, -r, j);
+                thr = -heapKey[0];
             }
         }
         return thr;
-    }
-
-    /** Puts (r, j) at the root of the full max-heap in place of the largest; returns the new largest. */
-    private double replaceTop(double[] heapKey, int[] heapCol, double r, int j) {
-        int x = 0;
-        while (true) {
-            int c = 2 * x + 1;
-            if (c >= k) {
-                break;
-            }
-            if (c + 1 < k && heapKey[c + 1] > heapKey[c]) {
-                c++;
-            }
-            if (heapKey[c] <= r) {
-                break;
-            }
-            heapKey[x] = heapKey[c];
-            heapCol[x] = heapCol[c];
-            x = c;
-        }
-        heapKey[x] = r;
-        heapCol[x] = j;
-        return heapKey[0];
     }
 
     /**
@@ -411,20 +378,8 @@ final class SparseFirst {
     }
 
     private void setCsr(SparseAssignment sa, int[][] rowCols, double s) {
-        int[] start = new int[n + 1];
-        for (int i = 0; i < n; i++) {
-            start[i + 1] = start[i] + rowCols[i].length;
-        }
-        int[] col = new int[start[n]];
-        double[] cost = new double[start[n]];
-        for (int i = 0; i < n; i++) {
-            int base = i * n;
-            int e = start[i];
-            for (int c : rowCols[i]) {
-                col[e] = c;
-                cost[e++] = s * a[base + c];
-            }
-        }
-        sa.setGraph(start, col, cost);
+        double[] a = this.a;
+        int n = this.n;
+        sa.setRows(rowCols, (i, x, c) -> s * a[i * n + c]);
     }
 }

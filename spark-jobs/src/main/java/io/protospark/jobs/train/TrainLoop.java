@@ -54,7 +54,7 @@ import java.util.stream.IntStream;
  * <p>Builds the network on the driver (with a fixed prototype head or a learned softmax head), then for each
  * epoch reshuffles and re-batches the Parquet examples on the executors, trains with DL4J Spark's parameter
  * averaging (updater state kept across rounds), writes the driver's prototype matrix back into the averaged
- * network (the driver owns the prototypes), evaluates on the test split and appends a line to
+ * network (the driver owns the prototypes), evaluates on the evaluation split (train.eval-split) and appends a line to
  * {@code metrics.jsonl}. Every file of the run directory is published atomically.
  */
 public final class TrainLoop {
@@ -258,6 +258,7 @@ public final class TrainLoop {
             assignment.memory(t.seed() * 1_000_003L + 17); // the random start's memory, or seeded rows for identity
         }
         IterationSchedule perStep = null;
+        int memoryCopiesMerged = 0;
         long step = 0; // global minibatch steps per worker trained so far (schedules, Adam's bias correction)
         for (int epoch = 1; epoch <= t.epochs(); epoch++) {
             long epochStart = System.nanoTime();
@@ -337,7 +338,9 @@ public final class TrainLoop {
                 }
                 sparkNet.fit(batches.filter(b -> b._2() >= lo && b._2() < hi).map(Tuple2::_1));
                 if (batchMemory) {
-                    assignment.mergeRound(memoryCopies.value()); // the workers' copies, as the networks are averaged
+                    List<io.protospark.model.assign.ClassMemory.Ema> round = memoryCopies.value();
+                    memoryCopiesMerged += round.size();
+                    assignment.mergeRound(round); // the workers' copies, as the networks are averaged
                 }
                 // DL4J adds the averaging frequency; a short last round trained fewer steps
                 sparkNet.getNetwork().getConfiguration().setIterationCount((int) (step + Math.min(hi, longest)));
@@ -345,6 +348,10 @@ public final class TrainLoop {
             }
             batches.unpersist(false);
             step += longest;
+            if (batchMemory) {
+                LOG.debug("class memory: {} workers' copies merged in epoch {}", memoryCopiesMerged, epoch);
+                memoryCopiesMerged = 0;
+            }
             double fitSeconds = (System.nanoTime() - fitStart) / 1e9;
 
             double drift = 0;
