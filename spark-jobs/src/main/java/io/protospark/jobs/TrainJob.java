@@ -23,7 +23,7 @@ public final class TrainJob {
         public static Settings from(Config c) {
             TrainSettings t = TrainSettings.from(c);
             ModelSettings m = ModelSettings.from(c);
-            t.checkFits(m);
+            t.validate(m);
             return new Settings(t, m, c);
         }
     }

@@ -1,7 +1,6 @@
 package io.protospark.jobs;
 
 import com.typesafe.config.Config;
-import io.protospark.model.net.HeadKind;
 import io.protospark.model.net.ModelSettings;
 import io.protospark.model.net.NetworkSummary;
 import io.protospark.model.net.Networks;
@@ -18,7 +17,7 @@ public final class ValidateJob {
         public String render() {
             StringBuilder sb = new StringBuilder("configuration is valid\n");
             sb.append(summary.render());
-            if (model.head() == HeadKind.FIXED) {
+            if (model.head().fixed()) {
                 sb.append("prototypes: ").append(prototypes.kind().configName()).append(", shape ")
                         .append(prototypes.classes()).append("x").append(prototypes.dimension()).append('\n');
             }

@@ -199,10 +199,10 @@ class SavedModelFixtureTest {
             }
             ModelSettings s = ModelSettings.from(Configs.load(null, name, e.getValue()));
             ComputationGraph net = Networks.build(s, Prototypes.build(s));
-            long[] shape = {EXAMPLES, s.channels(), s.height(), s.width()};
+            long[] shape = {EXAMPLES, s.input().channels(), s.input().height(), s.input().width()};
             Nd4j.getRandom().setSeed(s.seed());
             for (int step = 0; step < 3; step++) {
-                INDArray x = Nd4j.rand(DataType.FLOAT, 8, s.channels(), s.height(), s.width());
+                INDArray x = Nd4j.rand(DataType.FLOAT, 8, s.input().channels(), s.input().height(), s.input().width());
                 INDArray y = Nd4j.zeros(DataType.FLOAT, 8, s.classes());
                 for (int i = 0; i < 8; i++) {
                     y.putScalar(i, (i + step) % s.classes(), 1f);

@@ -45,13 +45,13 @@ public record NetworkSummary(List<LayerRow> layers, long trainableParams, long f
             }
         }
         String head;
-        if (s.head() == HeadKind.LEARNED) {
+        if (s.head().kind() == HeadKind.LEARNED) {
             head = "learned softmax " + s.embeddingDim() + " -> " + s.classes() + " (weights and bias train)";
-        } else if (s.head() == HeadKind.NORMALIZED) {
+        } else if (s.head().kind() == HeadKind.NORMALIZED) {
             head = "weight-normalised learned " + s.embeddingDim() + " -> " + s.classes()
                     + " (rows re-normalised every pass, no bias)";
-        } else if (s.loss().isTarget()) {
-            head = "fixed targets of the " + io.protospark.config.Configs.configName(s.loss()) + " loss: "
+        } else if (s.head().loss().isTarget()) {
+            head = "fixed targets of the " + io.protospark.config.Configs.configName(s.head().loss()) + " loss: "
                     + prototypes;
         } else {
             head = "fixed " + prototypes;

@@ -101,7 +101,7 @@ public final class Networks {
     public static ComputationGraph build(ModelSettings s, PrototypeSet prototypes) {
         ComputationGraph net = new ComputationGraph(configuration(s, prototypes));
         net.init();
-        if (s.head() == HeadKind.FIXED && s.loss() == LossKind.CROSS_ENTROPY) {
+        if (s.head().kind() == HeadKind.FIXED && s.head().loss() == LossKind.CROSS_ENTROPY) {
             FixedHead.apply(net, prototypes);
         }
         return net;
@@ -115,12 +115,12 @@ public final class Networks {
                 .updater(updater(s))
                 .weightInit(WeightInit.RELU);
         ComputationGraphConfiguration.GraphBuilder g = body(s, base);
-        if (s.damBlocks() > 0) {
-            Dam.add(g, EMBEDDING, s.backboneDim(), s.embeddingDim(), s.damBlocks(), DAM);
+        if (s.dam().blocks() > 0) {
+            Dam.add(g, EMBEDDING, s.backboneDim(), s.embeddingDim(), s.dam().blocks(), DAM);
         }
         String out = head(g, s, prototypes);
         ComputationGraphConfiguration conf = g.setOutputs(out).build();
-        if (s.weightDecay() > 0) {
+        if (s.optimizer().weightDecay() > 0) {
             decay(conf, s);
         }
         // MHE / CoMHE on the layers energy.layers names (all trainable ones by default; the fixed head is skipped)
@@ -141,15 +141,15 @@ public final class Networks {
      * {@value #EMBEDDING}; with DL2PA's long-tail loss, the BatchNorm {@value #FEATURE_BN} on that feature.
      */
     public static String feature(ModelSettings s) {
-        return s.loss() == LossKind.LONG_TAIL_DOT_REGRESSION ? FEATURE_BN : lifted(s);
+        return s.head().loss() == LossKind.LONG_TAIL_DOT_REGRESSION ? FEATURE_BN : lifted(s);
     }
 
     /** The d-dimensional feature before any loss-specific normalisation: revised map, DAM or embedding. */
     private static String lifted(ModelSettings s) {
-        if (s.damRevised()) {
+        if (s.dam().revised()) {
             return REVISED;
         }
-        return s.damBlocks() > 0 ? DAM : EMBEDDING;
+        return s.dam().blocks() > 0 ? DAM : EMBEDDING;
     }
 
     /** The output vertex name of a network built here. */
@@ -158,9 +158,9 @@ public final class Networks {
     }
 
     private static ComputationGraphConfiguration.GraphBuilder body(ModelSettings s, NeuralNetConfiguration.Builder base) {
-        int h = s.height();
-        int w = s.width();
-        int c = s.channels();
+        int h = s.input().height();
+        int w = s.input().width();
+        int c = s.input().channels();
         String backbone = s.backbone();
         if (ModelSettings.SMALL_CNN.equals(backbone) || ModelSettings.MLP.equals(backbone)) {
             boolean conv = ModelSettings.SMALL_CNN.equals(backbone);
@@ -170,10 +170,10 @@ public final class Networks {
             if (conv) {
                 for (int i = 0; i < s.convChannels().size(); i++) {
                     String block = "conv" + (i + 1);
-                    if (s.sphereSmallCnn()) {
+                    if (s.sphere().smallCnn()) {
                         // SphereNet's operator in place of the convolution (outputs in [-1, 1]), then ReLU
                         g.addLayer(block, new SphereConv.Builder(3, 3).nOut(s.convChannels().get(i))
-                                .samePadding(true).settings(s.sphere()).build(), last);
+                                .samePadding(true).settings(s.sphere().conv()).build(), last);
                         g.addLayer("relu" + (i + 1), new ActivationLayer.Builder().activation(Activation.RELU)
                                 .build(), block);
                         block = "relu" + (i + 1);
@@ -202,8 +202,8 @@ public final class Networks {
             return g;
         }
         ComputationGraphConfiguration.GraphBuilder g = Backbones.graph(backbone, h, w, c, s.backboneDim(), base,
-                s.sphere());
-        if (s.damRevised()) {
+                s.sphere().conv());
+        if (s.dam().revised()) {
             // DSC's face "revised network": no 512-d bottleneck, one Linear from the flattened conv feature to D
             Dam.revised(g, Backbones.removeBottleneck(g, backbone), REVISED, s.embeddingDim());
         }
@@ -211,8 +211,8 @@ public final class Networks {
     }
 
     private static String head(ComputationGraphConfiguration.GraphBuilder g, ModelSettings s, PrototypeSet p) {
-        if (s.loss().isTarget()) {
-            if (s.loss() == LossKind.LONG_TAIL_DOT_REGRESSION) {
+        if (s.head().loss().isTarget()) {
+            if (s.head().loss() == LossKind.LONG_TAIL_DOT_REGRESSION) {
                 // DL2PA's long-tail head: f -> BatchNorm1d -> (normalised inside the loss); PyTorch's defaults
                 g.addLayer(FEATURE_BN, new BatchNormalization.Builder().nOut(s.embeddingDim()).eps(1e-5).decay(0.9)
                         .build(), lifted(s));
@@ -221,7 +221,7 @@ public final class Networks {
                     feature(s));
             return LOSS;
         }
-        if (s.head() == HeadKind.FIXED) {
+        if (s.head().kind() == HeadKind.FIXED) {
             g.addLayer(HEAD, new DenseLayer.Builder()
                     .nIn(s.embeddingDim()).nOut(s.classes()).hasBias(false)
                     .activation(Activation.IDENTITY)
@@ -231,7 +231,7 @@ public final class Networks {
             g.addLayer(LOSS, new LossLayer.Builder(crossEntropy(s)).activation(Activation.SOFTMAX).build(), HEAD);
             return LOSS;
         }
-        if (s.head() == HeadKind.NORMALIZED) {
+        if (s.head().kind() == HeadKind.NORMALIZED) {
             g.addLayer(HEAD, new NormalizedDense.Builder().nIn(s.embeddingDim()).nOut(s.classes())
                     .weightInit(WeightInit.XAVIER).build(), feature(s));
             g.addLayer(LOSS, new LossLayer.Builder(crossEntropy(s)).activation(Activation.SOFTMAX).build(), HEAD);
@@ -244,17 +244,17 @@ public final class Networks {
 
     /** Softmax cross-entropy: DL4J's own, or with the seed's floor inside the logarithm ({@code head.log-epsilon}). */
     private static ILossFunction crossEntropy(ModelSettings s) {
-        return s.logEpsilon() > 0 ? new EpsilonCrossEntropyLoss(s.logEpsilon())
+        return s.head().logEpsilon() > 0 ? new EpsilonCrossEntropyLoss(s.head().logEpsilon())
                 : LossFunctions.LossFunction.MCXENT.getILossFunction();
     }
 
     private static ILossFunction targetLoss(ModelSettings s, PrototypeSet p) {
         INDArray t = p.toArray(DataType.DOUBLE);
-        return switch (s.loss()) {
+        return switch (s.head().loss()) {
             case NIRVANA_MSE -> new NirvanaMseLoss(t);
             case NIRVANA_HINGE -> new NirvanaHingeLoss(t);
             case NIRVANA_SOFTMAX -> new NirvanaSoftmaxLoss(t);
-            case NIRVANA_OPEN_SET -> new NirvanaOpenSetLoss(t, s.openSetMargin(), s.openSetRamp());
+            case NIRVANA_OPEN_SET -> new NirvanaOpenSetLoss(t, s.head().openSet().margin(), s.head().openSet().ramp());
             case SQUARED_COSINE -> new SquaredCosineLoss(t);
             case LONG_TAIL_DOT_REGRESSION -> new LongTailDotRegressionLoss(t);
             case CROSS_ENTROPY -> throw new IllegalArgumentException("cross-entropy is not a target loss");
@@ -262,7 +262,7 @@ public final class Networks {
     }
 
     private static boolean isFixedHead(ModelSettings s) {
-        return s.head() == HeadKind.FIXED && !s.loss().isTarget();
+        return s.head().kind() == HeadKind.FIXED && !s.head().loss().isTarget();
     }
 
     /**
@@ -274,8 +274,8 @@ public final class Networks {
      * the same w·(1 − lr·wd) − lr·adam as AdamW's decay-then-step, since the step does not depend on w).
      */
     private static void decay(ComputationGraphConfiguration conf, ModelSettings s) {
-        boolean bias = !s.noDecay().contains("bias");
-        boolean bn = !s.noDecay().contains("bn");
+        boolean bias = !s.optimizer().noDecay().contains("bias");
+        boolean bn = !s.optimizer().noDecay().contains("bn");
         for (Map.Entry<String, GraphVertex> e : conf.getVertices().entrySet()) {
             if (HEAD.equals(e.getKey()) || !(e.getValue() instanceof LayerVertex lv)) {
                 continue;
@@ -299,8 +299,8 @@ public final class Networks {
 
     private static List<Regularization> decayTerm(ModelSettings s) {
         List<Regularization> r = new ArrayList<>();
-        r.add(s.optimizer() == OptimizerKind.ADAMW ? new WeightDecay(s.weightDecay(), true)
-                : new L2Regularization(s.weightDecay()));
+        r.add(s.optimizer().kind() == OptimizerKind.ADAMW ? new WeightDecay(s.optimizer().weightDecay(), true)
+                : new L2Regularization(s.optimizer().weightDecay()));
         return r;
     }
 
@@ -319,9 +319,9 @@ public final class Networks {
     }
 
     private static IUpdater updater(ModelSettings s) {
-        return switch (s.optimizer()) {
-            case SGD -> new SgdMomentum(s.learningRate(), s.momentum(), s.nesterov());
-            case ADAM, ADAMW -> new Adam(s.learningRate());
+        return switch (s.optimizer().kind()) {
+            case SGD -> new SgdMomentum(s.optimizer().learningRate(), s.optimizer().momentum(), s.optimizer().nesterov());
+            case ADAM, ADAMW -> new Adam(s.optimizer().learningRate());
         };
     }
 }

@@ -113,7 +113,7 @@ class NetworksTest {
         for (String fast : List.of("false", "true")) {
             ModelSettings s = settings("model.head.loss=long-tail-dot-regression", "model.head.prototypes=estimated",
                     "model.embedding-dim=6", "model.fast-layers=" + fast);
-            assertEquals(Decision.COSINE, s.decision());
+            assertEquals(Decision.COSINE, s.head().decision());
             assertEquals(Networks.FEATURE_BN, Networks.feature(s));
             ComputationGraph net = Networks.build(s, Prototypes.build(s));
             assertInstanceOf(LongTailDotRegressionLoss.class,
@@ -143,7 +143,7 @@ class NetworksTest {
     void openSetLossTakesItsMarginFromTheConfigAndTrainsWithOutlierRows() {
         ModelSettings s = settings("model.head.loss=nirvana-open-set", "model.head.prototypes=dsc-centres",
                 "model.head.radius=5", "model.embedding-dim=9", "model.head.open-set.margin=3");
-        assertEquals(Decision.EUCLIDEAN, s.decision());
+        assertEquals(Decision.EUCLIDEAN, s.head().decision());
         ComputationGraph net = Networks.build(s, Prototypes.build(s));
         var loss = (NirvanaOpenSetLoss) ((org.deeplearning4j.nn.conf.layers.LossLayer)
                 layer(net.getConfiguration(), Networks.LOSS)).getLossFn();

@@ -274,7 +274,7 @@ class OptimizerTest {
                 "model.optimizer.schedule-unit=iteration", "model.optimizer.warmup-iterations=7",
                 "model.optimizer.min-lr=1e-4", "model.optimizer.learning-rate=0.3");
         ComputationGraphConfiguration conf = Networks.configuration(s, Prototypes.build(s));
-        IterationSchedule schedule = s.schedule().perIteration(50, 4);
+        IterationSchedule schedule = s.optimizer().schedule().perIteration(50, 4);
         for (var v : conf.getVertices().values()) {
             if (v instanceof LayerVertex lv && lv.getLayerConf().getLayer() instanceof BaseLayer l
                     && l.getIUpdater() instanceof SgdMomentum u) {
@@ -308,8 +308,8 @@ class OptimizerTest {
     @Test
     void optimizerKeysAreCheckedByName() {
         ModelSettings legacy = settings("model.optimizer.name=nesterov");
-        assertEquals(OptimizerKind.SGD, legacy.optimizer());
-        assertTrue(legacy.nesterov());
+        assertEquals(OptimizerKind.SGD, legacy.optimizer().kind());
+        assertTrue(legacy.optimizer().nesterov());
 
         var bad = assertThrows(SettingsException.class, () -> settings("model.optimizer.name=sgdm"));
         assertEquals("protospark.model.optimizer.name", bad.key());

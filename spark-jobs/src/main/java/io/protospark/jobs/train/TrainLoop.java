@@ -14,7 +14,6 @@ import io.protospark.model.assign.AssignmentStep;
 import io.protospark.model.head.Decision;
 import io.protospark.model.io.Npy;
 import io.protospark.model.net.FixedHead;
-import io.protospark.model.net.HeadKind;
 import io.protospark.model.net.IterationSchedule;
 import io.protospark.model.net.LearningRateSchedule;
 import io.protospark.model.net.ModelSettings;
@@ -105,7 +104,7 @@ public final class TrainLoop {
     }
 
     /**
-     * Trains with validated settings ({@link TrainSettings#checkFits}) on {@code spark}; {@code extraHooks} run on the
+     * Trains with validated settings ({@link TrainSettings#validate}) on {@code spark}; {@code extraHooks} run on the
      * workers after the loop's own. {@code resolved} is the configuration the settings came from, written to the run
      * directory as {@value #RESOLVED}.
      */
@@ -118,7 +117,7 @@ public final class TrainLoop {
         ShardSet shards = ShardSet.open(t.data(), hadoop);
         checkDataFitsTraining(shards, t);
         checkDataFitsModel(shards, m);
-        ShardSet outliers = t.outliers().isPresent() ? ShardSet.open(t.outliers().get(), hadoop) : null;
+        ShardSet outliers = t.outliers().present() ? ShardSet.open(t.outliers().data().get(), hadoop) : null;
         if (outliers != null) {
             checkOutliersFitModel(outliers, t, m);
         }
@@ -149,7 +148,7 @@ public final class TrainLoop {
                 shards.root(), workers, t.batchSize(), t.averagingFrequency(), run.uri());
 
         run.writeText(RESOLVED, Configs.render(resolved));
-        if (m.head() == HeadKind.FIXED) {
+        if (m.head().fixed()) {
             run.write(PROTOTYPES, out -> Npy.writeMatrix(out, prototypes.matrix()));
             run.writeText(PrototypeSet.sidecarName(PROTOTYPES), prototypes.metadataJson());
             run.write(ASSIGNMENT, out -> Npy.writeIntVector(out, IntStream.range(0, m.classes()).toArray()));
@@ -186,12 +185,12 @@ public final class TrainLoop {
         // a per-iteration schedule and Adam's bias correction read the worker's iteration count, which DL4J restarts
         // at 0 every round: without the global count every round's Adam steps shrink to 0.15-0.3x (bias correction
         // of a moment estimate that is in fact warm)
-        boolean perIteration = m.schedule().unit() == LearningRateSchedule.Unit.ITERATION;
+        boolean perIteration = m.optimizer().schedule().unit() == LearningRateSchedule.Unit.ITERATION;
         GlobalStep globalStep = new GlobalStep();
         List<org.deeplearning4j.spark.api.TrainingHook> hooks = new ArrayList<>(List.of(new LossHook(lossSum, lossCount),
                 new WorkerThreads(threadsPerWorker), globalStep)); // before any hook that reads the iteration count
-        boolean batchMemory = t.assignmentMode() == TrainSettings.AssignmentMode.DYNAMIC
-                && t.assignMemory() == TrainSettings.AssignmentMemory.BATCHES;
+        boolean batchMemory = t.assignment().dynamic()
+                && t.assignment().memory() == TrainSettings.AssignmentMemory.BATCHES;
         ClassMemoryHook.Copies memoryCopies = null;
         ClassMemoryHook memoryHook = null;
         if (batchMemory) {
@@ -220,14 +219,14 @@ public final class TrainLoop {
         JavaRDD<DataSet> test = ExampleRdds.batches(ExampleRdds.read(spark, shards, t.evalSplit(), workers, 0), 256,
                 m.classes(), decoding).persist(StorageLevel.MEMORY_ONLY());
         JavaRDD<Example> outliers = outlierShards == null ? null
-                : ExampleRdds.read(spark, outlierShards, t.outliersSplit(), workers, 0)
+                : ExampleRdds.read(spark, outlierShards, t.outliers().split(), workers, 0)
                         .persist(StorageLevel.MEMORY_ONLY());
-        Minibatches.Training training = new Minibatches.Training(t.mixupAlpha(), t.labelSmoothing(),
+        Minibatches.Training training = new Minibatches.Training(t.mixup().alpha(), t.labelSmoothing(),
                 t.outliersInEachBatch());
         if (outliers != null) {
             LOG.info("outlier exposure: {} examples of {} ({}), {} per minibatch", outliers.count(),
-                    outlierShards.root(), t.outliersSplit(), t.outliersInEachBatch());
-        } else if (m.loss() == io.protospark.model.net.LossKind.NIRVANA_OPEN_SET) {
+                    outlierShards.root(), t.outliers().split(), t.outliersInEachBatch());
+        } else if (m.head().loss() == io.protospark.model.net.LossKind.NIRVANA_OPEN_SET) {
             LOG.warn("the nirvana-open-set loss trains without outliers (train.outliers.data is empty): its outlier "
                     + "term is 0");
         }
@@ -239,12 +238,13 @@ public final class TrainLoop {
         StringBuilder metricsFile = new StringBuilder();
         INDArray fixedBefore = FixedHead.isFixed(net) ? FixedHead.weights(net) : null;
         PrototypeSet head = prototypes;
-        AssignmentStep assignment = t.assignmentMode() == TrainSettings.AssignmentMode.DYNAMIC
-                ? new AssignmentStep(prototypes, t.assignMomentum(), t.assignDenseUpTo(),
+        AssignmentStep assignment = t.assignment().dynamic()
+                ? new AssignmentStep(prototypes, t.assignment().momentum(), t.assignment().denseUpTo(),
                         new SparkCandidates(jsc, workers)) : null;
         // DL2PA starts from a random class memory: a seeded random assignment trains the first epoch, and the first
         // re-solve from the network's features comes after it at the earliest
-        boolean randomStart = assignment != null && t.assignInitial() == TrainSettings.AssignmentStart.RANDOM;
+        boolean randomStart = assignment != null
+                && t.assignment().initial() == TrainSettings.AssignmentStart.RANDOM;
         if (randomStart) {
             AssignmentStep.Outcome initial = assignment.randomStart(t.seed() * 1_000_003L + 17);
             head = assignment.head();
@@ -253,7 +253,7 @@ public final class TrainLoop {
                     + "cosine {}", initial.changed(), m.classes(), String.format(Locale.ROOT, "%.4f", initial.meanCosine()));
         }
         // a memory built from the training minibatches needs an epoch of them before it says anything
-        int firstResolve = Math.max(t.assignWarmup(), randomStart || batchMemory ? 1 : 0);
+        int firstResolve = Math.max(t.assignment().warmup(), randomStart || batchMemory ? 1 : 0);
         if (batchMemory) {
             assignment.memory(t.seed() * 1_000_003L + 17); // the random start's memory, or seeded rows for identity
         }
@@ -268,7 +268,7 @@ public final class TrainLoop {
             lossCount.reset();
             AssignmentStep.Outcome assigned = null;
             if (assignment != null && epoch - 1 >= firstResolve
-                    && (epoch - 1 - firstResolve) % t.assignEvery() == 0) {
+                    && (epoch - 1 - firstResolve) % t.assignment().every() == 0) {
                 // DL2PA's step, before this epoch's fit: class memory of the current network -> cosine to the
                 // prototypes -> exact assignment -> permuted head; the fit broadcasts the driver's parameters, so
                 // the epoch trains, and is evaluated, with the new assignment
@@ -317,7 +317,7 @@ public final class TrainLoop {
             if (perIteration) {
                 if (perStep == null) {
                     // T = epochs x the first epoch's steps per worker (the longest partition's minibatches)
-                    perStep = m.schedule().perIteration(Math.max(1, longest), t.epochs());
+                    perStep = m.optimizer().schedule().perIteration(Math.max(1, longest), t.epochs());
                     applySchedule(sparkNet.getNetwork(), perStep);
                     LOG.info("learning rate stepped per iteration: {} steps per worker per epoch, {}", longest,
                             perStep);
@@ -378,7 +378,8 @@ public final class TrainLoop {
                     epoch, t.epochs(), trainLoss, valLoss, eval.accuracy(), seconds, seen / fitSeconds));
             if (!Double.isFinite(trainLoss)) {
                 throw new IllegalStateException("training loss is " + trainLoss + " after epoch " + epoch
-                        + "; try a lower protospark.model.optimizer.learning-rate (now " + m.learningRate() + ")");
+                        + "; try a lower protospark.model.optimizer.learning-rate (now "
+                        + m.optimizer().learningRate() + ")");
             }
         }
         train.unpersist(false);
@@ -507,13 +508,15 @@ public final class TrainLoop {
 
     /** Input decoding: the model's normalisation, and the training split's augmentation. */
     static Decoding decoding(ModelSettings m, TrainSettings t) {
-        float[] mean = new float[m.mean().size()];
-        float[] std = new float[m.std().size()];
+        ModelSettings.Input in = m.input();
+        float[] mean = new float[in.mean().size()];
+        float[] std = new float[in.std().size()];
         for (int i = 0; i < mean.length; i++) {
-            mean[i] = m.mean().get(i).floatValue();
-            std[i] = m.std().get(i).floatValue();
+            mean[i] = in.mean().get(i).floatValue();
+            std[i] = in.std().get(i).floatValue();
         }
-        return new Decoding(m.channels(), m.height(), m.width(), mean, std, t.cropPadding(), t.flip());
+        return new Decoding(in.channels(), in.height(), in.width(), mean, std, t.augment().cropPadding(),
+                t.augment().flip());
     }
 
     /**
@@ -522,8 +525,8 @@ public final class TrainLoop {
      * configuration at every averaging round, so the rate reaches them with the parameters.
      */
     static double applyLearningRate(ComputationGraph net, ModelSettings m, int epoch, int epochs) {
-        double lr = m.schedule().at(epoch, epochs);
-        if (!m.schedule().varies()) {
+        double lr = m.optimizer().schedule().at(epoch, epochs);
+        if (!m.optimizer().schedule().varies()) {
             return lr; // the optimizer was built with this rate
         }
         setRate(net, lr, null);
@@ -556,11 +559,11 @@ public final class TrainLoop {
 
     /** How the evaluation turns the network's output into classes. */
     static Evaluator.Predictor predictor(ModelSettings m) {
-        Decision rule = m.decision();
-        if (rule == Decision.DOT && !m.loss().isTarget()) {
+        Decision rule = m.head().decision();
+        if (rule == Decision.DOT && !m.head().loss().isTarget()) {
             return Evaluator.ARGMAX;
         }
-        boolean target = m.loss().isTarget();
+        boolean target = m.head().loss().isTarget();
         String feature = Networks.feature(m);
         return local -> {
             // the K×d prototypes of this partition's network, read once
@@ -576,13 +579,13 @@ public final class TrainLoop {
 
     /** The outlier-exposure data must have the model's image shape and the split named. */
     static void checkOutliersFitModel(ShardSet outliers, TrainSettings t, ModelSettings m) {
-        if (!outliers.splits().contains(t.outliersSplit())) {
+        if (!outliers.splits().contains(t.outliers().split())) {
             throw new SettingsException("protospark.train.outliers.split", "must name a split of the data set "
-                    + outliers.root(), t.outliersSplit(), "it has " + new java.util.TreeSet<>(outliers.splits()));
+                    + outliers.root(), t.outliers().split(), "it has " + new java.util.TreeSet<>(outliers.splits()));
         }
         if (!sameImageShape(outliers, m)) {
             throw new SettingsException("protospark.train.outliers.data",
-                    "must hold images of the model's shape " + m.height() + "x" + m.width() + "x" + m.channels(),
+                    "must hold images of the model's shape " + m.input().shape(),
                     outliers.root().toString(), "it has " + imageShape(outliers));
         }
     }
@@ -613,12 +616,13 @@ public final class TrainLoop {
         if (!sameImageShape(shards, m)) {
             throw new SettingsException("protospark.model.input",
                     "must match the image shape of the data set " + shards.root(),
-                    m.height() + "x" + m.width() + "x" + m.channels(), "the data has " + imageShape(shards));
+                    m.input().shape(), "the data has " + imageShape(shards));
         }
     }
 
     private static boolean sameImageShape(ShardSet s, ModelSettings m) {
-        return s.height() == m.height() && s.width() == m.width() && s.channels() == m.channels();
+        ModelSettings.Input in = m.input();
+        return s.height() == in.height() && s.width() == in.width() && s.channels() == in.channels();
     }
 
     private static String imageShape(ShardSet s) {
@@ -644,17 +648,17 @@ public final class TrainLoop {
         }
         data.put("files", files);
         p.put("data", data);
-        if (m.head() == HeadKind.FIXED) {
+        if (m.head().fixed()) {
             p.put("prototypes", Map.of("kind", prototypes.kind().configName(), "classes", prototypes.classes(),
                     "dimension", prototypes.dimension(), "max_cosine", prototypes.maxCosine(),
                     "min_cosine", prototypes.minCosine(), "simplex_bound", prototypes.simplexBound(),
                     "parameters", prototypes.parameters(),
-                    "assignment", t.assignmentMode() == TrainSettings.AssignmentMode.STATIC
+                    "assignment", t.assignment().mode() == TrainSettings.AssignmentMode.STATIC
                             ? "static: class k owns prototype k"
                             : "dynamic: class k owns prototype assignment.npy[k], re-solved every "
-                            + t.assignEvery() + " epoch(s) after " + t.assignWarmup() + " warm-up"));
+                            + t.assignment().every() + " epoch(s) after " + t.assignment().warmup() + " warm-up"));
         } else {
-            p.put("head", io.protospark.config.Configs.configName(m.head()));
+            p.put("head", io.protospark.config.Configs.configName(m.head().kind()));
         }
         return p;
     }

@@ -3,7 +3,6 @@ package io.protospark.jobs.train;
 import com.typesafe.config.Config;
 import io.protospark.config.Configs;
 import io.protospark.config.SettingsException;
-import io.protospark.model.net.HeadKind;
 import io.protospark.model.net.LossKind;
 import io.protospark.model.net.ModelSettings;
 
@@ -11,39 +10,40 @@ import java.net.URI;
 import java.net.URISyntaxException;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
 
-/** Validated settings of the training job, read from {@code protospark.train.*} and {@code protospark.spark}. */
+/**
+ * Validated settings of the training job, read from {@code protospark.train.*}, {@code protospark.seed} and
+ * {@code protospark.spark}, one nested record per section of the job's {@code reference.conf}. {@link #from} reads
+ * and checks every key; {@link #validate} refuses settings the model cannot train with. Checks against the data
+ * (splits, classes, image shape) run where the data is opened, in {@link TrainLoop}.
+ *
+ * @param seed      {@code protospark.seed}
+ * @param sparkConf the {@code protospark.spark} entries, under Spark's names
+ */
 public record TrainSettings(
         URI data,
         URI runDir,
         int epochs,
         int batchSize,
         int averagingFrequency,
+        int threadsPerWorker,
         int prefetch,
         int workers,
         boolean shuffle,
-        long maxTrainExamples,
-        long seed,
-        Map<String, String> sparkConf,
-        AssignmentMode assignmentMode,
-        int assignEvery,
-        int assignWarmup,
-        double assignMomentum,
-        java.util.Optional<URI> initFrom,
         String trainSplit,
         String evalSplit,
-        int assignDenseUpTo,
-        int cropPadding,
-        boolean flip,
-        double mixupAlpha,
+        long maxTrainExamples,
+        Optional<URI> initFrom,
+        Augment augment,
+        Mixup mixup,
         double labelSmoothing,
-        java.util.Optional<URI> outliers,
-        String outliersSplit,
-        int outliersPerBatch,
-        int threadsPerWorker,
+        Outliers outliers,
         long targetsInlineUpTo,
-        AssignmentStart assignInitial,
-        AssignmentMemory assignMemory) {
+        Assignment assignment,
+        long seed,
+        Map<String, String> sparkConf) {
 
     /** {@code protospark.train.assignment.mode}. */
     public enum AssignmentMode {
@@ -65,78 +65,319 @@ public record TrainSettings(
         EPOCH_PASS
     }
 
+    /** {@code augment.*}: random crop of the zero-padded image ({@code crop-padding} 0 = none) and flip. */
+    public record Augment(int cropPadding, boolean flip) {
+    }
+
+    /** {@code mixup.*}: the Beta(alpha, alpha) of the mixing weight; 0 = off. */
+    public record Mixup(double alpha) {
+        /** Whether minibatches are mixed. */
+        public boolean on() {
+            return alpha > 0;
+        }
+    }
+
+    /**
+     * {@code outliers.*}: the outlier-exposure data set ({@code data}, empty = none), its split, and the outliers per
+     * minibatch ({@code per-batch} 0 = the batch size).
+     */
+    public record Outliers(Optional<URI> data, String split, int perBatch) {
+        public Outliers {
+            Objects.requireNonNull(data, "data");
+            Objects.requireNonNull(split, "split");
+        }
+
+        /** No outlier exposure. */
+        public static Outliers none() {
+            return new Outliers(Optional.empty(), "train", 0);
+        }
+
+        /** Whether a data set of outliers is given. */
+        public boolean present() {
+            return data.isPresent();
+        }
+
+        /** Outliers appended to each minibatch of {@code batchSize}: none without data, per-batch or the batch size. */
+        public int inEachBatch(int batchSize) {
+            return data.isEmpty() ? 0 : perBatch > 0 ? perBatch : batchSize;
+        }
+    }
+
+    /**
+     * {@code assignment.*}: which class owns which fixed prototype; every key but {@code mode} and
+     * {@code dense-up-to} matters with {@code mode = dynamic} only.
+     */
+    public record Assignment(AssignmentMode mode, int every, int warmup, AssignmentStart initial,
+                             AssignmentMemory memory, double momentum, int denseUpTo) {
+        public Assignment {
+            Objects.requireNonNull(mode, "mode");
+            Objects.requireNonNull(initial, "initial");
+            Objects.requireNonNull(memory, "memory");
+        }
+
+        /** The defaults of {@code reference.conf}: static, every epoch, no warm-up, identity, batches, 0.9, 5000. */
+        public static Assignment defaults() {
+            return new Assignment(AssignmentMode.STATIC, 1, 0, AssignmentStart.IDENTITY, AssignmentMemory.BATCHES,
+                    0.9, 5000);
+        }
+
+        /** Whether the assignment is re-solved during training. */
+        public boolean dynamic() {
+            return mode == AssignmentMode.DYNAMIC;
+        }
+    }
+
     private static final String P = "protospark.train.";
 
     public TrainSettings {
+        Objects.requireNonNull(data, "data");
+        Objects.requireNonNull(runDir, "runDir");
+        Objects.requireNonNull(trainSplit, "trainSplit");
+        Objects.requireNonNull(evalSplit, "evalSplit");
+        Objects.requireNonNull(initFrom, "initFrom");
+        Objects.requireNonNull(augment, "augment");
+        Objects.requireNonNull(mixup, "mixup");
+        Objects.requireNonNull(outliers, "outliers");
+        Objects.requireNonNull(assignment, "assignment");
         sparkConf = Map.copyOf(sparkConf);
     }
 
+    /** Reads and checks every key of the training section of a merged config. */
     public static TrainSettings from(Config c) {
         URI data = uri(c, P + "data", "--data URI");
         URI runDir = uri(c, P + "run-dir", "--run-dir URI");
         Map<String, String> spark = sparkConfOf(c);
-        return new TrainSettings(data, runDir,
-                Configs.positiveInt(c, P + "epochs"),
-                Configs.positiveInt(c, P + "batch-size"),
-                Configs.positiveInt(c, P + "averaging-frequency"),
-                Configs.nonNegativeInt(c, P + "prefetch"),
-                Configs.nonNegativeInt(c, P + "workers"),
-                Configs.getBoolean(c, P + "shuffle"),
-                nonNegativeLong(c, P + "max-train-examples"),
-                Configs.getLong(c, "protospark.seed"),
-                spark,
-                Configs.enumValue(c, P + "assignment.mode", AssignmentMode.class),
-                Configs.positiveInt(c, P + "assignment.every"),
-                Configs.nonNegativeInt(c, P + "assignment.warmup"),
-                Configs.doubleInRange(c, P + "assignment.momentum", 0.0, 0.999),
-                optionalUri(c, P + "init-from"),
-                nonEmpty(c, P + "train-split"),
-                nonEmpty(c, P + "eval-split"),
-                Configs.positiveInt(c, P + "assignment.dense-up-to"),
-                Configs.nonNegativeInt(c, P + "augment.crop-padding"),
-                Configs.getBoolean(c, P + "augment.flip"),
-                Configs.doubleInRange(c, P + "mixup.alpha", 0.0, 1e6),
-                labelSmoothing(c),
-                optionalUri(c, P + "outliers.data"),
-                nonEmpty(c, P + "outliers.split"),
-                Configs.nonNegativeInt(c, P + "outliers.per-batch"),
-                Configs.nonNegativeInt(c, P + "threads-per-worker"),
-                nonNegativeLong(c, P + "targets-inline-up-to", "use 0 to send every target matrix by reference"),
-                Configs.enumValue(c, P + "assignment.initial", AssignmentStart.class),
-                Configs.enumValue(c, P + "assignment.memory", AssignmentMemory.class));
+        int epochs = Configs.positiveInt(c, P + "epochs");
+        int batchSize = Configs.positiveInt(c, P + "batch-size");
+        int averagingFrequency = Configs.positiveInt(c, P + "averaging-frequency");
+        int prefetch = Configs.nonNegativeInt(c, P + "prefetch");
+        int workers = Configs.nonNegativeInt(c, P + "workers");
+        boolean shuffle = Configs.getBoolean(c, P + "shuffle");
+        long maxTrainExamples = nonNegativeLong(c, P + "max-train-examples");
+        long seed = Configs.getLong(c, "protospark.seed");
+        AssignmentMode mode = Configs.enumValue(c, P + "assignment.mode", AssignmentMode.class);
+        int every = Configs.positiveInt(c, P + "assignment.every");
+        int warmup = Configs.nonNegativeInt(c, P + "assignment.warmup");
+        double momentum = Configs.doubleInRange(c, P + "assignment.momentum", 0.0, 0.999);
+        Optional<URI> initFrom = optionalUri(c, P + "init-from");
+        String trainSplit = nonEmpty(c, P + "train-split");
+        String evalSplit = nonEmpty(c, P + "eval-split");
+        int denseUpTo = Configs.positiveInt(c, P + "assignment.dense-up-to");
+        Augment augment = new Augment(Configs.nonNegativeInt(c, P + "augment.crop-padding"),
+                Configs.getBoolean(c, P + "augment.flip"));
+        Mixup mixup = new Mixup(Configs.doubleInRange(c, P + "mixup.alpha", 0.0, 1e6));
+        double labelSmoothing = labelSmoothing(c);
+        Optional<URI> outliersData = optionalUri(c, P + "outliers.data");
+        String outliersSplit = nonEmpty(c, P + "outliers.split");
+        int outliersPerBatch = Configs.nonNegativeInt(c, P + "outliers.per-batch");
+        int threadsPerWorker = Configs.nonNegativeInt(c, P + "threads-per-worker");
+        long targetsInlineUpTo = nonNegativeLong(c, P + "targets-inline-up-to",
+                "use 0 to send every target matrix by reference");
+        AssignmentStart initial = Configs.enumValue(c, P + "assignment.initial", AssignmentStart.class);
+        AssignmentMemory memory = Configs.enumValue(c, P + "assignment.memory", AssignmentMemory.class);
+        return builder()
+                .data(data).runDir(runDir)
+                .epochs(epochs).batchSize(batchSize).averagingFrequency(averagingFrequency)
+                .threadsPerWorker(threadsPerWorker).prefetch(prefetch).workers(workers).shuffle(shuffle)
+                .trainSplit(trainSplit).evalSplit(evalSplit).maxTrainExamples(maxTrainExamples).initFrom(initFrom)
+                .augment(augment).mixup(mixup).labelSmoothing(labelSmoothing)
+                .outliers(new Outliers(outliersData, outliersSplit, outliersPerBatch))
+                .targetsInlineUpTo(targetsInlineUpTo)
+                .assignment(new Assignment(mode, every, warmup, initial, memory, momentum, denseUpTo))
+                .seed(seed).sparkConf(spark)
+                .build();
     }
 
     /** Outlier-exposure examples appended to each minibatch: per-batch, or the batch size when that is 0. */
     public int outliersInEachBatch() {
-        return outliers.isEmpty() ? 0 : outliersPerBatch > 0 ? outliersPerBatch : batchSize;
+        return outliers.inEachBatch(batchSize);
     }
 
     /**
-     * Refuses training settings the model cannot train with: dynamic assignment re-assigns fixed prototypes, so it
-     * needs a fixed head; mixup, label smoothing and outliers change the label rows, and each is refused where the
-     * loss cannot use it.
+     * Refuses training settings the model cannot train with, in this order: dynamic assignment re-assigns fixed
+     * prototypes, so it needs a fixed head; mixup, label smoothing and outliers change the label rows, and each is
+     * refused where the loss cannot use it. The checks against the data set run where it is opened
+     * ({@link TrainLoop#run}).
      */
-    public void checkFits(ModelSettings m) {
-        if (assignmentMode == AssignmentMode.DYNAMIC && m.head() != HeadKind.FIXED) {
+    public void validate(ModelSettings m) {
+        if (assignment.dynamic() && !m.head().fixed()) {
             throw new SettingsException("protospark.train.assignment.mode",
                     "dynamic assignment re-assigns fixed prototypes; the head is learned", "dynamic",
                     "use model.head.kind = fixed or assignment.mode = static");
         }
-        String loss = Configs.configName(m.loss());
-        if (mixupAlpha > 0 && !m.loss().acceptsSoftLabels()) {
+        LossKind lossKind = m.head().loss();
+        String loss = Configs.configName(lossKind);
+        if (mixup.on() && !lossKind.acceptsSoftLabels()) {
             throw new SettingsException("protospark.train.mixup.alpha", "mixes label rows, which the " + loss
-                    + " loss does not accept", mixupAlpha,
+                    + " loss does not accept", mixup.alpha(),
                     "0, or model.head.loss = cross-entropy or long-tail-dot-regression");
         }
-        if (labelSmoothing > 0 && m.loss() != LossKind.CROSS_ENTROPY) {
+        if (labelSmoothing > 0 && lossKind != LossKind.CROSS_ENTROPY) {
             throw new SettingsException("protospark.train.label-smoothing", "smooths the targets of the "
                     + "cross-entropy loss; the loss is " + loss, labelSmoothing,
                     "0, or model.head.loss = cross-entropy");
         }
-        if (outliers.isPresent() && m.loss() != LossKind.NIRVANA_OPEN_SET) {
+        if (outliers.present() && lossKind != LossKind.NIRVANA_OPEN_SET) {
             throw new SettingsException("protospark.train.outliers.data", "outlier exposure feeds the open-set loss; "
-                    + "the loss is " + loss, outliers.get().toString(),
+                    + "the loss is " + loss, outliers.data().get().toString(),
                     "\"\" (none), or model.head.loss = nirvana-open-set");
+        }
+    }
+
+    /**
+     * A builder with the {@code reference.conf} defaults of every key but {@code data} and {@code run-dir}, which
+     * must be set; the seed is 42 and there are no Spark settings.
+     */
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /** A builder holding these settings, to change some components of a copy. */
+    public Builder toBuilder() {
+        return new Builder().data(data).runDir(runDir).epochs(epochs).batchSize(batchSize)
+                .averagingFrequency(averagingFrequency).threadsPerWorker(threadsPerWorker).prefetch(prefetch)
+                .workers(workers).shuffle(shuffle).trainSplit(trainSplit).evalSplit(evalSplit)
+                .maxTrainExamples(maxTrainExamples).initFrom(initFrom).augment(augment).mixup(mixup)
+                .labelSmoothing(labelSmoothing).outliers(outliers).targetsInlineUpTo(targetsInlineUpTo)
+                .assignment(assignment).seed(seed).sparkConf(sparkConf);
+    }
+
+    /** Builds {@link TrainSettings} component by component. */
+    public static final class Builder {
+        private URI data;
+        private URI runDir;
+        private int epochs = 4;
+        private int batchSize = 64;
+        private int averagingFrequency = 10;
+        private int threadsPerWorker;
+        private int prefetch = 2;
+        private int workers;
+        private boolean shuffle = true;
+        private String trainSplit = "train";
+        private String evalSplit = "test";
+        private long maxTrainExamples;
+        private Optional<URI> initFrom = Optional.empty();
+        private Augment augment = new Augment(0, false);
+        private Mixup mixup = new Mixup(0);
+        private double labelSmoothing;
+        private Outliers outliers = Outliers.none();
+        private long targetsInlineUpTo = 65536;
+        private Assignment assignment = Assignment.defaults();
+        private long seed = 42;
+        private Map<String, String> sparkConf = Map.of();
+
+        private Builder() {
+        }
+
+        public Builder data(URI data) {
+            this.data = data;
+            return this;
+        }
+
+        public Builder runDir(URI runDir) {
+            this.runDir = runDir;
+            return this;
+        }
+
+        public Builder epochs(int epochs) {
+            this.epochs = epochs;
+            return this;
+        }
+
+        public Builder batchSize(int batchSize) {
+            this.batchSize = batchSize;
+            return this;
+        }
+
+        public Builder averagingFrequency(int averagingFrequency) {
+            this.averagingFrequency = averagingFrequency;
+            return this;
+        }
+
+        public Builder threadsPerWorker(int threadsPerWorker) {
+            this.threadsPerWorker = threadsPerWorker;
+            return this;
+        }
+
+        public Builder prefetch(int prefetch) {
+            this.prefetch = prefetch;
+            return this;
+        }
+
+        public Builder workers(int workers) {
+            this.workers = workers;
+            return this;
+        }
+
+        public Builder shuffle(boolean shuffle) {
+            this.shuffle = shuffle;
+            return this;
+        }
+
+        public Builder trainSplit(String trainSplit) {
+            this.trainSplit = trainSplit;
+            return this;
+        }
+
+        public Builder evalSplit(String evalSplit) {
+            this.evalSplit = evalSplit;
+            return this;
+        }
+
+        public Builder maxTrainExamples(long maxTrainExamples) {
+            this.maxTrainExamples = maxTrainExamples;
+            return this;
+        }
+
+        public Builder initFrom(Optional<URI> initFrom) {
+            this.initFrom = initFrom;
+            return this;
+        }
+
+        public Builder augment(Augment augment) {
+            this.augment = augment;
+            return this;
+        }
+
+        public Builder mixup(Mixup mixup) {
+            this.mixup = mixup;
+            return this;
+        }
+
+        public Builder labelSmoothing(double labelSmoothing) {
+            this.labelSmoothing = labelSmoothing;
+            return this;
+        }
+
+        public Builder outliers(Outliers outliers) {
+            this.outliers = outliers;
+            return this;
+        }
+
+        public Builder targetsInlineUpTo(long targetsInlineUpTo) {
+            this.targetsInlineUpTo = targetsInlineUpTo;
+            return this;
+        }
+
+        public Builder assignment(Assignment assignment) {
+            this.assignment = assignment;
+            return this;
+        }
+
+        public Builder seed(long seed) {
+            this.seed = seed;
+            return this;
+        }
+
+        public Builder sparkConf(Map<String, String> sparkConf) {
+            this.sparkConf = sparkConf;
+            return this;
+        }
+
+        public TrainSettings build() {
+            return new TrainSettings(data, runDir, epochs, batchSize, averagingFrequency, threadsPerWorker, prefetch,
+                    workers, shuffle, trainSplit, evalSplit, maxTrainExamples, initFrom, augment, mixup,
+                    labelSmoothing, outliers, targetsInlineUpTo, assignment, seed, sparkConf);
         }
     }
 
@@ -182,9 +423,9 @@ public record TrainSettings(
         return v;
     }
 
-    private static java.util.Optional<URI> optionalUri(Config c, String path) {
+    private static Optional<URI> optionalUri(Config c, String path) {
         String v = Configs.getString(c, path).trim();
-        return v.isEmpty() ? java.util.Optional.empty() : java.util.Optional.of(toUri(path, v));
+        return v.isEmpty() ? Optional.empty() : Optional.of(toUri(path, v));
     }
 
     /** A required Hadoop FS location; a bare path means the local file system. */
