@@ -1,0 +1,70 @@
+package io.protospark.jobs.train;
+
+import com.typesafe.config.Config;
+import io.protospark.config.Configs;
+import io.protospark.config.SettingsException;
+import io.protospark.model.net.ModelSettings;
+import org.junit.jupiter.api.Test;
+
+import java.net.URI;
+import java.util.List;
+import java.util.Optional;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+
+class TrainSettingsTest {
+
+    private static final URI DATA = URI.create("file:/tmp/data");
+    private static final URI RUN = URI.create("file:/tmp/run");
+
+    private static Config conf(String... overrides) {
+        List<String> all = new java.util.ArrayList<>(
+                List.of("train.data=\"" + DATA + "\"", "train.run-dir=\"" + RUN + "\""));
+        all.addAll(List.of(overrides));
+        return Configs.load(null, "test", all);
+    }
+
+    @Test
+    void theBuilderDefaultsAreTheReferenceConf() {
+        assertEquals(TrainSettings.from(conf()), TrainSettings.builder().data(DATA).runDir(RUN).build());
+    }
+
+    @Test
+    void sectionsFollowTheReferenceConf() {
+        TrainSettings t = TrainSettings.from(conf("train.augment.crop-padding=4", "train.augment.flip=true",
+                "train.mixup.alpha=1", "train.outliers.data=\"file:/tmp/outliers\"", "train.outliers.per-batch=8",
+                "train.assignment.mode=dynamic", "train.assignment.every=2", "train.assignment.memory=epoch-pass"));
+        assertEquals(new TrainSettings.Augment(4, true), t.augment());
+        assertEquals(1.0, t.mixup().alpha());
+        assertEquals(new TrainSettings.Outliers(Optional.of(URI.create("file:/tmp/outliers")), "train", 8),
+                t.outliers());
+        assertEquals(8, t.outliersInEachBatch());
+        assertEquals(new TrainSettings.Assignment(TrainSettings.AssignmentMode.DYNAMIC, 2, 0,
+                TrainSettings.AssignmentStart.IDENTITY, TrainSettings.AssignmentMemory.EPOCH_PASS, 0.9, 5000),
+                t.assignment());
+        assertEquals(t, t.toBuilder().build());
+        assertEquals(64, t.toBuilder().outliers(new TrainSettings.Outliers(t.outliers().data(), "train", 0)).build()
+                .outliersInEachBatch());
+    }
+
+    @Test
+    void validateRefusesWhatTheModelCannotTrainWith() {
+        ModelSettings learned = ModelSettings.from(conf("model.head.kind=learned"));
+        TrainSettings dynamic = TrainSettings.builder().data(DATA).runDir(RUN)
+                .assignment(new TrainSettings.Assignment(TrainSettings.AssignmentMode.DYNAMIC, 1, 0,
+                        TrainSettings.AssignmentStart.IDENTITY, TrainSettings.AssignmentMemory.BATCHES, 0.9, 5000))
+                .build();
+        SettingsException e = assertThrows(SettingsException.class, () -> dynamic.validate(learned));
+        assertEquals("protospark.train.assignment.mode", e.key());
+
+        ModelSettings mse = ModelSettings.from(conf("model.head.loss=nirvana-mse"));
+        TrainSettings mixed = TrainSettings.builder().data(DATA).runDir(RUN).mixup(new TrainSettings.Mixup(1))
+                .build();
+        assertEquals("protospark.train.mixup.alpha",
+                assertThrows(SettingsException.class, () -> mixed.validate(mse)).key());
+        TrainSettings smoothed = TrainSettings.builder().data(DATA).runDir(RUN).labelSmoothing(0.1).build();
+        assertEquals("protospark.train.label-smoothing",
+                assertThrows(SettingsException.class, () -> smoothed.validate(mse)).key());
+    }
+}
