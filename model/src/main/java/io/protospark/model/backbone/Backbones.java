@@ -74,6 +74,8 @@ public final class Backbones {
                 (n, in, d, sp) -> ResNets.resnet18Cifar(n, in)));
         SPECS.put("resnet50-cifar", new Spec("kuangliu CIFAR ResNet-50, 2048-d pooled feature", 2048, false, 8,
                 (n, in, d, sp) -> ResNets.resnet50Cifar(n, in)));
+        SPECS.put("resnet-small", new Spec("small ResNet for 28x28 / 32x32 images (stem 32, max-pool, BasicBlocks "
+                + "32 and 64), 64-d pooled feature", 64, true, 8, (n, in, d, sp) -> ResNets.small(n, in)));
         SPECS.put("resnet20", new Spec("He et al. CIFAR ResNet-20 (HPN layout), 64-d pooled feature", 64, true, 4,
                 (n, in, d, sp) -> ResNets.heCifar(n, in, 3, ResNets.Shortcut.CONV3X3_BN)));
         SPECS.put("resnet32", new Spec("He et al. CIFAR ResNet-32 (HPN layout), 64-d pooled feature", 64, true, 4,

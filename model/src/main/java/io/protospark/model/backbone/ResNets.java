@@ -113,6 +113,17 @@ final class ResNets {
                 true, Shortcut.CONV1X1_BN);
     }
 
+    /**
+     * A small ResNet for 28×28 and 32×32 images, sized for a CPU budget: 3×3 stem (32) + BN + ReLU, 2×2 max-pool, then
+     * one BasicBlock at 32 channels and one at 64 (stride 2, conv1×1 + BN shortcut); 64-d pooled feature. About 7 M
+     * multiply-adds per 28×28 image, a sixth of ResNet-20's.
+     */
+    static String small(GraphDsl n, String in) {
+        String x = cifarStem(n, in, 32);
+        x = n.maxPool(x, "stem_pool", 2, 2, 0);
+        return stages(n, x, 32, new int[]{1, 1}, new int[]{32, 64}, new int[]{1, 2}, false, Shortcut.CONV1X1_BN);
+    }
+
     /** He et al.'s CIFAR ResNet-(6n+2) in HPN's layout: n BasicBlocks per stage, 16/32/64, 64-d pooled feature. */
     static String heCifar(GraphDsl n, String in, int blocksPerStage, Shortcut shortcut) {
         String x = cifarStem(n, in, 16);

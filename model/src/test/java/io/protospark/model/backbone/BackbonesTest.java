@@ -14,7 +14,7 @@ class BackbonesTest {
 
     @Test
     void names() {
-        assertEquals(List.of("resnet18-cifar", "resnet50-cifar", "resnet20", "resnet32", "resnet32-a",
+        assertEquals(List.of("resnet18-cifar", "resnet50-cifar", "resnet-small", "resnet20", "resnet32", "resnet32-a",
                 "resnet50-imagenet",
                 "classifier32", "cnn9", "lenet-pp", "iresnet50", "iresnet100", "spherenet9", "sphereresnet32"),
                 Backbones.names());

@@ -71,6 +71,15 @@ class HeCifarResNetsTest {
     }
 
     @Test
+    void resnetSmallOnFashionMnistShapes() {
+        // stem 3x3x1x32 + BN; s1b1 two 3x3x32x32 + 2 BN; s2b1 3x3x32x64, 3x3x64x64, shortcut 1x1x32x64, 3 BN;
+        // projection 64 -> 9 with bias (BN: gamma and beta trainable, 2 per channel)
+        ComputationGraph net = RefCount.buildAndCheck("resnet-small", 28, 28, 1, 9, 2);
+        long body = (288 + 64) + 2 * (9216 + 64) + (18432 + 128) + (36864 + 128) + (2048 + 128);
+        RefCount.assertCount(body + 64 * 9 + 9, net, "resnet-small at 28x28x1, d = 9");
+    }
+
+    @Test
     void resnet20() {
         ComputationGraph net = RefCount.buildAndCheck("resnet20", 32, 32, 3, 64, 2);
         RefCount.assertCount(body(3), net, "resnet20, d = 64 (pooled feature)");
