@@ -48,12 +48,15 @@ def jpegs(d, n):
 
 
 def record(payload):
+    """One whole RecordIO record: magic, length (part flag 0), data, zero padding to 4 bytes."""
     length = len(payload)
-    out = struct.pack("<II", MAGIC, length) + payload
-    return out + b"\0" * (((length + 3) & ~3) - length)
+    if length >= 1 << 29:
+        raise ValueError("record too long")
+    return struct.pack("<II", MAGIC, length) + payload + b"\0" * (((length + 3) & ~3) - length)
 
 
 def header(flag, label, id1, id2=0):
+    """MXNet's IRHeader ('IfQQ')."""
     return struct.pack("<IfQQ", flag, label, id1, id2)
 
 

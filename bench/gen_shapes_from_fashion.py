@@ -32,6 +32,7 @@ from PIL import Image
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from gen_cifar_from_fashion import TINTS, idx  # noqa: E402  (same reader and tints as the CIFAR-format data)
+from gen_prepare import header, record  # noqa: E402  (the same RecordIO framing)
 
 NAMES = ["tshirt_top", "trouser", "pullover", "dress", "coat", "sandal", "shirt", "sneaker", "bag", "ankle_boot"]
 # made-up WNIDs, one per Fashion-MNIST class; in sorted order (the training label) the classes are 8 3 0 6 1 9 4 7 2 5
@@ -39,7 +40,6 @@ WNIDS = ["n03000003", "n05000006", "n09000009", "n02000002", "n06000006", "n0950
          "n01000001", "n05500005"]
 # ILSVRC2012_ID of each class (1-based, as the devkit numbers its leaf synsets): a third order
 ILSVRC_IDS = [4, 9, 1, 7, 10, 2, 5, 8, 3, 6]
-MAGIC = 0xCED7230A
 
 
 def per_class(prefix, n):
@@ -67,19 +67,6 @@ def jpeg(img):
     buf = io.BytesIO()
     img.save(buf, format="JPEG", quality=90)
     return buf.getvalue()
-
-
-def record(payload):
-    """One whole RecordIO record: magic, length (part flag 0), data, zero padding to 4 bytes."""
-    length = len(payload)
-    if length >= 1 << 29:
-        raise ValueError("record too long")
-    return struct.pack("<II", MAGIC, length) + payload + b"\0" * (((length + 3) & ~3) - length)
-
-
-def header(flag, label, id1, id2=0):
-    """MXNet's IRHeader ('IfQQ')."""
-    return struct.pack("<IfQQ", flag, label, id1, id2)
 
 
 def recordio(d, per_id):
