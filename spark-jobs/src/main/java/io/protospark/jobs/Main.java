@@ -96,9 +96,15 @@ public final class Main {
                             settings.train().sparkConf());
                     try {
                         TrainLoop.Result r = TrainJob.run(settings, spark);
-                        out.printf(Locale.ROOT, "test accuracy %.4f after %d epochs (%.1f s, %d workers); run "
-                                        + "directory %s%n", r.testAccuracy(), r.epochs().size(), r.seconds(),
-                                r.workers(), r.runDir());
+                        if (r.alreadyComplete()) {
+                            out.printf(Locale.ROOT, "run directory %s holds this run, already completed: test "
+                                    + "accuracy %.4f after %d epochs; nothing to do%n", r.runDir(),
+                                    r.testAccuracy(), r.epochs().size());
+                        } else {
+                            out.printf(Locale.ROOT, "test accuracy %.4f after %d epochs (%.1f s, %d workers); run "
+                                            + "directory %s%n", r.testAccuracy(), r.epochs().size(), r.seconds(),
+                                    r.workers(), r.runDir());
+                        }
                     } finally {
                         sessions.release(spark);
                     }
@@ -110,6 +116,12 @@ public final class Main {
             err.println("protospark: " + e.getMessage());
             return 2;
         } catch (DataFormatException e) {
+            err.println("protospark: " + e.getMessage());
+            return 1;
+        } catch (TrainLoop.RunDirectoryInUseException e) {
+            err.println("protospark: " + e.getMessage());
+            return 3;
+        } catch (TrainLoop.DivergedException e) {
             err.println("protospark: " + e.getMessage());
             return 1;
         } catch (RuntimeException e) {

@@ -123,7 +123,7 @@ class TrainJobTest {
         Files.createDirectories(used);
         Files.writeString(used.resolve("metrics.jsonl"), "{}\n");
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> train(used));
-        assertTrue(e.getMessage().contains(used.toString()) && e.getMessage().contains("already holds a run"),
+        assertTrue(e.getMessage().contains(used.toString()) && e.getMessage().contains("no protospark run"),
                 e.getMessage());
 
         var s = assertThrows(io.protospark.config.SettingsException.class,

@@ -55,6 +55,32 @@ public final class AssignmentStep {
         return prototypes.permuted(assignment);
     }
 
+    /** The class memory the assignment is solved from, or empty before there is one. */
+    public java.util.Optional<ClassMemory.Ema> currentMemory() {
+        return java.util.Optional.ofNullable(memory);
+    }
+
+    /**
+     * Puts a saved state back (a resumed run): the assignment in force and the class memory, or {@code null} when there
+     * was none yet.
+     */
+    public void restore(int[] owned, ClassMemory.Ema saved) {
+        int k = prototypes.classes();
+        if (owned.length != k || java.util.Arrays.stream(owned).distinct().count() != k
+                || java.util.Arrays.stream(owned).anyMatch(j -> j < 0 || j >= k)) {
+            throw new IllegalArgumentException("a saved assignment must be a permutation of 0.." + (k - 1) + ", got "
+                    + owned.length + " entries");
+        }
+        if (saved != null && (saved.classes() != k || saved.dim() != prototypes.dimension()
+                || saved.momentum() != momentum)) {
+            throw new IllegalArgumentException("a saved class memory is " + saved.classes() + " x " + saved.dim()
+                    + " with momentum " + saved.momentum() + "; this step has " + k + " x " + prototypes.dimension()
+                    + " and momentum " + momentum);
+        }
+        assignment = owned.clone();
+        memory = saved;
+    }
+
     /** The prototypes as unit float rows for the sparse solver; they never change, so built once. */
     private float[] unitPrototypes() {
         if (unitPrototypes == null) {

@@ -232,6 +232,45 @@ public final class ClassMemory implements Serializable {
             }
         }
 
+        /**
+         * A memory exactly as it was saved: {@code rows} (K×d row-major, taken as they are, not re-normalised, so a
+         * restored memory continues bit for bit) and the per-class update counts ({@link #updates}).
+         */
+        public static Ema restore(double[] rows, long[] updates, int classes, int dim, double momentum) {
+            if (rows.length != (long) classes * dim || updates.length != classes) {
+                throw new IllegalArgumentException("saved class memory has " + rows.length + " values and "
+                        + updates.length + " counts, expected " + classes + " x " + dim + " and " + classes);
+            }
+            Ema e = new Ema(classes, dim, momentum);
+            System.arraycopy(rows, 0, e.q, 0, rows.length);
+            System.arraycopy(updates, 0, e.updates, 0, classes);
+            return e;
+        }
+
+        private Ema(int classes, int dim, double momentum) {
+            if (!(momentum >= 0 && momentum < 1)) {
+                throw new IllegalArgumentException("EMA momentum must lie in [0, 1), got " + momentum);
+            }
+            this.classes = classes;
+            this.dim = dim;
+            this.momentum = momentum;
+            this.q = new double[classes * dim];
+            this.updates = new long[classes];
+        }
+
+        public int classes() {
+            return classes;
+        }
+
+        public int dim() {
+            return dim;
+        }
+
+        /** A copy of the per-class update counts ({@link #updates(int)} of every class). */
+        public long[] updateCounts() {
+            return updates.clone();
+        }
+
         /** One batch: its per-class sums of normalised features (a {@link ClassMemory} of the batch). */
         public Ema update(ClassMemory batch) {
             if (batch.classes != classes || batch.dim != dim) {

@@ -78,10 +78,13 @@ final class ClassMemoryHook implements TrainingHook {
     public void postUpdate(MultiDataSet minibatch, Model model) {
     }
 
-    /** The workers' copies of one round, gathered by Spark when each task ends. */
+    /**
+     * The workers' copies of one round, gathered by Spark when each task ends, handed out in partition order (not the
+     * order the tasks finished) so that merging them gives the same memory in every run.
+     */
     static final class Copies extends AccumulatorV2<ClassMemory.Ema, List<ClassMemory.Ema>> {
         private static final long serialVersionUID = 1L;
-        private final ArrayList<ClassMemory.Ema> copies = new ArrayList<>();
+        private final java.util.TreeMap<Integer, List<ClassMemory.Ema>> copies = new java.util.TreeMap<>();
 
         @Override
         public boolean isZero() {
@@ -91,7 +94,7 @@ final class ClassMemoryHook implements TrainingHook {
         @Override
         public Copies copy() {
             Copies c = new Copies();
-            c.copies.addAll(copies);
+            copies.forEach((k, v) -> c.copies.put(k, new ArrayList<>(v)));
             return c;
         }
 
@@ -102,17 +105,20 @@ final class ClassMemoryHook implements TrainingHook {
 
         @Override
         public void add(ClassMemory.Ema v) {
-            copies.add(v);
+            org.apache.spark.TaskContext task = org.apache.spark.TaskContext.get();
+            copies.computeIfAbsent(task == null ? -1 : task.partitionId(), k -> new ArrayList<>()).add(v);
         }
 
         @Override
         public void merge(AccumulatorV2<ClassMemory.Ema, List<ClassMemory.Ema>> other) {
-            copies.addAll(other.value());
+            ((Copies) other).copies.forEach((k, v) -> copies.computeIfAbsent(k, x -> new ArrayList<>()).addAll(v));
         }
 
         @Override
         public List<ClassMemory.Ema> value() {
-            return copies;
+            List<ClassMemory.Ema> out = new ArrayList<>();
+            copies.values().forEach(out::addAll);
+            return out;
         }
     }
 }

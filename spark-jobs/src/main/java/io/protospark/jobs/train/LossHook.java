@@ -1,6 +1,5 @@
 package io.protospark.jobs.train;
 
-import org.apache.spark.util.DoubleAccumulator;
 import org.apache.spark.util.LongAccumulator;
 import org.deeplearning4j.nn.api.Model;
 import org.deeplearning4j.spark.api.TrainingHook;
@@ -9,13 +8,13 @@ import org.nd4j.linalg.dataset.api.MultiDataSet;
 
 /**
  * Sums each worker's minibatch loss into Spark accumulators, so the driver knows the epoch's mean training loss
- * over every minibatch of every worker (not only the last averaging round).
+ * over every minibatch of every worker (not only the last averaging round), summed in the same order in every run.
  */
 final class LossHook implements TrainingHook {
-    private final DoubleAccumulator lossSum;
+    private final PartitionSums lossSum;
     private final LongAccumulator examples;
 
-    LossHook(DoubleAccumulator lossSum, LongAccumulator examples) {
+    LossHook(PartitionSums lossSum, LongAccumulator examples) {
         this.lossSum = lossSum;
         this.examples = examples;
     }

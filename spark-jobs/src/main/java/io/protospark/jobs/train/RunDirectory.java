@@ -64,6 +64,106 @@ public final class RunDirectory implements java.io.Closeable {
         }
     }
 
+    /**
+     * Opens a run directory whatever it holds (creating it when missing); what may be done with its content is
+     * decided by the caller ({@link Resume}).
+     */
+    public static RunDirectory open(URI uri, Configuration conf) {
+        try {
+            Path p = new Path(uri);
+            FileSystem fs = FileSystem.newInstance(p.toUri(), conf);
+            fs.setWriteChecksum(false);
+            p = fs.makeQualified(p);
+            if (fs.exists(p)) {
+                if (!fs.getFileStatus(p).isDirectory()) {
+                    throw new IllegalArgumentException("run directory " + p + " is a file; give a directory with "
+                            + "--run-dir");
+                }
+            } else if (!fs.mkdirs(p)) {
+                throw new IOException("mkdirs returned false");
+            }
+            return new RunDirectory(fs, p);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot create run directory " + uri + ": " + e.getMessage(), e);
+        }
+    }
+
+    FileSystem fs() {
+        return fs;
+    }
+
+    /** The names in the run directory (or in its sub-directory {@code dir}, "" for the root), sorted. */
+    public java.util.List<String> list(String dir) {
+        Path p = dir.isEmpty() ? root : path(dir);
+        try {
+            if (!fs.exists(p)) {
+                return java.util.List.of();
+            }
+            return java.util.Arrays.stream(fs.listStatus(p)).map(st -> st.getPath().getName()).sorted().toList();
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot list " + p + ": " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * Writes {@code name} (a path below the run directory) in place, not atomically: for files inside a directory that
+     * is itself published with one rename ({@link #rename}). Returns the SHA-256 of the bytes written, in hex.
+     */
+    String writeInPlace(String name, Writer writer) {
+        Path target = path(name);
+        try {
+            java.security.MessageDigest sha = java.security.MessageDigest.getInstance("SHA-256");
+            try (FSDataOutputStream raw = fs.create(target, true);
+                 java.security.DigestOutputStream out = new java.security.DigestOutputStream(raw, sha)) {
+                writer.write(out);
+                out.flush();
+                raw.hsync();
+            }
+            return java.util.HexFormat.of().formatHex(sha.digest());
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot write " + target + ": " + e.getMessage(), e);
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException("this JVM has no SHA-256", e);
+        }
+    }
+
+    /** Opens {@code name} (a path below the run directory) for reading. */
+    java.io.InputStream open(String name) throws IOException {
+        return fs.open(path(name));
+    }
+
+    /** Creates the directory {@code name} (and its parents) below the run directory. */
+    void mkdirs(String name) {
+        try {
+            if (!fs.mkdirs(path(name))) {
+                throw new IOException("mkdirs returned false");
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot create " + path(name) + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** Renames {@code from} to {@code to} (both below the run directory; one atomic rename on HDFS and local disks). */
+    void rename(String from, String to) {
+        try {
+            if (!fs.rename(path(from), path(to))) {
+                throw new IOException("rename returned false");
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot rename " + path(from) + " to " + path(to) + ": " + e.getMessage(),
+                    e);
+        }
+    }
+
+    /** Reads a UTF-8 text file of the run directory. */
+    public String readText(String name) {
+        try (java.io.InputStream in = fs.open(path(name))) {
+            return new String(in.readAllBytes(), StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read " + path(name) + ": " + e.getMessage(), e);
+        }
+    }
+
     @Override
     public void close() throws IOException {
         fs.close();
@@ -122,10 +222,10 @@ public final class RunDirectory implements java.io.Closeable {
         }
     }
 
-    /** Deletes {@code name} if it exists. */
+    /** Deletes {@code name} (a file, or a directory with its content) if it exists. */
     public void delete(String name) {
         try {
-            fs.delete(path(name), false);
+            fs.delete(path(name), true);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot delete " + path(name) + ": " + e.getMessage(), e);
         }

@@ -11,6 +11,7 @@ import io.protospark.jobs.examples.Example;
 import io.protospark.jobs.examples.Minibatches;
 import io.protospark.jobs.spark.SparkCandidates;
 import io.protospark.model.assign.AssignmentStep;
+import io.protospark.model.assign.ClassMemory;
 import io.protospark.model.head.Decision;
 import io.protospark.model.io.Npy;
 import io.protospark.model.net.FixedHead;
@@ -26,7 +27,6 @@ import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.sql.SparkSession;
 import org.apache.spark.storage.StorageLevel;
-import org.apache.spark.util.DoubleAccumulator;
 import org.apache.spark.util.LongAccumulator;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.deeplearning4j.spark.api.RDDTrainingApproach;
@@ -96,11 +96,80 @@ public final class TrainLoop {
             }
             return m;
         }
+
+        /** A line of {@value #METRICS} read back. */
+        static EpochMetrics of(com.fasterxml.jackson.databind.JsonNode j) {
+            java.util.function.Function<String, Double> num = k -> j.has(k) && !j.get(k).isNull()
+                    ? j.get(k).asDouble() : Double.NaN;
+            return new EpochMetrics(j.get("epoch").asInt(), num.apply("learning_rate"),
+                    j.has("learning_rate_last") ? num.apply("learning_rate_last") : null, num.apply("train_loss"),
+                    num.apply("val_loss"), num.apply("val_accuracy"), num.apply("seconds"),
+                    j.get("train_examples").asLong(), num.apply("train_examples_per_second"),
+                    num.apply("prototype_drift"),
+                    j.has("assignment_changed") ? j.get("assignment_changed").asInt() : null,
+                    j.has("assignment_mean_cosine") ? num.apply("assignment_mean_cosine") : null);
+        }
+
+        /** Every line of a {@value #METRICS} text. */
+        static List<EpochMetrics> parse(String text) {
+            List<EpochMetrics> out = new ArrayList<>();
+            for (String line : text.split("\n")) {
+                if (!line.isBlank()) {
+                    try {
+                        out.add(of(Json.MAPPER.readTree(line)));
+                    } catch (java.io.IOException e) {
+                        throw new IllegalArgumentException("unreadable line of " + METRICS + ": " + line, e);
+                    }
+                }
+            }
+            return out;
+        }
+
+        /** The value {@code protospark.train.checkpoint.monitor} names. */
+        double monitored(String name) {
+            return switch (name) {
+                case "val_accuracy" -> valAccuracy;
+                case "val_loss" -> valLoss;
+                case "train_loss" -> trainLoss;
+                default -> throw new IllegalArgumentException("no monitored value " + name);
+            };
+        }
     }
 
-    /** What a run produced. */
+    /**
+     * What a run produced; {@code alreadyComplete} when the run directory held this run, completed, and nothing was
+     * trained ({@code epochs} then come from its metrics file).
+     */
     public record Result(java.net.URI runDir, List<EpochMetrics> epochs, double testAccuracy, double seconds,
-                         int workers) {
+                         int workers, boolean alreadyComplete) {
+    }
+
+    /** Called by the loop on the driver as a run goes (checkpoints, tests). */
+    @FunctionalInterface
+    public interface Listener {
+        /**
+         * After epoch {@code metrics.epoch()}'s line is in {@value #METRICS} and, when one was due, its checkpoint
+         * ({@code checkpoint}, else null) is published.
+         */
+        void epochEnded(EpochMetrics metrics, String checkpoint);
+    }
+
+    /** Another live driver holds the run directory's lock (the {@code train} command exits with code 3). */
+    public static class RunDirectoryInUseException extends IllegalStateException {
+        private static final long serialVersionUID = 1L;
+
+        RunDirectoryInUseException(String message) {
+            super(message);
+        }
+    }
+
+    /** A non-finite training loss or parameter: the message is the diagnosis. */
+    public static final class DivergedException extends IllegalStateException {
+        private static final long serialVersionUID = 1L;
+
+        DivergedException(String message) {
+            super(message);
+        }
     }
 
     /**
@@ -110,6 +179,16 @@ public final class TrainLoop {
      */
     public static Result run(TrainSettings t, ModelSettings m, Config resolved, SparkSession spark,
                              List<org.deeplearning4j.spark.api.TrainingHook> extraHooks) {
+        return run(t, m, resolved, spark, extraHooks, List.of());
+    }
+
+    /**
+     * {@link #run(TrainSettings, ModelSettings, Config, SparkSession, List)} with listeners called on the driver. The
+     * run directory decides what runs ({@code protospark.train.resume}, {@link Resume}): a new run, the continuation of
+     * an unfinished one from its newest checkpoint, or nothing for a completed run.
+     */
+    public static Result run(TrainSettings t, ModelSettings m, Config resolved, SparkSession spark,
+                             List<org.deeplearning4j.spark.api.TrainingHook> extraHooks, List<Listener> listeners) {
         long start = System.nanoTime();
         JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
         Configuration hadoop = jsc.hadoopConfiguration();
@@ -121,9 +200,22 @@ public final class TrainLoop {
         if (outliers != null) {
             checkOutliersFitModel(outliers, t, m);
         }
-        try (RunDirectory run = RunDirectory.createNew(t.runDir(), hadoop)) {
+        String dataSha = Resume.dataSha256(shards.manifest());
+        try (RunDirectory run = RunDirectory.open(t.runDir(), hadoop);
+             RunLock lock = RunLock.acquire(run, java.time.Duration.ofSeconds(t.lifecycle().lockTimeoutSeconds()))) {
+            Resume.Plan plan = Resume.plan(run, t.lifecycle().resume(), t.epochs(), resolved, dataSha);
+            if (plan.kind() == Resume.Kind.COMPLETE) {
+                List<EpochMetrics> done = EpochMetrics.parse(plan.metrics());
+                Object w = plan.provenance().get("spark") instanceof Map<?, ?> sp ? sp.get("workers") : null;
+                double acc = done.isEmpty() ? Double.NaN : done.get(done.size() - 1).valAccuracy();
+                LOG.info("run directory {} holds this run, completed after {} epochs (test accuracy {}); nothing to "
+                        + "do", run.uri(), done.size(), String.format(Locale.ROOT, "%.4f", acc));
+                return new Result(run.uri(), done, acc, (System.nanoTime() - start) / 1e9,
+                        w instanceof Number n ? n.intValue() : 0, true);
+            }
             crashDumpsInto(run.uri());
-            return train(t, m, resolved, spark, jsc, shards, outliers, run, start, extraHooks);
+            return train(t, m, resolved, spark, jsc, shards, outliers, run, start, extraHooks, plan, dataSha,
+                    listeners);
         } catch (java.io.IOException e) {
             throw new java.io.UncheckedIOException("cannot close run directory " + t.runDir(), e);
         }
@@ -131,12 +223,18 @@ public final class TrainLoop {
 
     private static Result train(TrainSettings t, ModelSettings m, Config resolved, SparkSession spark,
                                 JavaSparkContext jsc, ShardSet shards, ShardSet outlierShards, RunDirectory run,
-                                long start, List<org.deeplearning4j.spark.api.TrainingHook> extraHooks) {
+                                long start, List<org.deeplearning4j.spark.api.TrainingHook> extraHooks,
+                                Resume.Plan plan, String dataSha, List<Listener> listeners) {
         int workers = t.workers() > 0 ? t.workers() : jsc.defaultParallelism();
+        Checkpoints.Loaded from = plan.from();
 
         PrototypeSet prototypes = Prototypes.build(m);
-        ComputationGraph net = Networks.build(m, prototypes);
-        if (t.initFrom().isPresent()) {
+        if (from != null && m.head().fixed()) {
+            checkSamePrototypes(run, prototypes);
+        }
+        // a continued run takes its network, updater state, counts and CoMHE projections from the checkpoint
+        ComputationGraph net = from != null ? from.network() : Networks.build(m, prototypes);
+        if (from == null && t.initFrom().isPresent()) {
             initFrom(net, t.initFrom().get(), jsc.hadoopConfiguration());
             if (FixedHead.isFixed(net)) {
                 FixedHead.apply(net, prototypes); // the driver's prototypes, whatever the earlier run held
@@ -157,12 +255,46 @@ public final class TrainLoop {
         TargetsPublisher targets = new TargetsPublisher(run, t.targetsInlineUpTo());
         targets.publish(net);
         Map<String, Object> provenance = provenance(t, m, shards, prototypes, workers, spark);
+        if (plan.kind() == Resume.Kind.CONTINUE) {
+            provenance.put("started", plan.provenance().getOrDefault("started", provenance.get("started")));
+            List<Object> resumes = plan.provenance().get("resumes") instanceof List<?> l ? new ArrayList<>(l)
+                    : new ArrayList<>();
+            resumes.add(Map.of("time", Instant.now().toString(), "from_epoch",
+                    from == null ? 0 : from.state().epoch(), "app_id", spark.sparkContext().applicationId()));
+            provenance.put("resumes", resumes);
+            LOG.info("continuing the run in {} {}", run.uri(), from == null
+                    ? "from its start (it has no checkpoint yet)" : "after epoch " + from.state().epoch()
+                    + " (checkpoint " + from.name() + ")");
+        }
         if (!targets.toList().isEmpty()) {
             provenance.put("targets", targets.toList());
         }
         run.writeText(PROVENANCE, Json.pretty(provenance));
 
-        DoubleAccumulator lossSum = jsc.sc().doubleAccumulator("protospark.train.loss");
+        try {
+            return trainEpochs(t, m, resolved, spark, jsc, shards, outlierShards, run, start, extraHooks, from,
+                    dataSha, listeners, workers, prototypes, net, targets, provenance);
+        } catch (RuntimeException | Error e) {
+            provenance.put("status", "failed");
+            provenance.put("reason", e instanceof DivergedException ? e.getMessage() : e.toString());
+            provenance.put("failed", Instant.now().toString());
+            try {
+                run.writeText(PROVENANCE, Json.pretty(provenance));
+            } catch (RuntimeException again) {
+                e.addSuppressed(again);
+            }
+            throw e;
+        }
+    }
+
+    private static Result trainEpochs(TrainSettings t, ModelSettings m, Config resolved, SparkSession spark,
+                                      JavaSparkContext jsc, ShardSet shards, ShardSet outlierShards, RunDirectory run,
+                                      long start, List<org.deeplearning4j.spark.api.TrainingHook> extraHooks,
+                                      Checkpoints.Loaded from, String dataSha, List<Listener> listeners, int workers,
+                                      PrototypeSet prototypes, ComputationGraph net, TargetsPublisher targets,
+                                      Map<String, Object> provenance) {
+        PartitionSums lossSum = new PartitionSums();
+        jsc.sc().register(lossSum, "protospark.train.loss");
         LongAccumulator lossCount = jsc.sc().longAccumulator("protospark.train.examples");
         int threadsPerWorker = t.threadsPerWorker() > 0 ? t.threadsPerWorker()
                 : WorkerThreads.auto(jsc.getConf(), workers);
@@ -245,7 +377,31 @@ public final class TrainLoop {
         // re-solve from the network's features comes after it at the earliest
         boolean randomStart = assignment != null
                 && t.assignment().initial() == TrainSettings.AssignmentStart.RANDOM;
-        if (randomStart) {
+        IterationSchedule perStep = null;
+        int stepsPerEpoch = 0; // per-iteration schedules: the first epoch's steps per worker
+        long step = 0; // global minibatch steps per worker trained so far (schedules, Adam's bias correction)
+        int firstEpoch = 1;
+        if (from != null) {
+            Checkpoints.State saved = from.state();
+            firstEpoch = saved.epoch() + 1;
+            step = saved.step();
+            stepsPerEpoch = saved.stepsPerEpoch();
+            history.addAll(EpochMetrics.parse(from.metrics()));
+            metricsFile.append(from.metrics());
+            run.writeText(METRICS, metricsFile.toString());
+            if (assignment != null) {
+                assignment.restore(saved.assignment(), from.memory());
+                head = assignment.head();
+                fixedBefore = install(sparkNet.getNetwork(), head, assignment.assignment(), targets, run);
+            } else if (fixedBefore != null) {
+                FixedHead.apply(sparkNet.getNetwork(), head);
+                fixedBefore = FixedHead.weights(sparkNet.getNetwork());
+            }
+            if (perIteration && stepsPerEpoch > 0) {
+                perStep = m.optimizer().schedule().perIteration(stepsPerEpoch, t.epochs());
+                applySchedule(sparkNet.getNetwork(), perStep);
+            }
+        } else if (randomStart) {
             AssignmentStep.Outcome initial = assignment.randomStart(t.seed() * 1_000_003L + 17);
             head = assignment.head();
             fixedBefore = install(sparkNet.getNetwork(), head, initial.assignment(), targets, run);
@@ -257,10 +413,11 @@ public final class TrainLoop {
         if (batchMemory) {
             assignment.memory(t.seed() * 1_000_003L + 17); // the random start's memory, or seeded rows for identity
         }
-        IterationSchedule perStep = null;
         int memoryCopiesMerged = 0;
-        long step = 0; // global minibatch steps per worker trained so far (schedules, Adam's bias correction)
-        for (int epoch = 1; epoch <= t.epochs(); epoch++) {
+        String configSha = Checkpoints.sha256(Resume.identity(resolved));
+        TrainSettings.Lifecycle life = t.lifecycle();
+        long progressEvery = life.progressEverySeconds() * 1_000_000_000L;
+        for (int epoch = firstEpoch; epoch <= t.epochs(); epoch++) {
             long epochStart = System.nanoTime();
             double lr = perIteration ? Double.NaN : applyLearningRate(sparkNet.getNetwork(), m, epoch, t.epochs());
             Double lrLast = null;
@@ -317,7 +474,8 @@ public final class TrainLoop {
             if (perIteration) {
                 if (perStep == null) {
                     // T = epochs x the first epoch's steps per worker (the longest partition's minibatches)
-                    perStep = m.optimizer().schedule().perIteration(Math.max(1, longest), t.epochs());
+                    stepsPerEpoch = Math.max(1, longest);
+                    perStep = m.optimizer().schedule().perIteration(stepsPerEpoch, t.epochs());
                     applySchedule(sparkNet.getNetwork(), perStep);
                     LOG.info("learning rate stepped per iteration: {} steps per worker per epoch, {}", longest,
                             perStep);
@@ -326,9 +484,11 @@ public final class TrainLoop {
                 lrLast = perStep.rateAt(step + Math.max(1, longest) - 1);
             }
             targets.publish(sparkNet.getNetwork()); // no-op unless the targets were replaced since
-            for (int from = 0; from < longest; from += f) {
-                int lo = from;
-                int hi = from + f;
+            long lastProgress = System.nanoTime();
+            int rounds = (longest + f - 1) / f;
+            for (int first = 0; first < longest; first += f) {
+                int lo = first;
+                int hi = first + f;
                 // the driver's count is what its own reads (CoMHE's P step) see; the hook carries it to workers
                 globalStep.roundStartsAt(step + lo);
                 sparkNet.getNetwork().getConfiguration().setIterationCount((int) (step + lo));
@@ -345,6 +505,12 @@ public final class TrainLoop {
                 // DL4J adds the averaging frequency; a short last round trained fewer steps
                 sparkNet.getNetwork().getConfiguration().setIterationCount((int) (step + Math.min(hi, longest)));
                 io.protospark.model.energy.EnergyRegularizers.advanceProjections(sparkNet.getNetwork()); // CoMHE P
+                checkFinite(sparkNet.getNetwork(), epoch, lo / f + 1, rounds, lr);
+                long now = System.nanoTime();
+                if (progressEvery > 0 && now - lastProgress >= progressEvery && hi < longest) {
+                    lastProgress = now;
+                    progress(epoch, t.epochs(), lossCount.value(), trainCount, (now - fitStart) / 1e9);
+                }
             }
             batches.unpersist(false);
             step += longest;
@@ -377,9 +543,30 @@ public final class TrainLoop {
                     "epoch %d/%d  train_loss %.4f  val_loss %.4f  val_accuracy %.4f  %.1f s  (%.0f img/s)",
                     epoch, t.epochs(), trainLoss, valLoss, eval.accuracy(), seconds, seen / fitSeconds));
             if (!Double.isFinite(trainLoss)) {
-                throw new IllegalStateException("training loss is " + trainLoss + " after epoch " + epoch
-                        + "; try a lower protospark.model.optimizer.learning-rate (now "
+                throw new DivergedException("training diverged in epoch " + epoch + ": the training loss is "
+                        + trainLoss + " while the parameters are finite (a loss term overflowed); learning rate "
+                        + lr + "; try a lower protospark.model.optimizer.learning-rate (now "
                         + m.optimizer().learningRate() + ")");
+            }
+            String checkpoint = null;
+            if (life.checkpointEvery() > 0 && (epoch % life.checkpointEvery() == 0 || epoch == t.epochs())) {
+                long cpStart = System.nanoTime();
+                ClassMemory.Ema memory = assignment == null ? null : assignment.currentMemory().orElse(null);
+                Checkpoints.State state = new Checkpoints.State(epoch, step, stepsPerEpoch, t.seed(), configSha,
+                        dataSha, assignment == null ? null : assignment.assignment(),
+                        memory == null ? 0 : memory.momentum(), memory == null ? null : memory.updateCounts(),
+                        em.monitored(life.monitor()), life.monitor());
+                checkpoint = Checkpoints.write(run, state, sparkNet.getNetwork(), memory, text);
+                List<String> kept = Checkpoints.retain(run, life.keepLast(), life.keepBest(), life.larger());
+                double cpSeconds = (System.nanoTime() - cpStart) / 1e9;
+                provenance.put("checkpoints", kept.stream().map(n -> Checkpoints.DIR + "/" + n).toList());
+                provenance.put("last_checkpoint", Map.of("name", checkpoint, "seconds", cpSeconds));
+                run.writeText(PROVENANCE, Json.pretty(provenance));
+                LOG.info("checkpoint {} written in {} s; kept {}", checkpoint,
+                        String.format(Locale.ROOT, "%.2f", cpSeconds), kept);
+            }
+            for (Listener l : listeners) {
+                l.epochEnded(em, checkpoint);
             }
         }
         train.unpersist(false);
@@ -400,7 +587,65 @@ public final class TrainLoop {
         provenance.put("seconds", seconds);
         provenance.put("test_accuracy", acc);
         run.writeText(PROVENANCE, Json.pretty(provenance));
-        return new Result(run.uri(), List.copyOf(history), acc, seconds, workers);
+        return new Result(run.uri(), List.copyOf(history), acc, seconds, workers, false);
+    }
+
+    /**
+     * Stops a run whose parameters went non-finite in an averaging round, naming the layers and parameters that did,
+     * the epoch, the round and the learning rate. The sum of all parameters is the cheap test; only a non-finite sum
+     * costs a scan of the layers.
+     */
+    static void checkFinite(ComputationGraph net, int epoch, int round, int rounds, double lr) {
+        if (Double.isFinite(net.params().sumNumber().doubleValue())) {
+            return;
+        }
+        List<String> bad = new ArrayList<>();
+        for (org.deeplearning4j.nn.api.Layer layer : net.getLayers()) {
+            for (var e : layer.paramTable().entrySet()) {
+                if (!Double.isFinite(e.getValue().sumNumber().doubleValue())) {
+                    bad.add(layer.conf().getLayer().getLayerName() + "." + e.getKey());
+                }
+            }
+        }
+        if (bad.isEmpty()) {
+            return; // the sum overflowed, every parameter is finite
+        }
+        throw new DivergedException("training diverged in epoch " + epoch + ", averaging round " + round + " of "
+                + rounds + ": non-finite parameters in " + bad.subList(0, Math.min(8, bad.size()))
+                + (bad.size() > 8 ? " and " + (bad.size() - 8) + " more" : "") + " at learning rate "
+                + (Double.isNaN(lr) ? "(per-iteration schedule)" : lr) + "; try a lower "
+                + "protospark.model.optimizer.learning-rate. The last checkpoint before it is kept");
+    }
+
+    private static void progress(int epoch, int epochs, long done, long total, double seconds) {
+        double rate = done / Math.max(seconds, 1e-9);
+        double epochLeft = (total - done) / Math.max(rate, 1e-9);
+        double runLeft = epochLeft + (epochs - epoch) * total / Math.max(rate, 1e-9);
+        PROGRESS.info(String.format(Locale.ROOT, "epoch %d/%d  %d/%d examples  (%.0f img/s)  epoch ETA %s  run ETA %s",
+                epoch, epochs, done, total, rate, duration(epochLeft), duration(runLeft)));
+    }
+
+    private static String duration(double seconds) {
+        long s = Math.round(seconds);
+        return s >= 3600 ? String.format(Locale.ROOT, "%dh%02dm", s / 3600, s % 3600 / 60)
+                : String.format(Locale.ROOT, "%dm%02ds", s / 60, s % 60);
+    }
+
+    /** A continued run must build the prototypes it started with (every kind is a function of its settings). */
+    private static void checkSamePrototypes(RunDirectory run, PrototypeSet built) {
+        if (!run.exists(PROTOTYPES)) {
+            return;
+        }
+        double[][] saved;
+        try (java.io.InputStream in = run.open(PROTOTYPES)) {
+            saved = Npy.readMatrix(in, PROTOTYPES);
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException("cannot read " + run.path(PROTOTYPES) + ": " + e.getMessage(), e);
+        }
+        if (!java.util.Arrays.deepEquals(saved, built.matrix())) {
+            throw new IllegalStateException("the prototypes built now differ from " + run.path(PROTOTYPES)
+                    + " of the run being continued; its checkpoints cannot be used with them");
+        }
     }
 
     /**

@@ -42,6 +42,7 @@ public record TrainSettings(
         Outliers outliers,
         long targetsInlineUpTo,
         Assignment assignment,
+        Lifecycle lifecycle,
         long seed,
         Map<String, String> sparkConf) {
 
@@ -63,6 +64,41 @@ public record TrainSettings(
         BATCHES,
         /** A pass over the training split before each re-solve (inference mode), folded in once per re-solve. */
         EPOCH_PASS
+    }
+
+    /** {@code protospark.train.resume}: what {@code train} does with a run directory that already holds a run. */
+    public enum ResumeMode {
+        /** Continue an unfinished run with the same configuration; a completed run is a no-op. */
+        AUTO,
+        /** Refuse a run directory that holds a run. */
+        NEVER,
+        /** Fail unless there is a run to continue. */
+        REQUIRE
+    }
+
+    /**
+     * How a run is kept and continued: {@code checkpoint.*}, {@code resume}, {@code lock-timeout-seconds} and
+     * {@code progress.every-seconds}.
+     *
+     * @param checkpointEvery a checkpoint after every N-th epoch and after the last (0 = none)
+     * @param monitor         the metrics.jsonl key that ranks checkpoints for {@code keepBest}
+     * @param larger          whether a larger monitored value is better ({@code checkpoint.mode = max})
+     */
+    public record Lifecycle(int checkpointEvery, int keepLast, int keepBest, String monitor, boolean larger,
+                            ResumeMode resume, int lockTimeoutSeconds, int progressEverySeconds) {
+        /** The monitored values {@code checkpoint.monitor} may name. */
+        public static final java.util.List<String> MONITORS = java.util.List.of("val_accuracy", "val_loss",
+                "train_loss");
+
+        public Lifecycle {
+            Objects.requireNonNull(monitor, "monitor");
+            Objects.requireNonNull(resume, "resume");
+        }
+
+        /** The defaults of {@code reference.conf}. */
+        public static Lifecycle defaults() {
+            return new Lifecycle(1, 2, 1, "val_accuracy", true, ResumeMode.AUTO, 60, 60);
+        }
     }
 
     /** {@code augment.*}: random crop of the zero-padded image ({@code crop-padding} 0 = none) and flip. */
@@ -139,6 +175,7 @@ public record TrainSettings(
         Objects.requireNonNull(mixup, "mixup");
         Objects.requireNonNull(outliers, "outliers");
         Objects.requireNonNull(assignment, "assignment");
+        Objects.requireNonNull(lifecycle, "lifecycle");
         sparkConf = Map.copyOf(sparkConf);
     }
 
@@ -175,6 +212,14 @@ public record TrainSettings(
                 "use 0 to send every target matrix by reference");
         AssignmentStart initial = Configs.enumValue(c, P + "assignment.initial", AssignmentStart.class);
         AssignmentMemory memory = Configs.enumValue(c, P + "assignment.memory", AssignmentMemory.class);
+        int keepLast = Configs.positiveInt(c, P + "checkpoint.keep-last");
+        Lifecycle lifecycle = new Lifecycle(Configs.nonNegativeInt(c, P + "checkpoint.every"), keepLast,
+                Configs.nonNegativeInt(c, P + "checkpoint.keep-best"),
+                Configs.oneOf(c, P + "checkpoint.monitor", Lifecycle.MONITORS),
+                "max".equals(Configs.oneOf(c, P + "checkpoint.mode", java.util.List.of("max", "min"))),
+                Configs.enumValue(c, P + "resume", ResumeMode.class),
+                Configs.positiveInt(c, P + "lock-timeout-seconds"),
+                Configs.nonNegativeInt(c, P + "progress.every-seconds"));
         return builder()
                 .data(data).runDir(runDir)
                 .epochs(epochs).batchSize(batchSize).averagingFrequency(averagingFrequency)
@@ -184,6 +229,7 @@ public record TrainSettings(
                 .outliers(new Outliers(outliersData, outliersSplit, outliersPerBatch))
                 .targetsInlineUpTo(targetsInlineUpTo)
                 .assignment(new Assignment(mode, every, warmup, initial, memory, momentum, denseUpTo))
+                .lifecycle(lifecycle)
                 .seed(seed).sparkConf(spark)
                 .build();
     }
@@ -239,7 +285,7 @@ public record TrainSettings(
                 .workers(workers).shuffle(shuffle).trainSplit(trainSplit).evalSplit(evalSplit)
                 .maxTrainExamples(maxTrainExamples).initFrom(initFrom).augment(augment).mixup(mixup)
                 .labelSmoothing(labelSmoothing).outliers(outliers).targetsInlineUpTo(targetsInlineUpTo)
-                .assignment(assignment).seed(seed).sparkConf(sparkConf);
+                .assignment(assignment).lifecycle(lifecycle).seed(seed).sparkConf(sparkConf);
     }
 
     /** Builds {@link TrainSettings} component by component. */
@@ -263,6 +309,7 @@ public record TrainSettings(
         private Outliers outliers = Outliers.none();
         private long targetsInlineUpTo = 65536;
         private Assignment assignment = Assignment.defaults();
+        private Lifecycle lifecycle = Lifecycle.defaults();
         private long seed = 42;
         private Map<String, String> sparkConf = Map.of();
 
@@ -364,6 +411,11 @@ public record TrainSettings(
             return this;
         }
 
+        public Builder lifecycle(Lifecycle lifecycle) {
+            this.lifecycle = lifecycle;
+            return this;
+        }
+
         public Builder seed(long seed) {
             this.seed = seed;
             return this;
@@ -377,7 +429,7 @@ public record TrainSettings(
         public TrainSettings build() {
             return new TrainSettings(data, runDir, epochs, batchSize, averagingFrequency, threadsPerWorker, prefetch,
                     workers, shuffle, trainSplit, evalSplit, maxTrainExamples, initFrom, augment, mixup,
-                    labelSmoothing, outliers, targetsInlineUpTo, assignment, seed, sparkConf);
+                    labelSmoothing, outliers, targetsInlineUpTo, assignment, lifecycle, seed, sparkConf);
         }
     }
 
