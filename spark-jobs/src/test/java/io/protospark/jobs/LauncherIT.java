@@ -90,4 +90,80 @@ class LauncherIT {
                     "a crash dump in the current directory");
         }
     }
+
+    /**
+     * A driver killed with SIGKILL (its whole process group: the launcher and the JVM) right after its first checkpoint,
+     * then started again with the same command, ends bit for bit where a run that was never stopped ends; a third start
+     * of the completed run does nothing and exits 0.
+     */
+    @Test
+    void aDriverKilledAfterACheckpointResumesBitForBit() throws Exception {
+        Path raw = FashionSubset.write(tmp.resolve("raw"), 400, 100);
+        Path data = tmp.resolve("data");
+        assertEquals(0, launch("prepare", "--master", "local[2]", "--format", "idx", "--input", raw.toString(),
+                "--output", data.toString()).code());
+        List<String> train = List.of("train", "--master", "local[2]", "--data", data.toString(), "--epochs", "3",
+                "train.workers=2", "train.batch-size=32", "train.averaging-frequency=3",
+                "train.lock-timeout-seconds=2");
+        Path whole = tmp.resolve("whole");
+        Outcome a = launch(concat(train, "--run-dir", whole.toString()));
+        assertEquals(0, a.code(), a.output());
+
+        Path killed = tmp.resolve("killed");
+        List<String> cmd = new ArrayList<>(List.of("setsid", LAUNCHER.toString()));
+        cmd.addAll(List.of(concat(train, "--run-dir", killed.toString())));
+        Process p = new ProcessBuilder(cmd).redirectErrorStream(true)
+                .redirectOutput(tmp.resolve("killed.log").toFile()).start();
+        Path first = killed.resolve("checkpoints/epoch-0001/checkpoint.json");
+        long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(4);
+        while (!Files.exists(first) && p.isAlive() && System.nanoTime() < deadline) {
+            Thread.sleep(20);
+        }
+        assertTrue(Files.exists(first) && p.isAlive(), "no checkpoint before the end: "
+                + Files.readString(tmp.resolve("killed.log")));
+        // setsid made the launcher a process-group leader: kill the group, JVM included
+        assertEquals(0, new ProcessBuilder("kill", "-9", "--", "-" + p.pid()).start().waitFor());
+        p.waitFor(1, TimeUnit.MINUTES);
+        assertEquals(137, p.exitValue());
+        com.fasterxml.jackson.databind.ObjectMapper json = new com.fasterxml.jackson.databind.ObjectMapper();
+        assertEquals("running", json.readTree(killed.resolve("provenance.json").toFile()).get("status").asText(),
+                "a killed driver leaves its run marked running");
+        assertTrue(Files.exists(killed.resolve("_lock")), "a killed driver leaves its lock");
+
+        Outcome b = launch(concat(train, "--run-dir", killed.toString()));
+        assertEquals(0, b.code(), b.output());
+        var prov = json.readTree(killed.resolve("provenance.json").toFile());
+        assertEquals("completed", prov.get("status").asText());
+        int from = prov.at("/resumes/0/from_epoch").asInt();
+        assertTrue(from >= 1, prov.toString());
+        for (String entry : List.of("coefficients.bin", "updaterState.bin")) {
+            assertTrue(java.util.Arrays.equals(zipEntry(whole.resolve("model.zip"), entry),
+                    zipEntry(killed.resolve("model.zip"), entry)), entry + " differs after a resume from epoch " + from);
+        }
+        assertEquals(metricsWithoutClock(whole), metricsWithoutClock(killed));
+
+        Outcome c = launch(concat(train, "--run-dir", killed.toString()));
+        assertEquals(0, c.code(), c.output());
+        assertTrue(c.output().contains("already completed"), c.output());
+    }
+
+    private static String[] concat(List<String> a, String... b) {
+        List<String> out = new ArrayList<>(a);
+        out.addAll(List.of(b));
+        return out.toArray(new String[0]);
+    }
+
+    private static byte[] zipEntry(Path zip, String name) throws IOException {
+        try (java.util.zip.ZipFile z = new java.util.zip.ZipFile(zip.toFile())) {
+            return z.getInputStream(z.getEntry(name)).readAllBytes();
+        }
+    }
+
+    private static List<String> metricsWithoutClock(Path run) throws IOException {
+        List<String> out = new ArrayList<>();
+        for (String line : Files.readAllLines(run.resolve("metrics.jsonl"))) {
+            out.add(line.replaceAll("\"(seconds|train_examples_per_second)\":[^,}]*", ""));
+        }
+        return out;
+    }
 }
