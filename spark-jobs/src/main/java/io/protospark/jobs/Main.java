@@ -38,6 +38,7 @@ public final class Main {
     }
 
     public static void main(String[] args) {
+        QuietStdout.install();
         int code = execute(args, System.out, System.err);
         if (code != 0) {
             System.exit(code);

@@ -2,17 +2,34 @@ package io.protospark.jobs.train;
 
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.URISyntaxException;
+import java.net.URL;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.CodeSource;
+import java.security.DigestInputStream;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Properties;
 
-/** Facts about this build and machine recorded beside every run: versions, git revision, JVM. */
+/** Facts about this build and machine recorded beside every run: versions, git revision, job jar, JVM. */
 public final class Provenance {
+    /** {@code job_jar.sha256} when this class was not loaded from a jar file (the build's classes directories). */
+    static final String NOT_A_JAR = "not a jar";
+
     private Provenance() {
     }
 
-    /** Library versions written by the build into {@code protospark-build.properties}, and the git revision. */
+    /**
+     * Library versions written by the build into {@code protospark-build.properties}; the git revision the build was
+     * made from ({@code protospark-git.properties}, written by git-commit-id-maven-plugin in a git checkout, else
+     * "unknown"); the SHA-256 of the job jar this class was loaded from; the JVM and the operating system.
+     */
     public static Map<String, String> build() {
         Map<String, String> out = new LinkedHashMap<>();
         Properties p = load("protospark-build.properties");
@@ -20,6 +37,7 @@ public final class Provenance {
         Properties git = load("protospark-git.properties");
         out.put("git.commit", git.getProperty("git.commit.id.full", "unknown"));
         out.put("git.dirty", git.getProperty("git.dirty", "unknown"));
+        out.put("job_jar.sha256", JobJar.SHA256);
         out.put("java.version", System.getProperty("java.version"));
         out.put("os", System.getProperty("os.name") + " " + System.getProperty("os.arch"));
         return out;
@@ -34,6 +52,50 @@ public final class Provenance {
                 Runtime.getRuntime().maxMemory() / (double) gib,
                 org.bytedeco.javacpp.Pointer.maxBytes() / (double) gib,
                 org.bytedeco.javacpp.Pointer.maxPhysicalBytes() / (double) gib);
+    }
+
+    /** The job jar's hash, computed on first use (the shaded jar is some 270 MB: about a second) and kept. */
+    private static final class JobJar {
+        static final String SHA256 = jarSha256(Provenance.class.getProtectionDomain().getCodeSource());
+    }
+
+    /**
+     * The SHA-256 (lower-case hex) of the jar file at {@code source}'s location; {@link #NOT_A_JAR} when that location
+     * is a directory (classes run from the build's output), "unknown" when there is no location or it cannot be read.
+     */
+    static String jarSha256(CodeSource source) {
+        URL location = source == null ? null : source.getLocation();
+        if (location == null || !"file".equals(location.getProtocol())) {
+            return "unknown";
+        }
+        Path path;
+        try {
+            path = Path.of(location.toURI());
+        } catch (URISyntaxException | IllegalArgumentException e) {
+            return "unknown";
+        }
+        if (Files.isDirectory(path)) {
+            return NOT_A_JAR;
+        }
+        try {
+            return sha256(path);
+        } catch (IOException e) {
+            return "unknown";
+        }
+    }
+
+    /** The SHA-256 of a local file, as 64 lower-case hex digits. */
+    static String sha256(Path file) throws IOException {
+        MessageDigest digest;
+        try {
+            digest = MessageDigest.getInstance("SHA-256");
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("every Java platform provides SHA-256", e);
+        }
+        try (InputStream in = new DigestInputStream(Files.newInputStream(file), digest)) {
+            in.transferTo(OutputStream.nullOutputStream());
+        }
+        return HexFormat.of().formatHex(digest.digest());
     }
 
     private static Properties load(String resource) {
