@@ -62,6 +62,7 @@ public final class BenchJob {
     static final String WARMUP_KEY = P + "warmup";
     static final String THREADS_KEY = P + "threads";
     static final String FAST_KEY = P + "fast";
+    static final String CHECKPOINT_KEY = P + "checkpoint";
 
     /** The demo network of the default configuration (Fashion-MNIST 28×28×1, conv 16/32 + dense 128). */
     static final String SMALL_CNN = "small-cnn";
@@ -73,13 +74,15 @@ public final class BenchJob {
             ITERATIONS_KEY, 20,
             WARMUP_KEY, 3,
             THREADS_KEY, 0,
-            FAST_KEY, true), "bench defaults");
+            FAST_KEY, true,
+            CHECKPOINT_KEY, false), "bench defaults");
 
     private BenchJob() {
     }
 
     /** One benchmark: a network, its input and the measurement settings. */
-    public record Settings(String model, int batch, int iterations, int warmup, int threads, boolean fast) {
+    public record Settings(String model, int batch, int iterations, int warmup, int threads, boolean fast,
+                           boolean checkpoint) {
         /** Reads {@code bench.*} overrides ({@code bench.model=resnet20}, as the command-line flags produce). */
         public static Settings from(List<String> overrides) {
             Config merged = Configs.parseOverrides(overrides).withFallback(DEFAULTS).resolve();
@@ -95,7 +98,8 @@ public final class BenchJob {
                     Configs.positiveInt(merged, ITERATIONS_KEY),
                     Configs.nonNegativeInt(merged, WARMUP_KEY),
                     Configs.nonNegativeInt(merged, THREADS_KEY),
-                    Configs.getBoolean(merged, FAST_KEY));
+                    Configs.getBoolean(merged, FAST_KEY),
+                    Configs.getBoolean(merged, CHECKPOINT_KEY));
         }
     }
 
@@ -110,7 +114,7 @@ public final class BenchJob {
     public record Result(Settings settings, int threads, boolean oneDnn, int fastLayers, long[] inputShape,
                          int classes, long parameters, double forwardGflopPerImage,
                          double trainImgPerS, double trainImgPerSMean, double inferImgPerS, double inferImgPerSMean,
-                         double peakRssMb, double seconds) {
+                         double peakRssMb, double seconds, CheckpointCost checkpoint) {
         public double trainGflops() {
             return 3 * forwardGflopPerImage * trainImgPerS;
         }
@@ -141,6 +145,11 @@ public final class BenchJob {
             m.put("infer_gflops", round(inferGflops()));
             m.put("peak_rss_mb", round(peakRssMb));
             m.put("seconds", round(seconds));
+            if (checkpoint != null) {
+                m.put("checkpoint_bytes", checkpoint.bytes());
+                m.put("checkpoint_write_s", round(checkpoint.writeSeconds()));
+                m.put("checkpoint_read_verify_s", round(checkpoint.readVerifySeconds()));
+            }
             return m;
         }
 
@@ -151,6 +160,15 @@ public final class BenchJob {
         private static double round(double v) {
             return Math.round(v * 1000) / 1000.0;
         }
+    }
+
+    /**
+     * What a checkpoint's network costs ({@code --checkpoint true}): the {@code model.zip} with the updater state, as
+     * a checkpoint writes it (SHA-256 computed while writing, synced to disk), and the time to read it back, hash it
+     * and restore the network. The bench network's updater is SGD with momentum (one state array per parameter);
+     * Adam's state is twice as large.
+     */
+    public record CheckpointCost(long bytes, double writeSeconds, double readVerifySeconds) {
     }
 
     /** The input (channels, height, width) and class count each network is measured at. */
@@ -215,7 +233,45 @@ public final class BenchJob {
         return new Result(s, threads, FastLayers.oneDnnLoaded(), fastCount, shape, classes, net.numParams(), gflop,
                 s.batch() / median(train), s.batch() / mean(train),
                 s.batch() / median(infer), s.batch() / mean(infer),
-                peakRssMb(), (System.nanoTime() - start) / 1e9);
+                peakRssMb(), (System.nanoTime() - start) / 1e9, s.checkpoint() ? checkpointCost(net) : null);
+    }
+
+    private static CheckpointCost checkpointCost(ComputationGraph net) {
+        java.nio.file.Path file = null;
+        try {
+            file = java.nio.file.Files.createTempFile("protospark-bench-checkpoint", ".zip");
+            java.security.MessageDigest sha = java.security.MessageDigest.getInstance("SHA-256");
+            long t0 = System.nanoTime();
+            try (java.io.FileOutputStream raw = new java.io.FileOutputStream(file.toFile());
+                 java.security.DigestOutputStream out = new java.security.DigestOutputStream(
+                         new java.io.BufferedOutputStream(raw, 1 << 20), sha)) {
+                io.protospark.jobs.train.TrainLoop.writeModel(net, out);
+                out.flush();
+                raw.getFD().sync();
+            }
+            String written = java.util.HexFormat.of().formatHex(sha.digest());
+            double write = (System.nanoTime() - t0) / 1e9;
+            long t1 = System.nanoTime();
+            java.security.MessageDigest again = java.security.MessageDigest.getInstance("SHA-256");
+            try (java.io.InputStream in = new java.security.DigestInputStream(
+                    java.nio.file.Files.newInputStream(file), again)) {
+                in.transferTo(java.io.OutputStream.nullOutputStream());
+            }
+            if (!written.equals(java.util.HexFormat.of().formatHex(again.digest()))) {
+                throw new IllegalStateException("the checkpoint read back does not match its hash: " + file);
+            }
+            try (java.io.InputStream in = new java.io.BufferedInputStream(java.nio.file.Files.newInputStream(file),
+                    1 << 20)) {
+                io.protospark.jobs.train.TrainLoop.readModel(in, true);
+            }
+            return new CheckpointCost(java.nio.file.Files.size(file), write, (System.nanoTime() - t1) / 1e9);
+        } catch (java.io.IOException | java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException("cannot measure the checkpoint: " + e.getMessage(), e);
+        } finally {
+            if (file != null) {
+                file.toFile().delete();
+            }
+        }
     }
 
     /** The named backbone with a learned softmax classifier on its embedding, SGD + Nesterov momentum. */

@@ -107,6 +107,15 @@ public record LearningRateSchedule(Kind kind, double base, List<Integer> milesto
         return new LearningRateSchedule(kind, lr, milestones, gamma, warmup, unit, minLr, warmupIterations);
     }
 
+    /** The same schedule with every rate multiplied by {@code factor} (a run that rolled back after diverging). */
+    public LearningRateSchedule scaled(double factor) {
+        if (!(factor > 0) || Double.isInfinite(factor)) {
+            throw new IllegalArgumentException("a learning-rate factor must be positive and finite, got " + factor);
+        }
+        return factor == 1.0 ? this : new LearningRateSchedule(kind, base * factor, milestones, gamma, warmupEpochs,
+                unit, minLr * factor, warmupIterations);
+    }
+
     /** Whether the rate can change during the run (else the optimizer's own fixed rate is the whole schedule). */
     public boolean varies() {
         return kind != Kind.CONSTANT || warmupEpochs > 0 || warmupIterations > 0;

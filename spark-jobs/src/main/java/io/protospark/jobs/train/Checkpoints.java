@@ -29,8 +29,8 @@ import java.util.regex.Pattern;
  * A run's checkpoints: {@code <run-dir>/checkpoints/epoch-NNNN/}, each holding everything the loop needs to continue
  * exactly after epoch NNNN: {@value #MODEL} (the network with its updater state; its configuration carries the
  * iteration and epoch counts and CoMHE's learned projections), {@value #STATE} (epoch, global step, the per-iteration
- * schedule's steps per epoch, seed, hashes of the configuration and of the data, the assignment in force and the
- * monitored metric), {@value #MEMORY} (dynamic assignment's class memory, when there is one) and {@value #METRICS}
+ * schedule's steps per epoch, seed, hashes of the configuration and of the data, the assignment in force, the
+ * monitored metric and the learning rate's factor after rollbacks), {@value #MEMORY} (dynamic assignment's class memory, when there is one) and {@value #METRICS}
  * (the run's metrics so far). {@value #INDEX} lists each file's SHA-256 and is written last; the directory is written
  * under a hidden temporary name and published with one rename, so a checkpoint either exists whole or not at all, and
  * a checkpoint whose files do not match their hashes is never used.
@@ -52,7 +52,8 @@ final class Checkpoints {
 
     /** The loop's state after an epoch (everything but the network and the metrics text). */
     record State(int epoch, long step, int stepsPerEpoch, long seed, String configSha256, String dataSha256,
-                 int[] assignment, double memoryMomentum, long[] memoryUpdates, Double monitor, String monitorName) {
+                 int[] assignment, double memoryMomentum, long[] memoryUpdates, Double monitor, String monitorName,
+                 double lrScale) {
         Map<String, Object> toMap() {
             Map<String, Object> m = new LinkedHashMap<>();
             m.put("epoch", epoch);
@@ -66,6 +67,7 @@ final class Checkpoints {
             m.put("memory_updates", memoryUpdates);
             m.put("monitor", monitorName);
             m.put("monitor_value", monitor == null || !Double.isFinite(monitor) ? null : monitor);
+            m.put("lr_scale", lrScale);
             return m;
         }
 
@@ -78,7 +80,8 @@ final class Checkpoints {
             return new State(j.get("epoch").asInt(), j.get("step").asLong(), j.get("steps_per_epoch").asInt(),
                     j.get("seed").asLong(), j.get("config_sha256").asText(), j.get("data_sha256").asText(),
                     assignment, j.get("memory_momentum").asDouble(), updates,
-                    mv == null || mv.isNull() ? null : mv.asDouble(), j.get("monitor").asText());
+                    mv == null || mv.isNull() ? null : mv.asDouble(), j.get("monitor").asText(),
+                    j.path("lr_scale").asDouble(1.0));
         }
 
         private static int[] ints(JsonNode a) {

@@ -42,12 +42,13 @@ final class Resume {
 
     /**
      * Keys that may differ between the run and a start that continues it: where it runs (Spark settings, the run
-     * directory), how it is kept (checkpoints, lock, progress lines, resume itself) and the number of epochs (which may
+     * directory), how it is kept (checkpoints, lock, progress lines, divergence handling, resume itself) and the number of epochs (which may
      * grow). Every other key must be the same.
      */
     static final List<String> MAY_DIFFER = List.of("protospark.spark", "protospark.train.run-dir",
             "protospark.train.epochs", "protospark.train.resume", "protospark.train.checkpoint",
-            "protospark.train.lock-timeout-seconds", "protospark.train.progress");
+            "protospark.train.lock-timeout-seconds", "protospark.train.progress",
+            "protospark.train.on-divergence", "protospark.train.divergence");
 
     private Resume() {
     }

@@ -293,289 +293,18 @@ public final class TrainLoop {
                                       Checkpoints.Loaded from, String dataSha, List<Listener> listeners, int workers,
                                       PrototypeSet prototypes, ComputationGraph net, TargetsPublisher targets,
                                       Map<String, Object> provenance) {
-        PartitionSums lossSum = new PartitionSums();
-        jsc.sc().register(lossSum, "protospark.train.loss");
-        LongAccumulator lossCount = jsc.sc().longAccumulator("protospark.train.examples");
-        int threadsPerWorker = t.threadsPerWorker() > 0 ? t.threadsPerWorker()
-                : WorkerThreads.auto(jsc.getConf(), workers);
-        boolean local = jsc.getConf().get("spark.master", "local[*]").startsWith("local");
-        int executors = local ? 1 : Math.max(1, jsc.sc().getExecutorMemoryStatus().size() - 1);
-        RoundBytes bytes = RoundBytes.of(net);
-        LOG.info("memory {}", Provenance.memoryLimits());
-        LOG.info("{} native thread(s) per worker; one averaging round moves {} bytes: broadcast {} (configuration {}) "
-                        + "to {} executor(s), {} back from each of {} workers; fixed prototypes {} of the broadcast{}",
-                threadsPerWorker, bytes.perRound(workers, executors), bytes.broadcast(), bytes.configuration(),
-                executors, bytes.resultPerWorker(), workers, bytes.fixed(), bytes.targetsFileBytes() == 0 ? ""
-                        : " (by reference; each executor JVM reads the " + bytes.targetsFileBytes()
-                        + "-byte targets file once per matrix)");
-        provenance.put("threads_per_worker", threadsPerWorker);
-        provenance.put("round", bytes.toMap(workers, executors));
-        run.writeText(PROVENANCE, Json.pretty(provenance));
-        // a worker re-batches what it receives to batchSizePerWorker rows: with outlier exposure each minibatch
-        // carries its outliers too, so that is the row count that keeps minibatches whole
-        int rowsPerBatch = t.batchSize() + t.outliersInEachBatch();
-        // a per-iteration schedule and Adam's bias correction read the worker's iteration count, which DL4J restarts
-        // at 0 every round: without the global count every round's Adam steps shrink to 0.15-0.3x (bias correction
-        // of a moment estimate that is in fact warm)
-        boolean perIteration = m.optimizer().schedule().unit() == LearningRateSchedule.Unit.ITERATION;
-        GlobalStep globalStep = new GlobalStep();
-        List<org.deeplearning4j.spark.api.TrainingHook> hooks = new ArrayList<>(List.of(new LossHook(lossSum, lossCount),
-                new WorkerThreads(threadsPerWorker), globalStep)); // before any hook that reads the iteration count
-        boolean batchMemory = t.assignment().dynamic()
-                && t.assignment().memory() == TrainSettings.AssignmentMemory.BATCHES;
-        ClassMemoryHook.Copies memoryCopies = null;
-        ClassMemoryHook memoryHook = null;
-        if (batchMemory) {
-            memoryCopies = new ClassMemoryHook.Copies();
-            jsc.sc().register(memoryCopies, "protospark.train.class-memory");
-            memoryHook = new ClassMemoryHook(Networks.feature(m), memoryCopies);
-            hooks.add(memoryHook);
-        }
-        hooks.addAll(extraHooks);
-        ParameterAveragingTrainingMaster tm = new ParameterAveragingTrainingMaster.Builder(workers, rowsPerBatch)
-                .batchSizePerWorker(rowsPerBatch)
-                .averagingFrequency(t.averagingFrequency())
-                .workerPrefetchNumBatches(t.prefetch())
-                .saveUpdater(true)
-                .rddTrainingApproach(RDDTrainingApproach.Direct)
-                .repartionData(org.deeplearning4j.spark.api.Repartition.Never) // rounds are balanced per partition
-                .storageLevel(null) // rounds are filters over the epoch's cached minibatches; nothing more to cache
-                .rngSeed(t.seed())
-                .trainingHooks(hooks.toArray(new org.deeplearning4j.spark.api.TrainingHook[0]))
-                .build();
-        SparkComputationGraph sparkNet = new SparkComputationGraph(jsc, net, tm);
-
-        JavaRDD<Example> train = ExampleRdds.read(spark, shards, t.trainSplit(), workers, t.maxTrainExamples())
-                .persist(StorageLevel.MEMORY_ONLY());
-        Decoding decoding = decoding(m, t);
-        JavaRDD<DataSet> test = ExampleRdds.batches(ExampleRdds.read(spark, shards, t.evalSplit(), workers, 0), 256,
-                m.classes(), decoding).persist(StorageLevel.MEMORY_ONLY());
-        JavaRDD<Example> outliers = outlierShards == null ? null
-                : ExampleRdds.read(spark, outlierShards, t.outliers().split(), workers, 0)
-                        .persist(StorageLevel.MEMORY_ONLY());
-        Minibatches.Training training = new Minibatches.Training(t.mixup().alpha(), t.labelSmoothing(),
-                t.outliersInEachBatch());
-        if (outliers != null) {
-            LOG.info("outlier exposure: {} examples of {} ({}), {} per minibatch", outliers.count(),
-                    outlierShards.root(), t.outliers().split(), t.outliersInEachBatch());
-        } else if (m.head().loss() == io.protospark.model.net.LossKind.NIRVANA_OPEN_SET) {
-            LOG.warn("the nirvana-open-set loss trains without outliers (train.outliers.data is empty): its outlier "
-                    + "term is 0");
-        }
-        long trainCount = train.count();
-        long testCount = test.map(DataSet::numExamples).reduce(Integer::sum);
-        LOG.info("{} training and {} test examples", trainCount, testCount);
-
-        List<EpochMetrics> history = new ArrayList<>();
-        StringBuilder metricsFile = new StringBuilder();
-        INDArray fixedBefore = FixedHead.isFixed(net) ? FixedHead.weights(net) : null;
-        PrototypeSet head = prototypes;
-        AssignmentStep assignment = t.assignment().dynamic()
-                ? new AssignmentStep(prototypes, t.assignment().momentum(), t.assignment().denseUpTo(),
-                        new SparkCandidates(jsc, workers)) : null;
-        // DL2PA starts from a random class memory: a seeded random assignment trains the first epoch, and the first
-        // re-solve from the network's features comes after it at the earliest
-        boolean randomStart = assignment != null
-                && t.assignment().initial() == TrainSettings.AssignmentStart.RANDOM;
-        IterationSchedule perStep = null;
-        int stepsPerEpoch = 0; // per-iteration schedules: the first epoch's steps per worker
-        long step = 0; // global minibatch steps per worker trained so far (schedules, Adam's bias correction)
-        int firstEpoch = 1;
+        Epochs epochs = new Epochs(t, m, spark, jsc, shards, outlierShards, run, extraHooks,
+                Checkpoints.sha256(Resume.identity(resolved)), dataSha, listeners, workers, prototypes, net, targets,
+                provenance);
         if (from != null) {
-            Checkpoints.State saved = from.state();
-            firstEpoch = saved.epoch() + 1;
-            step = saved.step();
-            stepsPerEpoch = saved.stepsPerEpoch();
-            history.addAll(EpochMetrics.parse(from.metrics()));
-            metricsFile.append(from.metrics());
-            run.writeText(METRICS, metricsFile.toString());
-            if (assignment != null) {
-                assignment.restore(saved.assignment(), from.memory());
-                head = assignment.head();
-                fixedBefore = install(sparkNet.getNetwork(), head, assignment.assignment(), targets, run);
-            } else if (fixedBefore != null) {
-                FixedHead.apply(sparkNet.getNetwork(), head);
-                fixedBefore = FixedHead.weights(sparkNet.getNetwork());
-            }
-            if (perIteration && stepsPerEpoch > 0) {
-                perStep = m.optimizer().schedule().perIteration(stepsPerEpoch, t.epochs());
-                applySchedule(sparkNet.getNetwork(), perStep);
-            }
-        } else if (randomStart) {
-            AssignmentStep.Outcome initial = assignment.randomStart(t.seed() * 1_000_003L + 17);
-            head = assignment.head();
-            fixedBefore = install(sparkNet.getNetwork(), head, initial.assignment(), targets, run);
-            LOG.info("random initial assignment (seeded class memory): {} of {} classes away from prototype k, mean "
-                    + "cosine {}", initial.changed(), m.classes(), String.format(Locale.ROOT, "%.4f", initial.meanCosine()));
+            epochs.restore(from);
+        } else {
+            epochs.start();
         }
-        // a memory built from the training minibatches needs an epoch of them before it says anything
-        int firstResolve = Math.max(t.assignment().warmup(), randomStart || batchMemory ? 1 : 0);
-        if (batchMemory) {
-            assignment.memory(t.seed() * 1_000_003L + 17); // the random start's memory, or seeded rows for identity
-        }
-        int memoryCopiesMerged = 0;
-        String configSha = Checkpoints.sha256(Resume.identity(resolved));
-        TrainSettings.Lifecycle life = t.lifecycle();
-        long progressEvery = life.progressEverySeconds() * 1_000_000_000L;
-        for (int epoch = firstEpoch; epoch <= t.epochs(); epoch++) {
-            long epochStart = System.nanoTime();
-            double lr = perIteration ? Double.NaN : applyLearningRate(sparkNet.getNetwork(), m, epoch, t.epochs());
-            Double lrLast = null;
-            lossSum.reset();
-            lossCount.reset();
-            AssignmentStep.Outcome assigned = null;
-            if (assignment != null && epoch - 1 >= firstResolve
-                    && (epoch - 1 - firstResolve) % t.assignment().every() == 0) {
-                // DL2PA's step, before this epoch's fit: class memory of the current network -> cosine to the
-                // prototypes -> exact assignment -> permuted head; the fit broadcasts the driver's parameters, so
-                // the epoch trains, and is evaluated, with the new assignment
-                ComputationGraph current = sparkNet.getNetwork();
-                if (batchMemory) {
-                    assigned = assignment.resolve(); // the memory the training minibatches built
-                } else {
-                    io.protospark.model.assign.ClassMemory sums = ClassMemoryPass.gather(jsc, current,
-                            Networks.feature(m), ExampleRdds.batches(train, 256, m.classes(), decoding), m.classes(),
-                            m.embeddingDim());
-                    assigned = assignment.update(sums);
-                }
-                head = assignment.head();
-                fixedBefore = install(current, head, assigned.assignment(), targets, run);
-                LOG.info("assignment before epoch {}: {} classes changed prototype, mean cosine {}", epoch,
-                        assigned.changed(), String.format(Locale.ROOT, "%.4f", assigned.meanCosine()));
-            }
-            long fitStart = System.nanoTime();
-            JavaRDD<Example> order = t.shuffle() ? ExampleRdds.shuffle(train, t.seed(), epoch, workers) : train;
-            JavaRDD<Example> outlierOrder = outliers == null ? null
-                    : ExampleRdds.shuffle(outliers, t.seed() + 7_777_777L, epoch, order.getNumPartitions());
-            // each minibatch numbered within its partition: round r trains minibatches r*f .. r*f+f-1 of every
-            // partition, so each of the workers partitions hands its worker exactly f minibatches (fewer in the last
-            // round) and DL4J need not rebalance them with a shuffle (Repartition.Never). DL4J's own random split
-            // gives rounds of random size, and a worker whose share exceeds the averaging frequency silently drops
-            // the excess minibatches (about 2 % of an epoch); these fixed rounds train every minibatch.
-            JavaRDD<Tuple2<DataSet, Integer>> batches = ExampleRdds.batches(order, outlierOrder, t.batchSize(),
-                            m.classes(), decoding, training, t.seed() * 31 + epoch)
-                    .mapPartitions(it -> {
-                        List<Tuple2<DataSet, Integer>> numbered = new ArrayList<>();
-                        while (it.hasNext()) {
-                            numbered.add(new Tuple2<>(it.next(), numbered.size()));
-                        }
-                        return numbered.iterator();
-                    }, true)
-                    .persist(StorageLevel.MEMORY_ONLY());
-            int longest = batches.mapPartitions(it -> {
-                int n = 0;
-                while (it.hasNext()) {
-                    it.next();
-                    n++;
-                }
-                return List.of(n).iterator();
-            }).collect().stream().mapToInt(Integer::intValue).max().orElse(0);
-            int f = t.averagingFrequency();
-            if (perIteration) {
-                if (perStep == null) {
-                    // T = epochs x the first epoch's steps per worker (the longest partition's minibatches)
-                    stepsPerEpoch = Math.max(1, longest);
-                    perStep = m.optimizer().schedule().perIteration(stepsPerEpoch, t.epochs());
-                    applySchedule(sparkNet.getNetwork(), perStep);
-                    LOG.info("learning rate stepped per iteration: {} steps per worker per epoch, {}", longest,
-                            perStep);
-                }
-                lr = perStep.rateAt(step);
-                lrLast = perStep.rateAt(step + Math.max(1, longest) - 1);
-            }
-            targets.publish(sparkNet.getNetwork()); // no-op unless the targets were replaced since
-            long lastProgress = System.nanoTime();
-            int rounds = (longest + f - 1) / f;
-            for (int first = 0; first < longest; first += f) {
-                int lo = first;
-                int hi = first + f;
-                // the driver's count is what its own reads (CoMHE's P step) see; the hook carries it to workers
-                globalStep.roundStartsAt(step + lo);
-                sparkNet.getNetwork().getConfiguration().setIterationCount((int) (step + lo));
-                if (batchMemory) {
-                    memoryHook.roundStartsFrom(assignment.memory(0));
-                    memoryCopies.reset();
-                }
-                sparkNet.fit(batches.filter(b -> b._2() >= lo && b._2() < hi).map(Tuple2::_1));
-                if (batchMemory) {
-                    List<io.protospark.model.assign.ClassMemory.Ema> round = memoryCopies.value();
-                    memoryCopiesMerged += round.size();
-                    assignment.mergeRound(round); // the workers' copies, as the networks are averaged
-                }
-                // DL4J adds the averaging frequency; a short last round trained fewer steps
-                sparkNet.getNetwork().getConfiguration().setIterationCount((int) (step + Math.min(hi, longest)));
-                io.protospark.model.energy.EnergyRegularizers.advanceProjections(sparkNet.getNetwork()); // CoMHE P
-                checkFinite(sparkNet.getNetwork(), epoch, lo / f + 1, rounds, lr);
-                long now = System.nanoTime();
-                if (progressEvery > 0 && now - lastProgress >= progressEvery && hi < longest) {
-                    lastProgress = now;
-                    progress(epoch, t.epochs(), lossCount.value(), trainCount, (now - fitStart) / 1e9);
-                }
-            }
-            batches.unpersist(false);
-            step += longest;
-            if (batchMemory) {
-                LOG.debug("class memory: {} workers' copies merged in epoch {}", memoryCopiesMerged, epoch);
-                memoryCopiesMerged = 0;
-            }
-            double fitSeconds = (System.nanoTime() - fitStart) / 1e9;
+        epochs.run();
+        List<EpochMetrics> history = epochs.history();
 
-            double drift = 0;
-            if (fixedBefore != null) {
-                // parameter averaging is not bit-exact for every worker count: the driver re-applies its matrix
-                drift = FixedHead.weights(sparkNet.getNetwork()).sub(fixedBefore).amaxNumber().doubleValue();
-                FixedHead.apply(sparkNet.getNetwork(), head);
-                targets.publish(sparkNet.getNetwork()); // same matrix: compared, not hashed or rewritten
-            }
-            Evaluator.Score eval = Evaluator.evaluate(jsc, sparkNet.getNetwork(), test, predictor(m));
-            double valLoss = eval.meanLoss();
-            double seconds = (System.nanoTime() - epochStart) / 1e9;
-            long seen = lossCount.value();
-            double trainLoss = seen == 0 ? Double.NaN : lossSum.value() / seen;
-            EpochMetrics em = new EpochMetrics(epoch, lr, lrLast, trainLoss, valLoss, eval.accuracy(), seconds, seen,
-                    seen / fitSeconds, drift, assigned == null ? null : assigned.changed(),
-                    assigned == null ? null : assigned.meanCosine());
-            history.add(em);
-            metricsFile.append(Json.line(em.toMap())).append('\n');
-            String text = metricsFile.toString();
-            run.writeText(METRICS, text);
-            PROGRESS.info(String.format(Locale.ROOT,
-                    "epoch %d/%d  train_loss %.4f  val_loss %.4f  val_accuracy %.4f  %.1f s  (%.0f img/s)",
-                    epoch, t.epochs(), trainLoss, valLoss, eval.accuracy(), seconds, seen / fitSeconds));
-            if (!Double.isFinite(trainLoss)) {
-                throw new DivergedException("training diverged in epoch " + epoch + ": the training loss is "
-                        + trainLoss + " while the parameters are finite (a loss term overflowed); learning rate "
-                        + lr + "; try a lower protospark.model.optimizer.learning-rate (now "
-                        + m.optimizer().learningRate() + ")");
-            }
-            String checkpoint = null;
-            if (life.checkpointEvery() > 0 && (epoch % life.checkpointEvery() == 0 || epoch == t.epochs())) {
-                long cpStart = System.nanoTime();
-                ClassMemory.Ema memory = assignment == null ? null : assignment.currentMemory().orElse(null);
-                Checkpoints.State state = new Checkpoints.State(epoch, step, stepsPerEpoch, t.seed(), configSha,
-                        dataSha, assignment == null ? null : assignment.assignment(),
-                        memory == null ? 0 : memory.momentum(), memory == null ? null : memory.updateCounts(),
-                        em.monitored(life.monitor()), life.monitor());
-                checkpoint = Checkpoints.write(run, state, sparkNet.getNetwork(), memory, text);
-                List<String> kept = Checkpoints.retain(run, life.keepLast(), life.keepBest(), life.larger());
-                double cpSeconds = (System.nanoTime() - cpStart) / 1e9;
-                provenance.put("checkpoints", kept.stream().map(n -> Checkpoints.DIR + "/" + n).toList());
-                provenance.put("last_checkpoint", Map.of("name", checkpoint, "seconds", cpSeconds));
-                run.writeText(PROVENANCE, Json.pretty(provenance));
-                LOG.info("checkpoint {} written in {} s; kept {}", checkpoint,
-                        String.format(Locale.ROOT, "%.2f", cpSeconds), kept);
-            }
-            for (Listener l : listeners) {
-                l.epochEnded(em, checkpoint);
-            }
-        }
-        train.unpersist(false);
-        test.unpersist(false);
-        if (outliers != null) {
-            outliers.unpersist(false);
-        }
-
-        ComputationGraph trained = sparkNet.getNetwork();
+        ComputationGraph trained = epochs.network();
         run.write(MODEL, out -> writeModel(trained, out));
         double seconds = (System.nanoTime() - start) / 1e9;
         double acc = history.get(history.size() - 1).valAccuracy();
@@ -587,7 +316,7 @@ public final class TrainLoop {
         provenance.put("seconds", seconds);
         provenance.put("test_accuracy", acc);
         run.writeText(PROVENANCE, Json.pretty(provenance));
-        return new Result(run.uri(), List.copyOf(history), acc, seconds, workers, false);
+        return new Result(run.uri(), history, acc, seconds, workers, false);
     }
 
     /**
@@ -617,7 +346,7 @@ public final class TrainLoop {
                 + "protospark.model.optimizer.learning-rate. The last checkpoint before it is kept");
     }
 
-    private static void progress(int epoch, int epochs, long done, long total, double seconds) {
+    static void progress(int epoch, int epochs, long done, long total, double seconds) {
         double rate = done / Math.max(seconds, 1e-9);
         double epochLeft = (total - done) / Math.max(rate, 1e-9);
         double runLeft = epochLeft + (epochs - epoch) * total / Math.max(rate, 1e-9);
@@ -668,7 +397,7 @@ public final class TrainLoop {
      * file and reference for a target loss), {@code assignment.npy} rewritten. Returns the head's weights, against
      * which the epoch's averaging drift is measured.
      */
-    private static INDArray install(ComputationGraph net, PrototypeSet head, int[] owned, TargetsPublisher targets,
+    static INDArray install(ComputationGraph net, PrototypeSet head, int[] owned, TargetsPublisher targets,
                                     RunDirectory run) {
         FixedHead.apply(net, head);
         targets.publish(net);
@@ -691,8 +420,8 @@ public final class TrainLoop {
     }
 
     /**
-     * Copies the parameters of an earlier run's model into {@code net}, layer by layer by name: shared layers must
-     * agree in shape, layers the earlier model lacks keep their fresh initialisation, and at least one must be shared.
+     * Reads an earlier run's model (any Hadoop file system) and copies its shared layers into {@code net}
+     * ({@link io.protospark.model.net.SharedLayers#copy}).
      */
     static void initFrom(ComputationGraph net, java.net.URI modelZip, Configuration hadoop) {
         org.apache.hadoop.fs.Path path = new org.apache.hadoop.fs.Path(modelZip);
@@ -703,48 +432,10 @@ public final class TrainLoop {
             throw new java.io.UncheckedIOException("cannot read protospark.train.init-from " + modelZip + ": "
                     + e.getMessage(), e);
         }
-        // fine-tuning: every layer the checkpoint shares with this network (same name) is copied and must have the
-        // same parameter shapes; layers it does not have (a new DAM, the revised network's map) start fresh
-        List<String> fresh = new ArrayList<>();
-        long copied = 0;
-        for (org.deeplearning4j.nn.api.Layer layer : net.getLayers()) {
-            String name = layer.conf().getLayer().getLayerName();
-            var their = earlier.getVertex(name);
-            if (layer.numParams() == 0) {
-                continue;
-            }
-            if (their == null || !their.hasLayer() || their.getLayer().numParams() == 0) {
-                fresh.add(name);
-                continue;
-            }
-            for (var e : layer.paramTable().entrySet()) {
-                INDArray theirs = their.getLayer().paramTable().get(e.getKey());
-                if (theirs == null || !java.util.Arrays.equals(theirs.shape(), e.getValue().shape())) {
-                    throw new SettingsException("protospark.train.init-from",
-                            "must hold a network whose shared layers have the same parameter shapes",
-                            modelZip.toString(), "layer " + name + " parameter " + e.getKey() + " is "
-                                    + java.util.Arrays.toString(e.getValue().shape()) + " here and "
-                                    + (theirs == null ? "missing" : java.util.Arrays.toString(theirs.shape()))
-                                    + " there");
-                }
-            }
-        }
-        if (java.util.Arrays.stream(net.getLayers()).filter(l -> l.numParams() > 0).count() == fresh.size()) {
-            throw new SettingsException("protospark.train.init-from", "must hold a network sharing layers with this "
-                    + "one", modelZip.toString(), "none of its layer names match: it has "
-                    + java.util.Arrays.stream(earlier.getLayers()).map(l -> l.conf().getLayer().getLayerName())
-                    .limit(12).toList() + "…");
-        }
-        for (org.deeplearning4j.nn.api.Layer layer : net.getLayers()) {
-            if (layer.numParams() == 0 || fresh.contains(layer.conf().getLayer().getLayerName())) {
-                continue;
-            }
-            for (var e : layer.paramTable().entrySet()) {
-                INDArray theirs = earlier.getLayer(layer.conf().getLayer().getLayerName()).paramTable().get(e.getKey());
-                e.getValue().assign(theirs.castTo(e.getValue().dataType()));
-                copied += theirs.length();
-            }
-        }
+        io.protospark.model.net.SharedLayers.Copied c = io.protospark.model.net.SharedLayers.copy(earlier, net,
+                modelZip.toString());
+        List<String> fresh = c.fresh();
+        long copied = c.parameters();
         if (!fresh.isEmpty()) {
             LOG.info("layers not in {} start freshly initialised: {}", modelZip, fresh);
         }
@@ -766,12 +457,14 @@ public final class TrainLoop {
 
     /**
      * Sets epoch {@code epoch}'s learning rate on every trainable layer (never on the fixed head, whose zero rate is
-     * what keeps it fixed), for a schedule stepped per epoch. Workers rebuild the network from the driver's
-     * configuration at every averaging round, so the rate reaches them with the parameters.
+     * what keeps it fixed), for a schedule stepped per epoch; a constant schedule is set only when {@code force} (after
+     * a rollback scaled it). Workers rebuild the network from the driver's configuration at every averaging round, so
+     * the rate reaches them with the parameters.
      */
-    static double applyLearningRate(ComputationGraph net, ModelSettings m, int epoch, int epochs) {
-        double lr = m.optimizer().schedule().at(epoch, epochs);
-        if (!m.optimizer().schedule().varies()) {
+    static double applyLearningRate(ComputationGraph net, LearningRateSchedule schedule, int epoch, int epochs,
+                                    boolean force) {
+        double lr = schedule.at(epoch, epochs);
+        if (!schedule.varies() && !force) {
             return lr; // the optimizer was built with this rate
         }
         setRate(net, lr, null);

@@ -83,9 +83,12 @@ public record TrainSettings(
      * @param checkpointEvery a checkpoint after every N-th epoch and after the last (0 = none)
      * @param monitor         the metrics.jsonl key that ranks checkpoints for {@code keepBest}
      * @param larger          whether a larger monitored value is better ({@code checkpoint.mode = max})
+     * @param rollback        {@code on-divergence = rollback}: back to the last checkpoint with a lower rate
+     * @param lrFactor        {@code divergence.lr-factor}, in (0, 1)
      */
     public record Lifecycle(int checkpointEvery, int keepLast, int keepBest, String monitor, boolean larger,
-                            ResumeMode resume, int lockTimeoutSeconds, int progressEverySeconds) {
+                            ResumeMode resume, int lockTimeoutSeconds, int progressEverySeconds, boolean rollback,
+                            double lrFactor, int maxRollbacks) {
         /** The monitored values {@code checkpoint.monitor} may name. */
         public static final java.util.List<String> MONITORS = java.util.List.of("val_accuracy", "val_loss",
                 "train_loss");
@@ -97,7 +100,7 @@ public record TrainSettings(
 
         /** The defaults of {@code reference.conf}. */
         public static Lifecycle defaults() {
-            return new Lifecycle(1, 2, 1, "val_accuracy", true, ResumeMode.AUTO, 60, 60);
+            return new Lifecycle(1, 2, 1, "val_accuracy", true, ResumeMode.AUTO, 60, 60, false, 0.5, 3);
         }
     }
 
@@ -219,7 +222,9 @@ public record TrainSettings(
                 "max".equals(Configs.oneOf(c, P + "checkpoint.mode", java.util.List.of("max", "min"))),
                 Configs.enumValue(c, P + "resume", ResumeMode.class),
                 Configs.positiveInt(c, P + "lock-timeout-seconds"),
-                Configs.nonNegativeInt(c, P + "progress.every-seconds"));
+                Configs.nonNegativeInt(c, P + "progress.every-seconds"),
+                "rollback".equals(Configs.oneOf(c, P + "on-divergence", java.util.List.of("stop", "rollback"))),
+                lrFactor(c), Configs.positiveInt(c, P + "divergence.max-rollbacks"));
         return builder()
                 .data(data).runDir(runDir)
                 .epochs(epochs).batchSize(batchSize).averagingFrequency(averagingFrequency)
@@ -431,6 +436,15 @@ public record TrainSettings(
                     workers, shuffle, trainSplit, evalSplit, maxTrainExamples, initFrom, augment, mixup,
                     labelSmoothing, outliers, targetsInlineUpTo, assignment, lifecycle, seed, sparkConf);
         }
+    }
+
+    private static double lrFactor(Config c) {
+        double v = Configs.doubleInRange(c, P + "divergence.lr-factor", 0.0, 1.0);
+        if (v <= 0 || v >= 1) {
+            throw new SettingsException(P + "divergence.lr-factor", "must lie strictly between 0 and 1", v,
+                    "0.5 halves the learning rate at each rollback");
+        }
+        return v;
     }
 
     private static double labelSmoothing(Config c) {

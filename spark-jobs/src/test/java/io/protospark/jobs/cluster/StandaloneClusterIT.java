@@ -180,4 +180,65 @@ class StandaloneClusterIT {
             return "(master JSON unavailable: " + e + ")";
         }
     }
+
+    /**
+     * An executor JVM killed with SIGKILL in the middle of an epoch: Spark runs its tasks again (on a new executor or
+     * the other one), the averaging round it was in is re-run from the round's broadcast parameters, and the run
+     * completes with every epoch and every example trained once per epoch.
+     */
+    @Test
+    @Order(6)
+    void aRunSurvivesAnExecutorKilledMidEpoch() throws Exception {
+        Path raw = io.protospark.jobs.FashionSubset.write(cluster.dir().resolve("raw-kill"), 1200, 300);
+        Path data = cluster.dir().resolve("data-kill");
+        Path run = cluster.dir().resolve("run-kill");
+        StandaloneCluster.Result prep = cluster.submit("prepare", "--format", "idx", "--input", raw.toString(),
+                "--output", data.toString());
+        assertTrue(prep.succeeded(), () -> prep.describe() + "\n" + cluster.describe());
+        java.util.Set<Long> before = new java.util.HashSet<>(cluster.executorPidsSeen());
+        java.util.concurrent.CompletableFuture<StandaloneCluster.Result> training =
+                java.util.concurrent.CompletableFuture.supplyAsync(() -> {
+                    try {
+                        return cluster.submit("train", "--conf", Path.of("../conf/fashion-mnist.conf")
+                                        .toAbsolutePath().normalize().toString(), "--data", data.toString(),
+                                "--run-dir", run.toString(), "--epochs", "2", "train.batch-size=32",
+                                "train.averaging-frequency=2", "train.progress.every-seconds=1");
+                    } catch (Exception e) {
+                        throw new java.util.concurrent.CompletionException(e);
+                    }
+                });
+        // mid-epoch: the first progress line of epoch 1 is in the driver's log
+        Pattern progress = Pattern.compile("epoch 1/2 +\\d+/1200 examples");
+        long deadline = System.nanoTime() + Duration.ofMinutes(4).toNanos();
+        Path driverLog = null;
+        while (System.nanoTime() < deadline && !training.isDone()) {
+            try (var logs = java.nio.file.Files.list(cluster.dir().resolve("logs"))) {
+                driverLog = logs.filter(f -> f.getFileName().toString().startsWith("driver-"))
+                        .max(java.util.Comparator.comparingLong(f -> f.toFile().lastModified())).orElse(null);
+            }
+            if (driverLog != null && progress.matcher(java.nio.file.Files.readString(driverLog,
+                    java.nio.charset.StandardCharsets.ISO_8859_1)).find()) {
+                break;
+            }
+            Thread.sleep(100);
+        }
+        List<Long> executors = cluster.executorPidsSeen().stream().filter(p -> !before.contains(p))
+                .filter(p -> ProcessHandle.of(p).map(ProcessHandle::isAlive).orElse(false)).toList();
+        assertFalse(training.isDone(), "the run ended before an executor could be killed");
+        assertFalse(executors.isEmpty(), () -> "no executor of the training app found\n" + cluster.describe());
+        long victim = executors.get(0);
+        assertEquals(0, new ProcessBuilder("kill", "-9", String.valueOf(victim)).start().waitFor());
+
+        StandaloneCluster.Result r = training.get(6, java.util.concurrent.TimeUnit.MINUTES);
+        assertTrue(r.succeeded(), () -> r.describe() + "\n" + cluster.describe());
+        assertFalse(ProcessHandle.of(victim).map(ProcessHandle::isAlive).orElse(false));
+        List<String> metrics = java.nio.file.Files.readAllLines(run.resolve("metrics.jsonl"));
+        assertEquals(2, metrics.size(), metrics::toString);
+        for (String line : metrics) {
+            assertEquals(1200, new com.fasterxml.jackson.databind.ObjectMapper().readTree(line)
+                    .get("train_examples").asLong(), "each example once per epoch, the lost tasks re-run: " + line);
+        }
+        System.out.printf("executor %d killed mid-epoch 1; the run completed in %.1f s%n", victim,
+                r.elapsed().toMillis() / 1000.0);
+    }
 }

@@ -226,6 +226,64 @@ class RunLifecycleTest {
         assertFalse(Files.exists(run.resolve(TrainLoop.MODEL)));
     }
 
+    /** Poisons a worker's parameters once, at its first step past {@code AT}, as an exploding update would. */
+    static final class PoisonOnce implements org.deeplearning4j.spark.api.TrainingHook {
+        private static final long serialVersionUID = 1L;
+        static final java.util.concurrent.atomic.AtomicBoolean FIRED = new java.util.concurrent.atomic.AtomicBoolean();
+        static final int AT = 12; // epoch 1 has 10 steps per worker
+
+        private static void poison(org.deeplearning4j.nn.api.Model model) {
+            if (model instanceof ComputationGraph g && g.getConfiguration().getIterationCount() >= AT
+                    && FIRED.compareAndSet(false, true)) {
+                g.params().assign(Double.NaN);
+            }
+        }
+
+        @Override
+        public void preUpdate(org.nd4j.linalg.dataset.api.DataSet minibatch, org.deeplearning4j.nn.api.Model model) {
+        }
+
+        @Override
+        public void postUpdate(org.nd4j.linalg.dataset.api.DataSet minibatch, org.deeplearning4j.nn.api.Model model) {
+            poison(model);
+        }
+
+        @Override
+        public void preUpdate(org.nd4j.linalg.dataset.api.MultiDataSet minibatch,
+                              org.deeplearning4j.nn.api.Model model) {
+        }
+
+        @Override
+        public void postUpdate(org.nd4j.linalg.dataset.api.MultiDataSet minibatch,
+                               org.deeplearning4j.nn.api.Model model) {
+            poison(model);
+        }
+    }
+
+    @Test
+    void withRollbackADivergedEpochIsTrainedAgainFromTheLastCheckpointAtAHalvedRate() throws Exception {
+        Path run = tmp.resolve("rollback");
+        PoisonOnce.FIRED.set(false);
+        TrainJob.Settings s = settings(run, "train.epochs=3", "train.workers=2", "train.batch-size=32",
+                "train.averaging-frequency=3", "train.on-divergence=rollback");
+        TrainLoop.Result r = TrainLoop.run(s.train(), s.model(), s.resolved(), spark, List.of(new PoisonOnce()),
+                List.of());
+        assertTrue(PoisonOnce.FIRED.get(), "the poison was applied");
+        assertEquals(3, r.epochs().size());
+        JsonNode prov = provenance(run);
+        assertEquals("completed", prov.get("status").asText());
+        assertEquals(1, prov.get("rollbacks").size(), prov.toString());
+        assertEquals("epoch-0001", prov.at("/rollbacks/0/to_checkpoint").asText());
+        assertEquals(0.5, prov.at("/rollbacks/0/lr_scale").asDouble());
+        assertTrue(prov.at("/rollbacks/0/reason").asText().contains("epoch 2, averaging round"), prov.toString());
+        List<JsonNode> lines = metrics(run);
+        assertEquals(3, lines.size());
+        double lr1 = lines.get(0).get("learning_rate").asDouble();
+        assertEquals(lr1 * 0.5, lines.get(1).get("learning_rate").asDouble(), 1e-15, "halved after the rollback");
+        assertEquals(lr1 * 0.5, lines.get(2).get("learning_rate").asDouble(), 1e-15);
+        assertTrue(Double.isFinite(lines.get(2).get("train_loss").asDouble()));
+    }
+
     private static String[] concat(String[] a, String... b) {
         String[] out = Arrays.copyOf(a, a.length + b.length);
         System.arraycopy(b, 0, out, a.length, b.length);
