@@ -163,8 +163,9 @@ final class Epochs {
         train = ExampleRdds.read(spark, shards, t.trainSplit(), workers, t.maxTrainExamples())
                 .persist(StorageLevel.MEMORY_ONLY());
         decoding = TrainLoop.decoding(m, t);
-        test = ExampleRdds.batches(ExampleRdds.read(spark, shards, t.evalSplit(), workers, 0), 256, m.classes(),
-                decoding).persist(StorageLevel.MEMORY_ONLY());
+        // in a fixed order, so that the evaluation's sums are the same in every run
+        test = ExampleRdds.batches(ExampleRdds.canonical(ExampleRdds.read(spark, shards, t.evalSplit(), workers, 0),
+                workers), 256, m.classes(), decoding).persist(StorageLevel.MEMORY_ONLY());
         outliers = outlierShards == null ? null
                 : ExampleRdds.read(spark, outlierShards, t.outliers().split(), workers, 0)
                         .persist(StorageLevel.MEMORY_ONLY());
@@ -318,7 +319,8 @@ final class Epochs {
         lossCount.reset();
         AssignmentStep.Outcome assigned = reassign(e);
         long fitStart = System.nanoTime();
-        JavaRDD<Example> order = t.shuffle() ? ExampleRdds.shuffle(train, t.seed(), e, workers) : train;
+        JavaRDD<Example> order = t.shuffle() ? ExampleRdds.shuffle(train, t.seed(), e, workers)
+                : ExampleRdds.canonical(train, workers);
         JavaRDD<Example> outlierOrder = outliers == null ? null
                 : ExampleRdds.shuffle(outliers, t.seed() + 7_777_777L, e, order.getNumPartitions());
         // each minibatch numbered within its partition: round r trains minibatches r*f .. r*f+f-1 of every
@@ -407,7 +409,8 @@ final class Epochs {
             assigned = assignment.resolve(); // the memory the training minibatches built
         } else {
             ClassMemory sums = ClassMemoryPass.gather(jsc, network(), Networks.feature(m),
-                    ExampleRdds.batches(train, 256, m.classes(), decoding), m.classes(), m.embeddingDim());
+                    ExampleRdds.batches(ExampleRdds.canonical(train, workers), 256, m.classes(), decoding), m.classes(),
+                    m.embeddingDim());
             assigned = assignment.update(sums);
         }
         head = assignment.head();

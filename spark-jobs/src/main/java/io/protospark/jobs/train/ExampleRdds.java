@@ -17,7 +17,6 @@ import scala.Tuple2;
 
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Random;
 
 /**
  * Training examples read from Parquet shards, and their per-epoch shuffling and batching on the executors.
@@ -43,17 +42,42 @@ final class ExampleRdds {
                 .repartition(partitions);
     }
 
-    /** A random permutation of the examples across {@code partitions}, reproducible from seed and epoch. */
+    /**
+     * A random permutation of the examples across {@code partitions}, reproducible from seed and epoch alone. Each
+     * example's sort key is a 64-bit hash of the seed, the epoch and the example's content (label and pixels), so
+     * neither the partition an example lands in nor its place in it depends on how the examples arrive: Spark's
+     * shuffle reads hand a partition its records in fetch order, which varies from run to run, and a key drawn in
+     * arrival order would make every epoch's minibatches (and so the trained parameters) differ between two identical
+     * runs, or between a run and its resumed twin. Identical examples may swap places, which changes nothing.
+     */
     static JavaRDD<Example> shuffle(JavaRDD<Example> examples, long seed, int epoch, int partitions) {
-        JavaPairRDD<Long, Example> keyed = examples.mapPartitionsWithIndex((idx, it) -> {
-            Random rnd = new Random(seed * 1_000_003L + epoch * 7_919L + idx);
-            List<Tuple2<Long, Example>> out = new ArrayList<>();
-            while (it.hasNext()) {
-                out.add(new Tuple2<>(rnd.nextLong(), it.next()));
-            }
-            return out.iterator();
-        }, true).mapToPair(t -> t);
+        JavaPairRDD<Long, Example> keyed = examples.mapToPair(e -> new Tuple2<>(key(seed, epoch, e), e));
         return keyed.repartitionAndSortWithinPartitions(new HashPartitioner(partitions)).values();
+    }
+
+    /**
+     * The examples in a fixed order that does not depend on how they arrive ({@link #shuffle} with epoch 0), for
+     * the passes whose sums must come out the same in every run (evaluation, the class-memory pass).
+     */
+    static JavaRDD<Example> canonical(JavaRDD<Example> examples, int partitions) {
+        return shuffle(examples, 0x5eed_0f_0e7a1L, 0, partitions);
+    }
+
+    /** A 64-bit hash of seed, epoch, label and pixels: FNV-1a over the bytes, finished by SplitMix64's mixer. */
+    static long key(long seed, int epoch, Example e) {
+        long h = 0xcbf29ce484222325L ^ mix(seed * 0x9E3779B97F4A7C15L + epoch);
+        byte[] p = e.pixels();
+        for (byte b : p) {
+            h = (h ^ (b & 0xff)) * 0x100000001b3L;
+        }
+        h = (h ^ e.label()) * 0x100000001b3L;
+        return mix(h ^ p.length);
+    }
+
+    private static long mix(long z) {
+        z = (z ^ (z >>> 30)) * 0xBF58476D1CE4E5B9L;
+        z = (z ^ (z >>> 27)) * 0x94D049BB133111EBL;
+        return z ^ (z >>> 31);
     }
 
     /** Minibatches of at most {@code batchSize} examples per partition, decoded to float without augmentation. */
