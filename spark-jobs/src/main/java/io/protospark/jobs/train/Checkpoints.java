@@ -196,7 +196,7 @@ final class Checkpoints {
             if (!run.exists(file)) {
                 return "file " + e.getKey() + " is missing";
             }
-            String actual = sha256(run, file);
+            String actual = io.protospark.data.shard.Checksums.sha256(run.fs(), run.path(file));
             if (!actual.equals(e.getValue().asText())) {
                 return "file " + e.getKey() + " has SHA-256 " + actual + " but " + INDEX + " says "
                         + e.getValue().asText();
@@ -274,21 +274,6 @@ final class Checkpoints {
             return v == null || v.isNull() ? null : v.asDouble();
         } catch (IOException | UncheckedIOException e) {
             return null;
-        }
-    }
-
-    private static String sha256(RunDirectory run, String file) {
-        try (InputStream in = run.open(file)) {
-            java.security.MessageDigest sha = java.security.MessageDigest.getInstance("SHA-256");
-            byte[] buf = new byte[1 << 16];
-            for (int n; (n = in.read(buf)) > 0; ) {
-                sha.update(buf, 0, n);
-            }
-            return HexFormat.of().formatHex(sha.digest());
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot read " + run.path(file) + ": " + e.getMessage(), e);
-        } catch (java.security.NoSuchAlgorithmException e) {
-            throw new IllegalStateException("this JVM has no SHA-256", e);
         }
     }
 

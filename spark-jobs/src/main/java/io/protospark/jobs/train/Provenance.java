@@ -2,16 +2,11 @@ package io.protospark.jobs.train;
 
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.OutputStream;
 import java.net.URISyntaxException;
 import java.net.URL;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.CodeSource;
-import java.security.DigestInputStream;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
-import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;
@@ -78,24 +73,11 @@ public final class Provenance {
             return NOT_A_JAR;
         }
         try {
-            return sha256(path);
-        } catch (IOException e) {
+            return io.protospark.data.shard.Checksums.sha256(org.apache.hadoop.fs.FileSystem.getLocal(
+                    new org.apache.hadoop.conf.Configuration()), new org.apache.hadoop.fs.Path(path.toUri()));
+        } catch (IOException | java.io.UncheckedIOException e) {
             return "unknown";
         }
-    }
-
-    /** The SHA-256 of a local file, as 64 lower-case hex digits. */
-    static String sha256(Path file) throws IOException {
-        MessageDigest digest;
-        try {
-            digest = MessageDigest.getInstance("SHA-256");
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException("every Java platform provides SHA-256", e);
-        }
-        try (InputStream in = new DigestInputStream(Files.newInputStream(file), digest)) {
-            in.transferTo(OutputStream.nullOutputStream());
-        }
-        return HexFormat.of().formatHex(digest.digest());
     }
 
     private static Properties load(String resource) {

@@ -2,7 +2,6 @@ package io.protospark.jobs.train;
 
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FSDataOutputStream;
-import org.apache.hadoop.fs.FileStatus;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
 
@@ -39,26 +38,14 @@ public final class RunDirectory implements java.io.Closeable {
      * @throws IllegalArgumentException if it exists and is not empty, or is a file (the message names it)
      */
     public static RunDirectory createNew(URI uri, Configuration conf) {
+        RunDirectory run = open(uri, conf);
         try {
-            Path p = new Path(uri);
-            // a private instance: its settings (no .crc side files on the local disk) touch no one else's
-            FileSystem fs = FileSystem.newInstance(p.toUri(), conf);
-            fs.setWriteChecksum(false);
-            p = fs.makeQualified(p);
-            if (fs.exists(p)) {
-                FileStatus st = fs.getFileStatus(p);
-                if (!st.isDirectory()) {
-                    throw new IllegalArgumentException("run directory " + p + " is a file; give a new directory "
-                            + "with --run-dir");
-                }
-                if (fs.listStatus(p).length > 0) {
-                    throw new IllegalArgumentException("run directory " + p + " already holds a run; give a new "
-                            + "directory with --run-dir (runs are never overwritten)");
-                }
-            } else if (!fs.mkdirs(p)) {
-                throw new IOException("mkdirs returned false");
+            if (run.fs.listStatus(run.root).length > 0) {
+                run.close();
+                throw new IllegalArgumentException("run directory " + run.root + " already holds a run; give a new "
+                        + "directory with --run-dir (runs are never overwritten)");
             }
-            return new RunDirectory(fs, p);
+            return run;
         } catch (IOException e) {
             throw new UncheckedIOException("cannot create run directory " + uri + ": " + e.getMessage(), e);
         }
