@@ -174,7 +174,8 @@ public final class ClosedSetMetrics {
     // ---------------------------------------------------------------------------------------- calibration
 
     /**
-     * Softmax of one row in double, computed stably: {@code exp(x − max) / Σ exp(x − max)}.
+     * Softmax of one row in double, computed stably: {@code exp(x − max) / Σ exp(x − max)}, the sum in NumPy's
+     * pairwise order ({@code e / e.sum()}); {@code Math.exp} may differ from NumPy's {@code exp} in the last bit.
      *
      * @throws IllegalArgumentException {@code row} null, empty or not finite
      */
@@ -186,11 +187,10 @@ public final class ClosedSetMetrics {
             max = Math.max(max, v);
         }
         double[] e = new double[row.length];
-        double sum = 0;
         for (int j = 0; j < row.length; j++) {
             e[j] = Math.exp(row[j] - max);
-            sum += e[j];
         }
+        double sum = NumpyArith.sum(e);
         for (int j = 0; j < row.length; j++) {
             e[j] /= sum;
         }
@@ -247,19 +247,32 @@ public final class ClosedSetMetrics {
             }
         }
         double[] edges = binEdges(bins);
+        int[] binOf = new int[confidences.length];
         long[] counts = new long[bins];
         long[] right = new long[bins];
-        double[] confSum = new double[bins];
         for (int i = 0; i < confidences.length; i++) {
-            double c = confidences[i];
-            int b = bin(edges, c);
-            if (b >= 0) {
-                counts[b]++;
-                confSum[b] += c;
+            binOf[i] = bin(edges, confidences[i]);
+            if (binOf[i] >= 0) {
+                counts[binOf[i]]++;
                 if (correct[i]) {
-                    right[b]++;
+                    right[binOf[i]]++;
                 }
             }
+        }
+        // each bin's confidences in input order, summed in NumPy's pairwise order (conf[in_bin].mean())
+        double[][] members = new double[bins][];
+        int[] fill = new int[bins];
+        for (int b = 0; b < bins; b++) {
+            members[b] = new double[(int) counts[b]];
+        }
+        for (int i = 0; i < confidences.length; i++) {
+            if (binOf[i] >= 0) {
+                members[binOf[i]][fill[binOf[i]]++] = confidences[i];
+            }
+        }
+        double[] confSum = new double[bins];
+        for (int b = 0; b < bins; b++) {
+            confSum[b] = NumpyArith.sum(members[b]);
         }
         int n = confidences.length;
         double[] acc = new double[bins];
