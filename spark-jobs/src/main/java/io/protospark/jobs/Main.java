@@ -110,6 +110,19 @@ public final class Main {
                         sessions.release(spark);
                     }
                 }
+                case "evaluate" -> {
+                    io.protospark.jobs.eval.EvaluateJob.Settings settings =
+                            io.protospark.jobs.eval.EvaluateJob.Settings.from(config);
+                    SparkSession spark = sessions.open("protospark evaluate", cl.master(), sparkConf(config));
+                    try {
+                        var r = io.protospark.jobs.eval.EvaluateJob.run(settings, spark);
+                        out.printf(Locale.ROOT, "%s; %s and %s in %s (%.1f s)%n", r.summary(),
+                                io.protospark.jobs.eval.EvaluateJob.EVALUATION,
+                                io.protospark.jobs.eval.EvaluateJob.PREDICTIONS, r.out(), r.seconds());
+                    } finally {
+                        sessions.release(spark);
+                    }
+                }
                 default -> throw new IllegalStateException("unhandled command " + cl.command());
             }
             return 0;

@@ -200,6 +200,32 @@ public final class RunDirectory implements java.io.Closeable {
         }
     }
 
+    /**
+     * Publishes {@code from} (a file or directory written aside below this directory) as {@code to}: one rename when
+     * {@code to} does not exist; otherwise the old {@code to} is moved aside first and deleted after the rename, so
+     * {@code to} is at every moment either the old or the new version, complete.
+     */
+    public void replace(String from, String to) {
+        try {
+            Path target = path(to);
+            if (fs.exists(target)) {
+                Path old = new Path(root, "." + to + ".old-" + UUID.randomUUID());
+                if (!fs.rename(target, old)) {
+                    throw new IOException("cannot move aside " + target);
+                }
+                if (!fs.rename(path(from), target)) {
+                    fs.rename(old, target);
+                    throw new IOException("cannot rename " + path(from) + " to " + target);
+                }
+                fs.delete(old, true);
+            } else if (!fs.rename(path(from), target)) {
+                throw new IOException("cannot rename " + path(from) + " to " + target);
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot publish " + path(to) + ": " + e.getMessage(), e);
+        }
+    }
+
     /** Whether {@code name} exists in the run directory. */
     public boolean exists(String name) {
         try {
