@@ -36,6 +36,14 @@ public record CommandLine(String command, String confFile, String master, List<S
                     "--out", "assign.out",
                     "--k", "assign.k",
                     "--maximize", "assign.maximize"),
+            "embed", Map.of(
+                    "--model", "evaluate.model",
+                    "--checkpoint", "evaluate.checkpoint",
+                    "--data", "evaluate.data",
+                    "--split", "evaluate.split",
+                    "--out", "embed.out",
+                    "--layer", "evaluate.layer",
+                    "--flip-sum", "embed.flip-sum"),
             "validate", Map.of(),
             "evaluate", Map.of(
                     "--model", "evaluate.model",
@@ -162,6 +170,8 @@ public record CommandLine(String command, String confFile, String master, List<S
                 "  evaluate  --model RUN_DIR|model.zip --data URI [--split test] [--checkpoint last|best|epoch-N]",
                 "            [--unknown-data URI] [--out URI]   metrics (closed set, long tail, open set, face",
                 "            verification) into evaluation.json + predictions.parquet",
+                "  embed     --model RUN_DIR|model.zip --data URI [--split test] [--layer embedding] [--flip-sum true]",
+                "            [--out URI]   one layer's activations as Parquet: id, label, embedding",
                 "  validate  [--conf FILE]                              check the config, print the network",
                 "  assign    --cost FILE.npy [--maximize] --out FILE.npy   exact assignment of an n x n matrix (no Spark)",
                 "            --classes FILE.npy --prototypes FILE.npy --out FILE.npy [--k 32]   max total cosine, K x d",

@@ -123,6 +123,18 @@ public final class Main {
                         sessions.release(spark);
                     }
                 }
+                case "embed" -> {
+                    io.protospark.jobs.eval.EmbedJob.Settings settings =
+                            io.protospark.jobs.eval.EmbedJob.Settings.from(config);
+                    SparkSession spark = sessions.open("protospark embed", cl.master(), sparkConf(config));
+                    try {
+                        var r = io.protospark.jobs.eval.EmbedJob.run(settings, spark);
+                        out.printf(Locale.ROOT, "%d embeddings of dimension %d in %s (%.1f s)%n", r.rows(), r.dim(),
+                                r.out(), r.seconds());
+                    } finally {
+                        sessions.release(spark);
+                    }
+                }
                 default -> throw new IllegalStateException("unhandled command " + cl.command());
             }
             return 0;

@@ -48,7 +48,10 @@ final class Resume {
     static final List<String> MAY_DIFFER = List.of("protospark.spark", "protospark.train.run-dir",
             "protospark.train.epochs", "protospark.train.resume", "protospark.train.checkpoint",
             "protospark.train.lock-timeout-seconds", "protospark.train.progress",
-            "protospark.train.on-divergence", "protospark.train.divergence");
+            "protospark.train.on-divergence", "protospark.train.divergence",
+            // the other commands' keys, which training never reads
+            "protospark.evaluate", "protospark.embed", "protospark.prototypes", "protospark.assign",
+            "protospark.prepare");
 
     private Resume() {
     }

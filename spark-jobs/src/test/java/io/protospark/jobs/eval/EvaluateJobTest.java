@@ -223,6 +223,46 @@ class EvaluateJobTest {
         assertTrue(msg.contains("model.zip") && msg.contains("SHA-256"), msg);
     }
 
+    @Test
+    void embedWritesParquetThatSparkSqlReadsWithTheNetworksOwnActivations() throws Exception {
+        Path out = tmp.resolve("emb.parquet");
+        EmbedJob.Result r = EmbedJob.run(EmbedJob.Settings.from(Configs.load(null, "test", List.of(
+                "evaluate.model=\"" + run + "\"", "evaluate.data=\"" + data + "\"", "embed.out=\"" + out + "\"",
+                "embed.flip-sum=true"))), spark);
+        assertEquals(200, r.rows());
+        spark.read().parquet(out.toString()).createOrReplaceTempView("emb");
+        List<Row> rows = spark.sql("SELECT id, label, embedding FROM emb WHERE id < 3 ORDER BY id").collectAsList();
+        assertEquals(3, rows.size());
+        // the same three examples through the trained network here: pixels / 255, plus the mirrored image
+        ComputationGraph net;
+        try (var in = Files.newInputStream(run.resolve(TrainLoop.MODEL))) {
+            net = TrainLoop.readModel(in, false);
+        }
+        List<Row> pixels = spark.read().parquet(data.resolve("test").toString() + "/*.parquet")
+                .where("id < 3").orderBy("id").select("pixels").collectAsList();
+        for (int i = 0; i < 3; i++) {
+            byte[] p = (byte[]) pixels.get(i).get(0);
+            float[] x = new float[784];
+            float[] xf = new float[784];
+            for (int y = 0; y < 28; y++) {
+                for (int c = 0; c < 28; c++) {
+                    x[y * 28 + c] = (p[y * 28 + c] & 0xff) / 255f;
+                    xf[y * 28 + c] = (p[y * 28 + 27 - c] & 0xff) / 255f;
+                }
+            }
+            var a = net.feedForward(org.nd4j.linalg.factory.Nd4j.create(x, new long[] {1, 1, 28, 28}), false)
+                    .get("embedding");
+            var b = net.feedForward(org.nd4j.linalg.factory.Nd4j.create(xf, new long[] {1, 1, 28, 28}), false)
+                    .get("embedding");
+            double[] expected = a.add(b).castTo(org.nd4j.linalg.api.buffer.DataType.DOUBLE).toDoubleVector();
+            List<Float> got = rows.get(i).getList(2);
+            assertEquals(expected.length, got.size());
+            for (int j = 0; j < expected.length; j++) {
+                assertEquals(expected[j], got.get(j), 1e-4 * Math.max(1, Math.abs(expected[j])), "row " + i + " dim " + j);
+            }
+        }
+    }
+
     /** A model.zip of an untrained network with its resolved.conf beside it, as a run leaves them. */
     private static Path untrainedModel(String name, String... overrides) throws IOException {
         Path dir = tmp.resolve(name);
