@@ -64,6 +64,10 @@ public final class EvaluateJob {
     public static final String EVALUATION = "evaluation.json";
     public static final String PREDICTIONS = "predictions.parquet";
     private static final String P = "protospark.evaluate.";
+    /** About this many examples' features are kept for the 2-D view of the embedding. */
+    static final long SAMPLE = 2000;
+    /** Features wider than this are not sampled. */
+    static final int MAX_SAMPLED_DIM = 512;
 
     private EvaluateJob() {
     }
@@ -201,18 +205,26 @@ public final class EvaluateJob {
             } else {
                 Scoring.Head head = Scoring.Head.of(m);
                 evaluation.put("kind", unknownShards == null ? "closed-set" : "open-set");
+                // a sample of about SAMPLE features for the report's 2-D view of the embedding
+                long stride = m.embeddingDim() > MAX_SAMPLED_DIM ? 0
+                        : Math.max(1, shards.examples(s.split()) / SAMPLE);
                 List<Scoring.Scored> scored = new ArrayList<>(Scoring.score(jsc, shipped,
-                        read(spark, shards, s.split(), parallelism), head, decoding, s.batchSize(), true).collect());
+                        read(spark, shards, s.split(), parallelism), head, decoding, s.batchSize(), true, stride)
+                        .collect());
                 scored.sort(Comparator.comparingLong(Scoring.Scored::id));
                 List<Scoring.Scored> unknown = List.of();
                 if (unknownShards != null) {
                     evaluation.put("unknown_data", describe(unknownShards, unknownSplit));
                     unknown = new ArrayList<>(Scoring.score(jsc, shipped, read(spark, unknownShards, unknownSplit,
-                            parallelism), head, decoding, s.batchSize(), false).collect());
+                            parallelism), head, decoding, s.batchSize(), false, 0).collect());
                     unknown.sort(Comparator.comparingLong(Scoring.Scored::id));
                 }
                 Map<String, Object> closed = closedSet(scored, head, shards);
                 evaluation.put("closed_set", closed);
+                Map<String, Object> sample = EmbeddingSample.of(scored);
+                if (sample != null) {
+                    evaluation.put("embedding_sample", sample);
+                }
                 summary = String.format(Locale.ROOT, "top-1 %.4f  top-5 %.4f  loss %.4f", closed.get("top1"),
                         closed.get("top5"), closed.get("mean_loss"));
                 if (closed.get("calibration") instanceof Map<?, ?> cal && cal.get("ece") instanceof Double ece) {
@@ -306,6 +318,7 @@ public final class EvaluateJob {
         if (train != null && train.perClass() != null && train.perClass().size() == head.classes()) {
             long[] counts = train.perClass().stream().mapToLong(Long::longValue).toArray();
             m.put("long_tail", ClosedSetMetrics.longTailAccuracy(labels, predictions, counts).toMap());
+            m.put("train_counts", counts);
         }
         return m;
     }
@@ -340,9 +353,40 @@ public final class EvaluateJob {
             byScore.put("auroc", auroc);
             byScore.put("oscr", oscr);
             byScore.put("auroc_oscr_mean", (auroc + oscr) / 2);
+            boolean[] positive = new boolean[k.length + u.length];
+            double[] all = new double[k.length + u.length];
+            for (int i = 0; i < all.length; i++) {
+                positive[i] = i < k.length;
+                all[i] = i < k.length ? k[i] : u[i - k.length];
+            }
+            byScore.put("roc", thin(Auroc.roc(all, positive), ROC_POINTS));
             out.put(e.getKey(), byScore);
         }
         return out;
+    }
+
+    /** Points of a ROC curve kept in evaluation.json (for plots); the full curve follows from the Parquet file. */
+    static final int ROC_POINTS = 200;
+
+    /** At most about {@code points} points of the curve, evenly spaced in the index, first and last kept. */
+    static Map<String, Object> thin(io.protospark.metrics.RocCurve roc, int points) {
+        double[] fpr = roc.fpr();
+        double[] tpr = roc.tpr();
+        int step = Math.max(1, (fpr.length + points - 1) / points);
+        List<Double> f = new ArrayList<>();
+        List<Double> t = new ArrayList<>();
+        for (int i = 0; i < fpr.length; i += step) {
+            f.add(fpr[i]);
+            t.add(tpr[i]);
+        }
+        if ((fpr.length - 1) % step != 0) {
+            f.add(fpr[fpr.length - 1]);
+            t.add(tpr[tpr.length - 1]);
+        }
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("fpr", f);
+        m.put("tpr", t);
+        return m;
     }
 
     // ---- verification ----

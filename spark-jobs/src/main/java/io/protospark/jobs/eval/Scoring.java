@@ -60,9 +60,11 @@ final class Scoring {
      * @param maxCosine  the largest cosine between the feature and a centre
      * @param rules      the predictions of the rules dot, cosine, euclidean, combined ({@link Decision} order); null
      *                   without centres
+     * @param feature    the feature the head reads (the d-dimensional embedding), kept for a sample of the examples
+     *                   (ids divisible by the sampling stride), else null
      */
     record Scored(long id, int label, boolean known, int prediction, int[] top5, double loss, double maxSoftmax,
-                  int softmaxArgmax, double maxLogit, double dscScore, double maxCosine, int[] rules)
+                  int softmaxArgmax, double maxLogit, double dscScore, double maxCosine, int[] rules, float[] feature)
             implements Serializable {
     }
 
@@ -97,8 +99,9 @@ final class Scoring {
         }
     }
 
+    /** Scores every example; keeps the feature of those whose id is a multiple of {@code featureStride} (0: none). */
     static JavaRDD<Scored> score(JavaSparkContext jsc, BroadcastNetwork shipped, JavaRDD<Input> examples, Head head,
-                                 Decoding decoding, int batchSize, boolean known) {
+                                 Decoding decoding, int batchSize, boolean known, long featureStride) {
         return examples.mapPartitions(it -> {
             if (!it.hasNext()) {
                 return java.util.Collections.emptyIterator();
@@ -107,7 +110,7 @@ final class Scoring {
             Partition p = new Partition(local, head);
             List<Scored> out = new ArrayList<>();
             for (List<Input> batch : batches(it, batchSize)) {
-                out.addAll(p.score(batch, decoding, known));
+                out.addAll(p.score(batch, decoding, known, featureStride));
             }
             return out.iterator();
         });
@@ -257,7 +260,7 @@ final class Scoring {
                     : net.getConfiguration().getVertexInputs().get(out).get(0);
         }
 
-        List<Scored> score(List<Input> batch, Decoding d, boolean known) {
+        List<Scored> score(List<Input> batch, Decoding d, boolean known, long featureStride) {
             int n = batch.size();
             List<Example> ex = batch.stream().map(i -> new Example(known ? i.label() : 0, i.pixels())).toList();
             DataSet ds = Minibatches.toDataSet(ex, known ? 1 : 0, head.classes(), d, null);
@@ -322,9 +325,11 @@ final class Scoring {
                     }
                 }
                 Input in = batch.get(i);
+                float[] feature = featureStride > 0 && in.id() % featureStride == 0
+                        ? f.getRow(i).castTo(DataType.FLOAT).toFloatVector() : null;
                 out.add(new Scored(in.id(), known ? in.label() : -1, known, predictions[i],
                         ClosedSetMetrics.predictedTopK(rank, k), loss[i], maxSoftmax, softmaxArgmax, maxLogit, dsc,
-                        maxCos, rules));
+                        maxCos, rules, feature));
             }
             return out;
         }
