@@ -212,6 +212,8 @@ public final class EvaluateJob {
                         read(spark, shards, s.split(), parallelism), head, decoding, s.batchSize(), true, stride)
                         .collect());
                 scored.sort(Comparator.comparingLong(Scoring.Scored::id));
+                LOG.info("scored {} examples of {} in {} s", scored.size(), s.split(),
+                        String.format(Locale.ROOT, "%.1f", (System.nanoTime() - start) / 1e9));
                 List<Scoring.Scored> unknown = List.of();
                 if (unknownShards != null) {
                     evaluation.put("unknown_data", describe(unknownShards, unknownSplit));
