@@ -40,16 +40,25 @@ final class Dnnl {
     /**
      * The CPU engine, or {@code null} when oneDNN cannot be used here: a backend other than ND4J's CPU one (the arrays
      * are not in host memory), or a library that does not load on this platform (logged once).
+     *
+     * <p>{@code tried} is set only after {@code engine} is assigned (both volatile), so a thread that sees it set sees
+     * the engine too, and a thread that does not waits on the lock while another creates it. Setting the flag before
+     * the engine was created let a second thread read "tried, no engine" during the creation and run its layers on the
+     * stock fallback kernels: in a JVM running two training workers (local mode, or an executor with several task
+     * slots) the worker that did not create the engine then computed its first minibatch partly on other kernels, with
+     * other rounding, and the run's final parameters depended on timing.
      */
     static dnnl_engine engine() {
-        dnnl_engine known = engine;
-        if (known != null || tried) {
-            return known;
+        if (tried) {
+            return engine;
         }
         synchronized (Dnnl.class) {
             if (!tried) {
-                tried = true;
-                engine = create();
+                try {
+                    engine = create();
+                } finally {
+                    tried = true;
+                }
             }
             return engine;
         }
@@ -256,9 +265,18 @@ final class Dnnl {
      * Plans (descriptors, primitives, scratch, a stream) pooled per key across all layers and threads, so that a layer
      * holds no native resources and a network rebuilt for every averaging round creates none. A plan serves one
      * thread at a time; the pool holds as many per key as threads have used it at once.
+     *
+     * <p>Plans are also kept apart by the calling thread's OpenMP thread count: oneDNN fixes a primitive's split of the
+     * work over threads (and so the order of its float reductions, e.g. a convolution's weight gradient or the batch
+     * statistics) when the primitive is created. Shared regardless of it, a worker limited to one thread could run a
+     * plan created by a two-thread evaluation task or not, depending on which thread returned a plan first, and two
+     * runs of the same training would differ in the last bits from timing alone.
      */
     static final class Pool<K, P> {
-        private final java.util.Map<K, java.util.Queue<P>> plans = new java.util.concurrent.ConcurrentHashMap<>();
+        private record Key<K>(K key, int threads) {
+        }
+
+        private final java.util.Map<Key<K>, java.util.Queue<P>> plans = new java.util.concurrent.ConcurrentHashMap<>();
         private final java.util.function.Function<K, P> factory;
 
         Pool(java.util.function.Function<K, P> factory) {
@@ -267,7 +285,8 @@ final class Dnnl {
 
         /** Runs {@code body} on a plan for {@code key} taken from the pool (or built) and put back afterwards. */
         void run(K key, java.util.function.Consumer<P> body) {
-            java.util.Queue<P> queue = plans.computeIfAbsent(key, k -> new java.util.concurrent.ConcurrentLinkedQueue<>());
+            Key<K> k = new Key<>(key, threads());
+            java.util.Queue<P> queue = plans.computeIfAbsent(k, x -> new java.util.concurrent.ConcurrentLinkedQueue<>());
             P plan = queue.poll();
             if (plan == null) {
                 plan = factory.apply(key);
@@ -278,6 +297,21 @@ final class Dnnl {
                 queue.offer(plan);
             }
         }
+
+        /** Plans held, for tests. */
+        int size() {
+            return plans.values().stream().mapToInt(java.util.Queue::size).sum();
+        }
+
+        /** Distinct (key, thread count) pairs seen, for tests. */
+        int keys() {
+            return plans.size();
+        }
+    }
+
+    /** The calling thread's OpenMP thread count, which oneDNN's primitives read when they are created. */
+    static int threads() {
+        return org.nd4j.nativeblas.NativeOpsHolder.getInstance().getDeviceNativeOps().ompGetMaxThreads();
     }
 
     /** A reorder between two layouts of the same data. */
