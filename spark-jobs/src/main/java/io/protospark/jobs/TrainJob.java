@@ -34,6 +34,7 @@ public final class TrainJob {
 
     /** {@link #run(Settings, SparkSession)} with more training hooks, run on the workers after the job's own. */
     static TrainLoop.Result run(Settings s, SparkSession spark, List<TrainingHook> extraHooks) {
-        return TrainLoop.run(s.train(), s.model(), s.resolved(), spark, extraHooks);
+        return TrainLoop.run(s.train(), s.model(), s.resolved(), spark, extraHooks, List.of(),
+                io.protospark.jobs.eval.TrainingEvaluations.of(s.train(), s.model(), spark));
     }
 }

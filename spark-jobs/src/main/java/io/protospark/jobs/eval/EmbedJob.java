@@ -3,7 +3,6 @@ package io.protospark.jobs.eval;
 import com.typesafe.config.Config;
 import io.protospark.config.Configs;
 import io.protospark.data.shard.Manifest;
-import io.protospark.data.shard.ShardSchema;
 import io.protospark.data.shard.ShardSet;
 import io.protospark.jobs.spark.BroadcastNetwork;
 import io.protospark.jobs.train.RunDirectory;
@@ -99,21 +98,13 @@ public final class EmbedJob {
             String tmp = "." + target.getName() + ".tmp-" + java.util.UUID.randomUUID();
             org.apache.spark.sql.Dataset<Row> df;
             if (pairs) {
-                JavaRDD<Scoring.PairInput> in = spark.read().parquet(shards.parquetPaths(s.split()))
-                        .select(ShardSchema.ID, ShardSchema.LABEL, ShardSchema.FOLD, ShardSchema.PIXELS_A,
-                                ShardSchema.PIXELS_B).javaRDD()
-                        .map(r -> new Scoring.PairInput(r.getLong(0), r.getInt(1) == 1, r.getInt(2),
-                                (byte[]) r.get(3), (byte[]) r.get(4)))
-                        .repartition(partitions);
+                JavaRDD<Scoring.PairInput> in = EvaluateJob.readPairs(spark, shards, s.split(), partitions);
                 JavaRDD<Row> out2 = Scoring.embedPairs(shipped, in, s.layer(), decoding, s.batchSize(), s.flipSum(),
                         m.classes()).map(p -> RowFactory.create(p.id(), p.same(), p.fold(), floats(p.a()),
                         floats(p.b())));
                 df = spark.createDataFrame(out2, PAIR_SCHEMA);
             } else {
-                JavaRDD<Scoring.Input> in = spark.read().parquet(shards.parquetPaths(s.split()))
-                        .select(ShardSchema.ID, ShardSchema.LABEL, ShardSchema.PIXELS).javaRDD()
-                        .map(r -> new Scoring.Input(r.getLong(0), r.getInt(1), (byte[]) r.get(2)))
-                        .repartition(partitions);
+                JavaRDD<Scoring.Input> in = EvaluateJob.read(spark, shards, s.split(), partitions);
                 JavaRDD<Row> out2 = Scoring.embed(shipped, in, s.layer(), decoding, s.batchSize(), s.flipSum(),
                         m.classes()).map(e -> RowFactory.create(e.id(), e.label(), boxed(e.embedding())));
                 df = spark.createDataFrame(out2, SCHEMA);

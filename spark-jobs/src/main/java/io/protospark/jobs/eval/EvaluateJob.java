@@ -260,7 +260,7 @@ public final class EvaluateJob {
 
     // ---- closed and open set ----
 
-    private static Map<String, Object> closedSet(List<Scoring.Scored> scored, Scoring.Head head, ShardSet shards) {
+    static Map<String, Object> closedSet(List<Scoring.Scored> scored, Scoring.Head head, ShardSet shards) {
         int n = scored.size();
         int[] labels = new int[n];
         int[] predictions = new int[n];
@@ -325,7 +325,7 @@ public final class EvaluateJob {
         return m;
     }
 
-    private static Map<String, Object> openSet(List<Scoring.Scored> known, List<Scoring.Scored> unknown,
+    static Map<String, Object> openSet(List<Scoring.Scored> known, List<Scoring.Scored> unknown,
                                                Scoring.Head head) {
         Map<String, ToDoubleFunction<Scoring.Scored>> scores = new LinkedHashMap<>();
         if (head.centres()) {
@@ -396,18 +396,32 @@ public final class EvaluateJob {
     private record Verified(VerificationResult result, Map<String, Object> metrics, List<Row> rows) {
     }
 
-    private static Verified verify(List<Scoring.PairEmbedding> pairs, Settings s) {
-        int n = pairs.size();
-        double[][] a = new double[n][];
-        double[][] b = new double[n][];
-        boolean[] same = new boolean[n];
-        for (int i = 0; i < n; i++) {
-            a[i] = Verification.l2normalize(pairs.get(i).a());
-            b[i] = Verification.l2normalize(pairs.get(i).b());
+    /** InsightFace's protocol on the pairs (in id order): L2-normalised embeddings, 10 folds. */
+    static VerificationResult verification(List<Scoring.PairEmbedding> pairs) {
+        return Verification.evaluate(normalised(pairs, true), normalised(pairs, false), same(pairs),
+                Verification.FOLDS);
+    }
+
+    private static double[][] normalised(List<Scoring.PairEmbedding> pairs, boolean first) {
+        double[][] out = new double[pairs.size()][];
+        for (int i = 0; i < out.length; i++) {
+            out[i] = Verification.l2normalize(first ? pairs.get(i).a() : pairs.get(i).b());
+        }
+        return out;
+    }
+
+    private static boolean[] same(List<Scoring.PairEmbedding> pairs) {
+        boolean[] same = new boolean[pairs.size()];
+        for (int i = 0; i < same.length; i++) {
             same[i] = pairs.get(i).same();
         }
-        VerificationResult r = Verification.evaluate(a, b, same, Verification.FOLDS);
-        double[] dist = Verification.squaredDistances(a, b);
+        return same;
+    }
+
+    private static Verified verify(List<Scoring.PairEmbedding> pairs, Settings s) {
+        int n = pairs.size();
+        VerificationResult r = verification(pairs);
+        double[] dist = Verification.squaredDistances(normalised(pairs, true), normalised(pairs, false));
         Map<String, Object> m = new LinkedHashMap<>(r.toMap());
         m.put("layer", s.layer());
         m.put("flip_sum", s.flipSum());
@@ -422,23 +436,31 @@ public final class EvaluateJob {
 
     // ---- input ----
 
-    private static JavaRDD<Scoring.Input> read(SparkSession spark, ShardSet shards, String split, int partitions) {
+    /**
+     * A split's examples in {@code partitions} partitions, each sorted by id: the minibatches (and so every float the
+     * network computes for an example) are the same in every run, whatever order Spark's shuffle delivers them in.
+     */
+    static JavaRDD<Scoring.Input> read(SparkSession spark, ShardSet shards, String split, int partitions) {
         return spark.read().parquet(shards.parquetPaths(split))
                 .select(ShardSchema.ID, ShardSchema.LABEL, ShardSchema.PIXELS)
                 .javaRDD()
-                .map(r -> new Scoring.Input(r.getLong(0), r.getInt(1), (byte[]) r.get(2)))
-                .repartition(partitions);
+                .mapToPair(r -> new scala.Tuple2<>(r.getLong(0), new Scoring.Input(r.getLong(0), r.getInt(1),
+                        (byte[]) r.get(2))))
+                .repartitionAndSortWithinPartitions(new org.apache.spark.HashPartitioner(partitions))
+                .values();
     }
 
-    private static JavaRDD<Scoring.PairInput> readPairs(SparkSession spark, ShardSet shards, String split,
-                                                        int partitions) {
+    /** A split's verification pairs, as {@link #read}. */
+    static JavaRDD<Scoring.PairInput> readPairs(SparkSession spark, ShardSet shards, String split,
+                                                int partitions) {
         return spark.read().parquet(shards.parquetPaths(split))
                 .select(ShardSchema.ID, ShardSchema.LABEL, ShardSchema.FOLD, ShardSchema.PIXELS_A,
                         ShardSchema.PIXELS_B)
                 .javaRDD()
-                .map(r -> new Scoring.PairInput(r.getLong(0), r.getInt(1) == 1, r.getInt(2), (byte[]) r.get(3),
-                        (byte[]) r.get(4)))
-                .repartition(partitions);
+                .mapToPair(r -> new scala.Tuple2<>(r.getLong(0), new Scoring.PairInput(r.getLong(0), r.getInt(1) == 1,
+                        r.getInt(2), (byte[]) r.get(3), (byte[]) r.get(4))))
+                .repartitionAndSortWithinPartitions(new org.apache.spark.HashPartitioner(partitions))
+                .values();
     }
 
     /** The model's input normalisation, no augmentation. */

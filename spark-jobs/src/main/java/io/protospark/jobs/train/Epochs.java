@@ -80,6 +80,7 @@ final class Epochs {
     private SparkComputationGraph sparkNet;
     private final List<TrainLoop.EpochMetrics> history = new ArrayList<>();
     private final StringBuilder metricsFile = new StringBuilder();
+    private final List<ExtraEvaluation> evaluations;
     private final AssignmentStep assignment;
     private PrototypeSet head;
     /** The head's weights when the epoch began, against which averaging's drift is measured (null: no fixed head). */
@@ -97,7 +98,8 @@ final class Epochs {
 
     Epochs(TrainSettings t, ModelSettings m, SparkSession spark, JavaSparkContext jsc, ShardSet shards,
            ShardSet outlierShards, RunDirectory run, List<TrainingHook> extraHooks, String configSha, String dataSha,
-           List<TrainLoop.Listener> listeners, int workers, PrototypeSet prototypes, ComputationGraph net,
+           List<TrainLoop.Listener> listeners, List<ExtraEvaluation> evaluations, int workers, PrototypeSet prototypes,
+           ComputationGraph net,
            TargetsPublisher targets, Map<String, Object> provenance) {
         this.t = t;
         this.m = m;
@@ -106,6 +108,7 @@ final class Epochs {
         this.targets = targets;
         this.provenance = provenance;
         this.listeners = listeners;
+        this.evaluations = evaluations;
         this.workers = workers;
         this.configSha = configSha;
         this.dataSha = dataSha;
@@ -374,12 +377,28 @@ final class Epochs {
             targets.publish(network()); // same matrix: compared, not hashed or rewritten
         }
         Evaluator.Score eval = Evaluator.evaluate(jsc, network(), test, TrainLoop.predictor(m));
-        double seconds = (System.nanoTime() - epochStart) / 1e9;
         long seen = lossCount.value();
         double trainLoss = seen == 0 ? Double.NaN : lossSum.value() / seen;
+        Map<String, Double> extra = new LinkedHashMap<>();
+        if (t.evaluations().due(e, t.epochs())) {
+            for (ExtraEvaluation x : evaluations) {
+                long xStart = System.nanoTime();
+                x.evaluate(jsc, network()).forEach((k, v) -> extra.put(x.name() + "." + k, v));
+                LOG.info("evaluation {} after epoch {}: {} ({} s)", x.name(), e, extra.entrySet().stream()
+                        .filter(en -> en.getKey().startsWith(x.name() + "."))
+                        .map(en -> en.getKey() + " " + String.format(Locale.ROOT, "%.4f", en.getValue()))
+                        .toList(), String.format(Locale.ROOT, "%.1f", (System.nanoTime() - xStart) / 1e9));
+            }
+            String monitor = t.lifecycle().monitor();
+            if (monitor.contains(".") && !extra.containsKey(monitor)) {
+                throw new IllegalArgumentException("protospark.train.checkpoint.monitor = " + monitor + " names no "
+                        + "metric of the evaluation sets; they give " + extra.keySet());
+            }
+        }
+        double seconds = (System.nanoTime() - epochStart) / 1e9;
         TrainLoop.EpochMetrics em = new TrainLoop.EpochMetrics(e, lr, lrLast, trainLoss, eval.meanLoss(),
                 eval.accuracy(), seconds, seen, seen / fitSeconds, drift,
-                assigned == null ? null : assigned.changed(), assigned == null ? null : assigned.meanCosine());
+                assigned == null ? null : assigned.changed(), assigned == null ? null : assigned.meanCosine(), extra);
         PROGRESS.info(String.format(Locale.ROOT,
                 "epoch %d/%d  train_loss %.4f  val_loss %.4f  val_accuracy %.4f  %.1f s  (%.0f img/s)",
                 e, t.epochs(), trainLoss, eval.meanLoss(), eval.accuracy(), seconds, seen / fitSeconds));

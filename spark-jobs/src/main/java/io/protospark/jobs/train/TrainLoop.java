@@ -75,7 +75,11 @@ public final class TrainLoop {
     public record EpochMetrics(int epoch, double learningRate, Double learningRateLast, double trainLoss,
                                double valLoss, double valAccuracy, double seconds,
                                long trainExamples, double examplesPerSecond, double prototypeDrift,
-                               Integer assignmentChanged, Double assignmentMeanCosine) {
+                               Integer assignmentChanged, Double assignmentMeanCosine, Map<String, Double> extra) {
+        public EpochMetrics {
+            extra = java.util.Collections.unmodifiableMap(new LinkedHashMap<>(extra));
+        }
+
         Map<String, Object> toMap() {
             Map<String, Object> m = new LinkedHashMap<>();
             m.put("epoch", epoch);
@@ -94,6 +98,7 @@ public final class TrainLoop {
                 m.put("assignment_changed", assignmentChanged);
                 m.put("assignment_mean_cosine", assignmentMeanCosine);
             }
+            extra.forEach((k, v) -> m.put(k, Double.isFinite(v) ? v : null));
             return m;
         }
 
@@ -107,7 +112,19 @@ public final class TrainLoop {
                     j.get("train_examples").asLong(), num.apply("train_examples_per_second"),
                     num.apply("prototype_drift"),
                     j.has("assignment_changed") ? j.get("assignment_changed").asInt() : null,
-                    j.has("assignment_mean_cosine") ? num.apply("assignment_mean_cosine") : null);
+                    j.has("assignment_mean_cosine") ? num.apply("assignment_mean_cosine") : null, extra(j, num));
+        }
+
+        /** The evaluation sets' values: every key with a '.' ({@code <set>.<metric>}). */
+        private static Map<String, Double> extra(com.fasterxml.jackson.databind.JsonNode j,
+                                                 java.util.function.Function<String, Double> num) {
+            Map<String, Double> out = new LinkedHashMap<>();
+            j.fieldNames().forEachRemaining(k -> {
+                if (k.contains(".")) {
+                    out.put(k, num.apply(k));
+                }
+            });
+            return out;
         }
 
         /** Every line of a {@value #METRICS} text. */
@@ -131,7 +148,8 @@ public final class TrainLoop {
                 case "val_accuracy" -> valAccuracy;
                 case "val_loss" -> valLoss;
                 case "train_loss" -> trainLoss;
-                default -> throw new IllegalArgumentException("no monitored value " + name);
+                // an evaluation set's metric; NaN (no value: the checkpoint is not ranked) after an epoch it did not run
+                default -> extra.getOrDefault(name, Double.NaN);
             };
         }
     }
@@ -189,6 +207,20 @@ public final class TrainLoop {
      */
     public static Result run(TrainSettings t, ModelSettings m, Config resolved, SparkSession spark,
                              List<org.deeplearning4j.spark.api.TrainingHook> extraHooks, List<Listener> listeners) {
+        return run(t, m, resolved, spark, extraHooks, listeners, List.of());
+    }
+
+    /**
+     * {@link #run(TrainSettings, ModelSettings, Config, SparkSession, List, List)} with the evaluations of
+     * {@code train.eval.sets}, one per set in their order (built by the {@code train} command: see {@code TrainJob}).
+     */
+    public static Result run(TrainSettings t, ModelSettings m, Config resolved, SparkSession spark,
+                             List<org.deeplearning4j.spark.api.TrainingHook> extraHooks, List<Listener> listeners,
+                             List<ExtraEvaluation> evaluations) {
+        if (evaluations.size() != t.evaluations().sets().size()) {
+            throw new IllegalArgumentException("protospark.train.eval.sets names " + t.evaluations().sets().size()
+                    + " evaluation sets but " + evaluations.size() + " evaluations were given");
+        }
         long start = System.nanoTime();
         JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
         Configuration hadoop = jsc.hadoopConfiguration();
@@ -215,7 +247,7 @@ public final class TrainLoop {
             }
             crashDumpsInto(run.uri());
             return train(t, m, resolved, spark, jsc, shards, outliers, run, start, extraHooks, plan, dataSha,
-                    listeners);
+                    listeners, evaluations);
         } catch (java.io.IOException e) {
             throw new java.io.UncheckedIOException("cannot close run directory " + t.runDir(), e);
         }
@@ -224,7 +256,8 @@ public final class TrainLoop {
     private static Result train(TrainSettings t, ModelSettings m, Config resolved, SparkSession spark,
                                 JavaSparkContext jsc, ShardSet shards, ShardSet outlierShards, RunDirectory run,
                                 long start, List<org.deeplearning4j.spark.api.TrainingHook> extraHooks,
-                                Resume.Plan plan, String dataSha, List<Listener> listeners) {
+                                Resume.Plan plan, String dataSha, List<Listener> listeners,
+                                List<ExtraEvaluation> evaluations) {
         int workers = t.workers() > 0 ? t.workers() : jsc.defaultParallelism();
         Checkpoints.Loaded from = plan.from();
 
@@ -273,7 +306,7 @@ public final class TrainLoop {
 
         try {
             return trainEpochs(t, m, resolved, spark, jsc, shards, outlierShards, run, start, extraHooks, from,
-                    dataSha, listeners, workers, prototypes, net, targets, provenance);
+                    dataSha, listeners, evaluations, workers, prototypes, net, targets, provenance);
         } catch (RuntimeException | Error e) {
             provenance.put("status", "failed");
             provenance.put("reason", e instanceof DivergedException ? e.getMessage() : e.toString());
@@ -290,12 +323,13 @@ public final class TrainLoop {
     private static Result trainEpochs(TrainSettings t, ModelSettings m, Config resolved, SparkSession spark,
                                       JavaSparkContext jsc, ShardSet shards, ShardSet outlierShards, RunDirectory run,
                                       long start, List<org.deeplearning4j.spark.api.TrainingHook> extraHooks,
-                                      Checkpoints.Loaded from, String dataSha, List<Listener> listeners, int workers,
+                                      Checkpoints.Loaded from, String dataSha, List<Listener> listeners,
+                                      List<ExtraEvaluation> evaluations, int workers,
                                       PrototypeSet prototypes, ComputationGraph net, TargetsPublisher targets,
                                       Map<String, Object> provenance) {
         Epochs epochs = new Epochs(t, m, spark, jsc, shards, outlierShards, run, extraHooks,
-                Checkpoints.sha256(Resume.identity(resolved)), dataSha, listeners, workers, prototypes, net, targets,
-                provenance);
+                Checkpoints.sha256(Resume.identity(resolved)), dataSha, listeners, evaluations, workers, prototypes,
+                net, targets, provenance);
         if (from != null) {
             epochs.restore(from);
         } else {

@@ -43,6 +43,7 @@ public record TrainSettings(
         long targetsInlineUpTo,
         Assignment assignment,
         Lifecycle lifecycle,
+        Evaluations evaluations,
         long seed,
         Map<String, String> sparkConf) {
 
@@ -102,6 +103,33 @@ public record TrainSettings(
         public static Lifecycle defaults() {
             return new Lifecycle(1, 2, 1, "val_accuracy", true, ResumeMode.AUTO, 60, 60, false, 0.5, 3);
         }
+    }
+
+    /**
+     * {@code eval.*}: evaluations on other data sets after every {@code every}-th epoch (and after the last), each
+     * adding its metrics to {@code metrics.jsonl} as {@code <name>.<metric>} (see docs/evaluation.md).
+     */
+    public record Evaluations(int every, java.util.List<Extra> sets) {
+        public Evaluations {
+            sets = java.util.List.copyOf(sets);
+        }
+
+        public static Evaluations none() {
+            return new Evaluations(1, java.util.List.of());
+        }
+
+        /** Whether the extra evaluations run after epoch {@code e} of {@code epochs}. */
+        public boolean due(int e, int epochs) {
+            return !sets.isEmpty() && every > 0 && (e % every == 0 || e == epochs);
+        }
+    }
+
+    /**
+     * One extra evaluation: its {@code name} (the prefix of its metrics), the data set ({@code data}; empty = the
+     * training data) and {@code split} ("" = {@code eval-split}), and for open-set metrics the unknown examples
+     * ({@code unknown-data}, {@code unknown-split}, as {@code evaluate}'s keys).
+     */
+    public record Extra(String name, Optional<URI> data, String split, Optional<URI> unknownData, String unknownSplit) {
     }
 
     /** {@code augment.*}: random crop of the zero-padded image ({@code crop-padding} 0 = none) and flip. */
@@ -179,6 +207,7 @@ public record TrainSettings(
         Objects.requireNonNull(outliers, "outliers");
         Objects.requireNonNull(assignment, "assignment");
         Objects.requireNonNull(lifecycle, "lifecycle");
+        Objects.requireNonNull(evaluations, "evaluations");
         sparkConf = Map.copyOf(sparkConf);
     }
 
@@ -216,9 +245,9 @@ public record TrainSettings(
         AssignmentStart initial = Configs.enumValue(c, P + "assignment.initial", AssignmentStart.class);
         AssignmentMemory memory = Configs.enumValue(c, P + "assignment.memory", AssignmentMemory.class);
         int keepLast = Configs.positiveInt(c, P + "checkpoint.keep-last");
+        Evaluations evaluations = evaluations(c);
         Lifecycle lifecycle = new Lifecycle(Configs.nonNegativeInt(c, P + "checkpoint.every"), keepLast,
-                Configs.nonNegativeInt(c, P + "checkpoint.keep-best"),
-                Configs.oneOf(c, P + "checkpoint.monitor", Lifecycle.MONITORS),
+                Configs.nonNegativeInt(c, P + "checkpoint.keep-best"), monitor(c, evaluations),
                 "max".equals(Configs.oneOf(c, P + "checkpoint.mode", java.util.List.of("max", "min"))),
                 Configs.enumValue(c, P + "resume", ResumeMode.class),
                 Configs.positiveInt(c, P + "lock-timeout-seconds"),
@@ -234,7 +263,7 @@ public record TrainSettings(
                 .outliers(new Outliers(outliersData, outliersSplit, outliersPerBatch))
                 .targetsInlineUpTo(targetsInlineUpTo)
                 .assignment(new Assignment(mode, every, warmup, initial, memory, momentum, denseUpTo))
-                .lifecycle(lifecycle)
+                .lifecycle(lifecycle).evaluations(evaluations)
                 .seed(seed).sparkConf(spark)
                 .build();
     }
@@ -290,7 +319,8 @@ public record TrainSettings(
                 .workers(workers).shuffle(shuffle).trainSplit(trainSplit).evalSplit(evalSplit)
                 .maxTrainExamples(maxTrainExamples).initFrom(initFrom).augment(augment).mixup(mixup)
                 .labelSmoothing(labelSmoothing).outliers(outliers).targetsInlineUpTo(targetsInlineUpTo)
-                .assignment(assignment).lifecycle(lifecycle).seed(seed).sparkConf(sparkConf);
+                .assignment(assignment).lifecycle(lifecycle).evaluations(evaluations).seed(seed)
+                .sparkConf(sparkConf);
     }
 
     /** Builds {@link TrainSettings} component by component. */
@@ -315,6 +345,7 @@ public record TrainSettings(
         private long targetsInlineUpTo = 65536;
         private Assignment assignment = Assignment.defaults();
         private Lifecycle lifecycle = Lifecycle.defaults();
+        private Evaluations evaluations = Evaluations.none();
         private long seed = 42;
         private Map<String, String> sparkConf = Map.of();
 
@@ -416,6 +447,11 @@ public record TrainSettings(
             return this;
         }
 
+        public Builder evaluations(Evaluations evaluations) {
+            this.evaluations = evaluations;
+            return this;
+        }
+
         public Builder lifecycle(Lifecycle lifecycle) {
             this.lifecycle = lifecycle;
             return this;
@@ -434,7 +470,7 @@ public record TrainSettings(
         public TrainSettings build() {
             return new TrainSettings(data, runDir, epochs, batchSize, averagingFrequency, threadsPerWorker, prefetch,
                     workers, shuffle, trainSplit, evalSplit, maxTrainExamples, initFrom, augment, mixup,
-                    labelSmoothing, outliers, targetsInlineUpTo, assignment, lifecycle, seed, sparkConf);
+                    labelSmoothing, outliers, targetsInlineUpTo, assignment, lifecycle, evaluations, seed, sparkConf);
         }
     }
 
@@ -478,6 +514,62 @@ public record TrainSettings(
             throw new SettingsException(path, "must be >= 0", v, hint);
         }
         return v;
+    }
+
+    private static Evaluations evaluations(Config c) {
+        int every = Configs.nonNegativeInt(c, P + "eval.every");
+        java.util.List<Extra> sets = new java.util.ArrayList<>();
+        java.util.Set<String> names = new java.util.HashSet<>();
+        java.util.List<? extends Config> list;
+        try {
+            list = c.getConfigList(P + "eval.sets");
+        } catch (com.typesafe.config.ConfigException e) {
+            throw new SettingsException(P + "eval.sets", "must be a list of objects {name, data, split, unknown-data, "
+                    + "unknown-split}", String.valueOf(c.getValue(P + "eval.sets").unwrapped()), e.getMessage());
+        }
+        for (int i = 0; i < list.size(); i++) {
+            Config e = list.get(i);
+            String where = P + "eval.sets[" + i + "]";
+            for (String key : e.root().keySet()) {
+                if (!java.util.List.of("name", "data", "split", "unknown-data", "unknown-split").contains(key)) {
+                    throw new SettingsException(where + "." + key, "is not a key of an evaluation set", key,
+                            "its keys are name, data, split, unknown-data, unknown-split");
+                }
+            }
+            String name = e.hasPath("name") ? e.getString("name") : "";
+            if (!name.matches("[A-Za-z0-9_-]+")) {
+                throw new SettingsException(where + ".name", "must be a name of letters, digits, '_' or '-' (the "
+                        + "prefix of its metrics)", name, "e.g. name = lfw");
+            }
+            if (!names.add(name) || MONITORS_OF_THE_LOOP.contains(name)) {
+                throw new SettingsException(where + ".name", "must be unique", name, "another set has it");
+            }
+            String data = e.hasPath("data") ? e.getString("data") : "";
+            String unknown = e.hasPath("unknown-data") ? e.getString("unknown-data") : "";
+            sets.add(new Extra(name, data.isBlank() ? Optional.empty() : Optional.of(toUri(where + ".data", data)),
+                    e.hasPath("split") ? e.getString("split") : "",
+                    unknown.isBlank() ? Optional.empty() : Optional.of(toUri(where + ".unknown-data", unknown)),
+                    e.hasPath("unknown-split") ? e.getString("unknown-split") : ""));
+        }
+        return new Evaluations(every, sets);
+    }
+
+    private static final java.util.List<String> MONITORS_OF_THE_LOOP = Lifecycle.MONITORS;
+
+    /** {@code checkpoint.monitor}: a value of the loop, or {@code <set>.<metric>} of an evaluation set. */
+    private static String monitor(Config c, Evaluations evaluations) {
+        String monitor = Configs.getString(c, P + "checkpoint.monitor");
+        if (Lifecycle.MONITORS.contains(monitor)) {
+            return monitor;
+        }
+        int dot = monitor.indexOf('.');
+        java.util.List<String> names = evaluations.sets().stream().map(Extra::name).toList();
+        if (dot > 0 && dot < monitor.length() - 1 && names.contains(monitor.substring(0, dot))) {
+            return monitor;
+        }
+        throw new SettingsException(P + "checkpoint.monitor", "must be one of " + Lifecycle.MONITORS
+                + " or <set>.<metric> of an evaluation set in train.eval.sets", monitor,
+                names.isEmpty() ? "no evaluation set is configured" : "the sets are " + names);
     }
 
     private static String nonEmpty(Config c, String path) {

@@ -61,7 +61,11 @@ class EvaluateJobTest {
         run = tmp.resolve("run");
         TrainJob.run(TrainJob.Settings.from(Configs.load(null, "test", List.of("train.data=\"" + data + "\"",
                 "train.run-dir=\"" + run + "\"", "train.epochs=2", "train.workers=2", "train.batch-size=32",
-                "train.averaging-frequency=3", "train.checkpoint.keep-last=2"))), spark);
+                "train.averaging-frequency=3", "train.checkpoint.keep-last=2",
+                // an open-set evaluation during training (the training images standing in for unknown ones), whose
+                // DSC criterion ranks the checkpoints
+                "train.eval.sets=[{name = osr, unknown-split = train}]",
+                "train.checkpoint.monitor=osr.dsc_score.auroc_oscr_mean"))), spark);
     }
 
     private static EvaluateJob.Result evaluate(String... overrides) {
@@ -171,6 +175,14 @@ class EvaluateJobTest {
             double oscr = s.get("oscr").asDouble();
             assertTrue(oscr >= 0 && oscr <= open.get("closed_set_accuracy").asDouble() + 1e-12, score + " " + oscr);
         }
+        // the same numbers as training's evaluation set "osr" after the last epoch (same model, data and code)
+        List<String> lines = Files.readAllLines(run.resolve(TrainLoop.METRICS));
+        JsonNode last = JSON.readTree(lines.get(lines.size() - 1));
+        for (String key : List.of("dsc_score.auroc", "dsc_score.oscr", "max_softmax.auroc", "max_logit.oscr")) {
+            String[] p = key.split("\\.");
+            assertEquals(last.get("osr." + key).asDouble(), open.get(p[0]).get(p[1]).asDouble(), 0.0, key);
+        }
+        assertEquals(last.get("osr.closed_set_accuracy").asDouble(), open.get("closed_set_accuracy").asDouble(), 0.0);
         // unknown rows carry no loss and label -1
         Row u = rows.stream().filter(row -> !row.getBoolean(row.fieldIndex("known"))).findFirst().orElseThrow();
         assertEquals(-1, u.getInt(u.fieldIndex("label")));
@@ -179,10 +191,12 @@ class EvaluateJobTest {
 
     @Test
     void checkpointsAndModelFilesAreFoundOrRefusedByName() throws Exception {
-        // best = the kept checkpoint with the larger val_accuracy (the run's monitor and mode)
+        // best = the kept checkpoint with the larger (AUROC + OSCR) / 2 of the evaluation set (the run's monitor, max)
         List<String> lines = Files.readAllLines(run.resolve(TrainLoop.METRICS));
         double a1 = JSON.readTree(lines.get(0)).get("val_accuracy").asDouble();
         double a2 = JSON.readTree(lines.get(1)).get("val_accuracy").asDouble();
+        double m1 = JSON.readTree(lines.get(0)).get("osr.dsc_score.auroc_oscr_mean").asDouble();
+        double m2 = JSON.readTree(lines.get(1)).get("osr.dsc_score.auroc_oscr_mean").asDouble();
         for (String which : List.of("last", "best", "epoch-1")) {
             Path out = tmp.resolve("cp-" + which);
             evaluate("evaluate.model=\"" + run + "\"", "evaluate.checkpoint=" + which,
@@ -190,7 +204,7 @@ class EvaluateJobTest {
             JsonNode ev = JSON.readTree(Files.readString(out.resolve(EvaluateJob.EVALUATION)));
             String expected = switch (which) {
                 case "last" -> "epoch-0002";
-                case "best" -> a1 > a2 ? "epoch-0001" : "epoch-0002";
+                case "best" -> m1 > m2 ? "epoch-0001" : "epoch-0002";
                 default -> "epoch-0001";
             };
             assertEquals(expected, ev.get("model").get("which").asText(), which);

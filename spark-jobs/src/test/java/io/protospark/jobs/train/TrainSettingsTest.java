@@ -12,6 +12,7 @@ import java.util.Optional;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 class TrainSettingsTest {
 
@@ -46,6 +47,35 @@ class TrainSettingsTest {
         assertEquals(t, t.toBuilder().build());
         assertEquals(64, t.toBuilder().outliers(new TrainSettings.Outliers(t.outliers().data(), "train", 0)).build()
                 .outliersInEachBatch());
+    }
+
+    @Test
+    void evaluationSetsAndTheirMonitorsAreCheckedByKey() {
+        TrainSettings t = TrainSettings.from(conf("train.eval.every=2",
+                "train.eval.sets=[{name = lfw, data = \"file:/tmp/v\", split = lfw}, {name = osr, unknown-split = u}]",
+                "train.checkpoint.monitor=lfw.accuracy"));
+        assertEquals(2, t.evaluations().every());
+        assertEquals(List.of("lfw", "osr"), t.evaluations().sets().stream().map(TrainSettings.Extra::name).toList());
+        assertEquals(java.util.Optional.of(java.net.URI.create("file:/tmp/v")), t.evaluations().sets().get(0).data());
+        assertEquals("u", t.evaluations().sets().get(1).unknownSplit());
+        assertEquals("lfw.accuracy", t.lifecycle().monitor());
+        // due after every 2nd epoch and after the last
+        assertEquals(List.of(2, 4, 5), java.util.stream.IntStream.rangeClosed(1, 5)
+                .filter(e -> t.evaluations().due(e, 5)).boxed().toList());
+        var unknownKey = assertThrows(SettingsException.class, () -> TrainSettings.from(conf(
+                "train.eval.sets=[{name = lfw, dataset = x}]")));
+        assertTrue(unknownKey.getMessage().contains("protospark.train.eval.sets[0].dataset"), unknownKey.getMessage());
+        var badName = assertThrows(SettingsException.class, () -> TrainSettings.from(conf(
+                "train.eval.sets=[{data = x}]")));
+        assertTrue(badName.getMessage().contains("protospark.train.eval.sets[0].name"), badName.getMessage());
+        var twice = assertThrows(SettingsException.class, () -> TrainSettings.from(conf(
+                "train.eval.sets=[{name = a}, {name = a}]")));
+        assertTrue(twice.getMessage().contains("sets[1].name") && twice.getMessage().contains("unique"),
+                twice.getMessage());
+        var monitor = assertThrows(SettingsException.class, () -> TrainSettings.from(conf(
+                "train.eval.sets=[{name = lfw}]", "train.checkpoint.monitor=cfp.accuracy")));
+        assertTrue(monitor.getMessage().contains("protospark.train.checkpoint.monitor")
+                && monitor.getMessage().contains("[lfw]"), monitor.getMessage());
     }
 
     @Test
