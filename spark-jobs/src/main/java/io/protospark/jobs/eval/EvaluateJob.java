@@ -139,9 +139,17 @@ public final class EvaluateJob {
         ShardSet shards = ShardSet.open(s.data(), hadoop);
         boolean pairs = Manifest.PAIRS.equals(shards.manifest().schema());
         checkShape(shards, m, "--data");
-        if (!shards.splits().contains(s.split())) {
-            throw new SettingsException(P + "split", "must name a split of the data set " + shards.root(), s.split(),
-                    "it has " + new java.util.TreeSet<>(shards.splits()));
+        // verification pairs: one split per set (lfw, cfp_fp, ...); several comma-separated, or all by default
+        List<String> splits = !pairs ? List.of(s.split())
+                : Manifest.TEST.equals(s.split()) && !shards.splits().contains(Manifest.TEST)
+                ? List.copyOf(new java.util.TreeSet<>(shards.splits()))
+                : java.util.Arrays.stream(s.split().split(",")).map(String::trim).filter(x -> !x.isEmpty()).toList();
+        for (String split : splits) {
+            if (!shards.splits().contains(split)) {
+                throw new SettingsException(P + "split", "must name a split of the data set " + shards.root()
+                        + (pairs ? " (or several, comma-separated)" : ""), split,
+                        "it has " + new java.util.TreeSet<>(shards.splits()));
+            }
         }
         ShardSet unknownShards = null;
         String unknownSplit = null;
@@ -175,14 +183,14 @@ public final class EvaluateJob {
                 unknownSplit = s.unknownSplit().isBlank() ? Manifest.TEST_UNKNOWN : s.unknownSplit();
             }
         }
-        URI out = s.out() != null ? s.out() : defaultOut(model, s.split(), shards, pairs);
+        URI out = s.out() != null ? s.out() : defaultOut(model, String.join("+", splits), shards, pairs);
         Decoding decoding = decoding(m);
         ComputationGraph net = model.located().load(hadoop);
         Map<String, Object> evaluation = new LinkedHashMap<>();
         evaluation.put("command", "evaluate");
         evaluation.put("created", Instant.now().toString());
         evaluation.put("model", model.describe());
-        evaluation.put("data", describe(shards, s.split()));
+        evaluation.put("data", describe(shards, String.join(",", splits)));
         List<Row> rows;
         StructType schema;
         String summary;
@@ -190,18 +198,24 @@ public final class EvaluateJob {
         try (BroadcastNetwork shipped = BroadcastNetwork.of(jsc, net)) {
             if (pairs) {
                 evaluation.put("kind", "verification");
-                List<Scoring.PairEmbedding> embedded = new ArrayList<>(Scoring.embedPairs(shipped,
-                        readPairs(spark, shards, s.split(), parallelism), s.layer(), decoding, s.batchSize(),
-                        s.flipSum(), m.classes()).collect());
-                embedded.sort(Comparator.comparingLong(Scoring.PairEmbedding::id));
-                Verified v = verify(embedded, s);
-                evaluation.put("verification", v.metrics());
-                rows = v.rows();
+                Map<String, Object> bySet = new LinkedHashMap<>();
+                rows = new ArrayList<>();
+                List<String> lines = new ArrayList<>();
+                for (String split : splits) {
+                    List<Scoring.PairEmbedding> embedded = new ArrayList<>(Scoring.embedPairs(shipped,
+                            readPairs(spark, shards, split, parallelism), s.layer(), decoding, s.batchSize(),
+                            s.flipSum(), m.classes()).collect());
+                    embedded.sort(Comparator.comparingLong(Scoring.PairEmbedding::id));
+                    Verified v = verify(embedded, s, split);
+                    bySet.put(split, v.metrics());
+                    rows.addAll(v.rows());
+                    lines.add(String.format(Locale.ROOT, "%s: accuracy %.4f ± %.4f, TAR %.4f at FAR %.4g (%d pairs)",
+                            split, v.result().roc().accuracyMean(), v.result().roc().accuracyStd(),
+                            v.result().val().valMean(), v.result().val().farMean(), embedded.size()));
+                }
+                evaluation.put("verification", bySet);
                 schema = PAIR_SCHEMA;
-                summary = String.format(Locale.ROOT, "verification accuracy %.4f ± %.4f, TAR %.4f at FAR %.4g "
-                                + "(%d pairs, 10 folds)", v.result().roc().accuracyMean(),
-                        v.result().roc().accuracyStd(), v.result().val().valMean(), v.result().val().farMean(),
-                        embedded.size());
+                summary = String.join("; ", lines);
             } else {
                 Scoring.Head head = Scoring.Head.of(m);
                 evaluation.put("kind", unknownShards == null ? "closed-set" : "open-set");
@@ -418,7 +432,7 @@ public final class EvaluateJob {
         return same;
     }
 
-    private static Verified verify(List<Scoring.PairEmbedding> pairs, Settings s) {
+    private static Verified verify(List<Scoring.PairEmbedding> pairs, Settings s, String split) {
         int n = pairs.size();
         VerificationResult r = verification(pairs);
         double[] dist = Verification.squaredDistances(normalised(pairs, true), normalised(pairs, false));
@@ -429,7 +443,7 @@ public final class EvaluateJob {
         List<Row> rows = new ArrayList<>(n);
         for (int i = 0; i < n; i++) {
             Scoring.PairEmbedding p = pairs.get(i);
-            rows.add(RowFactory.create(p.id(), p.same(), p.fold(), dist[i]));
+            rows.add(RowFactory.create(split, p.id(), p.same(), p.fold(), dist[i]));
         }
         return new Verified(r, m, rows);
     }
@@ -490,13 +504,13 @@ public final class EvaluateJob {
         d.put("manifest_sha256", TrainedModels.dataSha256(shards.manifest()));
         d.put("format", shards.manifest().format());
         d.put("split", split);
-        d.put("examples", shards.examples(split));
+        d.put("examples", java.util.Arrays.stream(split.split(",")).mapToLong(shards::examples).sum());
         return d;
     }
 
     private static URI defaultOut(Model model, String split, ShardSet shards, boolean pairs) {
         Path runDir = model.located().runDir();
-        String name = model.located().which() + "-" + (pairs ? new Path(shards.root()).getName() : split);
+        String name = model.located().which() + "-" + (pairs ? new Path(shards.root()).getName() + "-" + split : split);
         return new Path(new Path(runDir, "evaluation"), name).toUri();
     }
 
@@ -521,6 +535,7 @@ public final class EvaluateJob {
     });
 
     static final StructType PAIR_SCHEMA = new StructType(new StructField[] {
+            DataTypes.createStructField("set", DataTypes.StringType, false),
             DataTypes.createStructField("id", DataTypes.LongType, false),
             DataTypes.createStructField("same", DataTypes.BooleanType, false),
             DataTypes.createStructField("fold", DataTypes.IntegerType, false),

@@ -307,6 +307,12 @@ class EvaluateJobTest {
         assertFalse(Files.exists(five.resolve("evaluation")), "nothing written for a refused evaluation");
     }
 
+    private static List<String> iterable(java.util.Iterator<String> it) {
+        List<String> out = new ArrayList<>();
+        it.forEachRemaining(out::add);
+        return out;
+    }
+
     // ---- verification pairs ----
 
     static byte[] png(int seed, int size) throws IOException {
@@ -360,6 +366,9 @@ class EvaluateJobTest {
         Path bins = tmp.resolve("bins");
         Files.createDirectories(bins);
         Files.write(bins.resolve("lfw.bin"), pickle(images, same));
+        // a second set of 20 pairs, the labels the other way round
+        Files.write(bins.resolve("cfp_fp.bin"), pickle(images.subList(0, 40),
+                same.subList(0, 20).stream().map(b -> !b).toList()));
         Path pairs = tmp.resolve("pairs");
         PrepareJob.run(PrepareSettings.from(Configs.load(null, "test", List.of("prepare.format=verification-bin",
                 "prepare.input=\"" + bins + "\"", "prepare.output=\"" + pairs + "\"", "prepare.image-size=16"))),
@@ -367,13 +376,19 @@ class EvaluateJobTest {
         Path face = untrainedModel("face", "model.input.channels=3", "model.input.height=16",
                 "model.input.width=16");
         Path out = tmp.resolve("verify");
+        // no --split: every set of the data, each scored on its own
         EvaluateJob.Result r = evaluate("evaluate.model=\"" + face + "\"", "evaluate.data=\"" + pairs + "\"",
-                "evaluate.split=lfw", "evaluate.out=\"" + out + "\"");
-        JsonNode v = JSON.readTree(Files.readString(out.resolve(EvaluateJob.EVALUATION))).get("verification");
+                "evaluate.out=\"" + out + "\"");
+        JsonNode sets = JSON.readTree(Files.readString(out.resolve(EvaluateJob.EVALUATION))).get("verification");
+        assertEquals(List.of("cfp_fp", "lfw"), iterable(sets.fieldNames()));
+        assertEquals(20, sets.get("cfp_fp").get("pairs").asInt());
+        assertTrue(r.summary().startsWith("cfp_fp: accuracy ") && r.summary().contains("; lfw: accuracy 1.0000"),
+                r.summary());
+        JsonNode v = sets.get("lfw");
         assertEquals(40, v.get("pairs").asInt());
         // identical images are at distance 0; random ones are not: every fold separates them
         assertEquals(1.0, v.get("roc").get("accuracy_mean").asDouble(), 0.0, v.toString());
-        List<Row> rows = predictions(r.out());
+        List<Row> rows = predictions(r.out()).stream().filter(row -> row.getString(0).equals("lfw")).toList();
         assertEquals(40, rows.size());
         for (Row row : rows) {
             double d = row.getDouble(row.fieldIndex("distance"));
