@@ -10,7 +10,8 @@
 # and "published" (as soon as a new checkpoint directory appears, before the driver goes on).
 #
 # Usage: bench/kill_resume.sh            (job jar built: mvn -B -ntp install -DskipTests)
-# Settings (environment): EPOCHS (4), KILLS (6), SEED (random; the random kill moments' seed), OUT (/tmp/protospark-kill-resume),
+# Settings (environment): EPOCHS (4), KILLS (6), KINDS (the kinds cycled through, "random writing published"),
+#   SEED (random; the random kill moments' seed), OUT (/tmp/protospark-kill-resume),
 #   EXTRA (more path=value overrides for every start, e.g. "train.workers=2").
 # Prints one line per start (kind and moment of the kill, whether it was killed, the checkpoints it found and left) and
 # the comparison; exits 1 when the models differ.
@@ -18,6 +19,7 @@ set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 EPOCHS="${EPOCHS:-4}"
 KILLS="${KILLS:-6}"
+KINDS="${KINDS:-random writing published}"
 SEED="${SEED:-$RANDOM}"
 OUT="${OUT:-/tmp/protospark-kill-resume}"
 EXTRA="${EXTRA:-}"
@@ -49,11 +51,11 @@ printf 'uninterrupted run: %.0f s\n' "$whole"
 RANDOM=$SEED
 printf 'random kill moments: seeded %s, uniform in [3 s, %.0f s] after a start\n' "$SEED" "$whole"
 printf '%-6s %-10s %-9s %-8s %-24s %-24s\n' start kind after_s killed checkpoints_before checkpoints_after
-kinds=(random writing published)
+read -r -a kinds <<<"$KINDS"
 now_ms() { echo $(( $(date +%s%N) / 1000000 )); }
 newest() { ls "$OUT/killed/checkpoints" 2>/dev/null | grep '^epoch-' | tail -1 || true; }
 for i in $(seq 1 "$KILLS"); do
-  kind=${kinds[$(( (i - 1) % 3 ))]}
+  kind=${kinds[$(( (i - 1) % ${#kinds[@]} ))]}
   before=$(ls "$OUT/killed/checkpoints" 2>/dev/null | grep '^epoch-' | tr '\n' ',' || true)
   last=$(newest)
   span=$(echo "($whole - 3) * 1000" | bc | cut -d. -f1)
