@@ -301,6 +301,14 @@ final class Scoring {
             int[] predictions = head.argmaxOutput() ? ClosedSetMetrics.argmax(logits)
                     : outcome.predictions(head.rule());
             int k = Math.min(5, head.classes());
+            double[] dscScores = outcome == null ? null : outcome.openSetScores();
+            int[][] byRule = null;
+            if (outcome != null) {
+                byRule = new int[Decision.values().length][];
+                for (Decision r : Decision.values()) {
+                    byRule[r.ordinal()] = outcome.predictions(r);
+                }
+            }
             List<Scored> out = new ArrayList<>(n);
             for (int i = 0; i < n; i++) {
                 double[] rank = ruleScores != null ? ruleScores[i] : logits[i];
@@ -317,11 +325,11 @@ final class Scoring {
                 double maxCos = Double.NaN;
                 int[] rules = null;
                 if (outcome != null) {
-                    dsc = outcome.openSetScores()[i];
+                    dsc = dscScores[i];
                     maxCos = cos[i][ClosedSetMetrics.argmax(cos[i])];
-                    rules = new int[Decision.values().length];
-                    for (Decision r : Decision.values()) {
-                        rules[r.ordinal()] = outcome.predictions(r)[i];
+                    rules = new int[byRule.length];
+                    for (int r = 0; r < byRule.length; r++) {
+                        rules[r] = byRule[r][i];
                     }
                 }
                 Input in = batch.get(i);
