@@ -45,6 +45,9 @@ public record CommandLine(String command, String confFile, String master, List<S
                     "--layer", "evaluate.layer",
                     "--flip-sum", "embed.flip-sum"),
             "validate", Map.of(),
+            "report", Map.of(
+                    "--run-dir", "report.run-dir",
+                    "--out", "report.out"),
             "evaluate", Map.of(
                     "--model", "evaluate.model",
                     "--checkpoint", "evaluate.checkpoint",
@@ -172,6 +175,8 @@ public record CommandLine(String command, String confFile, String master, List<S
                 "            verification) into evaluation.json + predictions.parquet",
                 "  embed     --model RUN_DIR|model.zip --data URI [--split test] [--layer embedding] [--flip-sum true]",
                 "            [--out URI]   one layer's activations as Parquet: id, label, embedding",
+                "  report    --run-dir URI [--out URI]   report.html (charts inlined) + PNGs of a run's curves,",
+                "            prototypes and evaluations, into <run dir>/report by default (no Spark)",
                 "  validate  [--conf FILE]                              check the config, print the network",
                 "  assign    --cost FILE.npy [--maximize] --out FILE.npy   exact assignment of an n x n matrix (no Spark)",
                 "            --classes FILE.npy --prototypes FILE.npy --out FILE.npy [--k 32]   max total cosine, K x d",

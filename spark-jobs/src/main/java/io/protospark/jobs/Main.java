@@ -8,6 +8,7 @@ import io.protospark.data.PrepareJob;
 import io.protospark.data.PrepareResult;
 import io.protospark.data.PrepareSettings;
 import io.protospark.data.io.DataFormatException;
+import io.protospark.jobs.report.ReportJob;
 import io.protospark.jobs.spark.SessionSource;
 import io.protospark.jobs.train.Provenance;
 import io.protospark.jobs.train.TrainLoop;
@@ -81,6 +82,11 @@ public final class Main {
                 case "assign" -> out.println(AssignJob.run(AssignJob.Settings.from(config)).jsonLine());
                 case "bench" -> out.println(BenchJob.run(BenchJob.Settings.from(cl.overrides())).jsonLine());
                 case "prototypes" -> out.println(PrototypesJob.run(PrototypesJob.Settings.from(config)).jsonLine());
+                case "report" -> {
+                    ReportJob.Result r = ReportJob.run(ReportJob.Settings.from(config), new Configuration());
+                    out.printf(Locale.ROOT, "report %s (%d charts; PNG files beside it) in %.1f s%n", r.html(),
+                            r.charts(), r.seconds());
+                }
                 case "prepare" -> {
                     PrepareSettings settings = PrepareSettings.from(config);
                     SparkSession spark = sessions.open("protospark prepare", cl.master(), sparkConf(config));

@@ -98,6 +98,9 @@ class TrainJobTest {
         try (var files = Files.list(run)) {
             assertTrue(files.noneMatch(f -> f.getFileName().toString().contains(".tmp-")), "no temp files left");
         }
+        // the run's report, written at the end (protospark.train.report = true by default)
+        assertTrue(Files.size(run.resolve("report").resolve("report.html")) > 0, "report.html written");
+        assertTrue(Files.exists(run.resolve("report").resolve("loss.png")), "training curves drawn");
     }
 
     @Test
@@ -112,9 +115,11 @@ class TrainJobTest {
     @Test
     void learnedSoftmaxHeadTrainsTheSameNetwork() throws Exception {
         Path run = tmp.resolve("run-learned");
-        TrainLoop.Result r = train(run, "train.epochs=2", "train.workers=2", "model.head.kind=learned");
+        TrainLoop.Result r = train(run, "train.epochs=2", "train.workers=2", "model.head.kind=learned",
+                "train.report=false");
         assertTrue(r.testAccuracy() > 0.2, "test accuracy " + r.testAccuracy());
         assertFalse(Files.exists(run.resolve(TrainLoop.PROTOTYPES)), "no prototypes for a learned head");
+        assertFalse(Files.exists(run.resolve("report")), "no report with train.report = false");
     }
 
     @Test

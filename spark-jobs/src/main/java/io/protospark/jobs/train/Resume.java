@@ -42,16 +42,18 @@ final class Resume {
 
     /**
      * Keys that may differ between the run and a start that continues it: where it runs (Spark settings, the run
-     * directory), how it is kept (checkpoints, lock, progress lines, divergence handling, resume itself) and the number of epochs (which may
-     * grow). Every other key must be the same.
+     * directory), how it is kept (checkpoints, lock, progress lines, divergence handling, resume itself, the report
+     * written at the end) and the number of epochs (which may grow). Every other key must be the same.
      */
     static final List<String> MAY_DIFFER = List.of("protospark.spark", "protospark.train.run-dir",
             "protospark.train.epochs", "protospark.train.resume", "protospark.train.checkpoint",
             "protospark.train.lock-timeout-seconds", "protospark.train.progress",
             "protospark.train.on-divergence", "protospark.train.divergence",
+            // whether the report is written after the run (it reads the run's files, never changes them)
+            "protospark.train.report",
             // the other commands' keys, which training never reads
             "protospark.evaluate", "protospark.embed", "protospark.prototypes", "protospark.assign",
-            "protospark.prepare");
+            "protospark.prepare", "protospark.report");
 
     private Resume() {
     }
