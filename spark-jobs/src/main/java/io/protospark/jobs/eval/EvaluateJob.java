@@ -170,9 +170,7 @@ public final class EvaluateJob {
                             + "verification pairs; give a classification data set as --unknown-data");
                 }
                 checkShape(unknownShards, m, "--unknown-data");
-                unknownSplit = s.unknownSplit().isBlank()
-                        ? (unknownShards.splits().contains(Manifest.TEST_UNKNOWN) ? Manifest.TEST_UNKNOWN : "test")
-                        : s.unknownSplit();
+                unknownSplit = unknownSplit(unknownShards, s.unknownSplit());
                 if (!unknownShards.splits().contains(unknownSplit)) {
                     throw new SettingsException(P + "unknown-split", "must name a split of the data set "
                             + unknownShards.root(), unknownSplit, "it has "
@@ -479,14 +477,15 @@ public final class EvaluateJob {
 
     /** The model's input normalisation, no augmentation. */
     static Decoding decoding(ModelSettings m) {
-        ModelSettings.Input in = m.input();
-        float[] mean = new float[in.mean().size()];
-        float[] std = new float[in.std().size()];
-        for (int i = 0; i < mean.length; i++) {
-            mean[i] = in.mean().get(i).floatValue();
-            std[i] = in.std().get(i).floatValue();
+        return io.protospark.jobs.train.TrainLoop.inputDecoding(m);
+    }
+
+    /** The split of another data set that holds the unknown examples: the one given, else test-unknown, else test. */
+    static String unknownSplit(ShardSet unknown, String given) {
+        if (!given.isBlank()) {
+            return given;
         }
-        return new Decoding(in.channels(), in.height(), in.width(), mean, std, 0, false);
+        return unknown.splits().contains(Manifest.TEST_UNKNOWN) ? Manifest.TEST_UNKNOWN : Manifest.TEST;
     }
 
     static void checkShape(ShardSet shards, ModelSettings m, String flag) {

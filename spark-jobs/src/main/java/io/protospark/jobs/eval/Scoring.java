@@ -293,9 +293,12 @@ final class Scoring {
             double[][] ruleScores = null;
             if (centres != null) {
                 outcome = Decision.evaluateAll(f, centres);
-                cos = cosines(f, centres);
+                double[][] dots = f.mmul(centres.transpose()).toDoubleMatrix();
+                double[] fn = f.norm2(1).toDoubleVector();
+                double[] sn = centres.norm2(1).toDoubleVector();
+                cos = cosines(dots, fn, sn);
                 if (!head.argmaxOutput()) {
-                    ruleScores = ruleScores(f, centres, cos, head.rule());
+                    ruleScores = ruleScores(dots, fn, sn, cos, head.rule());
                 }
             }
             int[] predictions = head.argmaxOutput() ? ClosedSetMetrics.argmax(logits)
@@ -342,30 +345,25 @@ final class Scoring {
             return out;
         }
 
-        /** cos(f_i, s_k) with max(‖f‖‖s‖, 1e-12) below, as {@link Decision} computes it. */
-        private static double[][] cosines(INDArray f, INDArray s) {
-            double[][] dots = f.mmul(s.transpose()).toDoubleMatrix();
-            double[] fn = f.norm2(1).toDoubleVector();
-            double[] sn = s.norm2(1).toDoubleVector();
+        /** cos(f_i, s_k) with max(‖f‖‖s‖, 1e-12) below, as {@link Decision} computes it, from f·s and the norms. */
+        private static double[][] cosines(double[][] dots, double[] fn, double[] sn) {
+            double[][] cos = new double[dots.length][sn.length];
             for (int i = 0; i < dots.length; i++) {
                 for (int k = 0; k < sn.length; k++) {
-                    dots[i][k] /= Math.max(fn[i] * sn[k], Decision.COSINE_EPS);
+                    cos[i][k] = dots[i][k] / Math.max(fn[i] * sn[k], Decision.COSINE_EPS);
                 }
             }
-            return dots;
+            return cos;
         }
 
         /** Per-class scores under {@code rule}, larger better: f·s, cos, −‖f − s‖, −‖f − s‖/(2 + cos). */
-        private static double[][] ruleScores(INDArray f, INDArray s, double[][] cos, Decision rule) {
-            double[][] dots = f.mmul(s.transpose()).toDoubleMatrix();
+        private static double[][] ruleScores(double[][] dots, double[] fn, double[] sn, double[][] cos, Decision rule) {
             if (rule == Decision.DOT) {
                 return dots;
             }
             if (rule == Decision.COSINE) {
                 return cos;
             }
-            double[] fn = f.norm2(1).toDoubleVector();
-            double[] sn = s.norm2(1).toDoubleVector();
             double[][] out = new double[dots.length][sn.length];
             for (int i = 0; i < dots.length; i++) {
                 for (int k = 0; k < sn.length; k++) {

@@ -88,8 +88,7 @@ public final class TrainingEvaluations {
         if (x.unknownData().isPresent()) {
             unknownShards = ShardSet.open(x.unknownData().get(), hadoop);
             EvaluateJob.checkShape(unknownShards, m, key + ".unknown-data");
-            unknownSplit = !x.unknownSplit().isBlank() ? x.unknownSplit()
-                    : unknownShards.splits().contains(Manifest.TEST_UNKNOWN) ? Manifest.TEST_UNKNOWN : "test";
+            unknownSplit = EvaluateJob.unknownSplit(unknownShards, x.unknownSplit());
         } else if (!x.unknownSplit().isBlank()) {
             unknownShards = shards;
             unknownSplit = x.unknownSplit();

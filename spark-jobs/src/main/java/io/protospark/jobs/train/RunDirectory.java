@@ -177,19 +177,7 @@ public final class RunDirectory implements java.io.Closeable {
                 writer.write(out);
                 out.hsync();
             }
-            if (fs.exists(target)) {
-                Path old = new Path(root, "." + name + ".old-" + UUID.randomUUID());
-                if (!fs.rename(target, old)) {
-                    throw new IOException("cannot move aside " + target);
-                }
-                if (!fs.rename(tmp, target)) {
-                    fs.rename(old, target);
-                    throw new IOException("cannot rename " + tmp + " to " + target);
-                }
-                fs.delete(old, false);
-            } else if (!fs.rename(tmp, target)) {
-                throw new IOException("cannot rename " + tmp + " to " + target);
-            }
+            publish(tmp, name);
         } catch (IOException e) {
             try {
                 fs.delete(tmp, false);
@@ -207,22 +195,27 @@ public final class RunDirectory implements java.io.Closeable {
      */
     public void replace(String from, String to) {
         try {
-            Path target = path(to);
-            if (fs.exists(target)) {
-                Path old = new Path(root, "." + to + ".old-" + UUID.randomUUID());
-                if (!fs.rename(target, old)) {
-                    throw new IOException("cannot move aside " + target);
-                }
-                if (!fs.rename(path(from), target)) {
-                    fs.rename(old, target);
-                    throw new IOException("cannot rename " + path(from) + " to " + target);
-                }
-                fs.delete(old, true);
-            } else if (!fs.rename(path(from), target)) {
-                throw new IOException("cannot rename " + path(from) + " to " + target);
-            }
+            publish(path(from), to);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot publish " + path(to) + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** {@link #replace}'s move: {@code from} becomes {@code to}, an earlier {@code to} moved aside and deleted after. */
+    private void publish(Path from, String to) throws IOException {
+        Path target = path(to);
+        if (fs.exists(target)) {
+            Path old = new Path(root, "." + to + ".old-" + UUID.randomUUID());
+            if (!fs.rename(target, old)) {
+                throw new IOException("cannot move aside " + target);
+            }
+            if (!fs.rename(from, target)) {
+                fs.rename(old, target);
+                throw new IOException("cannot rename " + from + " to " + target);
+            }
+            fs.delete(old, true);
+        } else if (!fs.rename(from, target)) {
+            throw new IOException("cannot rename " + from + " to " + target);
         }
     }
 

@@ -478,6 +478,13 @@ public final class TrainLoop {
 
     /** Input decoding: the model's normalisation, and the training split's augmentation. */
     static Decoding decoding(ModelSettings m, TrainSettings t) {
+        Decoding d = inputDecoding(m);
+        return new Decoding(d.channels(), d.height(), d.width(), d.mean(), d.std(), t.augment().cropPadding(),
+                t.augment().flip());
+    }
+
+    /** The model's input decoding (its normalisation) without augmentation, as evaluation and inference read images. */
+    public static Decoding inputDecoding(ModelSettings m) {
         ModelSettings.Input in = m.input();
         float[] mean = new float[in.mean().size()];
         float[] std = new float[in.std().size()];
@@ -485,8 +492,7 @@ public final class TrainLoop {
             mean[i] = in.mean().get(i).floatValue();
             std[i] = in.std().get(i).floatValue();
         }
-        return new Decoding(in.channels(), in.height(), in.width(), mean, std, t.augment().cropPadding(),
-                t.augment().flip());
+        return new Decoding(in.channels(), in.height(), in.width(), mean, std, 0, false);
     }
 
     /**
