@@ -4,6 +4,7 @@ import io.protospark.config.SettingsException;
 import io.protospark.data.idx.IdxTestFiles;
 import io.protospark.data.io.DataFormatException;
 import io.protospark.data.shard.Manifest;
+import io.protospark.data.shard.ShardRows;
 import io.protospark.data.shard.ShardSchema;
 import io.protospark.data.shard.ShardSet;
 import io.protospark.data.testing.LocalSparkTest;
@@ -19,6 +20,7 @@ import java.io.IOException;
 import java.io.RandomAccessFile;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.stream.Collectors;
@@ -121,6 +123,45 @@ class PrepareJobTest extends LocalSparkTest {
         long first = spark.read().parquet(shards.files("train").get(1).toString())
                 .agg(org.apache.spark.sql.functions.min("id")).first().getLong(0);
         assertEquals(100, first);
+    }
+
+    @Test
+    void shardRowsReadEverySplitInIdOrderHoweverCut() {
+        Path out = work.resolve("prepared");
+        PrepareJob.run(settings(input, out, false), spark);
+        ShardSet shards = shards(out);
+        assertTrue(shards.files("train").size() > 1, "the test wants several shards");
+        List<Row> expected = rows(shards, "train");
+        for (int parts : new int[] {1, 2, shards.files("train").size() + 3, TRAIN + 50}) {
+            List<ShardRows.Range> plan = ShardRows.plan(shards, "train", parts);
+            List<Object[]> read = new ArrayList<>();
+            for (ShardRows.Range r : plan) {
+                try (ShardRows rows = ShardRows.open(r, hadoop(), ShardSchema.ID, ShardSchema.LABEL,
+                        ShardSchema.PIXELS)) {
+                    rows.forEachRemaining(read::add);
+                }
+            }
+            assertEquals(expected.size(), read.size(), parts + " parts");
+            for (int i = 0; i < read.size(); i++) {
+                Row e = expected.get(i);
+                assertEquals(e.getLong(0), (Long) read.get(i)[0], parts + " parts, row " + i);
+                assertEquals(e.getInt(1), (Integer) read.get(i)[1]);
+                assertArrayEquals((byte[]) e.getAs(ShardSchema.PIXELS), (byte[]) read.get(i)[2]);
+            }
+            assertTrue(plan.size() >= Math.min(parts, TRAIN), parts + " parts planned as " + plan.size());
+        }
+        ShardRows.Range first = ShardRows.plan(shards, "train", 1).get(0);
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> ShardRows.open(first, hadoop(), "no_such_column").next());
+        assertTrue(e.getMessage().contains(first.file().toString()) && e.getMessage().contains("no_such_column"),
+                e.getMessage());
+        ShardRows.Range beyond = new ShardRows.Range(first.file(), 0, first.to() + 1);
+        IllegalStateException short_ = assertThrows(IllegalStateException.class, () -> {
+            try (ShardRows rows = ShardRows.open(beyond, hadoop(), ShardSchema.ID)) {
+                rows.forEachRemaining(x -> { });
+            }
+        });
+        assertTrue(short_.getMessage().contains("ends after " + first.to() + " rows"), short_.getMessage());
     }
 
     @Test

@@ -147,7 +147,7 @@ public enum Decision {
             // BLAS transposes S itself: no K×d copy
             INDArray g = Nd4j.createUninitialized(dt, new long[] {end - start, k}, 'f');
             Nd4j.gemm(fc.castTo(dt), s, g, false, true, 1.0, 0.0);
-            double[][] dots = g.castTo(DataType.DOUBLE).toDoubleMatrix();
+            double[][] dots = io.protospark.model.io.HostArrays.rows(g);
             int[] nearest = new int[end - start];
             for (int i = 0; i < end - start; i++) {
                 scoreRow(dots[i], fNormSq[i], sNormSq, rules, pred, start + i);
@@ -166,6 +166,29 @@ public enum Decision {
             }
         }
         return new Outcome(pred, scores);
+    }
+
+    /**
+     * All four rules (no open-set score) for rows whose f·s_k ({@code dots[i][k]}), ‖f_i‖² and ‖s_k‖² are already
+     * known, in double: the same per-row comparisons as the INDArray methods, for callers that have F·Sᵀ anyway.
+     */
+    public static Outcome fromDots(double[][] dots, double[] fNormSq, double[] sNormSq) {
+        if (dots.length != fNormSq.length) {
+            throw new IllegalArgumentException(dots.length + " rows of dot products but " + fNormSq.length
+                    + " squared norms");
+        }
+        EnumMap<Decision, int[]> pred = new EnumMap<>(Decision.class);
+        for (Decision r : values()) {
+            pred.put(r, new int[dots.length]);
+        }
+        for (int i = 0; i < dots.length; i++) {
+            if (dots[i].length != sNormSq.length) {
+                throw new IllegalArgumentException("row " + i + " has " + dots[i].length + " dot products for "
+                        + sNormSq.length + " centres");
+            }
+            scoreRow(dots[i], fNormSq[i], sNormSq, values(), pred, i);
+        }
+        return new Outcome(pred, null);
     }
 
     private static void scoreRow(double[] dot, double fSq, double[] sSq, Decision[] rules,

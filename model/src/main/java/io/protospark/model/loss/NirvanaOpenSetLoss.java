@@ -1,5 +1,6 @@
 package io.protospark.model.loss;
 
+import io.protospark.model.io.HostArrays;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
@@ -99,7 +100,7 @@ public class NirvanaOpenSetLoss extends TargetLoss {
         int n = (int) f.rows();
         int c = (int) t.rows();
         int dim = (int) f.columns();
-        double[][] y = labels.castTo(DataType.DOUBLE).toDoubleMatrix();
+        double[][] y = HostArrays.rows(labels);
         double[] m = mask == null ? null : mask.castTo(DataType.DOUBLE).reshape(n).toDoubleVector();
         int[] cls = new int[n]; // class, −1 outlier, −2 masked out
         int known = 0;
@@ -136,8 +137,7 @@ public class NirvanaOpenSetLoss extends TargetLoss {
         INDArray td = t.castTo(DataType.DOUBLE);
         INDArray fSq = fd.mul(fd).sum(true, 1);
         INDArray tSq = td.mul(td).sum(true, 1).reshape(1, c);
-        double[][] dist = fd.mmul(td.transpose()).muli(-2.0).addiColumnVector(fSq).addiRowVector(tSq)
-                .toDoubleMatrix();
+        double[][] dist = HostArrays.rows(fd.mmul(td.transpose()).muli(-2.0).addiColumnVector(fSq).addiRowVector(tSq));
         double a = 1.0 / (2.0 * known * dim);
         double b = 1.0 / (2.0 * known * c);
         double o = outliers == 0 ? 0 : 1.0 / (2.0 * known * outliers);

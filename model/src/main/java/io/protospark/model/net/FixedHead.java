@@ -1,5 +1,6 @@
 package io.protospark.model.net;
 
+import io.protospark.model.io.HostArrays;
 import io.protospark.model.loss.TargetLoss;
 import io.protospark.model.loss.TargetLosses;
 import io.protospark.model.prototype.PrototypeSet;
@@ -57,7 +58,7 @@ public final class FixedHead {
 
     /** The K×d matrix the network holds now, as float values widened to double. */
     public static double[][] read(ComputationGraph net) {
-        return prototypes(net).castTo(DataType.DOUBLE).toDoubleMatrix();
+        return HostArrays.rows(prototypes(net));
     }
 
     /** The K×d prototype matrix the network holds now, in the type it is held in (a view of the head's weight). */

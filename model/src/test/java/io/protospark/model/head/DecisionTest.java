@@ -168,6 +168,40 @@ class DecisionTest {
     }
 
     @Test
+    void fromDotsMatchesBruteForceAndRefusesMismatchedRows() {
+        Random r = new Random(11);
+        double[][] s = gaussian(r, 23, 8, 1.0);
+        for (int k = 0; k < s.length; k++) {
+            for (int j = 0; j < 8; j++) {
+                s[k][j] *= 0.3 + (k % 4) * 0.5;
+            }
+        }
+        double[][] f = gaussian(r, 150, 8, 1.2);
+        double[][] dots = new double[f.length][s.length];
+        double[] fSq = new double[f.length];
+        double[] sSq = new double[s.length];
+        for (int k = 0; k < s.length; k++) {
+            sSq[k] = dot(s[k], s[k]);
+        }
+        for (int i = 0; i < f.length; i++) {
+            fSq[i] = dot(f[i], f[i]);
+            for (int k = 0; k < s.length; k++) {
+                dots[i][k] = dot(f[i], s[k]);
+            }
+        }
+        Decision.Outcome o = Decision.fromDots(dots, fSq, sSq);
+        for (Decision rule : Decision.values()) {
+            for (int i = 0; i < f.length; i++) {
+                assertEquals(bruteForce(rule, f[i], s), o.predictions(rule)[i], rule + " row " + i);
+            }
+        }
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> Decision.fromDots(dots, new double[3], sSq));
+        assertEquals("150 rows of dot products but 3 squared norms", e.getMessage());
+        assertThrows(IllegalArgumentException.class, () -> Decision.fromDots(dots, fSq, new double[5]));
+    }
+
+    @Test
     void chunkedEvaluationEqualsOnePass() {
         Random r = new Random(7);
         INDArray s = Nd4j.create(gaussian(r, 10, 6, 1.0));

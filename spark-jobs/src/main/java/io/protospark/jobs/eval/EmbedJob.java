@@ -98,13 +98,13 @@ public final class EmbedJob {
             String tmp = "." + target.getName() + ".tmp-" + java.util.UUID.randomUUID();
             org.apache.spark.sql.Dataset<Row> df;
             if (pairs) {
-                JavaRDD<Scoring.PairInput> in = EvaluateJob.readPairs(spark, shards, s.split(), partitions);
+                JavaRDD<Scoring.PairInput> in = EvaluateJob.readPairs(JavaSparkContext.fromSparkContext(spark.sparkContext()), shards, s.split(), partitions);
                 JavaRDD<Row> out2 = Scoring.embedPairs(shipped, in, s.layer(), decoding, s.batchSize(), s.flipSum(),
                         m.classes()).map(p -> RowFactory.create(p.id(), p.same(), p.fold(), floats(p.a()),
                         floats(p.b())));
                 df = spark.createDataFrame(out2, PAIR_SCHEMA);
             } else {
-                JavaRDD<Scoring.Input> in = EvaluateJob.read(spark, shards, s.split(), partitions);
+                JavaRDD<Scoring.Input> in = EvaluateJob.read(JavaSparkContext.fromSparkContext(spark.sparkContext()), shards, s.split(), partitions);
                 JavaRDD<Row> out2 = Scoring.embed(shipped, in, s.layer(), decoding, s.batchSize(), s.flipSum(),
                         m.classes()).map(e -> RowFactory.create(e.id(), e.label(), boxed(e.embedding())));
                 df = spark.createDataFrame(out2, SCHEMA);

@@ -8,8 +8,10 @@ import io.protospark.data.shard.Manifest;
 import io.protospark.data.shard.ShardSchema;
 import io.protospark.data.shard.ShardSet;
 import io.protospark.jobs.common.Json;
+import io.protospark.jobs.common.ParquetFiles;
 import io.protospark.jobs.examples.Decoding;
 import io.protospark.jobs.spark.BroadcastNetwork;
+import io.protospark.jobs.spark.ShardRdds;
 import io.protospark.jobs.train.RunDirectory;
 import io.protospark.jobs.train.TrainSettings;
 import io.protospark.jobs.train.TrainedModels;
@@ -201,7 +203,7 @@ public final class EvaluateJob {
                 List<String> lines = new ArrayList<>();
                 for (String split : splits) {
                     List<Scoring.PairEmbedding> embedded = new ArrayList<>(Scoring.embedPairs(shipped,
-                            readPairs(spark, shards, split, parallelism), s.layer(), decoding, s.batchSize(),
+                            readPairs(jsc, shards, split, parallelism), s.layer(), decoding, s.batchSize(),
                             s.flipSum(), m.classes()).collect());
                     embedded.sort(Comparator.comparingLong(Scoring.PairEmbedding::id));
                     Verified v = verify(embedded, s, split);
@@ -221,7 +223,7 @@ public final class EvaluateJob {
                 long stride = m.embeddingDim() > MAX_SAMPLED_DIM ? 0
                         : Math.max(1, shards.examples(s.split()) / SAMPLE);
                 List<Scoring.Scored> scored = new ArrayList<>(Scoring.score(jsc, shipped,
-                        read(spark, shards, s.split(), parallelism), head, decoding, s.batchSize(), true, stride)
+                        read(jsc, shards, s.split(), parallelism), head, decoding, s.batchSize(), true, stride)
                         .collect());
                 scored.sort(Comparator.comparingLong(Scoring.Scored::id));
                 LOG.info("scored {} examples of {} in {} s", scored.size(), s.split(),
@@ -229,7 +231,7 @@ public final class EvaluateJob {
                 List<Scoring.Scored> unknown = List.of();
                 if (unknownShards != null) {
                     evaluation.put("unknown_data", describe(unknownShards, unknownSplit));
-                    unknown = new ArrayList<>(Scoring.score(jsc, shipped, read(spark, unknownShards, unknownSplit,
+                    unknown = new ArrayList<>(Scoring.score(jsc, shipped, read(jsc, unknownShards, unknownSplit,
                             parallelism), head, decoding, s.batchSize(), false, 0).collect());
                     unknown.sort(Comparator.comparingLong(Scoring.Scored::id));
                 }
@@ -449,30 +451,21 @@ public final class EvaluateJob {
     // ---- input ----
 
     /**
-     * A split's examples in {@code partitions} partitions, each sorted by id: the minibatches (and so every float the
-     * network computes for an example) are the same in every run, whatever order Spark's shuffle delivers them in.
+     * A split's examples in about {@code partitions} partitions, each sorted by id ({@link ShardRdds}): the
+     * minibatches (and so every float the network computes for an example) are the same in every run.
      */
-    static JavaRDD<Scoring.Input> read(SparkSession spark, ShardSet shards, String split, int partitions) {
-        return spark.read().parquet(shards.parquetPaths(split))
-                .select(ShardSchema.ID, ShardSchema.LABEL, ShardSchema.PIXELS)
-                .javaRDD()
-                .mapToPair(r -> new scala.Tuple2<>(r.getLong(0), new Scoring.Input(r.getLong(0), r.getInt(1),
-                        (byte[]) r.get(2))))
-                .repartitionAndSortWithinPartitions(new org.apache.spark.HashPartitioner(partitions))
-                .values();
+    static JavaRDD<Scoring.Input> read(JavaSparkContext jsc, ShardSet shards, String split, int partitions) {
+        return ShardRdds.rows(jsc, shards, split, partitions, ShardSchema.ID, ShardSchema.LABEL, ShardSchema.PIXELS)
+                .map(v -> new Scoring.Input((Long) v[0], (Integer) v[1], (byte[]) v[2]));
     }
 
     /** A split's verification pairs, as {@link #read}. */
-    static JavaRDD<Scoring.PairInput> readPairs(SparkSession spark, ShardSet shards, String split,
+    static JavaRDD<Scoring.PairInput> readPairs(JavaSparkContext jsc, ShardSet shards, String split,
                                                 int partitions) {
-        return spark.read().parquet(shards.parquetPaths(split))
-                .select(ShardSchema.ID, ShardSchema.LABEL, ShardSchema.FOLD, ShardSchema.PIXELS_A,
-                        ShardSchema.PIXELS_B)
-                .javaRDD()
-                .mapToPair(r -> new scala.Tuple2<>(r.getLong(0), new Scoring.PairInput(r.getLong(0), r.getInt(1) == 1,
-                        r.getInt(2), (byte[]) r.get(3), (byte[]) r.get(4))))
-                .repartitionAndSortWithinPartitions(new org.apache.spark.HashPartitioner(partitions))
-                .values();
+        return ShardRdds.rows(jsc, shards, split, partitions, ShardSchema.ID, ShardSchema.LABEL, ShardSchema.FOLD,
+                        ShardSchema.PIXELS_A, ShardSchema.PIXELS_B)
+                .map(v -> new Scoring.PairInput((Long) v[0], (Integer) v[1] == 1, (Integer) v[2], (byte[]) v[3],
+                        (byte[]) v[4]));
     }
 
     /** The model's input normalisation, no augmentation. */
@@ -560,7 +553,7 @@ public final class EvaluateJob {
                               Map<String, Object> evaluation) {
         try (RunDirectory dir = RunDirectory.open(out, spark.sparkContext().hadoopConfiguration())) {
             String tmp = "." + PREDICTIONS + ".tmp-" + java.util.UUID.randomUUID();
-            spark.createDataFrame(rows, schema).coalesce(1).write().parquet(dir.path(tmp).toString());
+            ParquetFiles.write(dir.path(tmp), schema, rows, spark.sparkContext().hadoopConfiguration());
             dir.replace(tmp, PREDICTIONS);
             dir.writeText(EVALUATION, Json.pretty(evaluation));
         } catch (java.io.IOException e) {

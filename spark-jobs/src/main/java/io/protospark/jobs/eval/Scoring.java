@@ -7,6 +7,7 @@ import io.protospark.jobs.spark.BroadcastNetwork;
 import io.protospark.metrics.ClosedSetMetrics;
 import io.protospark.model.head.Decision;
 import io.protospark.model.head.NormalizedDense;
+import io.protospark.model.io.HostArrays;
 import io.protospark.model.net.FixedHead;
 import io.protospark.model.net.HeadKind;
 import io.protospark.model.net.ModelSettings;
@@ -169,7 +170,7 @@ final class Scoring {
             List<byte[]> flipped = images.stream().map(p -> flip(p, d.channels(), d.height(), d.width())).toList();
             e = e.add(activations(net, layer, flipped, d, classes));
         }
-        return e.castTo(DataType.DOUBLE).toDoubleMatrix();
+        return HostArrays.rows(e);
     }
 
     private static INDArray activations(ComputationGraph net, String layer, List<byte[]> images, Decoding d,
@@ -221,6 +222,9 @@ final class Scoring {
         private final ComputationGraph net;
         private final Head head;
         private final INDArray centres; // K x d double, or null
+        private final INDArray centresT; // d x K double (a copy, so the GEMM reads it contiguously), or null
+        private final double[] centreRows; // the centres row after row (K * d), or null
+        private final double[] centreNormSq; // ‖s_k‖², or null
         private final INDArray learnedW; // d x K double (learned head), or null
         private final INDArray learnedB; // 1 x K double, or null
         private final ILossFunction lossFn;
@@ -237,6 +241,24 @@ final class Scoring {
                         .castTo(DataType.DOUBLE);
             } else {
                 centres = null;
+            }
+            if (centres != null) {
+                centresT = centres.transpose().dup('c');
+                centreRows = centres.dup('c').data().asDouble();
+                int k = (int) centres.rows();
+                int d = (int) centres.columns();
+                centreNormSq = new double[k];
+                for (int c = 0; c < k; c++) {
+                    double sum = 0;
+                    for (int j = 0; j < d; j++) {
+                        sum += centreRows[c * d + j] * centreRows[c * d + j];
+                    }
+                    centreNormSq[c] = sum;
+                }
+            } else {
+                centresT = null;
+                centreRows = null;
+                centreNormSq = null;
             }
             if (!head.target() && head.kind() == HeadKind.LEARNED) {
                 learnedW = net.getLayer(Networks.HEAD).getParam("W").castTo(DataType.DOUBLE);
@@ -266,6 +288,7 @@ final class Scoring {
             DataSet ds = Minibatches.toDataSet(ex, known ? 1 : 0, head.classes(), d, null);
             Map<String, INDArray> acts = net.feedForward(ds.getFeatures(), false);
             INDArray f = acts.get(head.feature()).castTo(DataType.DOUBLE);
+            double[][] fr = HostArrays.rows(f);
             double[][] logits = null;
             INDArray preOutput;
             if (head.logits()) {
@@ -277,7 +300,7 @@ final class Scoring {
                     z = acts.get(Networks.HEAD).castTo(DataType.DOUBLE);
                     preOutput = acts.get(lossInput);
                 }
-                logits = z.toDoubleMatrix();
+                logits = HostArrays.rows(z);
             } else {
                 preOutput = acts.get(lossInput);
             }
@@ -285,26 +308,29 @@ final class Scoring {
             java.util.Arrays.fill(loss, Double.NaN);
             if (known) {
                 INDArray labels = ds.getLabels().castTo(preOutput.dataType());
-                loss = lossFn.computeScoreArray(labels, preOutput.dup(), lossActivation, null)
-                        .castTo(DataType.DOUBLE).toDoubleVector();
+                loss = HostArrays.flat(lossFn.computeScoreArray(labels, preOutput.dup(), lossActivation, null));
             }
             Decision.Outcome outcome = null;
             double[][] cos = null;
             double[][] ruleScores = null;
+            double[] dscScores = null;
             if (centres != null) {
-                outcome = Decision.evaluateAll(f, centres);
-                double[][] dots = f.mmul(centres.transpose()).toDoubleMatrix();
-                double[] fn = f.norm2(1).toDoubleVector();
-                double[] sn = centres.norm2(1).toDoubleVector();
-                cos = cosines(dots, fn, sn);
-                if (!head.argmaxOutput()) {
-                    ruleScores = ruleScores(dots, fn, sn, cos, head.rule());
+                // one GEMM f·Sᵀ; the rules, cosines and distances follow from it and the norms, in double
+                double[][] dots = HostArrays.rows(f.mmul(centresT));
+                double[] fSq = new double[n];
+                for (int i = 0; i < n; i++) {
+                    fSq[i] = dot(fr[i], fr[i]);
                 }
+                outcome = Decision.fromDots(dots, fSq, centreNormSq);
+                cos = cosines(dots, fSq, centreNormSq);
+                if (!head.argmaxOutput()) {
+                    ruleScores = ruleScores(dots, fSq, centreNormSq, cos, head.rule());
+                }
+                dscScores = dscScores(fr, outcome.predictions(Decision.EUCLIDEAN));
             }
             int[] predictions = head.argmaxOutput() ? ClosedSetMetrics.argmax(logits)
                     : outcome.predictions(head.rule());
             int k = Math.min(5, head.classes());
-            double[] dscScores = outcome == null ? null : outcome.openSetScores();
             int[][] byRule = null;
             if (outcome != null) {
                 byRule = new int[Decision.values().length][];
@@ -336,8 +362,7 @@ final class Scoring {
                     }
                 }
                 Input in = batch.get(i);
-                float[] feature = featureStride > 0 && in.id() % featureStride == 0
-                        ? f.getRow(i).castTo(DataType.FLOAT).toFloatVector() : null;
+                float[] feature = featureStride > 0 && in.id() % featureStride == 0 ? toFloat(fr[i]) : null;
                 out.add(new Scored(in.id(), known ? in.label() : -1, known, predictions[i],
                         ClosedSetMetrics.predictedTopK(rank, k), loss[i], maxSoftmax, softmaxArgmax, maxLogit, dsc,
                         maxCos, rules, feature));
@@ -345,29 +370,69 @@ final class Scoring {
             return out;
         }
 
-        /** cos(f_i, s_k) with max(‖f‖‖s‖, 1e-12) below, as {@link Decision} computes it, from f·s and the norms. */
-        private static double[][] cosines(double[][] dots, double[] fn, double[] sn) {
-            double[][] cos = new double[dots.length][sn.length];
+        /**
+         * cos(f_i, s_k) with max(‖f‖‖s‖, 1e-12) below, as {@link Decision} computes it, from f·s and the squared
+         * norms.
+         */
+        private static double[][] cosines(double[][] dots, double[] fSq, double[] sSq) {
+            double[][] cos = new double[dots.length][sSq.length];
             for (int i = 0; i < dots.length; i++) {
-                for (int k = 0; k < sn.length; k++) {
-                    cos[i][k] = dots[i][k] / Math.max(fn[i] * sn[k], Decision.COSINE_EPS);
+                double fn = Math.sqrt(fSq[i]);
+                for (int k = 0; k < sSq.length; k++) {
+                    cos[i][k] = dots[i][k] / Math.max(fn * Math.sqrt(sSq[k]), Decision.COSINE_EPS);
                 }
             }
             return cos;
         }
 
+        /**
+         * DSC's known-ness score 1/(1 + ‖f − s‖²) to the nearest centre, the distance summed directly in double (not
+         * from f·s, which loses precision near a centre of a large radius), as {@link Decision#openSetScore}.
+         */
+        private double[] dscScores(double[][] f, int[] nearest) {
+            double[] out = new double[f.length];
+            int d = f.length == 0 ? 0 : f[0].length;
+            for (int i = 0; i < f.length; i++) {
+                double sum = 0;
+                int base = nearest[i] * d;
+                for (int j = 0; j < d; j++) {
+                    double diff = f[i][j] - centreRows[base + j];
+                    sum += diff * diff;
+                }
+                out[i] = 1.0 / (1.0 + sum);
+            }
+            return out;
+        }
+
+        private static float[] toFloat(double[] v) {
+            float[] out = new float[v.length];
+            for (int j = 0; j < v.length; j++) {
+                out[j] = (float) v[j];
+            }
+            return out;
+        }
+
+        private static double dot(double[] a, double[] b) {
+            double sum = 0;
+            for (int j = 0; j < a.length; j++) {
+                sum += a[j] * b[j];
+            }
+            return sum;
+        }
+
         /** Per-class scores under {@code rule}, larger better: f·s, cos, −‖f − s‖, −‖f − s‖/(2 + cos). */
-        private static double[][] ruleScores(double[][] dots, double[] fn, double[] sn, double[][] cos, Decision rule) {
+        private static double[][] ruleScores(double[][] dots, double[] fSq, double[] sSq, double[][] cos,
+                                             Decision rule) {
             if (rule == Decision.DOT) {
                 return dots;
             }
             if (rule == Decision.COSINE) {
                 return cos;
             }
-            double[][] out = new double[dots.length][sn.length];
+            double[][] out = new double[dots.length][sSq.length];
             for (int i = 0; i < dots.length; i++) {
-                for (int k = 0; k < sn.length; k++) {
-                    double dist = Math.sqrt(Math.max(0, fn[i] * fn[i] + sn[k] * sn[k] - 2 * dots[i][k]));
+                for (int k = 0; k < sSq.length; k++) {
+                    double dist = Math.sqrt(Math.max(0, fSq[i] + sSq[k] - 2 * dots[i][k]));
                     out[i][k] = rule == Decision.EUCLIDEAN ? -dist : -dist / (2 + cos[i][k]);
                 }
             }

@@ -61,7 +61,7 @@ public final class TrainingEvaluations {
                 throw new SettingsException(key + ".unknown-data", "applies to a classification split, not to the "
                         + "verification pairs of " + shards.root(), x.unknownData().get().toString(), "leave it empty");
             }
-            JavaRDD<Scoring.PairInput> input = EvaluateJob.readPairs(spark, shards, split, partitions)
+            JavaRDD<Scoring.PairInput> input = EvaluateJob.readPairs(JavaSparkContext.fromSparkContext(spark.sparkContext()), shards, split, partitions)
                     .persist(StorageLevel.MEMORY_ONLY());
             return new Named(x.name(), (sc, net) -> {
                 try (BroadcastNetwork shipped = BroadcastNetwork.of(sc, net)) {
@@ -98,10 +98,10 @@ public final class TrainingEvaluations {
                     + unknownShards.root(), unknownSplit, "it has " + new java.util.TreeSet<>(unknownShards.splits()));
         }
         Scoring.Head head = Scoring.Head.of(m);
-        JavaRDD<Scoring.Input> known = EvaluateJob.read(spark, shards, split, partitions)
+        JavaRDD<Scoring.Input> known = EvaluateJob.read(JavaSparkContext.fromSparkContext(spark.sparkContext()), shards, split, partitions)
                 .persist(StorageLevel.MEMORY_ONLY());
         JavaRDD<Scoring.Input> unknown = unknownShards == null ? null
-                : EvaluateJob.read(spark, unknownShards, unknownSplit, partitions).persist(StorageLevel.MEMORY_ONLY());
+                : EvaluateJob.read(JavaSparkContext.fromSparkContext(spark.sparkContext()), unknownShards, unknownSplit, partitions).persist(StorageLevel.MEMORY_ONLY());
         return new Named(x.name(), (sc, net) -> {
             try (BroadcastNetwork shipped = BroadcastNetwork.of(sc, net)) {
                 List<Scoring.Scored> scored = new ArrayList<>(Scoring.score(sc, shipped, known, head, decoding, batch,
