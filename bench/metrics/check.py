@@ -8,12 +8,10 @@ python3-sklearn from Debian, which are not project dependencies):
   INSIGHTFACE_VERIFICATION=/path/to/insightface/recognition/arcface_torch/eval/verification.py \
   python3 bench/metrics/check.py
 Writes in.txt and out.txt (about 100 MB) into the working directory; see docs/evaluation.md for the last results."""
-import os, subprocess, sys, types
+import os, subprocess, sys
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(os.path.dirname(HERE))
 import numpy as np, scipy, sklearn
-from scipy import interpolate as real_interpolate
-from scipy.interpolate import BSpline
 from sklearn.metrics import top_k_accuracy_score, confusion_matrix, balanced_accuracy_score, recall_score, roc_auc_score, roc_curve
 from sklearn.model_selection import KFold
 from sklearn.decomposition import PCA
@@ -114,21 +112,10 @@ cmp("OSCR (ties), compute_oscr with argsort(kind='stable')", J["oscr_ties"], ns_
 cmp("OSCR (ties), compute_oscr as is (default argsort)", J["oscr_ties"], ns["compute_oscr"](pkt, put_, ol))
 
 # InsightFace verification.py, functions executed from the file
-vsrc = open(os.environ["INSIGHTFACE_VERIFICATION"]).read()
-vsrc = vsrc[vsrc.index("class LFold"): vsrc.index("@torch.no_grad()")]
-class _Slinear18:
-    """interp1d(x, y, kind='slinear') as SciPy <= 1.8 builds it: stable sort, k=1 B-spline, no duplicate check."""
-    def __init__(self, x, y, kind):
-        assert kind == "slinear"
-        x = np.asarray(x, float); y = np.asarray(y, float)
-        i = np.argsort(x, kind="mergesort"); self.x = x[i]
-        self.s = BSpline.construct_fast(np.r_[self.x[0], self.x, self.x[-1]], y[i], 1)
-    def __call__(self, xn):
-        if np.any(xn < self.x[0]) or np.any(xn > self.x[-1]): raise ValueError("out of range")
-        return self.s(xn)
-interp18 = types.SimpleNamespace(interp1d=_Slinear18)
-vns = {"np": np, "interpolate": interp18, "KFold": KFold, "PCA": PCA, "sklearn": sklearn}; exec(vsrc, vns)
-vns_real = {"np": np, "interpolate": real_interpolate, "KFold": KFold, "PCA": PCA, "sklearn": sklearn}; exec(vsrc, vns_real)
+sys.path.insert(0, HERE)
+import insightface_ref
+vns = insightface_ref.load(os.environ["INSIGHTFACE_VERIFICATION"])
+vns_real = insightface_ref.load(os.environ["INSIGHTFACE_VERIFICATION"], real=True)
 for name in ("a", "b"):
     emb, issame, raw = ver[name]
     cmp(f"l2normalize vs sklearn normalize ({name})", J["norm_" + name], emb)
