@@ -55,7 +55,7 @@ public final class TrainingEvaluations {
         EvaluateJob.checkShape(shards, m, key + ".data");
         Decoding decoding = EvaluateJob.decoding(m);
         int partitions = jsc.defaultParallelism();
-        int batch = 256;
+        int batch = t.evaluations().batchSize();
         if (pairs) {
             if (x.unknownData().isPresent()) {
                 throw new SettingsException(key + ".unknown-data", "applies to a classification split, not to the "

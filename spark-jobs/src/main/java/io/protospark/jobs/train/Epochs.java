@@ -168,7 +168,7 @@ final class Epochs {
         decoding = TrainLoop.decoding(m, t);
         // in a fixed order, so that the evaluation's sums are the same in every run
         test = ExampleRdds.batches(ExampleRdds.canonical(ExampleRdds.read(spark, shards, t.evalSplit(), workers, 0),
-                workers), 256, m.classes(), decoding).persist(StorageLevel.MEMORY_ONLY());
+                workers), t.evaluations().batchSize(), m.classes(), decoding).persist(StorageLevel.MEMORY_ONLY());
         outliers = outlierShards == null ? null
                 : ExampleRdds.read(spark, outlierShards, t.outliers().split(), workers, 0)
                         .persist(StorageLevel.MEMORY_ONLY());
@@ -428,7 +428,8 @@ final class Epochs {
             assigned = assignment.resolve(); // the memory the training minibatches built
         } else {
             ClassMemory sums = ClassMemoryPass.gather(jsc, network(), Networks.feature(m),
-                    ExampleRdds.batches(ExampleRdds.canonical(train, workers), 256, m.classes(), decoding), m.classes(),
+                    ExampleRdds.batches(ExampleRdds.canonical(train, workers), t.evaluations().batchSize(),
+                            m.classes(), decoding), m.classes(),
                     m.embeddingDim());
             assigned = assignment.update(sums);
         }

@@ -107,15 +107,23 @@ public record TrainSettings(
 
     /**
      * {@code eval.*}: evaluations on other data sets after every {@code every}-th epoch (and after the last), each
-     * adding its metrics to {@code metrics.jsonl} as {@code <name>.<metric>} (see docs/evaluation.md).
+     * adding its metrics to {@code metrics.jsonl} as {@code <name>.<metric>} (see docs/evaluation.md), and
+     * {@code batchSize}, the examples per minibatch of every inference pass of training (the per-epoch evaluation of
+     * {@code eval-split}, the class-memory pass, these sets).
      */
-    public record Evaluations(int every, java.util.List<Extra> sets) {
+    public record Evaluations(int every, java.util.List<Extra> sets, int batchSize) {
+        /** The default of {@code eval.batch-size}. */
+        public static final int DEFAULT_BATCH_SIZE = 256;
+
         public Evaluations {
             sets = java.util.List.copyOf(sets);
+            if (batchSize < 1) {
+                throw new IllegalArgumentException("eval batch size must be >= 1, got " + batchSize);
+            }
         }
 
         public static Evaluations none() {
-            return new Evaluations(1, java.util.List.of());
+            return new Evaluations(1, java.util.List.of(), DEFAULT_BATCH_SIZE);
         }
 
         /** Whether the extra evaluations run after epoch {@code e} of {@code epochs}. */
@@ -518,6 +526,11 @@ public record TrainSettings(
 
     private static Evaluations evaluations(Config c) {
         int every = Configs.nonNegativeInt(c, P + "eval.every");
+        int batchSize = Configs.getInt(c, P + "eval.batch-size");
+        if (batchSize < 1) {
+            throw new SettingsException(P + "eval.batch-size", "must be >= 1", batchSize,
+                    "examples per inference minibatch, e.g. 256, or 32 for 224x224 ResNet-50 on a small machine");
+        }
         java.util.List<Extra> sets = new java.util.ArrayList<>();
         java.util.Set<String> names = new java.util.HashSet<>();
         java.util.List<? extends Config> list;
@@ -551,7 +564,7 @@ public record TrainSettings(
                     unknown.isBlank() ? Optional.empty() : Optional.of(toUri(where + ".unknown-data", unknown)),
                     e.hasPath("unknown-split") ? e.getString("unknown-split") : ""));
         }
-        return new Evaluations(every, sets);
+        return new Evaluations(every, sets, batchSize);
     }
 
     private static final java.util.List<String> MONITORS_OF_THE_LOOP = Lifecycle.MONITORS;

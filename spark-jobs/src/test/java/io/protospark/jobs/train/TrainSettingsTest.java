@@ -55,6 +55,13 @@ class TrainSettingsTest {
                 "train.eval.sets=[{name = lfw, data = \"file:/tmp/v\", split = lfw}, {name = osr, unknown-split = u}]",
                 "train.checkpoint.monitor=lfw.accuracy"));
         assertEquals(2, t.evaluations().every());
+        assertEquals(TrainSettings.Evaluations.DEFAULT_BATCH_SIZE, t.evaluations().batchSize());
+        assertEquals(32, TrainSettings.from(conf("train.eval.batch-size=32")).evaluations().batchSize());
+        io.protospark.config.SettingsException bad = org.junit.jupiter.api.Assertions.assertThrows(
+                io.protospark.config.SettingsException.class,
+                () -> TrainSettings.from(conf("train.eval.batch-size=0")));
+        org.junit.jupiter.api.Assertions.assertTrue(bad.getMessage().contains("protospark.train.eval.batch-size")
+                && bad.getMessage().contains("must be >= 1"), bad.getMessage());
         assertEquals(List.of("lfw", "osr"), t.evaluations().sets().stream().map(TrainSettings.Extra::name).toList());
         assertEquals(java.util.Optional.of(java.net.URI.create("file:/tmp/v")), t.evaluations().sets().get(0).data());
         assertEquals("u", t.evaluations().sets().get(1).unknownSplit());
