@@ -481,12 +481,12 @@ public final class EvaluateJob {
         return unknown.splits().contains(Manifest.TEST_UNKNOWN) ? Manifest.TEST_UNKNOWN : Manifest.TEST;
     }
 
+    /** The data set named by {@code flag} must hold images of the model's input shape (as training checks it). */
     static void checkShape(ShardSet shards, ModelSettings m, String flag) {
-        ModelSettings.Input in = m.input();
-        if (shards.height() != in.height() || shards.width() != in.width() || shards.channels() != in.channels()) {
-            throw new IllegalArgumentException("the data set " + shards.root() + " (" + flag + ") holds "
-                    + shards.channels() + "x" + shards.height() + "x" + shards.width() + " images but the model "
-                    + "takes " + in.channels() + "x" + in.height() + "x" + in.width());
+        if (!io.protospark.jobs.train.TrainLoop.sameImageShape(shards, m)) {
+            throw new IllegalArgumentException("the data set " + shards.root() + " (" + flag + ") holds images of "
+                    + io.protospark.jobs.train.TrainLoop.imageShape(shards) + " but the model takes "
+                    + m.input().shape());
         }
     }
 

@@ -598,12 +598,14 @@ public final class TrainLoop {
         }
     }
 
-    private static boolean sameImageShape(ShardSet s, ModelSettings m) {
+    /** Whether the data set's images have the model's input shape (height, width, channels). */
+    public static boolean sameImageShape(ShardSet s, ModelSettings m) {
         ModelSettings.Input in = m.input();
         return s.height() == in.height() && s.width() == in.width() && s.channels() == in.channels();
     }
 
-    private static String imageShape(ShardSet s) {
+    /** The data set's image shape, as the messages about a mismatch name it. */
+    public static String imageShape(ShardSet s) {
         return s.height() + "x" + s.width() + "x" + s.channels() + " (height x width x channels)";
     }
 

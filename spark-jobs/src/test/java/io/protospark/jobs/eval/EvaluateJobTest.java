@@ -300,7 +300,7 @@ class EvaluateJobTest {
         Path rgb = untrainedModel("rgb", "model.input.channels=3", "model.input.height=32", "model.input.width=32");
         msg = assertThrows(IllegalArgumentException.class, () -> evaluate("evaluate.model=\"" + rgb + "\"",
                 "evaluate.data=\"" + data + "\"")).getMessage();
-        assertTrue(msg.contains("1x28x28") && msg.contains("3x32x32"), msg);
+        assertTrue(msg.contains("28x28x1 (height x width x channels)") && msg.contains("takes 32x32x3"), msg);
         var split = assertThrows(io.protospark.config.SettingsException.class, () -> evaluate("evaluate.model=\""
                 + run + "\"", "evaluate.data=\"" + data + "\"", "evaluate.split=validation"));
         assertTrue(split.getMessage().contains("protospark.evaluate.split"), split.getMessage());
