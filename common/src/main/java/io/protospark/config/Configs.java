@@ -316,6 +316,18 @@ public final class Configs {
         }
     }
 
+    /**
+     * A string that must not be blank (a required path or name): {@code expectation} and {@code hint} are the
+     * {@link SettingsException}'s, e.g. "must name a run directory", "set it with --run-dir".
+     */
+    public static String nonBlank(Config c, String path, String expectation, String hint) {
+        String v = getString(c, path);
+        if (v.isBlank()) {
+            throw new SettingsException(path, expectation, v, hint);
+        }
+        return v;
+    }
+
     /** A string that must be one of {@code allowed} (compared exactly; the message lists them). */
     public static String oneOf(Config c, String path, Collection<String> allowed) {
         String v = getString(c, path);

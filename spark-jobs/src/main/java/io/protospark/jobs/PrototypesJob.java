@@ -38,11 +38,7 @@ public final class PrototypesJob {
     /** What to build and where to write it. */
     public record Settings(PrototypeSpec spec, URI out) {
         public static Settings from(Config c) {
-            String out = Configs.getString(c, OUT_KEY);
-            if (out.isBlank()) {
-                throw new SettingsException(OUT_KEY, "is required: the .npy file to write", out,
-                        "give --out FILE.npy");
-            }
+            String out = Configs.nonBlank(c, OUT_KEY, "is required: the .npy file to write", "give --out FILE.npy");
             if (!out.endsWith(".npy")) {
                 throw new SettingsException(OUT_KEY, "must name a .npy file (its sidecar is the same name with .json)",
                         out, "use " + out + ".npy");

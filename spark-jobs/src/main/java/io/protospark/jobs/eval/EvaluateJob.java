@@ -78,15 +78,9 @@ public final class EvaluateJob {
     public record Settings(URI model, String checkpoint, URI data, String split, URI unknownData,
                            String unknownSplit, URI out, int batchSize, String layer, boolean flipSum) {
         public static Settings from(Config c) {
-            String model = Configs.getString(c, P + "model");
-            if (model.isBlank()) {
-                throw new SettingsException(P + "model", "must name a run directory or a model.zip", model,
-                        "set it with --model");
-            }
-            String data = Configs.getString(c, P + "data");
-            if (data.isBlank()) {
-                throw new SettingsException(P + "data", "must name a prepared data set", data, "set it with --data");
-            }
+            String model = Configs.nonBlank(c, P + "model", "must name a run directory or a model.zip",
+                    "set it with --model");
+            String data = Configs.nonBlank(c, P + "data", "must name a prepared data set", "set it with --data");
             String unknown = Configs.getString(c, P + "unknown-data");
             String out = Configs.getString(c, P + "out");
             return new Settings(TrainSettings.toUri(P + "model", model), Configs.getString(c, P + "checkpoint").trim(),

@@ -221,9 +221,8 @@ final class Scoring {
     private static final class Partition {
         private final ComputationGraph net;
         private final Head head;
-        private final INDArray centres; // K x d double, or null
         private final INDArray centresT; // d x K double (a copy, so the GEMM reads it contiguously), or null
-        private final double[] centreRows; // the centres row after row (K * d), or null
+        private final double[][] centreRows; // the K centres, or null
         private final double[] centreNormSq; // ‖s_k‖², or null
         private final INDArray learnedW; // d x K double (learned head), or null
         private final INDArray learnedB; // 1 x K double, or null
@@ -234,6 +233,7 @@ final class Scoring {
         Partition(ComputationGraph net, Head head) {
             this.net = net;
             this.head = head;
+            INDArray centres; // K x d double, or null
             if (head.target() || head.kind() == HeadKind.FIXED) {
                 centres = FixedHead.prototypes(net).castTo(DataType.DOUBLE);
             } else if (head.kind() == HeadKind.NORMALIZED) {
@@ -244,16 +244,10 @@ final class Scoring {
             }
             if (centres != null) {
                 centresT = centres.transpose().dup('c');
-                centreRows = centres.dup('c').data().asDouble();
-                int k = (int) centres.rows();
-                int d = (int) centres.columns();
-                centreNormSq = new double[k];
-                for (int c = 0; c < k; c++) {
-                    double sum = 0;
-                    for (int j = 0; j < d; j++) {
-                        sum += centreRows[c * d + j] * centreRows[c * d + j];
-                    }
-                    centreNormSq[c] = sum;
+                centreRows = HostArrays.rows(centres);
+                centreNormSq = new double[centreRows.length];
+                for (int c = 0; c < centreRows.length; c++) {
+                    centreNormSq[c] = dot(centreRows[c], centreRows[c]);
                 }
             } else {
                 centresT = null;
@@ -314,7 +308,7 @@ final class Scoring {
             double[][] cos = null;
             double[][] ruleScores = null;
             double[] dscScores = null;
-            if (centres != null) {
+            if (centreRows != null) {
                 // one GEMM f·Sᵀ; the rules, cosines and distances follow from it and the norms, in double
                 double[][] dots = HostArrays.rows(f.mmul(centresT));
                 double[] fSq = new double[n];
@@ -391,12 +385,11 @@ final class Scoring {
          */
         private double[] dscScores(double[][] f, int[] nearest) {
             double[] out = new double[f.length];
-            int d = f.length == 0 ? 0 : f[0].length;
             for (int i = 0; i < f.length; i++) {
                 double sum = 0;
-                int base = nearest[i] * d;
-                for (int j = 0; j < d; j++) {
-                    double diff = f[i][j] - centreRows[base + j];
+                double[] s = centreRows[nearest[i]];
+                for (int j = 0; j < s.length; j++) {
+                    double diff = f[i][j] - s[j];
                     sum += diff * diff;
                 }
                 out[i] = 1.0 / (1.0 + sum);

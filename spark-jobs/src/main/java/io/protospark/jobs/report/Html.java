@@ -33,33 +33,33 @@ final class Html {
     }
 
     Html h1(String text) {
-        body.append("<h1>").append(escape(text)).append("</h1>\n");
-        return this;
+        return element("<h1>", text, "</h1>");
     }
 
     Html h2(String text, String id) {
-        body.append("<h2 id=\"").append(escape(id)).append("\">").append(escape(text)).append("</h2>\n");
-        return this;
+        return element("<h2 id=\"" + escape(id) + "\">", text, "</h2>");
     }
 
     Html h3(String text) {
-        body.append("<h3>").append(escape(text)).append("</h3>\n");
-        return this;
+        return element("<h3>", text, "</h3>");
     }
 
     Html p(String text) {
-        body.append("<p>").append(escape(text)).append("</p>\n");
-        return this;
+        return element("<p>", text, "</p>");
     }
 
     Html meta(String text) {
-        body.append("<p class=\"meta\">").append(escape(text)).append("</p>\n");
-        return this;
+        return element("<p class=\"meta\">", text, "</p>");
     }
 
     /** A note saying what is not shown and why. */
     Html missing(String text) {
-        body.append("<p class=\"missing\">").append(escape(text)).append("</p>\n");
+        return element("<p class=\"missing\">", text, "</p>");
+    }
+
+    /** {@code open}, the escaped {@code text}, {@code close}, one line. */
+    private Html element(String open, String text, String close) {
+        body.append(open).append(escape(text)).append(close).append('\n');
         return this;
     }
 

@@ -2,7 +2,6 @@ package io.protospark.jobs.report;
 
 import com.typesafe.config.Config;
 import io.protospark.config.Configs;
-import io.protospark.config.SettingsException;
 import io.protospark.jobs.train.RunDirectory;
 import io.protospark.jobs.train.TrainSettings;
 import org.apache.hadoop.conf.Configuration;
@@ -40,11 +39,7 @@ public final class ReportJob {
     /** The command's settings ({@code protospark.report.*}), checked. */
     public record Settings(URI runDir, URI out) {
         public static Settings from(Config c) {
-            String runDir = Configs.getString(c, P + "run-dir");
-            if (runDir.isBlank()) {
-                throw new SettingsException(P + "run-dir", "must name a run directory", runDir,
-                        "set it with --run-dir");
-            }
+            String runDir = Configs.nonBlank(c, P + "run-dir", "must name a run directory", "set it with --run-dir");
             String out = Configs.getString(c, P + "out");
             return new Settings(TrainSettings.toUri(P + "run-dir", runDir),
                     out.isBlank() ? null : TrainSettings.toUri(P + "out", out));

@@ -526,11 +526,7 @@ public record TrainSettings(
 
     private static Evaluations evaluations(Config c) {
         int every = Configs.nonNegativeInt(c, P + "eval.every");
-        int batchSize = Configs.getInt(c, P + "eval.batch-size");
-        if (batchSize < 1) {
-            throw new SettingsException(P + "eval.batch-size", "must be >= 1", batchSize,
-                    "examples per inference minibatch, e.g. 256, or 32 for 224x224 ResNet-50 on a small machine");
-        }
+        int batchSize = Configs.positiveInt(c, P + "eval.batch-size");
         java.util.List<Extra> sets = new java.util.ArrayList<>();
         java.util.Set<String> names = new java.util.HashSet<>();
         java.util.List<? extends Config> list;

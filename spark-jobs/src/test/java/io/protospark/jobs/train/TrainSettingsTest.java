@@ -61,7 +61,7 @@ class TrainSettingsTest {
                 io.protospark.config.SettingsException.class,
                 () -> TrainSettings.from(conf("train.eval.batch-size=0")));
         org.junit.jupiter.api.Assertions.assertTrue(bad.getMessage().contains("protospark.train.eval.batch-size")
-                && bad.getMessage().contains("must be >= 1"), bad.getMessage());
+                && bad.getMessage().contains("must be a positive integer"), bad.getMessage());
         assertEquals(List.of("lfw", "osr"), t.evaluations().sets().stream().map(TrainSettings.Extra::name).toList());
         assertEquals(java.util.Optional.of(java.net.URI.create("file:/tmp/v")), t.evaluations().sets().get(0).data());
         assertEquals("u", t.evaluations().sets().get(1).unknownSplit());
