@@ -9,6 +9,7 @@ import org.nd4j.linalg.factory.Nd4j;
 
 import java.io.Serializable;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Random;
@@ -172,6 +173,15 @@ public final class Minibatches {
                         float v = sr < 0 || sr >= d.height() || sc < 0 || sc >= d.width() ? 0f
                                 : (p[c * plane + sr * d.width() + sc] & 0xff) / 255f;
                         x[off + c * plane + r * d.width() + col] = (v - mean) * scale;
+                    }
+                }
+            }
+            int[] box = random == null ? null : d.erase().draw(d.height(), d.width(), random);
+            if (box != null) {
+                for (int c = 0; c < d.channels(); c++) {
+                    for (int r = box[0]; r < box[0] + box[2]; r++) {
+                        int start = off + c * plane + r * d.width() + box[1];
+                        Arrays.fill(x, start, start + box[3], 0f);
                     }
                 }
             }

@@ -480,7 +480,7 @@ public final class TrainLoop {
     static Decoding decoding(ModelSettings m, TrainSettings t) {
         Decoding d = inputDecoding(m);
         return new Decoding(d.channels(), d.height(), d.width(), d.mean(), d.std(), t.augment().cropPadding(),
-                t.augment().flip());
+                t.augment().flip(), t.augment().erase());
     }
 
     /** The model's input decoding (its normalisation) without augmentation, as evaluation and inference read images. */

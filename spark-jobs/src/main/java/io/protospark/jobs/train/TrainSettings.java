@@ -3,6 +3,7 @@ package io.protospark.jobs.train;
 import com.typesafe.config.Config;
 import io.protospark.config.Configs;
 import io.protospark.config.SettingsException;
+import io.protospark.jobs.examples.Erasing;
 import io.protospark.model.net.LossKind;
 import io.protospark.model.net.ModelSettings;
 
@@ -140,8 +141,14 @@ public record TrainSettings(
     public record Extra(String name, Optional<URI> data, String split, Optional<URI> unknownData, String unknownSplit) {
     }
 
-    /** {@code augment.*}: random crop of the zero-padded image ({@code crop-padding} 0 = none) and flip. */
-    public record Augment(int cropPadding, boolean flip) {
+    /**
+     * {@code augment.*}: random crop of the zero-padded image ({@code crop-padding} 0 = none), flip, and random erasing
+     * ({@code erase.*}).
+     */
+    public record Augment(int cropPadding, boolean flip, Erasing erase) {
+        public Augment(int cropPadding, boolean flip) {
+            this(cropPadding, flip, Erasing.NONE);
+        }
     }
 
     /** {@code mixup.*}: the Beta(alpha, alpha) of the mixing weight; 0 = off. */
@@ -241,7 +248,7 @@ public record TrainSettings(
         String evalSplit = nonEmpty(c, P + "eval-split");
         int denseUpTo = Configs.positiveInt(c, P + "assignment.dense-up-to");
         Augment augment = new Augment(Configs.nonNegativeInt(c, P + "augment.crop-padding"),
-                Configs.getBoolean(c, P + "augment.flip"));
+                Configs.getBoolean(c, P + "augment.flip"), erasing(c));
         Mixup mixup = new Mixup(Configs.doubleInRange(c, P + "mixup.alpha", 0.0, 1e6));
         double labelSmoothing = labelSmoothing(c);
         Optional<URI> outliersData = optionalUri(c, P + "outliers.data");
@@ -489,6 +496,30 @@ public record TrainSettings(
                     "0.5 halves the learning rate at each rollback");
         }
         return v;
+    }
+
+    /** {@code augment.erase.*}: probability in [0, 1], scale [lo, hi] within (0, 1], ratio [lo, hi] within (0, inf). */
+    private static Erasing erasing(Config c) {
+        double probability = Configs.doubleInRange(c, P + "augment.erase.probability", 0.0, 1.0);
+        double[] scale = pair(c, P + "augment.erase.scale", 1.0, "[0.02, 0.33], torchvision's default");
+        double[] ratio = pair(c, P + "augment.erase.ratio", Double.MAX_VALUE, "[0.3, 3.3], torchvision's default");
+        return new Erasing(probability, scale[0], scale[1], ratio[0], ratio[1]);
+    }
+
+    /** A {@code [lo, hi]} list with {@code 0 < lo <= hi <= max}. */
+    private static double[] pair(Config c, String path, double max, String example) {
+        java.util.List<Double> v;
+        try {
+            v = c.getDoubleList(path);
+        } catch (com.typesafe.config.ConfigException.WrongType e) {
+            throw new SettingsException(path, "must be a list of two numbers [lo, hi]", c.getValue(path).unwrapped(),
+                    example);
+        }
+        if (v.size() != 2 || !(v.get(0) > 0 && v.get(0) <= v.get(1) && v.get(1) <= max)) {
+            throw new SettingsException(path, "must be [lo, hi] with 0 < lo <= hi"
+                    + (max < Double.MAX_VALUE ? " <= " + max : ""), v, example);
+        }
+        return new double[]{v.get(0), v.get(1)};
     }
 
     private static double labelSmoothing(Config c) {

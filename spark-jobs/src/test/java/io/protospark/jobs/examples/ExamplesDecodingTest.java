@@ -85,6 +85,87 @@ class ExamplesDecodingTest {
         assertTrue(matches(eval, 0, 0, false));
     }
 
+    /** A 2-channel 20x30 image whose every byte is 200. */
+    private static Example flat() {
+        byte[] p = new byte[2 * 20 * 30];
+        java.util.Arrays.fill(p, (byte) 200);
+        return new Example(0, p);
+    }
+
+    @Test
+    void erasingZeroesOneRectangleOfTheDrawnAreaAndAspectInEveryChannel() {
+        float[] mean = {0.1f, 0.5f};
+        float[] std = {0.5f, 0.25f};
+        var d = new Decoding(2, 20, 30, mean, std, 0, false, new Erasing(1.0, 0.1, 0.2, 0.5, 2.0));
+        Random rnd = new Random(3);
+        java.util.Set<Integer> tops = new java.util.HashSet<>();
+        for (int trial = 0; trial < 200; trial++) {
+            INDArray f = Minibatches.toDataSet(List.of(flat()), 1, d, rnd).getFeatures();
+            int top = 20, left = 30, bottom = -1, right = -1, zeros = 0;
+            for (int r = 0; r < 20; r++) {
+                for (int x = 0; x < 30; x++) {
+                    boolean erased = f.getFloat(0, 0, r, x) == 0f;
+                    assertEquals(erased, f.getFloat(0, 1, r, x) == 0f, "the same rectangle in every channel");
+                    for (int c = 0; c < 2; c++) {
+                        if (!erased) {
+                            assertEquals((200 / 255f - mean[c]) / std[c], f.getFloat(0, c, r, x), 1e-6);
+                        }
+                    }
+                    if (erased) {
+                        zeros++;
+                        top = Math.min(top, r);
+                        left = Math.min(left, x);
+                        bottom = Math.max(bottom, r);
+                        right = Math.max(right, x);
+                    }
+                }
+            }
+            int rows = bottom - top + 1;
+            int cols = right - left + 1;
+            assertEquals(rows * cols, zeros, "the erased pixels form one rectangle");
+            // area fraction in [0.1, 0.2] and aspect rows/cols in [0.5, 2], up to rounding each side to an integer
+            assertTrue(Math.sqrt(zeros) >= Math.sqrt(0.1 * 600) - 1.5 && Math.sqrt(zeros) <= Math.sqrt(0.2 * 600) + 1.5,
+                    "area " + zeros);
+            double aspect = (double) rows / cols;
+            assertTrue(aspect >= 0.5 * 0.75 && aspect <= 2.0 / 0.75, "aspect " + rows + "x" + cols);
+            tops.add(top);
+        }
+        assertTrue(tops.size() > 5, "the rectangle is placed at random: tops " + tops);
+    }
+
+    @Test
+    void erasingFollowsCropAndFlipOnTheirOwnDrawsAndHappensWithItsProbability() {
+        var plain = new Decoding(2, 20, 30, new float[0], new float[0], 2, true);
+        var erasing = new Decoding(2, 20, 30, new float[0], new float[0], 2, true, new Erasing(0.5, 0.1, 0.2, 0.5, 2.0));
+        byte[] p = new byte[2 * 20 * 30];
+        new Random(9).nextBytes(p);
+        for (int i = 0; i < p.length; i++) {
+            p[i] = (byte) (1 + (p[i] & 0x7f)); // no zero pixel but the padding
+        }
+        List<Example> one = List.of(new Example(0, p));
+        int erased = 0;
+        for (long seed = 0; seed < 200; seed++) {
+            INDArray a = Minibatches.toDataSet(one, 1, plain, new Random(seed)).getFeatures();
+            INDArray b = Minibatches.toDataSet(one, 1, erasing, new Random(seed)).getFeatures();
+            long differing = a.neq(b).castTo(org.nd4j.linalg.api.buffer.DataType.INT32).sumNumber().longValue();
+            // same crop and flip: every pixel either equal, or erased to 0
+            assertEquals(differing, a.neq(b).castTo(org.nd4j.linalg.api.buffer.DataType.INT32)
+                    .mul(b.eq(0).castTo(org.nd4j.linalg.api.buffer.DataType.INT32)).sumNumber().longValue());
+            erased += differing > 0 ? 1 : 0;
+        }
+        assertTrue(erased > 70 && erased < 130, "probability 0.5 erased " + erased + " of 200");
+    }
+
+    @Test
+    void erasingLeavesTheImageWhenNoRectangleFits() {
+        // 99 % of a 20x30 image cannot fit strictly inside it: ten attempts fail, the image stays
+        var d = new Decoding(2, 20, 30, new float[0], new float[0], 0, false, new Erasing(1.0, 0.99, 1.0, 1.0, 1.0));
+        INDArray f = Minibatches.toDataSet(List.of(flat()), 1, d, new Random(1)).getFeatures();
+        assertEquals(0, f.eq(0).castTo(org.nd4j.linalg.api.buffer.DataType.INT32).sumNumber().intValue());
+        assertThrows(IllegalArgumentException.class, () -> new Erasing(1.2, 0.1, 0.2, 0.5, 2.0));
+        assertThrows(IllegalArgumentException.class, () -> new Erasing(0.5, 0.3, 0.2, 0.5, 2.0));
+    }
+
     @Test
     void refusesPixelsOfAnotherShape() {
         var d = Decoding.plain(1, 5, 5);

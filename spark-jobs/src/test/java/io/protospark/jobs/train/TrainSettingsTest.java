@@ -37,6 +37,19 @@ class TrainSettingsTest {
                 "train.mixup.alpha=1", "train.outliers.data=\"file:/tmp/outliers\"", "train.outliers.per-batch=8",
                 "train.assignment.mode=dynamic", "train.assignment.every=2", "train.assignment.memory=epoch-pass"));
         assertEquals(new TrainSettings.Augment(4, true), t.augment());
+        assertEquals(new io.protospark.jobs.examples.Erasing(0.25, 0.05, 0.2, 0.5, 2.0), TrainSettings.from(conf(
+                "train.augment.erase.probability=0.25", "train.augment.erase.scale=[0.05, 0.2]",
+                "train.augment.erase.ratio=[0.5, 2]")).augment().erase());
+        for (String bad : List.of("train.augment.erase.scale=[0.3, 0.1]", "train.augment.erase.scale=[0, 0.5]",
+                "train.augment.erase.scale=[0.1]", "train.augment.erase.ratio=[0.3, x]",
+                "train.augment.erase.scale=0.2")) {
+            var e = assertThrows(SettingsException.class, () -> TrainSettings.from(conf(bad)), bad);
+            assertTrue(e.getMessage().contains(bad.substring(0, bad.indexOf('=')))
+                    && e.getMessage().contains("[lo, hi]"), e.getMessage());
+        }
+        var p = assertThrows(SettingsException.class,
+                () -> TrainSettings.from(conf("train.augment.erase.probability=1.5")));
+        assertTrue(p.getMessage().contains("protospark.train.augment.erase.probability"), p.getMessage());
         assertEquals(1.0, t.mixup().alpha());
         assertEquals(new TrainSettings.Outliers(Optional.of(URI.create("file:/tmp/outliers")), "train", 8),
                 t.outliers());
