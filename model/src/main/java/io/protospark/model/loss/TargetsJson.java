@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.util.Base64;
+import io.protospark.model.io.ArrayEntries;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
@@ -17,7 +18,9 @@ import org.nd4j.shade.jackson.databind.JsonSerializer;
 import org.nd4j.shade.jackson.databind.SerializerProvider;
 
 /**
- * JSON form of a target matrix: {@code {"shape": [K, d], "float64le": "<base64>"}}, the raw little-endian doubles.
+ * JSON form of a target matrix: {@code {"shape": [K, d], "float64le": "<base64>"}}, the raw little-endian doubles, or,
+ * inside a {@code model.zip} and above {@link ArrayEntries#INLINE_LIMIT}, {@code {"shape": [K, d], "entry": "<name>"}}
+ * naming the zip entry that holds the matrix ({@link io.protospark.model.io.ModelZip}).
  * Exact, and about a third of the size of decimal text (a 12,000 × 12,500 face-scale centre matrix is 1.2 GB as
  * base64 against roughly 3 GB as text); DL4J Spark ships the configuration to the workers with every averaging round.
  * The reader also accepts ND4J's text form, which configurations written before this format used.
@@ -32,15 +35,20 @@ final class TargetsJson {
             if (a.rank() != 2) {
                 throw new IllegalArgumentException("targets must be a K×d matrix, got rank " + a.rank());
             }
-            double[] v = a.castTo(DataType.DOUBLE).dup('c').data().asDouble();
-            ByteBuffer b = ByteBuffer.allocate(v.length * Double.BYTES).order(ByteOrder.LITTLE_ENDIAN);
-            b.asDoubleBuffer().put(v);
+            String entry = ArrayEntries.store(a, "targets");
             gen.writeStartObject();
             gen.writeArrayFieldStart("shape");
             gen.writeNumber(a.rows());
             gen.writeNumber(a.columns());
             gen.writeEndArray();
-            gen.writeStringField("float64le", Base64.getEncoder().encodeToString(b.array()));
+            if (entry != null) {
+                gen.writeStringField("entry", entry);
+            } else {
+                double[] v = a.castTo(DataType.DOUBLE).dup('c').data().asDouble();
+                ByteBuffer b = ByteBuffer.allocate(v.length * Double.BYTES).order(ByteOrder.LITTLE_ENDIAN);
+                b.asDoubleBuffer().put(v);
+                gen.writeStringField("float64le", Base64.getEncoder().encodeToString(b.array()));
+            }
             gen.writeEndObject();
         }
     }
@@ -51,6 +59,16 @@ final class TargetsJson {
             JsonNode node = p.getCodec().readTree(p);
             if (node == null) {
                 throw new IOException("targets: expected an object with shape and float64le");
+            }
+            if (node.has("entry")) {
+                INDArray a = ArrayEntries.load(node.get("entry").asText());
+                JsonNode shape = node.get("shape");
+                if (shape == null || !shape.isArray() || shape.size() != 2 || a.rank() != 2
+                        || a.rows() != shape.get(0).asLong() || a.columns() != shape.get(1).asLong()) {
+                    throw new IOException("targets: the entry " + node.get("entry").asText() + " holds a "
+                            + java.util.Arrays.toString(a.shape()) + " array, the configuration says " + shape);
+                }
+                return a;
             }
             if (!node.has("float64le")) {
                 // ND4J's text form

@@ -32,7 +32,6 @@ import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.deeplearning4j.spark.api.RDDTrainingApproach;
 import org.deeplearning4j.spark.impl.graph.SparkComputationGraph;
 import org.deeplearning4j.spark.impl.paramavg.ParameterAveragingTrainingMaster;
-import org.deeplearning4j.util.ModelSerializer;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.dataset.DataSet;
 import org.slf4j.Logger;
@@ -412,18 +411,19 @@ public final class TrainLoop {
     }
 
     /**
-     * Writes a trained network as {@value #MODEL}: DL4J's {@code ModelSerializer} zip (its configuration as JSON, which
-     * names the layer, vertex, pre-processor, loss and updater classes, among them this project's, then the parameters
-     * and the updater state). Saved models outlive the build that wrote them: a class renamed or moved breaks every
+     * Writes a trained network as {@value #MODEL}: DL4J's {@code ModelSerializer} zip layout (its configuration as JSON,
+     * which names the layer, vertex, pre-processor, loss and updater classes, among them this project's, then the
+     * parameters and the updater state), with target matrices above 1 MiB as {@code .npy} entries beside the JSON
+     * ({@link io.protospark.model.io.ModelZip}). Saved models outlive the build that wrote them: a class renamed or moved breaks every
      * model.zip that names it, which {@code SavedModelFixtureTest} guards against.
      */
     public static void writeModel(ComputationGraph net, java.io.OutputStream out) throws java.io.IOException {
-        ModelSerializer.writeModel(net, out, true);
+        io.protospark.model.io.ModelZip.write(net, out, true);
     }
 
     /** Reads a {@value #MODEL} written by {@link #writeModel}, with the updater state when {@code withUpdater}. */
     public static ComputationGraph readModel(java.io.InputStream in, boolean withUpdater) throws java.io.IOException {
-        return ModelSerializer.restoreComputationGraph(in, withUpdater);
+        return io.protospark.model.io.ModelZip.read(in, withUpdater);
     }
 
     /**
