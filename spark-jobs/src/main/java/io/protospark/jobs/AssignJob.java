@@ -11,7 +11,6 @@ import io.protospark.model.assign.LinearAssignment;
 import io.protospark.model.io.Npy;
 import io.protospark.model.io.NpyMatrix;
 import org.apache.hadoop.conf.Configuration;
-import org.apache.hadoop.fs.FSDataOutputStream;
 import org.apache.hadoop.fs.FileStatus;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.LocalFileSystem;
@@ -20,21 +19,17 @@ import org.apache.hadoop.fs.RawLocalFileSystem;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import java.io.BufferedOutputStream;
 import java.io.FileNotFoundException;
 import java.io.IOException;
-import java.io.OutputStream;
 import java.io.UncheckedIOException;
 import java.lang.management.ManagementFactory;
 import java.lang.management.MemoryPoolMXBean;
 import java.lang.management.MemoryType;
-import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.Files;
 import java.nio.file.StandardCopyOption;
 import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;
-import java.util.UUID;
 
 /**
  * {@code protospark assign}: the label-to-prototype assignment of DL2PA as a command, on the driver (no Spark).
@@ -323,60 +318,7 @@ public final class AssignJob {
      * same directory, then renamed onto {@code out}. The temporary file is removed on failure.
      */
     static void write(String out, int[] sigma, Configuration conf) {
-        Path target = new Path(out);
-        try {
-            FileSystem fs = target.getFileSystem(conf);
-            if (fs instanceof LocalFileSystem lfs) {
-                fs = lfs.getRaw(); // no .crc side files next to the output
-            }
-            Path qualified = fs.makeQualified(target);
-            Path dir = qualified.getParent();
-            if (dir == null) {
-                throw new UncheckedIOException(new IOException(out + ": not a file path"));
-            }
-            if (fs.exists(qualified) && fs.getFileStatus(qualified).isDirectory()) {
-                throw new DataFormatException(out + ": is a directory; expected a file name for the assignment");
-            }
-            fs.mkdirs(dir);
-            Path tmp = new Path(dir, "." + qualified.getName() + "." + UUID.randomUUID() + ".tmp");
-            boolean published = false;
-            try {
-                try (FSDataOutputStream raw = fs.create(tmp, false);
-                     OutputStream o = new BufferedOutputStream(raw)) {
-                    Npy.writeIntVector(o, sigma);
-                }
-                if (fs instanceof RawLocalFileSystem) {
-                    java.nio.file.Path from = localFile(fs, tmp);
-                    java.nio.file.Path to = localFile(fs, qualified);
-                    try {
-                        Files.move(from, to, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-                    } catch (AtomicMoveNotSupportedException e) {
-                        Files.move(from, to, StandardCopyOption.REPLACE_EXISTING);
-                    }
-                    published = true;
-                } else {
-                    published = fs.rename(tmp, qualified);
-                    if (!published && fs.exists(qualified)) {
-                        // HDFS and object stores do not rename onto an existing file
-                        fs.delete(qualified, false);
-                        published = fs.rename(tmp, qualified);
-                    }
-                    if (!published) {
-                        throw new IOException("renaming " + tmp + " to " + qualified + " failed");
-                    }
-                }
-            } finally {
-                if (!published) {
-                    try {
-                        fs.delete(tmp, false);
-                    } catch (IOException e) {
-                        LOG.warn("cannot delete the temporary file {}: {}", tmp, e.getMessage());
-                    }
-                }
-            }
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot write " + out + ": " + e.getMessage(), e);
-        }
+        io.protospark.jobs.common.PublishedFile.write(out, "the assignment", conf, o -> Npy.writeIntVector(o, sigma));
     }
 
     /** CPU time of this JVM in nanoseconds (all threads, including BLAS), or 0 when unavailable. */

@@ -44,6 +44,10 @@ public record CommandLine(String command, String confFile, String master, List<S
                     "--out", "embed.out",
                     "--layer", "evaluate.layer",
                     "--flip-sum", "embed.flip-sum"),
+            "import", Map.of(
+                    "--from", "import.from",
+                    "--out", "import.out",
+                    "--backbone", "model.backbone"),
             "validate", Map.of(),
             "report", Map.of(
                     "--run-dir", "report.run-dir",
@@ -177,6 +181,8 @@ public record CommandLine(String command, String confFile, String master, List<S
                 "            [--out URI]   one layer's activations as Parquet: id, label, embedding",
                 "  report    --run-dir URI [--out URI]   report.html (charts inlined) + PNGs of a run's curves,",
                 "            prototypes and evaluations, into <run dir>/report by default (no Spark)",
+                "  import    --from backbone.pth --backbone iresnet18|34|50|100 --out model.zip   an InsightFace",
+                "            arcface_torch state dict into the network of --conf (backbone parameters; no Spark)",
                 "  validate  [--conf FILE]                              check the config, print the network",
                 "  assign    --cost FILE.npy [--maximize] --out FILE.npy   exact assignment of an n x n matrix (no Spark)",
                 "            --classes FILE.npy --prototypes FILE.npy --out FILE.npy [--k 32]   max total cosine, K x d",

@@ -79,6 +79,8 @@ public final class Main {
         try {
             switch (cl.command()) {
                 case "validate" -> out.print(ValidateJob.run(config).render());
+                case "import" -> out.println(io.protospark.jobs.pretrained.ImportJob.run(
+                        io.protospark.jobs.pretrained.ImportJob.Settings.from(config), new Configuration()).line());
                 case "assign" -> out.println(AssignJob.run(AssignJob.Settings.from(config)).jsonLine());
                 case "bench" -> out.println(BenchJob.run(BenchJob.Settings.from(cl.overrides())).jsonLine());
                 case "prototypes" -> out.println(PrototypesJob.run(PrototypesJob.Settings.from(config)).jsonLine());

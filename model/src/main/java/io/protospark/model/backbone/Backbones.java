@@ -91,6 +91,12 @@ public final class Backbones {
                 (n, in, d, sp) -> PlainCnns.cnn9(n, in, d)));
         SPECS.put("lenet-pp", new Spec("Wen et al. LeNet++ with fc1 to d + PReLU", 0, false, 8,
                 (n, in, d, sp) -> PlainCnns.lenetPlusPlus(n, in, d)));
+        SPECS.put("iresnet18", new Spec("InsightFace IResNet-18, FC to d + BN", 0, false, 16,
+                (n, in, d, sp) -> IResNets.build(n, in, IResNets.LAYERS_18, d),
+                java.util.Optional.of(IResNets.BOTTLENECK)));
+        SPECS.put("iresnet34", new Spec("InsightFace IResNet-34, FC to d + BN", 0, false, 16,
+                (n, in, d, sp) -> IResNets.build(n, in, IResNets.LAYERS_34, d),
+                java.util.Optional.of(IResNets.BOTTLENECK)));
         SPECS.put("iresnet50", new Spec("InsightFace IResNet-50, FC to d + BN", 0, false, 16,
                 (n, in, d, sp) -> IResNets.build(n, in, IResNets.LAYERS_50, d),
                 java.util.Optional.of(IResNets.BOTTLENECK)));

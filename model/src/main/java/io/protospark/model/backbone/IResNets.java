@@ -21,6 +21,8 @@ final class IResNets {
     static final Backbones.Bottleneck BOTTLENECK = new Backbones.Bottleneck("out_bn",
             List.of("fc", "features_bn", Backbones.EMBEDDING));
 
+    static final int[] LAYERS_18 = {2, 2, 2, 2};
+    static final int[] LAYERS_34 = {3, 4, 6, 3};
     static final int[] LAYERS_50 = {3, 4, 14, 3};
     static final int[] LAYERS_100 = {3, 13, 30, 3};
 

@@ -16,7 +16,7 @@ class BackbonesTest {
     void names() {
         assertEquals(List.of("resnet18-cifar", "resnet50-cifar", "resnet-small", "resnet20", "resnet32", "resnet32-a",
                 "resnet50-imagenet",
-                "classifier32", "cnn9", "lenet-pp", "iresnet50", "iresnet100", "spherenet9", "sphereresnet32"),
+                "classifier32", "cnn9", "lenet-pp", "iresnet18", "iresnet34", "iresnet50", "iresnet100", "spherenet9", "sphereresnet32"),
                 Backbones.names());
     }
 

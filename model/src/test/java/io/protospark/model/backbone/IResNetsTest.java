@@ -37,6 +37,14 @@ class IResNetsTest {
     void referenceArithmetic() {
         assertEquals(43_590_848L, iresnet(new int[]{3, 4, 14, 3}, 512));
         assertEquals(65_156_160L, iresnet(new int[]{3, 13, 30, 3}, 512));
+        // PyTorch's count for IResNet-18 (bench/pretrained/torch_iresnet.py, sum(p.numel()))
+        assertEquals(24_025_600L, iresnet(IResNets.LAYERS_18, 512));
+    }
+
+    @Test
+    void iresnet18() {
+        ComputationGraph net = RefCount.buildAndCheck("iresnet18", 112, 112, 3, 512, 1);
+        RefCount.assertCount(iresnet(IResNets.LAYERS_18, 512), net, "iresnet18, d = 512");
     }
 
     @Test
