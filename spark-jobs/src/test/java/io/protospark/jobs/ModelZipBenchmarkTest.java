@@ -26,7 +26,11 @@ import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
  * with {@link TrainLoop#writeModel} to a local file and read back with {@link TrainLoop#readModel}. Prints sizes and
  * seconds; a benchmark, not run by the suite:
  * {@code mvn -o -q -pl spark-jobs test -Dtest=ModelZipBenchmarkTest -Dprotospark.bench=true
- * [-Dprotospark.bench.conf=conf/dsc-face-revised-iresnet100.conf]} (needs about 12 GB of memory besides the heap).
+ * [-Dprotospark.bench.conf=conf/dsc-face-revised-iresnet100.conf] [-Dprotospark.bench.legacy=true]
+ * '-Dtest.jvm.args=${jvm.add.opens} -Xmx10g -Dorg.bytedeco.javacpp.maxbytes=10G
+ * -Dorg.bytedeco.javacpp.maxphysicalbytes=21G'} (the DAM file's network, Adam state and targets take about 9 GB
+ * off-heap and 3 GB of heap). {@code legacy} also times DL4J's {@code ModelSerializer} on the same network, every
+ * array inline in the JSON, as {@code model.zip} was written before.
  */
 @EnabledIfSystemProperty(named = "protospark.bench", matches = "true")
 class ModelZipBenchmarkTest {
@@ -72,6 +76,21 @@ class ModelZipBenchmarkTest {
                             + "(uncompressed)%n  build %.1f s, write %.1f s, read %.1f s%n",
                     conf, net.numParams(), net.getUpdater().getStateViewArray().length(), loss.numClasses(),
                     loss.dimension(), Files.size(file), configChars, entryBytes, build, write, read);
+            if (Boolean.getBoolean("protospark.bench.legacy")) {
+                // the layout before ModelZip: ModelSerializer with every array inline in the JSON
+                long l0 = System.nanoTime();
+                try (OutputStream out = Files.newOutputStream(file)) {
+                    org.deeplearning4j.util.ModelSerializer.writeModel(net, out, true);
+                    System.out.printf("  ModelSerializer (targets inline): %,d bytes in %.1f s%n", Files.size(file),
+                            (System.nanoTime() - l0) / 1e9);
+                    long lr = System.nanoTime();
+                    org.deeplearning4j.util.ModelSerializer.restoreComputationGraph(file.toFile(), true);
+                    System.out.printf("  ModelSerializer read back in %.1f s%n", (System.nanoTime() - lr) / 1e9);
+                } catch (Throwable e) {
+                    System.out.printf("  ModelSerializer (targets inline) failed after %.1f s: %s%n",
+                            (System.nanoTime() - l0) / 1e9, e);
+                }
+            }
         } finally {
             Files.deleteIfExists(file);
         }

@@ -63,7 +63,7 @@ public final class TrainingEvaluations {
             }
             JavaRDD<Scoring.PairInput> input = EvaluateJob.readPairs(JavaSparkContext.fromSparkContext(spark.sparkContext()), shards, split, partitions)
                     .persist(StorageLevel.MEMORY_ONLY());
-            return new Named(x.name(), (sc, net) -> {
+            return new Named(x.name(), true, (sc, net) -> {
                 try (BroadcastNetwork shipped = BroadcastNetwork.of(sc, net)) {
                     List<Scoring.PairEmbedding> embedded = new ArrayList<>(Scoring.embedPairs(shipped, input,
                             io.protospark.model.net.Networks.EMBEDDING, decoding, batch, true, m.classes())
@@ -102,7 +102,7 @@ public final class TrainingEvaluations {
                 .persist(StorageLevel.MEMORY_ONLY());
         JavaRDD<Scoring.Input> unknown = unknownShards == null ? null
                 : EvaluateJob.read(JavaSparkContext.fromSparkContext(spark.sparkContext()), unknownShards, unknownSplit, partitions).persist(StorageLevel.MEMORY_ONLY());
-        return new Named(x.name(), (sc, net) -> {
+        return new Named(x.name(), false, (sc, net) -> {
             try (BroadcastNetwork shipped = BroadcastNetwork.of(sc, net)) {
                 List<Scoring.Scored> scored = new ArrayList<>(Scoring.score(sc, shipped, known, head, decoding, batch,
                         true, 0).collect());
@@ -138,7 +138,7 @@ public final class TrainingEvaluations {
         Map<String, Double> apply(JavaSparkContext jsc, ComputationGraph net);
     }
 
-    private record Named(String name, Body body) implements ExtraEvaluation {
+    private record Named(String name, boolean verification, Body body) implements ExtraEvaluation {
         @Override
         public Map<String, Double> evaluate(JavaSparkContext jsc, ComputationGraph net) {
             return body.apply(jsc, net);

@@ -389,6 +389,8 @@ final class Epochs {
                         .map(en -> en.getKey() + " " + String.format(Locale.ROOT, "%.4f", en.getValue()))
                         .toList(), String.format(Locale.ROOT, "%.1f", (System.nanoTime() - xStart) / 1e9));
             }
+            ExtraEvaluation.meanVerificationAccuracy(evaluations, extra)
+                    .ifPresent(mean -> extra.put(ExtraEvaluation.MEAN_VERIFICATION_ACCURACY, mean));
             String monitor = t.lifecycle().monitor();
             if (monitor.contains(".") && !extra.containsKey(monitor)) {
                 throw new IllegalArgumentException("protospark.train.checkpoint.monitor = " + monitor + " names no "

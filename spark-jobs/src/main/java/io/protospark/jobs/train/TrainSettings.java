@@ -584,6 +584,10 @@ public record TrainSettings(
             if (!names.add(name) || MONITORS_OF_THE_LOOP.contains(name)) {
                 throw new SettingsException(where + ".name", "must be unique", name, "another set has it");
             }
+            if (name.equals("verification")) {
+                throw new SettingsException(where + ".name", "is reserved for the mean over the verification sets ("
+                        + ExtraEvaluation.MEAN_VERIFICATION_ACCURACY + ")", name, "another name, e.g. lfw");
+            }
             String data = e.hasPath("data") ? e.getString("data") : "";
             String unknown = e.hasPath("unknown-data") ? e.getString("unknown-data") : "";
             sets.add(new Extra(name, data.isBlank() ? Optional.empty() : Optional.of(toUri(where + ".data", data)),
@@ -596,7 +600,10 @@ public record TrainSettings(
 
     private static final java.util.List<String> MONITORS_OF_THE_LOOP = Lifecycle.MONITORS;
 
-    /** {@code checkpoint.monitor}: a value of the loop, or {@code <set>.<metric>} of an evaluation set. */
+    /**
+     * {@code checkpoint.monitor}: a value of the loop, {@code <set>.<metric>} of an evaluation set, or the mean accuracy
+     * of the verification sets.
+     */
     private static String monitor(Config c, Evaluations evaluations) {
         String monitor = Configs.getString(c, P + "checkpoint.monitor");
         if (Lifecycle.MONITORS.contains(monitor)) {
@@ -606,6 +613,9 @@ public record TrainSettings(
         java.util.List<String> names = evaluations.sets().stream().map(Extra::name).toList();
         if (dot > 0 && dot < monitor.length() - 1 && names.contains(monitor.substring(0, dot))) {
             return monitor;
+        }
+        if (monitor.equals(ExtraEvaluation.MEAN_VERIFICATION_ACCURACY) && !names.isEmpty()) {
+            return monitor; // whether a set is verification pairs is known once its data is opened (Epochs checks)
         }
         throw new SettingsException(P + "checkpoint.monitor", "must be one of " + Lifecycle.MONITORS
                 + " or <set>.<metric> of an evaluation set in train.eval.sets", monitor,

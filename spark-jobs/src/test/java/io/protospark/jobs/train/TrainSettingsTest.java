@@ -47,6 +47,12 @@ class TrainSettingsTest {
             assertTrue(e.getMessage().contains(bad.substring(0, bad.indexOf('=')))
                     && e.getMessage().contains("[lo, hi]"), e.getMessage());
         }
+        assertEquals(ExtraEvaluation.MEAN_VERIFICATION_ACCURACY, TrainSettings.from(conf(
+                "train.eval.sets=[{name=lfw, split=lfw}]", "train.checkpoint.monitor=verification.mean_accuracy"))
+                .lifecycle().monitor());
+        var reserved = assertThrows(SettingsException.class, () -> TrainSettings.from(conf(
+                "train.eval.sets=[{name=verification}]")));
+        assertTrue(reserved.getMessage().contains("reserved"), reserved.getMessage());
         var p = assertThrows(SettingsException.class,
                 () -> TrainSettings.from(conf("train.augment.erase.probability=1.5")));
         assertTrue(p.getMessage().contains("protospark.train.augment.erase.probability"), p.getMessage());
