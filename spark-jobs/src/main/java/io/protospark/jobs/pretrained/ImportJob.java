@@ -63,6 +63,18 @@ public final class ImportJob {
 
     public static Result run(Settings s, Configuration hadoop) {
         long start = System.nanoTime();
+        // where it goes first: refused before a large file is read
+        Path out = new Path(s.out());
+        Path resolved = new Path(out.getParent(), io.protospark.jobs.train.TrainLoop.RESOLVED);
+        try {
+            if (out.getParent() != null && resolved.getFileSystem(hadoop).exists(resolved)) {
+                throw new SettingsException(OUT_KEY, "is in a directory that already holds a "
+                        + io.protospark.jobs.train.TrainLoop.RESOLVED + " (a run directory?), which the import "
+                        + "would replace", s.out(), "a model.zip in a directory of its own");
+            }
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException("cannot check " + resolved + ": " + e.getMessage(), e);
+        }
         Map<String, TorchStateDict.Tensor> sd;
         Path from = new Path(s.from());
         try (InputStream in = from.getFileSystem(hadoop).open(from)) {
@@ -79,17 +91,12 @@ public final class ImportJob {
                 .forEach(t -> narrowed.merge(t.dtype(), 1L, Long::sum));
         narrowed.forEach((dtype, n) -> notes.add(n + " " + dtype + " tensors converted to float32"));
         ComputationGraph net = Networks.build(s.model(), Prototypes.build(s.model()));
-        IResNetImport.Report r = IResNetImport.apply(sd, net, s.from());
-        Path out = new Path(s.out());
-        Path resolved = new Path(out.getParent(), io.protospark.jobs.train.TrainLoop.RESOLVED);
+        IResNetImport.Report r;
         try {
-            if (out.getParent() != null && resolved.getFileSystem(hadoop).exists(resolved)) {
-                throw new SettingsException(OUT_KEY, "is in a directory that already holds a "
-                        + io.protospark.jobs.train.TrainLoop.RESOLVED + " (a run directory?), which the import "
-                        + "would replace", s.out(), "a model.zip in a directory of its own");
-            }
-        } catch (IOException e) {
-            throw new java.io.UncheckedIOException("cannot check " + resolved + ": " + e.getMessage(), e);
+            r = IResNetImport.apply(sd, net, s.from());
+        } catch (IllegalArgumentException e) {
+            // the file does not fit the network: a data error (exit 1 with the listing), not a crash
+            throw new io.protospark.data.io.DataFormatException(e.getMessage());
         }
         PublishedFile.write(s.out(), "the model", hadoop, o -> ModelZip.write(net, o, false));
         // the model's settings beside it, as a run directory has them: evaluate and embed read the input
