@@ -40,7 +40,7 @@ step "$P" train --conf "$CONF" --data "$W/faces" --run-dir "$W/run" "${SMALL[@]}
   train.init-from="$W/pretrained/model.zip" "train.eval.sets=[{name = lfw, data = \"$W/verification\", split = lfw}]" \
   train.checkpoint.monitor=verification.mean_accuracy train.checkpoint.keep-best=1
 # 5. the best checkpoint on the verification pairs
-step "$P" evaluate --conf "$CONF" --model "$W/run" --checkpoint best --data "$W/verification" --split lfw --out "$W/eval"
+step "$P" evaluate --model "$W/run" --checkpoint best --data "$W/verification" --split lfw --out "$W/eval"
 /usr/bin/python3 - "$W" <<'PY'
 import json, sys
 w = sys.argv[1]

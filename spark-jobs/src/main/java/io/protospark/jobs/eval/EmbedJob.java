@@ -99,13 +99,13 @@ public final class EmbedJob {
             org.apache.spark.sql.Dataset<Row> df;
             if (pairs) {
                 JavaRDD<Scoring.PairInput> in = EvaluateJob.readPairs(JavaSparkContext.fromSparkContext(spark.sparkContext()), shards, s.split(), partitions);
-                JavaRDD<Row> out2 = Scoring.embedPairs(shipped, in, s.layer(), decoding, s.batchSize(), s.flipSum(),
+                JavaRDD<Row> out2 = Scoring.embedPairs(shipped, in, s.layer(), decoding, model.batchSize(s.batchSize()), s.flipSum(),
                         m.classes()).map(p -> RowFactory.create(p.id(), p.same(), p.fold(), floats(p.a()),
                         floats(p.b())));
                 df = spark.createDataFrame(out2, PAIR_SCHEMA);
             } else {
                 JavaRDD<Scoring.Input> in = EvaluateJob.read(JavaSparkContext.fromSparkContext(spark.sparkContext()), shards, s.split(), partitions);
-                JavaRDD<Row> out2 = Scoring.embed(shipped, in, s.layer(), decoding, s.batchSize(), s.flipSum(),
+                JavaRDD<Row> out2 = Scoring.embed(shipped, in, s.layer(), decoding, model.batchSize(s.batchSize()), s.flipSum(),
                         m.classes()).map(e -> RowFactory.create(e.id(), e.label(), boxed(e.embedding())));
                 df = spark.createDataFrame(out2, SCHEMA);
             }

@@ -88,7 +88,7 @@ public final class EvaluateJob {
                     unknown.isBlank() ? null : TrainSettings.toUri(P + "unknown-data", unknown),
                     Configs.getString(c, P + "unknown-split"),
                     out.isBlank() ? null : TrainSettings.toUri(P + "out", out),
-                    Configs.positiveInt(c, P + "batch-size"), Configs.getString(c, P + "layer"),
+                    Configs.nonNegativeInt(c, P + "batch-size"), Configs.getString(c, P + "layer"),
                     Configs.getBoolean(c, P + "flip-sum"));
         }
     }
@@ -97,8 +97,16 @@ public final class EvaluateJob {
     public record Result(URI out, Map<String, Object> evaluation, String summary, double seconds) {
     }
 
-    /** The model with everything read from its run: settings, the located file. */
-    record Model(TrainedModels.Located located, ModelSettings settings) {
+    /**
+     * The model with everything read from its run: settings, the located file, and the minibatch its run evaluated in
+     * ({@code train.eval.batch-size}).
+     */
+    record Model(TrainedModels.Located located, ModelSettings settings, int runBatchSize) {
+        /** {@code evaluate.batch-size}, or the run's own inference minibatch when it is 0. */
+        int batchSize(int requested) {
+            return requested > 0 ? requested : runBatchSize;
+        }
+
         static Model locate(URI model, String checkpoint, Configuration hadoop) {
             TrainedModels.Located located = TrainedModels.locate(model, checkpoint, hadoop);
             Config stored;
@@ -108,7 +116,10 @@ public final class EvaluateJob {
                 throw new IllegalArgumentException("cannot read the settings of the model " + located.model() + " from "
                         + new Path(located.runDir(), "resolved.conf") + ": " + e.getMessage(), e);
             }
-            return new Model(located, ModelSettings.from(stored));
+            String key = "protospark.train.eval.batch-size";
+            int batch = stored.hasPath(key) ? Configs.positiveInt(stored, key)
+                    : io.protospark.jobs.train.TrainSettings.Evaluations.DEFAULT_BATCH_SIZE;
+            return new Model(located, ModelSettings.from(stored), batch);
         }
 
         Map<String, Object> describe() {
@@ -197,7 +208,7 @@ public final class EvaluateJob {
                 List<String> lines = new ArrayList<>();
                 for (String split : splits) {
                     List<Scoring.PairEmbedding> embedded = new ArrayList<>(Scoring.embedPairs(shipped,
-                            readPairs(jsc, shards, split, parallelism), s.layer(), decoding, s.batchSize(),
+                            readPairs(jsc, shards, split, parallelism), s.layer(), decoding, model.batchSize(s.batchSize()),
                             s.flipSum(), m.classes()).collect());
                     embedded.sort(Comparator.comparingLong(Scoring.PairEmbedding::id));
                     Verified v = verify(embedded, s, split);
@@ -217,7 +228,7 @@ public final class EvaluateJob {
                 long stride = m.embeddingDim() > MAX_SAMPLED_DIM ? 0
                         : Math.max(1, shards.examples(s.split()) / SAMPLE);
                 List<Scoring.Scored> scored = new ArrayList<>(Scoring.score(jsc, shipped,
-                        read(jsc, shards, s.split(), parallelism), head, decoding, s.batchSize(), true, stride)
+                        read(jsc, shards, s.split(), parallelism), head, decoding, model.batchSize(s.batchSize()), true, stride)
                         .collect());
                 scored.sort(Comparator.comparingLong(Scoring.Scored::id));
                 LOG.info("scored {} examples of {} in {} s", scored.size(), s.split(),
@@ -226,7 +237,7 @@ public final class EvaluateJob {
                 if (unknownShards != null) {
                     evaluation.put("unknown_data", describe(unknownShards, unknownSplit));
                     unknown = new ArrayList<>(Scoring.score(jsc, shipped, read(jsc, unknownShards, unknownSplit,
-                            parallelism), head, decoding, s.batchSize(), false, 0).collect());
+                            parallelism), head, decoding, model.batchSize(s.batchSize()), false, 0).collect());
                     unknown.sort(Comparator.comparingLong(Scoring.Scored::id));
                 }
                 Map<String, Object> closed = closedSet(scored, head, shards);

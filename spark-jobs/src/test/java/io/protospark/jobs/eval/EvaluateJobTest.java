@@ -9,6 +9,7 @@ import io.protospark.jobs.FashionSubset;
 import io.protospark.jobs.TrainJob;
 import io.protospark.jobs.spark.SharedSpark;
 import io.protospark.jobs.train.TrainLoop;
+import io.protospark.jobs.train.TrainSettings;
 import io.protospark.model.net.ModelSettings;
 import io.protospark.model.net.Networks;
 import io.protospark.model.prototype.Prototypes;
@@ -75,6 +76,14 @@ class EvaluateJobTest {
     private static List<Row> predictions(java.net.URI out) {
         return spark.read().parquet(new org.apache.hadoop.fs.Path(new org.apache.hadoop.fs.Path(out), EvaluateJob.PREDICTIONS).toString()).orderBy("id")
                 .collectAsList();
+    }
+
+    @Test
+    void theMinibatchDefaultsToTheRunsOwn() throws Exception {
+        EvaluateJob.Model model = EvaluateJob.Model.locate(run.toUri(), "", new org.apache.hadoop.conf.Configuration());
+        assertEquals(TrainSettings.Evaluations.DEFAULT_BATCH_SIZE, model.batchSize(0), "the run's train.eval.batch-size");
+        assertEquals(8, model.batchSize(8), "evaluate.batch-size given");
+        assertEquals(24, new EvaluateJob.Model(model.located(), model.settings(), 24).batchSize(0));
     }
 
     @Test
