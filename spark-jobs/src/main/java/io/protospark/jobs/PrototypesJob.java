@@ -4,19 +4,16 @@ import com.typesafe.config.Config;
 import io.protospark.config.Configs;
 import io.protospark.config.SettingsException;
 import io.protospark.jobs.common.Json;
+import io.protospark.jobs.common.PublishedFile;
 import io.protospark.jobs.train.TrainSettings;
 import io.protospark.model.prototype.PrototypeSet;
 import io.protospark.model.prototype.PrototypeSpec;
 import io.protospark.model.prototype.Prototypes;
 import org.apache.hadoop.conf.Configuration;
-import org.apache.hadoop.fs.FSDataOutputStream;
-import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.util.LinkedHashMap;
@@ -79,21 +76,10 @@ public final class PrototypesJob {
         double seconds = (System.nanoTime() - start) / 1e9;
         Path npy = new Path(s.out());
         Path sidecar = new Path(npy.getParent(), PrototypeSet.sidecarName(npy.getName()));
-        // a private instance: its settings (no .crc side files on the local disk) touch no one else's
-        try (FileSystem fs = FileSystem.newInstance(npy.toUri(), new Configuration())) {
-            fs.setWriteChecksum(false);
-            if (npy.getParent() != null) {
-                fs.mkdirs(npy.getParent());
-            }
-            try (FSDataOutputStream out = fs.create(npy, true)) {
-                p.writeMatrix(out);
-            }
-            try (FSDataOutputStream out = fs.create(sidecar, true)) {
-                out.write(p.metadataJson().getBytes(StandardCharsets.UTF_8));
-            }
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot write " + s.out() + ": " + e.getMessage(), e);
-        }
+        Configuration hadoop = new Configuration();
+        PublishedFile.write(npy.toString(), "the prototypes", hadoop, p::writeMatrix);
+        PublishedFile.write(sidecar.toString(), "the prototypes' description", hadoop,
+                out -> out.write(p.metadataJson().getBytes(StandardCharsets.UTF_8)));
         LOG.info("wrote {} and {}: {}", npy, sidecar, p);
         return new Result(p, s.out(), sidecar.toUri(), seconds);
     }

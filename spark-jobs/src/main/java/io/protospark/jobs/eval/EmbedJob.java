@@ -71,6 +71,7 @@ public final class EmbedJob {
         Configuration hadoop = jsc.hadoopConfiguration();
         EvaluateJob.Model model = EvaluateJob.Model.locate(s.model(), s.checkpoint(), hadoop);
         ModelSettings m = model.settings();
+        int batch = model.batchSize(s.batchSize());
         ShardSet shards = ShardSet.open(s.data(), hadoop);
         EvaluateJob.checkShape(shards, m, "--data");
         if (!shards.splits().contains(s.split())) {
@@ -99,13 +100,13 @@ public final class EmbedJob {
             org.apache.spark.sql.Dataset<Row> df;
             if (pairs) {
                 JavaRDD<Scoring.PairInput> in = EvaluateJob.readPairs(JavaSparkContext.fromSparkContext(spark.sparkContext()), shards, s.split(), partitions);
-                JavaRDD<Row> out2 = Scoring.embedPairs(shipped, in, s.layer(), decoding, model.batchSize(s.batchSize()), s.flipSum(),
+                JavaRDD<Row> out2 = Scoring.embedPairs(shipped, in, s.layer(), decoding, batch, s.flipSum(),
                         m.classes()).map(p -> RowFactory.create(p.id(), p.same(), p.fold(), floats(p.a()),
                         floats(p.b())));
                 df = spark.createDataFrame(out2, PAIR_SCHEMA);
             } else {
                 JavaRDD<Scoring.Input> in = EvaluateJob.read(JavaSparkContext.fromSparkContext(spark.sparkContext()), shards, s.split(), partitions);
-                JavaRDD<Row> out2 = Scoring.embed(shipped, in, s.layer(), decoding, model.batchSize(s.batchSize()), s.flipSum(),
+                JavaRDD<Row> out2 = Scoring.embed(shipped, in, s.layer(), decoding, batch, s.flipSum(),
                         m.classes()).map(e -> RowFactory.create(e.id(), e.label(), boxed(e.embedding())));
                 df = spark.createDataFrame(out2, SCHEMA);
             }

@@ -143,6 +143,7 @@ public final class EvaluateJob {
         Configuration hadoop = jsc.hadoopConfiguration();
         Model model = Model.locate(s.model(), s.checkpoint(), hadoop);
         ModelSettings m = model.settings();
+        int batch = model.batchSize(s.batchSize());
         ShardSet shards = ShardSet.open(s.data(), hadoop);
         boolean pairs = Manifest.PAIRS.equals(shards.manifest().schema());
         checkShape(shards, m, "--data");
@@ -208,7 +209,7 @@ public final class EvaluateJob {
                 List<String> lines = new ArrayList<>();
                 for (String split : splits) {
                     List<Scoring.PairEmbedding> embedded = new ArrayList<>(Scoring.embedPairs(shipped,
-                            readPairs(jsc, shards, split, parallelism), s.layer(), decoding, model.batchSize(s.batchSize()),
+                            readPairs(jsc, shards, split, parallelism), s.layer(), decoding, batch,
                             s.flipSum(), m.classes()).collect());
                     embedded.sort(Comparator.comparingLong(Scoring.PairEmbedding::id));
                     Verified v = verify(embedded, s, split);
@@ -228,7 +229,7 @@ public final class EvaluateJob {
                 long stride = m.embeddingDim() > MAX_SAMPLED_DIM ? 0
                         : Math.max(1, shards.examples(s.split()) / SAMPLE);
                 List<Scoring.Scored> scored = new ArrayList<>(Scoring.score(jsc, shipped,
-                        read(jsc, shards, s.split(), parallelism), head, decoding, model.batchSize(s.batchSize()), true, stride)
+                        read(jsc, shards, s.split(), parallelism), head, decoding, batch, true, stride)
                         .collect());
                 scored.sort(Comparator.comparingLong(Scoring.Scored::id));
                 LOG.info("scored {} examples of {} in {} s", scored.size(), s.split(),
@@ -237,7 +238,7 @@ public final class EvaluateJob {
                 if (unknownShards != null) {
                     evaluation.put("unknown_data", describe(unknownShards, unknownSplit));
                     unknown = new ArrayList<>(Scoring.score(jsc, shipped, read(jsc, unknownShards, unknownSplit,
-                            parallelism), head, decoding, model.batchSize(s.batchSize()), false, 0).collect());
+                            parallelism), head, decoding, batch, false, 0).collect());
                     unknown.sort(Comparator.comparingLong(Scoring.Scored::id));
                 }
                 Map<String, Object> closed = closedSet(scored, head, shards);

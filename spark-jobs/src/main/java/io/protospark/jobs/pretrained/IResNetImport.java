@@ -39,11 +39,14 @@ public final class IResNetImport {
 
     private static final Pattern BLOCK = Pattern.compile(
             "layer([1-4])\\.(\\d+)\\.(bn1|conv1|bn2|prelu|conv2|bn3|downsample\\.0|downsample\\.1)\\.(\\w+)");
-    private static final Pattern BACKBONE_VERTEX = Pattern.compile(
-            "stem_conv|stem_bn|stem_prelu_slope|out_bn|fc|features_bn"
-                    + "|s[1-4]b\\d+_(bn1|conv1|bn2|prelu_slope|conv2|bn3|sc_conv|sc_bn)");
+    /** A block's vertex: stage, block (from 1) and part. */
+    private static final Pattern BLOCK_VERTEX = Pattern.compile("s([1-4])b(\\d+)_(\\w+)");
+    /** A block's modules in arcface_torch → the part of the protospark vertex name. */
     private static final Map<String, String> BLOCK_PART = Map.of("bn1", "bn1", "conv1", "conv1", "bn2", "bn2",
             "prelu", "prelu_slope", "conv2", "conv2", "bn3", "bn3", "downsample.0", "sc_conv", "downsample.1", "sc_bn");
+    /** The modules outside the blocks in arcface_torch → protospark vertices. */
+    private static final Map<String, String> MODULES = Map.of("conv1", "stem_conv", "bn1", "stem_bn",
+            "prelu", "stem_prelu_slope", "bn2", "out_bn", "fc", "fc", "features", "features_bn");
 
     private IResNetImport() {
     }
@@ -52,32 +55,33 @@ public final class IResNetImport {
     static Target target(String key) {
         Matcher m = BLOCK.matcher(key);
         if (m.matches()) {
-            String part = BLOCK_PART.get(m.group(3));
-            String vertex = "s" + m.group(1) + "b" + (Integer.parseInt(m.group(2)) + 1) + "_" + part;
-            return new Target(vertex, kind(part), m.group(4));
+            String vertex = "s" + m.group(1) + "b" + (Integer.parseInt(m.group(2)) + 1) + "_"
+                    + BLOCK_PART.get(m.group(3));
+            return new Target(vertex, kind(vertex), m.group(4));
         }
         int dot = key.indexOf('.');
         if (dot < 0 || key.indexOf('.', dot + 1) >= 0) {
             return null;
         }
-        String module = key.substring(0, dot);
-        String field = key.substring(dot + 1);
-        return switch (module) {
-            case "conv1" -> new Target("stem_conv", Kind.CONV, field);
-            case "bn1" -> new Target("stem_bn", Kind.BN, field);
-            case "prelu" -> new Target("stem_prelu_slope", Kind.PRELU, field);
-            case "bn2" -> new Target("out_bn", Kind.BN, field);
-            case "fc" -> new Target("fc", Kind.DENSE, field);
-            case "features" -> new Target("features_bn", Kind.BN, field);
-            default -> null;
-        };
+        String vertex = MODULES.get(key.substring(0, dot));
+        return vertex == null ? null : new Target(vertex, kind(vertex), key.substring(dot + 1));
     }
 
-    private static Kind kind(String part) {
-        if (part.startsWith("bn") || part.equals("sc_bn")) {
-            return Kind.BN;
+    /** What a backbone vertex holds, by its name. */
+    private static Kind kind(String vertex) {
+        if (vertex.equals("fc")) {
+            return Kind.DENSE;
         }
-        return part.equals("prelu_slope") ? Kind.PRELU : Kind.CONV;
+        if (vertex.endsWith("prelu_slope")) {
+            return Kind.PRELU;
+        }
+        return vertex.contains("bn") ? Kind.BN : Kind.CONV;
+    }
+
+    /** Whether the vertex is one the state dict fills. */
+    private static boolean isBackbone(String vertex) {
+        Matcher m = BLOCK_VERTEX.matcher(vertex);
+        return MODULES.containsValue(vertex) || (m.matches() && BLOCK_PART.containsValue(m.group(3)));
     }
 
     /**
@@ -133,7 +137,7 @@ public final class IResNetImport {
         }
         List<String> missing = new ArrayList<>();
         for (String vertex : net.getConfiguration().getVertices().keySet()) {
-            if (!BACKBONE_VERTEX.matcher(vertex).matches() || !net.getVertex(vertex).hasLayer()) {
+            if (!isBackbone(vertex) || !net.getVertex(vertex).hasLayer()) {
                 continue;
             }
             for (String param : net.getLayer(vertex).paramTable().keySet()) {
@@ -246,6 +250,12 @@ public final class IResNetImport {
         };
     }
 
+    /** The key that maps to {@code value} (the tables are one to one), or {@code value} itself. */
+    private static String keyOf(Map<String, String> table, String value) {
+        return table.entrySet().stream().filter(e -> e.getValue().equals(value)).map(Map.Entry::getKey).findFirst()
+                .orElse(value);
+    }
+
     /** The arcface_torch name of a protospark backbone parameter, for the list of missing ones. */
     static String torchName(String vertex, String param) {
         String field = switch (param) {
@@ -257,20 +267,11 @@ public final class IResNetImport {
             case "b" -> "bias";
             default -> param;
         };
-        Matcher m = Pattern.compile("s([1-4])b(\\d+)_(\\w+)").matcher(vertex);
+        Matcher m = BLOCK_VERTEX.matcher(vertex);
         if (m.matches()) {
-            String part = BLOCK_PART.entrySet().stream().filter(e -> e.getValue().equals(m.group(3)))
-                    .map(Map.Entry::getKey).findFirst().orElse(m.group(3));
-            return "layer" + m.group(1) + "." + (Integer.parseInt(m.group(2)) - 1) + "." + part + "." + field;
+            return "layer" + m.group(1) + "." + (Integer.parseInt(m.group(2)) - 1) + "."
+                    + keyOf(BLOCK_PART, m.group(3)) + "." + field;
         }
-        String module = switch (vertex) {
-            case "stem_conv" -> "conv1";
-            case "stem_bn" -> "bn1";
-            case "stem_prelu_slope" -> "prelu";
-            case "out_bn" -> "bn2";
-            case "features_bn" -> "features";
-            default -> vertex;
-        };
-        return module + "." + field;
+        return keyOf(MODULES, vertex) + "." + field;
     }
 }
