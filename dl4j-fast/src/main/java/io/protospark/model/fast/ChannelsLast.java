@@ -26,15 +26,16 @@ import java.util.Set;
  * maps; on NCHW maps libnd4j reorders every convolution's input to NHWC and its output back, which on a CIFAR ResNet
  * took longer than the convolutions themselves. Here the maps stay NHWC from the first layer to the global pooling:
  * the layers that read the network input get an {@link NchwToNhwc} pre-processor (the network still takes NCHW),
- * every convolution, pooling and batch norm on a map is set to NHWC, and global pooling pools dimensions 1 and 2.
- * Parameters do not change (DL4J keeps convolution weights as [out, in, kH, kW] in both orders), so the graph's
+ * every convolution, pooling, batch norm and {@link ChannelPrelu} on a map is set to NHWC, and global pooling pools
+ * dimensions 1 and 2. Parameters do not change (DL4J keeps convolution weights as [out, in, kH, kW] in both orders), so the graph's
  * outputs, gradients and parameters are those of the NCHW graph.
  *
  * <p>Only graphs whose maps pass through nothing else are rewritten: every vertex that reads a map must be a
- * convolution, pooling or batch-norm layer of this package's kinds, an activation layer, an element-wise vertex over
- * maps, or a global pooling layer over the spatial dimensions, without a pre-processor, or a layer that flattens the
- * map with DL4J's channels-first flatten (a dense layer on a map; its flatten becomes an {@link NhwcFlatten}, which
- * reads the NHWC map in NCHW order, so the dense weights keep their meaning), and no map may be a network output.
+ * convolution, pooling, batch-norm or PReLU layer of this package's kinds, an activation layer, an element-wise
+ * vertex over maps, or a global pooling layer over the spatial dimensions, without a pre-processor, or a layer that
+ * flattens the map with DL4J's channels-first flatten (a dense layer on a map; its flatten becomes an
+ * {@link NhwcFlatten}, which reads the NHWC map in NCHW order, so the dense weights keep their meaning), and no map
+ * may be a network output.
  * Anything else (a merge along channels, a SameDiff layer such as SphereConv, a flatten vertex) leaves the graph as
  * it is.
  */
@@ -126,7 +127,7 @@ final class ChannelsLast {
         }
         Layer l = lv.getLayerConf().getLayer();
         return l instanceof FastConvolution || l instanceof FastSubsampling || l instanceof FastBatchNormalization
-                || l.getClass() == ActivationLayer.class || l instanceof FastRelu;
+                || l.getClass() == ActivationLayer.class || l instanceof FastRelu || l instanceof ChannelPrelu;
     }
 
     /** Convolution and pooling, which only ever read maps (batch norm and activations also read vectors). */
@@ -159,6 +160,8 @@ final class ChannelsLast {
             s.setCnn2dDataFormat(CNN2DFormat.NHWC);
         } else if (l instanceof BatchNormalization b) {
             b.setCnn2DFormat(CNN2DFormat.NHWC);
+        } else if (l instanceof ChannelPrelu p) {
+            p.setCnn2dDataFormat(CNN2DFormat.NHWC);
         }
     }
 }

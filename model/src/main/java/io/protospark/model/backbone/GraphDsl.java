@@ -2,7 +2,6 @@ package io.protospark.model.backbone;
 
 import org.deeplearning4j.nn.conf.ComputationGraphConfiguration;
 import org.deeplearning4j.nn.conf.ConvolutionMode;
-import org.deeplearning4j.nn.conf.distribution.ConstantDistribution;
 import org.deeplearning4j.nn.conf.dropout.SpatialDropout;
 import org.deeplearning4j.nn.conf.graph.MergeVertex;
 import org.deeplearning4j.nn.conf.graph.PreprocessorVertex;
@@ -14,12 +13,11 @@ import org.deeplearning4j.nn.conf.layers.ActivationLayer;
 import org.deeplearning4j.nn.conf.layers.BatchNormalization;
 import org.deeplearning4j.nn.conf.layers.ConvolutionLayer;
 import org.deeplearning4j.nn.conf.layers.DenseLayer;
-import org.deeplearning4j.nn.conf.layers.DepthwiseConvolution2D;
-import org.deeplearning4j.nn.conf.layers.convolutional.Cropping2D;
 import org.deeplearning4j.nn.conf.layers.DropoutLayer;
 import org.deeplearning4j.nn.conf.layers.GlobalPoolingLayer;
 import org.deeplearning4j.nn.conf.layers.PoolingType;
 import org.deeplearning4j.nn.conf.layers.SubsamplingLayer;
+import io.protospark.model.fast.ChannelPrelu;
 import io.protospark.model.sphere.SphereConv;
 import io.protospark.model.sphere.SphereDense;
 import io.protospark.model.sphere.SphereOperator;
@@ -88,50 +86,25 @@ final class GraphDsl {
     }
 
     /**
-     * PReLU with one learned slope per channel (PyTorch {@code PReLU(c)}, slopes initialised to 0.25) on a CNN input,
-     * assembled from stock parts as relu(x) − a ⊙ relu(−x), where a ⊙ · is a bias-free depthwise 1×1 convolution:
-     * exactly c parameters, and a is the slope itself (weight decay pulls it towards 0, as in PyTorch).
-     *
-     * <p>Two DL4J 1.0.0-M2.1 traps shape this. Its own {@code PReLULayer} cannot train: the backward op
-     * {@code prelu_bp} rejects inputs more than 64 times larger than the slope array (any shared-axis PReLU at
-     * realistic sizes), and its {@code setNIn} ignores the input type. And an {@code ActivationLayer} applies its
-     * function in place on its input at inference, so a ReLU must never read an array another vertex also reads:
-     * here it reads the fresh −x from a {@link ScaleVertex}, and relu(x) is recovered as x + relu(−x).
+     * PReLU with one learned slope per channel (PyTorch {@code PReLU(c)}, slopes initialised to 0.25) on a CNN input:
+     * a {@link ChannelPrelu} layer, exactly c parameters (key {@value ChannelPrelu#SLOPE_KEY}), which runs on oneDNN
+     * and stays channels-last in a fast graph.
      */
     String prelu(String in, String name, int channels) {
-        return preluParts(in, name, channels, false);
+        g.addLayer(name, new ChannelPrelu.Builder().nIn(channels).initialSlope(PRELU_INIT).build(), in);
+        return name;
     }
 
     /**
      * PReLU with one slope per feature on a dense input of n features (n parameters; PyTorch's {@code PReLU()} after
-     * a linear layer has one). The features are viewed as an n-channel 1×1 map. libnd4j's depthwise convolution
-     * fails ("MmulHelper::dot: Z array must be scalar") when batch·height·width is 1 in the forward pass or when there
-     * is one channel in the backward pass, so the slope convolution zero-pads the map to 1×3 and a crop takes the
-     * centre back: batch size 1 works, and the padded columns never reach the output.
+     * a linear layer has one): the features viewed as an n-channel 1×1 map through a {@link ChannelPrelu} named
+     * {@code <name>_cnn}.
      */
     String densePrelu(String in, String name, int features) {
         String cnn = name + "_as_cnn";
         g.addVertex(cnn, new PreprocessorVertex(new FeedForwardToCnnPreProcessor(1, 1, features)), in);
-        String out = preluParts(cnn, name + "_cnn", features, true);
+        String out = prelu(cnn, name + "_cnn", features);
         g.addVertex(name, new PreprocessorVertex(new CnnToFeedForwardPreProcessor(1, 1, features)), out);
-        return name;
-    }
-
-    private String preluParts(String in, String name, int channels, boolean padAndCrop) {
-        g.addVertex(name + "_negx", new ScaleVertex(-1.0), in);
-        String r = relu(name + "_negx", name + "_relu_negx");
-        DepthwiseConvolution2D.Builder slope = new DepthwiseConvolution2D.Builder(1, 1).depthMultiplier(1)
-                .nOut(channels).hasBias(false).convolutionMode(ConvolutionMode.Truncate)
-                .activation(Activation.IDENTITY).weightInit(new ConstantDistribution(PRELU_INIT));
-        String scaled = name + "_slope";
-        if (padAndCrop) {
-            g.addLayer(name + "_slope_padded", slope.padding(0, 1).build(), r);
-            g.addLayer(scaled, new Cropping2D(0, 0, 1, 1), name + "_slope_padded");
-        } else {
-            g.addLayer(scaled, slope.build(), r);
-        }
-        String positive = add(name + "_pos", in, r);
-        g.addVertex(name, new ElementWiseVertex(ElementWiseVertex.Op.Subtract), positive, scaled);
         return name;
     }
 

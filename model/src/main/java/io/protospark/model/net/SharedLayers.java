@@ -1,6 +1,7 @@
 package io.protospark.model.net;
 
 import io.protospark.config.SettingsException;
+import io.protospark.model.fast.ChannelPrelu;
 import org.deeplearning4j.nn.api.Layer;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -15,6 +16,9 @@ import java.util.Map;
  * layer by layer by name. Shared layers must agree in every parameter's shape; layers the earlier network lacks (a
  * new DAM, the revised network's map) keep their fresh initialisation; at least one layer must be shared. The
  * optimizer state is not copied.
+ *
+ * <p>A per-channel PReLU ({@link ChannelPrelu} {@code <name>}) also takes its slopes from a network saved before
+ * protospark had that layer, where the slopes were the weights of a depthwise 1×1 convolution {@code <name>_slope}.
  */
 public final class SharedLayers {
     private SharedLayers() {
@@ -36,6 +40,9 @@ public final class SharedLayers {
         for (Layer layer : net.getLayers()) {
             String name = layer.conf().getLayer().getLayerName();
             if (layer.numParams() == 0) {
+                continue;
+            }
+            if (earlierSlopes(earlier, layer) != null) {
                 continue;
             }
             var their = earlier.getVertex(name);
@@ -66,6 +73,13 @@ public final class SharedLayers {
             if (layer.numParams() == 0 || fresh.contains(name)) {
                 continue;
             }
+            INDArray slopes = earlierSlopes(earlier, layer);
+            if (slopes != null) {
+                INDArray a = layer.getParam(ChannelPrelu.SLOPE_KEY);
+                a.assign(slopes.reshape(a.shape()).castTo(a.dataType()));
+                copied += a.length();
+                continue;
+            }
             for (Map.Entry<String, INDArray> e : layer.paramTable().entrySet()) {
                 INDArray theirs = earlier.getLayer(name).paramTable().get(e.getKey());
                 e.getValue().assign(theirs.castTo(e.getValue().dataType()));
@@ -73,5 +87,25 @@ public final class SharedLayers {
             }
         }
         return new Copied(copied, List.copyOf(fresh));
+    }
+
+    /**
+     * For a {@link ChannelPrelu} that {@code earlier} lacks by name, the c slopes of the older construction's depthwise
+     * slope convolution {@code <name>_slope} (key W) when {@code earlier} has one of c weights; else null.
+     */
+    private static INDArray earlierSlopes(ComputationGraph earlier, Layer layer) {
+        if (!(layer.conf().getLayer() instanceof ChannelPrelu)) {
+            return null;
+        }
+        String name = layer.conf().getLayer().getLayerName();
+        if (earlier.getVertex(name) != null) {
+            return null;
+        }
+        var slope = earlier.getVertex(name + "_slope");
+        if (slope == null || !slope.hasLayer()) {
+            return null;
+        }
+        INDArray w = slope.getLayer().paramTable().get("W");
+        return w != null && w.length() == layer.getParam(ChannelPrelu.SLOPE_KEY).length() ? w : null;
     }
 }

@@ -63,7 +63,7 @@ class HeadOnTopTest {
 
     @Test
     void densePreluIsAPrelu() {
-        // The fc PReLU of LeNet++ at its initial slope 0.25, at batch size 1 (a libnd4j edge case, see GraphDsl).
+        // The fc PReLU of LeNet++ at its initial slope 0.25, at batch size 1 (a 1x1 map of one example).
         ComputationGraph net = new ComputationGraph(Backbones.build("lenet-pp", 28, 28, 1, 8, 5L));
         net.init();
         INDArray x = Nd4j.rand(DataType.FLOAT, 1, 1, 28, 28);
@@ -77,7 +77,7 @@ class HeadOnTopTest {
 
     @Test
     void iresnet50() {
-        // The composite PReLUs and the dense BatchNorm of the IResNet output in training mode; 32×32 input
+        // The channel PReLUs and the dense BatchNorm of the IResNet output in training mode; 32×32 input
         // (a 2×2 final map) keeps the step light.
         oneStep("iresnet50", 32, 32, 3, 64);
     }

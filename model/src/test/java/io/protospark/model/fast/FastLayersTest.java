@@ -1,6 +1,7 @@
 package io.protospark.model.fast;
 
 import io.protospark.model.backbone.Backbones;
+import org.deeplearning4j.nn.conf.CNN2DFormat;
 import org.deeplearning4j.nn.conf.ComputationGraphConfiguration;
 import org.deeplearning4j.nn.conf.ConvolutionMode;
 import org.deeplearning4j.nn.conf.MultiLayerConfiguration;
@@ -383,6 +384,32 @@ class FastLayersTest {
         assertClose(stock.outputSingle(false, x), restored.outputSingle(false, x), 1e-3, "restored vs stock output");
         assertClose(stock.getLayer("stem_bn").getParam("mean"), fast.getLayer("stem_bn").getParam("mean"), 1e-3, "BN running mean");
         assertClose(stock.getLayer("stem_bn").getParam("log10stdev"), fast.getLayer("stem_bn").getParam("log10stdev"), 1e-3, "BN running log10 std");
+    }
+
+    @Test
+    void iresnetRunsChannelsLastAndMatchesStock() throws Exception {
+        // IResNet's per-channel PReLUs (ChannelPrelu) take NHWC maps, so the whole face backbone runs channels-last;
+        // 16x16 input keeps the step light (a 1x1 final map)
+        NeuralNetConfiguration.Builder base = new NeuralNetConfiguration.Builder().seed(5)
+                .weightInit(WeightInit.RELU).updater(new Nesterovs(0.05, 0.9)).dataType(DataType.FLOAT);
+        ComputationGraphConfiguration.GraphBuilder g = Backbones.graph("iresnet18", 16, 16, 3, 8, base);
+        g.addLayer("head", new OutputLayer.Builder(LossFunctions.LossFunction.MCXENT).nOut(5)
+                .activation(Activation.SOFTMAX).build(), Backbones.EMBEDDING);
+        ComputationGraphConfiguration stockConf = g.setOutputs("head").build();
+        ComputationGraphConfiguration fastConf = FastLayers.convert(stockConf);
+        assertTrue(FastLayers.isChannelsLast(fastConf), "IResNet's maps run channels-last");
+        assertEquals(CNN2DFormat.NHWC, ((ChannelPrelu) ((LayerVertex) fastConf.getVertices().get("s2b1_prelu"))
+                .getLayerConf().getLayer()).getCnn2dDataFormat());
+        ComputationGraph stock = new ComputationGraph(stockConf);
+        stock.init();
+        ComputationGraph fast = new ComputationGraph(fastConf);
+        fast.init();
+        fast.setParams(stock.params().dup());
+        Nd4j.getRandom().setSeed(8);
+        INDArray x = Nd4j.randn(DataType.FLOAT, 4, 3, 16, 16);
+        INDArray y = oneHot(4, 5);
+        assertClose(stock.outputSingle(false, x), fast.outputSingle(false, x), 1e-4, "inference output");
+        assertSameLossAndGradients(stock, fast, x, y);
     }
 
     @Test

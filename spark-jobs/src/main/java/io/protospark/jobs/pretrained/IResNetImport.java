@@ -1,5 +1,6 @@
 package io.protospark.jobs.pretrained;
 
+import io.protospark.model.fast.ChannelPrelu;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
@@ -43,10 +44,10 @@ public final class IResNetImport {
     private static final Pattern BLOCK_VERTEX = Pattern.compile("s([1-4])b(\\d+)_(\\w+)");
     /** A block's modules in arcface_torch → the part of the protospark vertex name. */
     private static final Map<String, String> BLOCK_PART = Map.of("bn1", "bn1", "conv1", "conv1", "bn2", "bn2",
-            "prelu", "prelu_slope", "conv2", "conv2", "bn3", "bn3", "downsample.0", "sc_conv", "downsample.1", "sc_bn");
+            "prelu", "prelu", "conv2", "conv2", "bn3", "bn3", "downsample.0", "sc_conv", "downsample.1", "sc_bn");
     /** The modules outside the blocks in arcface_torch → protospark vertices. */
     private static final Map<String, String> MODULES = Map.of("conv1", "stem_conv", "bn1", "stem_bn",
-            "prelu", "stem_prelu_slope", "bn2", "out_bn", "fc", "fc", "features", "features_bn");
+            "prelu", "stem_prelu", "bn2", "out_bn", "fc", "fc", "features", "features_bn");
 
     private IResNetImport() {
     }
@@ -72,7 +73,7 @@ public final class IResNetImport {
         if (vertex.equals("fc")) {
             return Kind.DENSE;
         }
-        if (vertex.endsWith("prelu_slope")) {
+        if (vertex.endsWith("prelu")) {
             return Kind.PRELU;
         }
         return vertex.contains("bn") ? Kind.BN : Kind.CONV;
@@ -177,7 +178,8 @@ public final class IResNetImport {
     private static String paramName(Target t, Layer layer) {
         Set<String> params = layer.paramTable().keySet();
         String name = switch (t.kind()) {
-            case CONV, PRELU -> t.field().equals("weight") ? "W" : null;
+            case CONV -> t.field().equals("weight") ? "W" : null;
+            case PRELU -> t.field().equals("weight") ? ChannelPrelu.SLOPE_KEY : null;
             case DENSE -> t.field().equals("weight") ? "W" : t.field().equals("bias") ? "b" : null;
             case BN -> switch (t.field()) {
                 case "weight" -> "gamma";

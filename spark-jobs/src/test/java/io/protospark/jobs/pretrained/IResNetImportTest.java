@@ -95,9 +95,9 @@ class IResNetImportTest {
         INDArray fw = net.getLayer("fc").getParam("W");
         assertEquals(fc.values()[3 * 25088 + 1000], fw.getFloat(1000, 3), 0f);
         assertEquals(sd.get("fc.bias").values()[511], net.getLayer("fc").getParam("b").getFloat(511), 0f);
-        // PReLU slopes in the depthwise slope convolution
+        // PReLU slopes in the ChannelPrelu layer
         assertEquals(sd.get("layer4.1.prelu.weight").values()[300],
-                net.getLayer("s4b2_prelu_slope").getParam("W").getFloat(300), 0f);
+                net.getLayer("s4b2_prelu").getParam("a").getFloat(300), 0f);
         // BatchNorm: DL4J's running variance (10^log10σ)² is PyTorch's
         float var = sd.get("layer3.0.downsample.1.running_var").values()[17];
         double log10s = net.getLayer("s3b1_sc_bn").getParam("log10stdev").getDouble(17);
