@@ -80,6 +80,24 @@ final class Dnnl {
         }
     }
 
+    /**
+     * Whether convolutions stage their maps in oneDNN's preferred layout ({@link DnnlConvolution}): when oneDNN runs
+     * here and the CPU lacks AVX-512 (measured: channel-blocked kernels plus reorders beat channels-last kernels on
+     * AVX2; on AVX-512 the channels-last kernels already beat PyTorch).
+     */
+    static boolean stagesMaps() {
+        Boolean s = stagesMaps;
+        if (s == null) {
+            s = engine() != null
+                    && (dnnl_get_effective_cpu_isa() & dnnl_cpu_isa_avx512_core) != dnnl_cpu_isa_avx512_core;
+            stagesMaps = s;
+            LOG.info("oneDNN convolutions run on {} maps", s ? "channel-blocked (staged)" : "the layers' own");
+        }
+        return s;
+    }
+
+    private static volatile Boolean stagesMaps;
+
     static void check(int status, String what) {
         if (status != dnnl_success) {
             throw new IllegalStateException("oneDNN failed " + what + ": status " + status + " ("

@@ -95,7 +95,7 @@ final class DnnlConvolutionLayer extends ConvolutionLayer {
         }
         return new DnnlConvolution.Geometry(in.size(0), inChannels, inH, inW, weights.size(0), out[0], out[1],
                 kernel[0], kernel[1], strides[0], strides[1], padTL[0], padTL[1], padBR[0], padBR[1],
-                dilation[0], dilation[1], last, hasBias());
+                dilation[0], dilation[1], last, hasBias(), Dnnl.stagesMaps());
     }
 
     private static long[] mapShape(DnnlConvolution.Geometry g, boolean output) {

@@ -117,12 +117,58 @@ class DnnlConvolutionLayerTest {
     @Test
     void picksOneDnnsJitKernelsForChannelsLastMaps() {
         Assumptions.assumeTrue(Dnnl.engine() != null, "oneDNN runs on the CPU backend only");
-        DnnlConvolution.Geometry g = new DnnlConvolution.Geometry(8, 16, 16, 16, 16, 16, 16, 3, 3, 1, 1, 1, 1, 1, 1,
-                1, 1, true, false);
-        String[] impls = DnnlConvolution.implementations(g);
-        for (String impl : impls) {
-            assertFalse(impl.contains("ref"), "a reference (unoptimised) oneDNN kernel was chosen: " + impl);
-            assertTrue(impl.contains("jit") || impl.contains("brg") || impl.contains("gemm"), impl);
+        for (boolean staged : new boolean[] {false, true}) {
+            DnnlConvolution.Geometry g = new DnnlConvolution.Geometry(8, 16, 16, 16, 16, 16, 16, 3, 3, 1, 1, 1, 1, 1,
+                    1, 1, 1, true, false, staged);
+            String[] impls = DnnlConvolution.implementations(g);
+            for (String impl : impls) {
+                assertFalse(impl.contains("ref"), "a reference (unoptimised) oneDNN kernel was chosen: " + impl);
+                assertTrue(impl.contains("jit") || impl.contains("brg") || impl.contains("gemm"), impl);
+            }
+        }
+    }
+
+    /**
+     * Maps staged in oneDNN's own layout (channel-blocked where the kernels prefer it) give what the kernels on the
+     * layer's layout give: forward, input gradient, weight and bias gradients, for both layouts, 24 channels (not a
+     * multiple of the 8- or 16-channel blocks, so the blocked buffers carry padding) and a strided convolution.
+     */
+    @ParameterizedTest(name = "channelsLast={0}")
+    @org.junit.jupiter.params.provider.ValueSource(booleans = {false, true})
+    void stagedMapsGiveTheSameResults(boolean channelsLast) {
+        Assumptions.assumeTrue(Dnnl.engine() != null, "oneDNN runs on the CPU backend only");
+        Nd4j.getRandom().setSeed(3);
+        long n = 4;
+        long c = 24;
+        long o = 40;
+        long[] xShape = channelsLast ? new long[] {n, 13, 11, c} : new long[] {n, c, 13, 11};
+        long[] yShape = channelsLast ? new long[] {n, 7, 6, o} : new long[] {n, o, 7, 6};
+        INDArray x = Nd4j.randn(DataType.FLOAT, xShape);
+        INDArray w = Nd4j.randn(DataType.FLOAT, o, c, 3, 3);
+        INDArray b = Nd4j.randn(DataType.FLOAT, 1, o);
+        INDArray dy = Nd4j.randn(DataType.FLOAT, yShape);
+        INDArray[][] results = new INDArray[2][];
+        for (int staged = 0; staged < 2; staged++) {
+            DnnlConvolution.Geometry g = new DnnlConvolution.Geometry(n, c, 13, 11, o, 7, 6, 3, 3, 2, 2, 1, 1, 1, 1,
+                    1, 1, channelsLast, true, staged == 1);
+            INDArray y = Nd4j.create(DataType.FLOAT, yShape);
+            INDArray dx = Nd4j.create(DataType.FLOAT, xShape);
+            INDArray dw = Nd4j.create(DataType.FLOAT, o, c, 3, 3);
+            INDArray db = Nd4j.create(DataType.FLOAT, 1, o);
+            if (staged == 0) {
+                assertEquals(0, DnnlConvolution.stagedMaps(g));
+            } else if (!channelsLast) {
+                assertEquals(6, DnnlConvolution.stagedMaps(g), "NCHW maps are staged in a channel-blocked layout");
+            }
+            DnnlConvolution.forward(g, x, w, b, y);
+            DnnlConvolution.backwardData(g, dy, w, dx);
+            DnnlConvolution.backwardWeights(g, x, dy, dw, db);
+            results[staged] = new INDArray[] {y, dx, dw, db};
+        }
+        String[] names = {"y", "dx", "dW", "db"};
+        for (int i = 0; i < names.length; i++) {
+            assertTrue(results[0][i].amaxNumber().doubleValue() > 0, names[i] + " was written");
+            assertClose(results[0][i], results[1][i], 1e-4, "staged " + names[i]);
         }
     }
 
