@@ -76,6 +76,9 @@ public final class Main {
             err.println("protospark: " + e.getMessage());
             return 2;
         }
+        // DL4J writes a memory crash dump into the current directory on every ND4J out-of-memory; the launcher explains
+        // an out-of-memory itself, and train puts the dumps into a local run directory (TrainLoop.crashDumpsInto)
+        org.deeplearning4j.util.CrashReportingUtil.crashDumpsEnabled(false);
         try {
             switch (cl.command()) {
                 case "validate" -> out.print(ValidateJob.run(config).render());

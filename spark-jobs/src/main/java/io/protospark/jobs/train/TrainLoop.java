@@ -442,12 +442,13 @@ public final class TrainLoop {
     /**
      * Where DL4J writes its memory crash dump ({@code dl4j-memory-crash-dump-*.txt}) when ND4J runs out of memory in
      * this JVM: into a local run directory, next to the run's other files, never the current directory; with a run
-     * directory on a remote file system they are switched off in this JVM (cluster executors write theirs into their
-     * Spark work directory).
+     * directory on a remote file system they stay off in this JVM, as {@code Main} sets them for every command (cluster
+     * executors write theirs into their Spark work directory).
      */
     static void crashDumpsInto(java.net.URI runDir) {
         if ("file".equals(runDir.getScheme())) {
             org.deeplearning4j.util.CrashReportingUtil.crashDumpOutputDirectory(new java.io.File(runDir));
+            org.deeplearning4j.util.CrashReportingUtil.crashDumpsEnabled(true);
         } else {
             org.deeplearning4j.util.CrashReportingUtil.crashDumpsEnabled(false);
         }
