@@ -16,8 +16,6 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.shade.jackson.annotation.JsonProperty;
 
 import java.util.Collection;
-import java.util.List;
-import java.util.Map;
 
 /**
  * PReLU over the channels of a feature map, PyTorch's {@code nn.PReLU(c)}: y = x for x &gt; 0, a<sub>k</sub>·x
@@ -36,7 +34,7 @@ public class ChannelPrelu extends FeedForwardLayer {
     private static final long serialVersionUID = 1L;
 
     /** Parameter key of the slopes. */
-    public static final String SLOPE_KEY = "a";
+    public static final String SLOPE_KEY = SlopeParams.KEY;
     /** PyTorch's initial slope. */
     public static final double DEFAULT_SLOPE = 0.25;
 
@@ -175,76 +173,22 @@ public class ChannelPrelu extends FeedForwardLayer {
         }
     }
 
-    /** One parameter array, the slopes, as a 1×c row view of the layer's parameter block. */
-    static final class Params implements ParamInitializer {
+    /** The c slopes ({@link SlopeParams}). */
+    static final class Params extends SlopeParams<ChannelPrelu> {
         static final Params INSTANCE = new Params();
 
-        private static ChannelPrelu prelu(org.deeplearning4j.nn.conf.layers.Layer layer) {
-            if (!(layer instanceof ChannelPrelu p)) {
-                throw new IllegalArgumentException("expected a ChannelPrelu layer configuration, got "
-                        + layer.getClass().getName());
-            }
-            return p;
+        private Params() {
+            super(ChannelPrelu.class);
         }
 
         @Override
-        public long numParams(NeuralNetConfiguration conf) {
-            return numParams(conf.getLayer());
+        protected long slopes(ChannelPrelu layer) {
+            return layer.getNIn();
         }
 
         @Override
-        public long numParams(org.deeplearning4j.nn.conf.layers.Layer layer) {
-            return prelu(layer).getNIn();
-        }
-
-        @Override
-        public List<String> paramKeys(org.deeplearning4j.nn.conf.layers.Layer layer) {
-            return List.of(SLOPE_KEY);
-        }
-
-        @Override
-        public List<String> weightKeys(org.deeplearning4j.nn.conf.layers.Layer layer) {
-            return List.of(SLOPE_KEY);
-        }
-
-        @Override
-        public List<String> biasKeys(org.deeplearning4j.nn.conf.layers.Layer layer) {
-            return List.of();
-        }
-
-        @Override
-        public boolean isWeightParam(org.deeplearning4j.nn.conf.layers.Layer layer, String key) {
-            return SLOPE_KEY.equals(key);
-        }
-
-        @Override
-        public boolean isBiasParam(org.deeplearning4j.nn.conf.layers.Layer layer, String key) {
-            return false;
-        }
-
-        @Override
-        public Map<String, INDArray> init(NeuralNetConfiguration conf, INDArray paramsView, boolean initializeParams) {
-            ChannelPrelu p = prelu(conf.getLayer());
-            INDArray a = view(p, paramsView);
-            if (initializeParams) {
-                a.assign(p.getInitialSlope());
-            }
-            conf.addVariable(SLOPE_KEY);
-            return Map.of(SLOPE_KEY, a);
-        }
-
-        @Override
-        public Map<String, INDArray> getGradientsFromFlattened(NeuralNetConfiguration conf, INDArray gradientView) {
-            return Map.of(SLOPE_KEY, view(prelu(conf.getLayer()), gradientView));
-        }
-
-        private static INDArray view(ChannelPrelu p, INDArray flat) {
-            long c = p.getNIn();
-            if (flat.length() != c) {
-                throw new IllegalArgumentException("ChannelPrelu (layer " + p.getLayerName() + ") expects " + c
-                        + " parameters, got a view of " + flat.length());
-            }
-            return flat.reshape('c', 1, c);
+        protected double initialSlope(ChannelPrelu layer) {
+            return layer.getInitialSlope();
         }
     }
 }

@@ -1,9 +1,7 @@
 package io.protospark.model.head;
 
+import io.protospark.model.fast.SlopeParams;
 import java.util.Collection;
-import java.util.LinkedHashMap;
-import java.util.List;
-import java.util.Map;
 import org.deeplearning4j.nn.api.Layer;
 import org.deeplearning4j.nn.api.ParamInitializer;
 import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
@@ -33,7 +31,7 @@ public class Prelu extends FeedForwardLayer {
     private static final long serialVersionUID = 1L;
 
     /** Parameter key of the slopes. */
-    public static final String SLOPE_KEY = "a";
+    public static final String SLOPE_KEY = SlopeParams.KEY;
     /** PyTorch's initial slope. */
     public static final double DEFAULT_SLOPE = 0.25;
 
@@ -176,79 +174,22 @@ public class Prelu extends FeedForwardLayer {
         }
     }
 
-    /** One parameter array, the slopes, as a 1×m row view of the layer's parameter block. */
-    static final class Params implements ParamInitializer {
+    /** The 1 or n slopes ({@link SlopeParams}). */
+    static final class Params extends SlopeParams<Prelu> {
         static final Params INSTANCE = new Params();
 
-        private static Prelu prelu(org.deeplearning4j.nn.conf.layers.Layer layer) {
-            if (!(layer instanceof Prelu p)) {
-                throw new IllegalArgumentException("expected a Prelu layer configuration, got "
-                        + layer.getClass().getName());
-            }
-            return p;
+        private Params() {
+            super(Prelu.class);
         }
 
         @Override
-        public long numParams(NeuralNetConfiguration conf) {
-            return numParams(conf.getLayer());
+        protected long slopes(Prelu layer) {
+            return layer.slopes();
         }
 
         @Override
-        public long numParams(org.deeplearning4j.nn.conf.layers.Layer layer) {
-            return prelu(layer).slopes();
-        }
-
-        @Override
-        public List<String> paramKeys(org.deeplearning4j.nn.conf.layers.Layer layer) {
-            return List.of(SLOPE_KEY);
-        }
-
-        @Override
-        public List<String> weightKeys(org.deeplearning4j.nn.conf.layers.Layer layer) {
-            return List.of(SLOPE_KEY);
-        }
-
-        @Override
-        public List<String> biasKeys(org.deeplearning4j.nn.conf.layers.Layer layer) {
-            return List.of();
-        }
-
-        @Override
-        public boolean isWeightParam(org.deeplearning4j.nn.conf.layers.Layer layer, String key) {
-            return SLOPE_KEY.equals(key);
-        }
-
-        @Override
-        public boolean isBiasParam(org.deeplearning4j.nn.conf.layers.Layer layer, String key) {
-            return false;
-        }
-
-        @Override
-        public Map<String, INDArray> init(NeuralNetConfiguration conf, INDArray paramsView, boolean initializeParams) {
-            Prelu p = prelu(conf.getLayer());
-            INDArray a = view(p, paramsView);
-            if (initializeParams) {
-                a.assign(p.initialSlope);
-            }
-            Map<String, INDArray> m = new LinkedHashMap<>();
-            m.put(SLOPE_KEY, a);
-            conf.addVariable(SLOPE_KEY);
-            return m;
-        }
-
-        @Override
-        public Map<String, INDArray> getGradientsFromFlattened(NeuralNetConfiguration conf, INDArray gradientView) {
-            Map<String, INDArray> m = new LinkedHashMap<>();
-            m.put(SLOPE_KEY, view(prelu(conf.getLayer()), gradientView));
-            return m;
-        }
-
-        private static INDArray view(Prelu p, INDArray flat) {
-            if (flat.length() != p.slopes()) {
-                throw new IllegalArgumentException("Prelu " + p.getLayerName() + " needs " + p.slopes()
-                        + " parameters, got a block of " + flat.length());
-            }
-            return flat.reshape('c', 1, p.slopes());
+        protected double initialSlope(Prelu layer) {
+            return layer.getInitialSlope();
         }
     }
 }
