@@ -27,8 +27,8 @@ import java.util.Set;
  * took longer than the convolutions themselves. Here the maps stay NHWC from the first layer to the global pooling:
  * the layers that read the network input get an {@link NchwToNhwc} pre-processor (the network still takes NCHW),
  * every convolution, pooling, batch norm and {@link ChannelPrelu} on a map is set to NHWC, and global pooling pools
- * dimensions 1 and 2. Parameters do not change (DL4J keeps convolution weights as [out, in, kH, kW] in both orders), so the graph's
- * outputs, gradients and parameters are those of the NCHW graph.
+ * dimensions 1 and 2. Parameters do not change (DL4J keeps convolution weights as [out, in, kH, kW] in both
+ * orders), so the graph's outputs, gradients and parameters are those of the NCHW graph.
  *
  * <p>Only graphs whose maps pass through nothing else are rewritten: every vertex that reads a map must be a
  * convolution, pooling, batch-norm or PReLU layer of this package's kinds, an activation layer, an element-wise

@@ -195,6 +195,19 @@ final class Dnnl {
         return a.length() <= a.data().length();
     }
 
+    /** Whether oneDNN runs here and can work on these arrays in place: all float and {@link #dense}. */
+    static boolean takesInPlace(INDArray... arrays) {
+        if (engine() == null) {
+            return false;
+        }
+        for (INDArray a : arrays) {
+            if (a == null || a.dataType() != org.nd4j.linalg.api.buffer.DataType.FLOAT || !dense(a)) {
+                return false;
+            }
+        }
+        return true;
+    }
+
     static boolean same(dnnl_memory_desc_t a, dnnl_memory_desc_t b) {
         return dnnl_memory_desc_equal(a, b) != 0;
     }

@@ -252,7 +252,6 @@ final class DnnlConvolution {
      * buffer, which is bound to the kernel-side memory object on each call.
      */
     private static final class MapStage {
-        final dnnl_memory_desc_t kernelMd;
         final dnnl_memory memory;
         final Dnnl.Call reorder;
         final int slot;
@@ -260,7 +259,6 @@ final class DnnlConvolution {
 
         private MapStage(dnnl_memory_desc_t kernelMd, dnnl_memory_desc_t userMd, dnnl_memory user, boolean in,
                          int slot) {
-            this.kernelMd = kernelMd;
             this.memory = Dnnl.unbound(kernelMd);
             this.reorder = in ? Dnnl.reorder(userMd, user, kernelMd, memory)
                     : Dnnl.reorder(kernelMd, memory, userMd, user);

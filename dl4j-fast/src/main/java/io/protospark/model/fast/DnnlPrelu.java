@@ -6,7 +6,6 @@ import org.bytedeco.dnnl.dnnl_primitive_attr;
 import org.bytedeco.dnnl.dnnl_primitive_desc;
 import org.bytedeco.dnnl.dnnl_prelu_desc_t;
 import org.bytedeco.dnnl.dnnl_stream;
-import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
 import static org.bytedeco.dnnl.global.dnnl.*;
@@ -25,17 +24,9 @@ final class DnnlPrelu {
     private DnnlPrelu() {
     }
 
-    /** Whether oneDNN runs here and takes these arrays in place: float and dense. */
+    /** Whether oneDNN runs here and takes these arrays in place: float and dense ({@link Dnnl#takesInPlace}). */
     static boolean takes(INDArray... arrays) {
-        if (Dnnl.engine() == null) {
-            return false;
-        }
-        for (INDArray a : arrays) {
-            if (a == null || a.dataType() != DataType.FLOAT || !Dnnl.dense(a)) {
-                return false;
-            }
-        }
-        return true;
+        return Dnnl.takesInPlace(arrays);
     }
 
     /** y = PReLU(x; a); a holds one slope per channel. */

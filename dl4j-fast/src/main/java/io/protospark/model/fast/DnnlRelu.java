@@ -6,7 +6,6 @@ import org.bytedeco.dnnl.dnnl_memory_desc_t;
 import org.bytedeco.dnnl.dnnl_primitive_attr;
 import org.bytedeco.dnnl.dnnl_primitive_desc;
 import org.bytedeco.dnnl.dnnl_stream;
-import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
 import static org.bytedeco.dnnl.global.dnnl.*;
@@ -23,11 +22,11 @@ final class DnnlRelu {
 
     /** Whether oneDNN runs here and takes these arrays in place: float, dense, all of one length. */
     static boolean takes(INDArray... arrays) {
-        if (Dnnl.engine() == null) {
+        if (!Dnnl.takesInPlace(arrays)) {
             return false;
         }
         for (INDArray a : arrays) {
-            if (a == null || a.dataType() != DataType.FLOAT || !Dnnl.dense(a) || a.length() != arrays[0].length()) {
+            if (a.length() != arrays[0].length()) {
                 return false;
             }
         }

@@ -8,6 +8,7 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -37,12 +38,15 @@ public final class SharedLayers {
      */
     public static Copied copy(ComputationGraph earlier, ComputationGraph net, String source) {
         List<String> fresh = new ArrayList<>();
+        Map<String, INDArray> olderSlopes = new HashMap<>(); // ChannelPrelu name -> the older slope convolution's W
         for (Layer layer : net.getLayers()) {
             String name = layer.conf().getLayer().getLayerName();
             if (layer.numParams() == 0) {
                 continue;
             }
-            if (earlierSlopes(earlier, layer) != null) {
+            INDArray slopes = earlierSlopes(earlier, layer);
+            if (slopes != null) {
+                olderSlopes.put(name, slopes);
                 continue;
             }
             var their = earlier.getVertex(name);
@@ -73,7 +77,7 @@ public final class SharedLayers {
             if (layer.numParams() == 0 || fresh.contains(name)) {
                 continue;
             }
-            INDArray slopes = earlierSlopes(earlier, layer);
+            INDArray slopes = olderSlopes.get(name);
             if (slopes != null) {
                 INDArray a = layer.getParam(ChannelPrelu.SLOPE_KEY);
                 a.assign(slopes.reshape(a.shape()).castTo(a.dataType()));
