@@ -175,6 +175,25 @@ class ChannelPreluTest {
     }
 
     @Test
+    void channelsLastNetworkRoundTripsThroughModelSerializer() throws Exception {
+        ComputationGraphConfiguration conf = graph();
+        conf.setDataType(DataType.FLOAT);
+        ComputationGraph net = new ComputationGraph(FastLayers.convert(conf));
+        net.init();
+        net.getLayer("p").getParam(ChannelPrelu.SLOPE_KEY).assign(Nd4j.createFromArray(-0.3f, 0.25f, 0.9f)
+                .reshape(1, 3));
+        java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream();
+        org.deeplearning4j.util.ModelSerializer.writeModel(net, bytes, true);
+        ComputationGraph back = org.deeplearning4j.util.ModelSerializer.restoreComputationGraph(
+                new java.io.ByteArrayInputStream(bytes.toByteArray()), true);
+        assertEquals(net.params(), back.params());
+        assertEquals(CNN2DFormat.NHWC, ((ChannelPrelu) back.getLayer("p").conf().getLayer()).getCnn2dDataFormat());
+        Nd4j.getRandom().setSeed(2);
+        INDArray x = Nd4j.randn(DataType.FLOAT, 3, 2, 5, 4);
+        assertClose(net.outputSingle(false, x), back.outputSingle(false, x), 0.0, "restored output");
+    }
+
+    @Test
     void configurationSurvivesJsonAndRefusesWhatItCannotTake() {
         ComputationGraphConfiguration fast = FastLayers.convert(graph());
         ComputationGraphConfiguration back = ComputationGraphConfiguration.fromJson(fast.toJson());
