@@ -4,7 +4,10 @@
 #
 # Usage: bench/assign.sh [dense|sparse|all]      (default all)
 # Environment: BENCH_DIR (default /tmp/assign-bench: ~2.4 GB of dense matrices, ~380 MB for the sparse pair),
-#              SIZES (default "1000 5000 10000"), RUNS (default 3), SPARSE_K (default 93000), SPARSE_D (default 512),
+#              SIZES (default "1000 5000 10000"), KINDS (matrix structures, default the grid below; see
+#              bench/gen_assign.py), RUNS (default 3), SPARSE_K (default 93000), SPARSE_D (default 512),
+#              SCIPY_PYTHON (the python3 whose SciPy is the reference; default the first of /usr/bin/python3 and
+#              python3 on PATH that has it),
 #              SPARSE_PREFIX (assign.prefix-dims for the sparse run: auto (default; d/2 at this size), 0 = full gemm, N),
 #              PROTOSPARK_DRIVER_MEMORY (launcher heap, default 4g), ASSIGN_THREADS (threads of the dense solver's
 #              scan, passed as assign.threads; default 0: the processors available to the JVM, at most 8).
@@ -27,7 +30,7 @@ for cand in /usr/bin/python3 python3; do
 done
 [[ -n $py ]] || { echo "bench/assign.sh: needs a python3 with numpy to generate the matrices" >&2; exit 1; }
 scipy_py=''
-for cand in /usr/bin/python3 python3; do
+for cand in ${SCIPY_PYTHON:-} /usr/bin/python3 python3; do
   if command -v "$cand" > /dev/null && "$cand" -c 'import scipy.optimize' 2> /dev/null; then scipy_py=$cand; break; fi
 done
 
@@ -37,14 +40,14 @@ median() { "$py" -c 'import statistics,sys; print("%.3f" % statistics.median(flo
 if [[ $what == dense || $what == all ]]; then
   threads_opt=()
   [[ -n ${ASSIGN_THREADS:-} ]] && threads_opt=("assign.threads=$ASSIGN_THREADS")
-  printf '%-8s %-8s %9s %9s %9s %9s %9s %7s %10s %6s  %s\n' n kind "ours s" "ours cpu" "warm cpu" "scipy s" "scipy cpu" \
+  printf '%-6s %-14s %9s %9s %9s %9s %9s %7s %10s %6s  %s\n' n kind "ours s" "ours cpu" "warm cpu" "scipy s" "scipy cpu" \
     ratio agree load "objective (ours)"
   for n in $sizes; do
-    for kind in uniform cosine; do
+    for kind in ${KINDS:-uniform near-perm cosine-n1-d64 cosine-n4-d64 cosine-n4-d16 random-d16 random-d512 int100 int5000}; do
       f=$dir/$kind-$n.npy
       [[ -f $f ]] || "$py" "$here/gen_assign.py" dense "$n" "$kind" "$f"
       flag=''
-      [[ $kind == cosine ]] && flag=--maximize
+      [[ $("$py" "$here/gen_assign.py" maximized "$kind") == yes ]] && flag=--maximize
       ours=() ocpu=() wcpu=() theirs=() tcpu=() loads=() obj='' sobj=''
       for ((r = 0; r < runs; r++)); do
         line=$("$repo/submit/protospark" assign "${threads_opt[@]}" --cost "$f" $flag --out "$dir/sigma-$kind-$n.npy" \
@@ -73,7 +76,7 @@ if [[ $what == dense || $what == all ]]; then
       else
         sm='-' scm='-' ratio='-' agree='(no scipy)'
       fi
-      printf '%-8s %-8s %9s %9s %9s %9s %9s %7s %10s %6s  %s\n' "$n" "$kind" "$om" "$ocm" "$wcm" "$sm" "$scm" "$ratio" \
+      printf '%-6s %-14s %9s %9s %9s %9s %9s %7s %10s %6s  %s\n' "$n" "$kind" "$om" "$ocm" "$wcm" "$sm" "$scm" "$ratio" \
         "$agree" "$load" "$obj"
     done
   done

@@ -1,11 +1,20 @@
 #!/usr/bin/env python3
 """Writes benchmark inputs for `protospark assign` (reference tooling only; not used by the product or CI).
 
-dense N KIND OUT.npy   KIND uniform: U(0,1) costs (minimised); cosine: cos(class memory, prototype), K x K,
-                       class memories = prototypes (d = 64) under a hidden permutation plus noise (maximised)
+dense N KIND OUT.npy   K x K float64 costs. KIND (`--maximize` for the cosine kinds, as `assign` runs them):
+                       uniform        U(0,1), minimised
+                       cosine         = cosine-n1-d64 (the first benchmark's matrix)
+                       near-perm      = cosine-n0.3-d64: memories close to their prototypes (late in training)
+                       cosine-nS-dD   cos(class memory, prototype) with unit prototypes in D dimensions and memories
+                                      = prototypes under a hidden permutation plus Gaussian noise of norm ~S, maximised
+                                      (S = 4 is mostly noise, early in training; D << K is low rank)
+                       random-dD      cosines of two independent sets of K random unit vectors in D dimensions
+                                      (no hidden permutation at all), maximised
+                       intM           integers drawn uniformly from 0..M-1, minimised: many ties
 sparse K D DIR         DIR/classes.npy, DIR/prototypes.npy (float32 K x D, unit rows; classes = prototypes under a
                        hidden permutation plus noise) and DIR/hidden.npy (the permutation)
 """
+import re
 import sys
 
 import numpy as np
@@ -22,18 +31,43 @@ def memories(rng, protos, noise):
     return unit(q).astype(np.float32), perm
 
 
+def maximized(kind):
+    """Whether `assign` runs this kind with --maximize (the cosine kinds)."""
+    return kind in ("cosine", "near-perm") or kind.startswith(("cosine-", "random-"))
+
+
+def dense(rng, n, kind):
+    if kind == "uniform":
+        return rng.random((n, n))
+    if kind == "cosine":
+        kind = "cosine-n1-d64"
+    elif kind == "near-perm":
+        kind = "cosine-n0.3-d64"
+    m = re.fullmatch(r"cosine-n([0-9.]+)-d([0-9]+)", kind)
+    if m:
+        noise, d = float(m.group(1)), int(m.group(2))
+        p = unit(rng.standard_normal((n, d))).astype(np.float32)
+        q, _ = memories(rng, p, noise)
+        return q.astype(np.float64) @ p.astype(np.float64).T
+    m = re.fullmatch(r"random-d([0-9]+)", kind)
+    if m:
+        d = int(m.group(1))
+        p = unit(rng.standard_normal((n, d))).astype(np.float32)
+        q = unit(rng.standard_normal((n, d))).astype(np.float32)
+        return q.astype(np.float64) @ p.astype(np.float64).T
+    m = re.fullmatch(r"int([0-9]+)", kind)
+    if m:
+        return rng.integers(0, int(m.group(1)), size=(n, n)).astype(np.float64)
+    raise SystemExit("unknown kind " + kind + "\n" + __doc__)
+
+
 def main(argv):
     rng = np.random.default_rng(20240601)
-    if argv[0] == "dense":
+    if argv[0] == "maximized":
+        print("yes" if maximized(argv[1]) else "no")
+    elif argv[0] == "dense":
         n, kind, out = int(argv[1]), argv[2], argv[3]
-        if kind == "uniform":
-            c = rng.random((n, n))
-        elif kind == "cosine":
-            p = unit(rng.standard_normal((n, 64))).astype(np.float32)
-            q, _ = memories(rng, p, 1.0)
-            c = (q.astype(np.float64) @ p.astype(np.float64).T)
-        else:
-            raise SystemExit("kind must be uniform or cosine, got " + kind)
+        c = dense(rng, n, kind)
         np.save(out, np.ascontiguousarray(c, dtype=np.float64))
     elif argv[0] == "sparse":
         k, d, out = int(argv[1]), int(argv[2]), argv[3]

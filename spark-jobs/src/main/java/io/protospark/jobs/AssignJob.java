@@ -30,6 +30,7 @@ import java.nio.file.StandardCopyOption;
 import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;
+import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
  * {@code protospark assign}: the label-to-prototype assignment of DL2PA as a command, on the driver (no Spark).
@@ -128,12 +129,14 @@ public final class AssignJob {
      */
     public record Result(String solver, int n, double objective, double seconds, double cpuSeconds,
                          Boolean provenOptimal,
-                         Integer rounds, Long edges, Double gap, Double warmupCpuSeconds, long peakHeapBytes,
+                         Integer rounds, Long edges, Double gap, Double warmupCpuSeconds,
+                         Double warmupWaitSeconds, long peakHeapBytes,
                          String out, int[] columnOfRow) {
         /**
          * objective, seconds (wall), cpu_seconds (this JVM's CPU time while solving, all threads), n, solver, then
          * proven_optimal, rounds, edges, gap when present, warmup_cpu_seconds (CPU time of the JIT warm-up thread that
-         * ran while the matrix was read; not in cpu_seconds) when one ran, peak_heap_mb, out.
+         * ran while the command loaded; not in cpu_seconds) and warmup_wait_seconds (how much of seconds was spent
+         * waiting for it to finish) when one ran, peak_heap_mb, out.
          */
         public Map<String, Object> summary() {
             Map<String, Object> m = new LinkedHashMap<>();
@@ -152,6 +155,9 @@ public final class AssignJob {
             }
             if (warmupCpuSeconds != null) {
                 m.put("warmup_cpu_seconds", warmupCpuSeconds);
+            }
+            if (warmupWaitSeconds != null) {
+                m.put("warmup_wait_seconds", warmupWaitSeconds);
             }
             m.put("peak_heap_mb", peakHeapBytes / (1024 * 1024));
             m.put("out", out);
@@ -172,52 +178,64 @@ public final class AssignJob {
         return r;
     }
 
-    /**
-     * Dense: the solver's loops are compiled on a second thread while the matrix is read (see
-     * {@link LinearAssignment#warmUp}); whatever of that warm-up is not done when reading ends is waited for inside
-     * the timed solve, so {@code seconds} never hides it. {@code -Dprotospark.assign.warmup=false} turns it off.
-     */
-    /** Cost files from this size on (f8, n ≈ 1500) get the warm-up: smaller ones read faster than it runs. */
-    static final long WARMUP_FROM_BYTES = 8L * 1500 * 1500;
+    /** From this size on the solve waits for the warm-up; smaller problems are solved at once, warm or not. */
+    static final int WARMUP_WAIT_FROM = 256;
 
-    /** The length of a file, or −1 when it cannot be found (reading it then reports why). */
-    private static long fileLength(String file, Configuration conf) {
-        try {
-            Path p = new Path(file);
-            return p.getFileSystem(conf).getFileStatus(p).getLen();
-        } catch (IOException | RuntimeException e) {
-            return -1;
+    private static Thread warmThread;
+    private static volatile double warmCpuSeconds = -1;
+    /** Set when the matrix is read: the warm-up then ends after its current round (and its minimum). */
+    private static final AtomicBoolean MATRIX_READ = new AtomicBoolean();
+
+    /**
+     * Starts compiling the dense solver's loops on a low-priority daemon thread, once per JVM: {@code Main} calls it
+     * for a dense {@code assign} before it loads the configuration, so the warm-up overlaps all of the command's
+     * loading, and it stops after its current round once the matrix is read. A JVM that solves once would otherwise
+     * spend longer compiling than solving (n = 1000-5000).
+     */
+    public static synchronized void startWarmUp() {
+        if (warmThread != null || "false".equals(System.getProperty("protospark.assign.warmup"))) {
+            return;
         }
+        warmThread = new Thread(() -> {
+            LinearAssignment.warmUp(MATRIX_READ::get);
+            warmCpuSeconds = ManagementFactory.getThreadMXBean().getCurrentThreadCpuTime() / 1e9;
+        }, "protospark-assign-warmup");
+        warmThread.setDaemon(true);
+        warmThread.setPriority(Thread.MIN_PRIORITY);
+        warmThread.start();
     }
 
+    private static synchronized Thread warmThread() {
+        return warmThread;
+    }
+
+    /**
+     * Dense: the solver's loops are compiled on a second thread while the command loads its configuration and reads
+     * the matrix ({@link #startWarmUp}, see {@link LinearAssignment#warmUp}); whatever of that warm-up is not done
+     * when reading ends is waited for inside the timed solve, so {@code seconds} never hides it.
+     * {@code -Dprotospark.assign.warmup=false} turns it off.
+     */
     private static Result runDense(Settings s, Configuration conf) {
-        Thread warm = null;
-        long[] warmCpu = {-1};
-        if (!"false".equals(System.getProperty("protospark.assign.warmup"))
-                && fileLength(s.cost(), conf) >= WARMUP_FROM_BYTES) {
-            warm = new Thread(() -> {
-                LinearAssignment.warmUp();
-                warmCpu[0] = ManagementFactory.getThreadMXBean().getCurrentThreadCpuTime();
-            }, "protospark-assign-warmup");
-            warm.setDaemon(true);
-            warm.setPriority(Thread.MIN_PRIORITY);
-            warm.start();
-        }
+        startWarmUp();
+        Thread warm = warmThread();
         NpyMatrix m = read(s.cost(), true, conf, "an n x n cost matrix (.npy, f8 or f4)");
         if (m.rows() != m.cols()) {
             throw new DataFormatException(s.cost() + ": the cost matrix must be square (n x n), found " + m.rows()
                     + " x " + m.cols());
         }
         int n = m.rows();
+        MATRIX_READ.set(true);
         long t0 = System.nanoTime();
         long c0 = processCpu();
-        if (warm != null) {
+        Double waited = null;
+        if (warm != null && n >= WARMUP_WAIT_FROM) {
             try {
                 warm.join();
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 throw new IllegalStateException("interrupted", e);
             }
+            waited = (System.nanoTime() - t0) / 1e9;
         }
         Assignment a;
         try {
@@ -227,7 +245,7 @@ public final class AssignJob {
         }
         double seconds = (System.nanoTime() - t0) / 1e9;
         return new Result("dense-lapjv", n, a.objective(), seconds, (processCpu() - c0) / 1e9, null, null, null,
-                null, warmCpu[0] >= 0 ? warmCpu[0] / 1e9 : null, peakHeap(), s.out(), a.columnOfRow());
+                null, warmCpuSeconds >= 0 ? warmCpuSeconds : null, waited, peakHeap(), s.out(), a.columnOfRow());
     }
 
     private static Result runSparse(Settings s, Configuration conf) {
@@ -254,8 +272,8 @@ public final class AssignJob {
         int w = CosineAssignment.prefixDimsFor(q.rows(), q.cols(), s.prefixDims());
         String solver = "sparse-topk-" + r.k() + (w > 0 ? "-prefix-" + w : "");
         return new Result(solver, q.rows(), r.objective(), r.candidateSeconds() + r.solveSeconds(),
-                (processCpu() - c0) / 1e9, r.provenOptimal(), r.rounds(), r.edges(), gap, null, peakHeap(), s.out(),
-                r.assignment().columnOfRow());
+                (processCpu() - c0) / 1e9, r.provenOptimal(), r.rounds(), r.edges(), gap, null, null, peakHeap(),
+                s.out(), r.assignment().columnOfRow());
     }
 
     /**

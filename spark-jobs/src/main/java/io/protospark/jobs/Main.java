@@ -64,6 +64,9 @@ public final class Main {
                 out.println(CommandLine.usage());
                 return 0;
             }
+            if ("assign".equals(cl.command()) && cl.overrides().stream().anyMatch(o -> o.startsWith("assign.cost="))) {
+                AssignJob.startWarmUp(); // compiles the dense solver while the configuration and matrix load
+            }
             // bench reads only its own bench.* flags (checked by BenchJob.Settings), not the training config
             config = "bench".equals(cl.command()) ? null : loadConfig(cl);
         } catch (SettingsException | CommandLine.UsageException e) {

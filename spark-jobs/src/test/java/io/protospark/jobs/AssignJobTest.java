@@ -235,7 +235,7 @@ class AssignJobTest {
 
     @Test
     void aLargeCostFileGetsTheWarmUpAndTheSameAnswer() throws Exception {
-        int n = 1500; // 18 MB of f8: from this size on the solver is compiled while the file is read
+        int n = 1500; // 18 MB of f8: the solve waits for the warm-up (compiling the solver while the command loads)
         Random rnd = new Random(3);
         double[][] c = new double[n][n];
         double[] flat = new double[n * n];
@@ -251,12 +251,14 @@ class AssignJobTest {
         assertEquals(0, o.code(), o.err());
         JsonNode j = Json.MAPPER.readTree(o.out().strip());
         assertTrue(j.get("warmup_cpu_seconds").asDouble() > 0, o.out());
+        assertTrue(j.get("warmup_wait_seconds").asDouble() >= 0, o.out());
+        assertTrue(j.get("warmup_wait_seconds").asDouble() <= j.get("seconds").asDouble(), o.out());
         double best = io.protospark.model.assign.LinearAssignment.solveMin(flat, n).objective();
         assertEquals(best, j.get("objective").asDouble(), 1e-9 * best);
-        // small files skip it
+        // small files do not wait for it
         Path small = matrix("small.npy", new double[][] {{0.9, 0.8}, {0.85, 0.1}});
         CommandRun s = CommandRun.of("assign", "--cost", small.toString(), "--out", out.toString());
-        assertTrue(Json.MAPPER.readTree(s.out().strip()).get("warmup_cpu_seconds") == null, s.out());
+        assertTrue(Json.MAPPER.readTree(s.out().strip()).get("warmup_wait_seconds") == null, s.out());
     }
 
     @Test

@@ -5,6 +5,7 @@ import org.slf4j.LoggerFactory;
 
 import java.util.Arrays;
 import java.util.Locale;
+import java.util.function.BooleanSupplier;
 
 /**
  * Exact dense linear sum assignment by the shortest-augmenting-path method of Jonker and Volgenant (LAPJV:
@@ -37,11 +38,11 @@ public final class LinearAssignment {
     private static final int ARR_BUDGET_FACTOR = 2;
     /**
      * From this size on, {@link #solve} first solves a sparse candidate graph and certifies it on the full matrix.
-     * Below it plain LAPJV is as fast or faster in a fresh JVM (measured at n = 1000: cosine-structured 0.02-0.03 s
-     * against 0.04-0.07 s for the sparse route, uniform about even), since most of such a solve is JIT warm-up
-     * and LAPJV has fewer loops to compile.
+     * Below it plain LAPJV is about as fast (measured warm at n = 500: 1-6 ms against 3-10 ms for the sparse route,
+     * except 15 against 4 ms on integer costs with ties); at n = 1000 the sparse route takes 11-20 ms on every
+     * structure measured, LAPJV 3-35 ms ({@code bench/assign.sh}).
      */
-    static final int SPARSE_FROM = 1500;
+    static final int SPARSE_FROM = 800;
     /** Candidate columns per row of the sparse first try (smallest reduced costs after column reduction). */
     private static final int CANDIDATES = 12;
 
@@ -50,21 +51,49 @@ public final class LinearAssignment {
     private LinearAssignment() {
     }
 
-    /**
-     * Solves a small pseudo-random problem through the same code as a large {@link #solve} (the sparse route's scan,
-     * candidate solve and proof), so the JIT compiles those loops; returns the objective (to keep the work). For a
-     * command that solves once per JVM, run on another thread while the real matrix is read from disk: a fresh JVM
-     * otherwise spends about as long compiling as solving at n = 5000. Costs ~0.1 s of CPU; thread-safe.
-     */
+    /** Rounds of {@link #warmUp(BooleanSupplier)} that always run, and the most it runs. */
+    static final int WARMUP_MIN_ROUNDS = 3;
+    static final int WARMUP_MAX_ROUNDS = 30;
+
+    /** {@link #warmUp(BooleanSupplier)} for its minimum number of rounds. */
     public static double warmUp() {
-        int n = 1536; // each per-row loop runs n times per pass: enough calls for the optimising compiler
-        double[] c = new double[n * n];
+        return warmUp(() -> true);
+    }
+
+    /**
+     * Solves small pseudo-random problems through the same code as {@link #solve}, so that the JIT compiles those
+     * loops, with profiles from every kind of matrix a solve meets: uniform costs, a near-permutation (every row's
+     * best column distinct) and small integers with many ties, each minimised and maximised, on the sparse route
+     * (n = 512) and dense LAPJV (n = 256). A round takes a few milliseconds once compiled. It runs at least
+     * {@value #WARMUP_MIN_ROUNDS} rounds, then more until {@code enough} says stop (at most
+     * {@value #WARMUP_MAX_ROUNDS}): a command that solves once per JVM runs it on another thread while it loads and
+     * stops it when the matrix is read, since a fresh JVM otherwise spends longer compiling than solving at
+     * n = 1000-5000 (and code compiled on one kind of matrix is recompiled when another takes other branches).
+     * Returns the objectives' sum (to keep the work); thread-safe.
+     */
+    public static double warmUp(BooleanSupplier enough) {
+        double sum = 0;
         long x = 0x9E3779B97F4A7C15L;
-        for (int e = 0; e < c.length; e++) {
-            x = x * 6364136223846793005L + 1442695040888963407L;
-            c[e] = (x >>> 11) * 0x1.0p-53;
+        for (int round = 0; round < WARMUP_MAX_ROUNDS && (round < WARMUP_MIN_ROUNDS || !enough.getAsBoolean());
+             round++) {
+            for (int n : new int[] {512, 256}) {
+                double[] c = new double[n * n];
+                for (int kind = 0; kind < 3; kind++) {
+                    for (int e = 0; e < c.length; e++) {
+                        x = x * 6364136223846793005L + 1442695040888963407L;
+                        double u = (x >>> 11) * 0x1.0p-53;
+                        c[e] = switch (kind) {
+                            case 0 -> u;
+                            case 1 -> (e / n == (e % n * 7 + round) % n ? 1.0 : 0.0) + 0.5 * u; // near-permutation
+                            default -> Math.floor(8 * u); // ties
+                        };
+                    }
+                    boolean max = (kind + round) % 2 == 1;
+                    sum += solve(c, n, n, max, n == 512).objective();
+                }
+            }
         }
-        return solve(c, n, n, true, true).objective() + solve(c, n, n, false, true).objective();
+        return sum;
     }
 
     /** Minimises the sum of the chosen entries of the square n×n row-major matrix {@code cost}. */
@@ -103,7 +132,7 @@ public final class LinearAssignment {
         return solve(cost, n, m, maximize, sparseFirst, 0);
     }
 
-    private static Assignment solve(double[] cost, int n, int m, boolean maximize, boolean sparseFirst,
+    static Assignment solve(double[] cost, int n, int m, boolean maximize, boolean sparseFirst,
                                     int threads) {
         if (threads < 0) {
             throw new IllegalArgumentException("threads must be >= 1, or 0 for automatic; got " + threads);

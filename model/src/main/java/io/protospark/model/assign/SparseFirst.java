@@ -44,6 +44,8 @@ final class SparseFirst {
     private static final long PARALLEL_FROM_ENTRIES = 1L << 20;
     /** Rows handed to a thread at a time. */
     private static final int ROW_BLOCK = 64;
+    /** Best rows kept per column (their edges join the graph; see {@link #addColumnCandidates}). */
+    static final int COLUMN_CANDIDATES = 4;
 
     private final double[] a;
     private final int n;
@@ -120,18 +122,28 @@ final class SparseFirst {
         }
         sf.maxAbs = mx;
         long t1 = System.nanoTime();
-        // pass two: each row's k smallest reduced costs
+        // pass two: each row's k smallest reduced costs, and each column's kc best rows (per thread, merged)
         AtomicInteger nextRow = new AtomicInteger();
+        int kc = Math.min(k, COLUMN_CANDIDATES);
+        ColumnBest[] partCols = new ColumnBest[t];
         runParallel(t, w -> {
             double[] heapKey = new double[k];
             int[] heapCol = new int[k];
+            ColumnBest cols = new ColumnBest(n, kc);
             for (int b; (b = nextRow.getAndIncrement() * ROW_BLOCK) < n; ) {
                 for (int i = b; i < Math.min(n, b + ROW_BLOCK); i++) {
-                    sf.rowBound[i] = sf.smallestReduced(i * n, heapKey, heapCol);
+                    sf.rowBound[i] = sf.smallestReduced(i, heapKey, heapCol);
                     sf.rowCols[i] = heapCol.clone();
+                    double rowMin = Double.POSITIVE_INFINITY;
+                    for (double key : heapKey) {
+                        rowMin = Math.min(rowMin, -key);
+                    }
+                    sf.offerColumns(i, rowMin, cols);
                 }
             }
+            partCols[w] = cols;
         });
+        sf.addColumnCandidates(ColumnBest.merge(partCols));
         if (LOG.isDebugEnabled()) {
             LOG.debug(String.format(Locale.ROOT, "sparse-first n=%d k=%d threads=%d: finite check and column minima "
                     + "%.3f s, selection %.3f s", n, k, t, (t1 - t0) / 1e9, (System.nanoTime() - t1) / 1e9));
@@ -236,26 +248,210 @@ final class SparseFirst {
     }
 
     /**
-     * The k columns of the row at {@code base} with the smallest {@code y − v0} into {@code heapCol} (a bounded heap
-     * whose root is the largest kept; one compare per entry); returns the largest of the k reduced costs. The heap
-     * holds the negated costs in a min-heap ({@link Heaps}).
+     * The k columns of row i with the smallest {@code y − v0} into {@code heapCol} (a bounded heap whose root is the
+     * largest kept; one compare per entry); returns the largest of the k reduced costs. The heap holds the negated
+     * costs in a min-heap ({@link Heaps}). The row is read from a column that depends on i, wrapping around, so that
+     * among equal costs (integer matrices) rows keep different columns rather than all the first ones.
      */
-    private double smallestReduced(int base, double[] heapKey, int[] heapCol) {
+    private double smallestReduced(int i, double[] heapKey, int[] heapCol) {
         double[] a = this.a;
         double[] v0 = this.v0;
         double sg = sign;
-        for (int j = 0; j < k; j++) {
-            Heaps.siftUp(heapKey, heapCol, j, -(sg * a[base + j] - v0[j]), j);
+        int base = i * n;
+        int o = rotation(i, n);
+        for (int x = 0; x < k; x++) {
+            int j = o + x < n ? o + x : o + x - n;
+            Heaps.siftUp(heapKey, heapCol, x, -(sg * a[base + j] - v0[j]), j);
         }
         double thr = -heapKey[0];
-        for (int j = k; j < n; j++) {
+        int from = o + k < n ? o + k : o + k - n;
+        int to = from >= o ? n : o; // first stretch: from .. to-1, then 0 .. o-1 when it did not wrap yet
+        for (int j = from; j < to; j++) {
             double r = sg * a[base + j] - v0[j];
             if (r < thr) {
                 Heaps.siftDown(heapKey, heapCol, k, -r, j);
                 thr = -heapKey[0];
             }
         }
+        if (from >= o) {
+            for (int j = 0; j < o; j++) {
+                double r = sg * a[base + j] - v0[j];
+                if (r < thr) {
+                    Heaps.siftDown(heapKey, heapCol, k, -r, j);
+                    thr = -heapKey[0];
+                }
+            }
+        }
         return thr;
+    }
+
+    /** Where row i starts reading its columns (a multiplicative hash of i, spread over 0..n-1). */
+    static int rotation(int i, int n) {
+        return (int) (((i * 0x9E3779B97F4A7C15L) >>> 32) % n);
+    }
+
+    /**
+     * Offers row i's entries to the columns' best rows, keyed by the doubly reduced cost {@code y − v0[j] − rowMin}
+     * (≥ 0); the row is read again from cache, one compare per entry.
+     */
+    private void offerColumns(int i, double rowMin, ColumnBest cols) {
+        double[] a = this.a;
+        double[] v0 = this.v0;
+        double[] thr = cols.threshold;
+        double sg = sign;
+        int base = i * n;
+        for (int j = 0; j < n; j++) {
+            double q = sg * a[base + j] - v0[j] - rowMin;
+            if (q <= thr[j]) {
+                cols.offer(j, q, i);
+            }
+        }
+    }
+
+    /**
+     * Adds to each row the columns that chose it ({@link ColumnBest}) and are not already among its k candidates, so
+     * that every column has edges: without them, a column that is no row's near-best (a prototype far from every
+     * class memory in a low-rank cosine matrix, or a column after the first equal ones of every row) leaves the
+     * graph without a complete matching. The proof is unchanged: a pair outside row i's k candidates still has
+     * reduced cost ≥ {@code rowBound[i]}, whether or not a column added it.
+     */
+    private void addColumnCandidates(int[][] colRows) {
+        int[] extra = new int[n];
+        for (int[] rows : colRows) {
+            for (int i : rows) {
+                extra[i]++;
+            }
+        }
+        int[][] added = new int[n][];
+        int[] fill = new int[n];
+        for (int i = 0; i < n; i++) {
+            added[i] = new int[extra[i]];
+        }
+        for (int j = 0; j < n; j++) {
+            for (int i : colRows[j]) {
+                added[i][fill[i]++] = j;
+            }
+        }
+        for (int i = 0; i < n; i++) {
+            if (fill[i] == 0) {
+                continue;
+            }
+            int[] cols = rowCols[i];
+            int[] merged = Arrays.copyOf(cols, cols.length + fill[i]);
+            int m = cols.length;
+            for (int x = 0; x < fill[i]; x++) {
+                int j = added[i][x];
+                boolean present = false;
+                for (int c : cols) {
+                    if (c == j) {
+                        present = true;
+                        break;
+                    }
+                }
+                if (!present) {
+                    merged[m++] = j;
+                }
+            }
+            rowCols[i] = m == merged.length ? merged : Arrays.copyOf(merged, m);
+        }
+    }
+
+    /**
+     * Each column's kc best rows by a key, under the total order (key, tie hash of the pair, row), so that the merge
+     * of several threads' selections is the same whatever rows each thread saw. Slots are unsorted; the worst kept
+     * of column j is its {@link #threshold} (+∞ until kc are kept).
+     */
+    static final class ColumnBest {
+        final int n;
+        final int kc;
+        final double[] key;
+        final int[] row;
+        final int[] count;
+        final double[] threshold;
+        final int[] worst;
+
+        ColumnBest(int n, int kc) {
+            this.n = n;
+            this.kc = kc;
+            this.key = new double[n * kc];
+            this.row = new int[n * kc];
+            this.count = new int[n];
+            this.threshold = new double[n];
+            this.worst = new int[n];
+            Arrays.fill(threshold, Double.POSITIVE_INFINITY);
+        }
+
+        static int tie(int i, int j) {
+            int h = i * 0x9E3779B1 + j * 0x85EBCA77;
+            h ^= h >>> 15;
+            h *= 0x2C1B3C6D;
+            return h ^ (h >>> 12);
+        }
+
+        /** Whether (q, i) comes before (p, r) in column j's order. */
+        static boolean before(double q, int i, double p, int r, int j) {
+            if (q != p) {
+                return q < p;
+            }
+            int ti = tie(i, j);
+            int tr = tie(r, j);
+            return ti != tr ? ti < tr : i < r;
+        }
+
+        void offer(int j, double q, int i) {
+            int base = j * kc;
+            int c = count[j];
+            if (c < kc) {
+                key[base + c] = q;
+                row[base + c] = i;
+                count[j] = ++c;
+                if (c == kc) {
+                    refreshWorst(j);
+                }
+                return;
+            }
+            int w = worst[j];
+            if (!before(q, i, key[base + w], row[base + w], j)) {
+                return;
+            }
+            key[base + w] = q;
+            row[base + w] = i;
+            refreshWorst(j);
+        }
+
+        private void refreshWorst(int j) {
+            int base = j * kc;
+            int w = 0;
+            for (int s = 1; s < kc; s++) {
+                if (before(key[base + w], row[base + w], key[base + s], row[base + s], j)) {
+                    w = s;
+                }
+            }
+            worst[j] = w;
+            threshold[j] = key[base + w];
+        }
+
+        /** The rows each column keeps over all parts (their kc best together), ascending by row. */
+        static int[][] merge(ColumnBest[] parts) {
+            ColumnBest all = parts[0];
+            for (int p = 1; p < parts.length; p++) {
+                ColumnBest o = parts[p];
+                for (int j = 0; j < all.n; j++) {
+                    for (int s = 0; s < o.count[j]; s++) {
+                        double q = o.key[j * o.kc + s];
+                        if (q <= all.threshold[j]) {
+                            all.offer(j, q, o.row[j * o.kc + s]);
+                        }
+                    }
+                }
+            }
+            int[][] out = new int[all.n][];
+            for (int j = 0; j < all.n; j++) {
+                out[j] = Arrays.copyOfRange(all.row, j * all.kc, j * all.kc + all.count[j]);
+                Arrays.sort(out[j]);
+            }
+            return out;
+        }
     }
 
     /**
