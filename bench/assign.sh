@@ -40,26 +40,36 @@ median() { "$py" -c 'import statistics,sys; print("%.3f" % statistics.median(flo
 if [[ $what == dense || $what == all ]]; then
   threads_opt=()
   [[ -n ${ASSIGN_THREADS:-} ]] && threads_opt=("assign.threads=$ASSIGN_THREADS")
-  printf '%-6s %-14s %9s %9s %9s %9s %9s %7s %10s %6s  %s\n' n kind "ours s" "ours cpu" "warm cpu" "scipy s" "scipy cpu" \
-    ratio agree load "objective (ours)"
+  printf '%-6s %-14s %8s %8s %8s %8s %8s %8s %7s %7s %8s %8s %5s  %s\n' n kind "ours s" "ours cpu" "warm cpu" \
+    "wait s" "scipy s" "scipy cpu" ratio worst "ours cmd" "sp cmd" agree load
+  # ratio: median SciPy s / median ours s; worst: the smallest ratio of one run's pair; "cmd": whole commands' wall
+  # time (ours: JVM start, loading, solve, writing; SciPy: interpreter start, imports, loading, solve)
   for n in $sizes; do
     for kind in ${KINDS:-uniform near-perm cosine-n1-d64 cosine-n4-d64 cosine-n4-d16 random-d16 random-d512 int100 int5000}; do
       f=$dir/$kind-$n.npy
       [[ -f $f ]] || "$py" "$here/gen_assign.py" dense "$n" "$kind" "$f"
       flag=''
       [[ $("$py" "$here/gen_assign.py" maximized "$kind") == yes ]] && flag=--maximize
-      ours=() ocpu=() wcpu=() theirs=() tcpu=() loads=() obj='' sobj=''
+      ours=() ocpu=() wcpu=() wait=() ocmd=() theirs=() tcpu=() tcmd=() pairs=() loads=() obj='' sobj=''
       for ((r = 0; r < runs; r++)); do
+        t0=$(date +%s.%N)
         line=$("$repo/submit/protospark" assign "${threads_opt[@]}" --cost "$f" $flag --out "$dir/sigma-$kind-$n.npy" \
           2> /dev/null | tail -1)
+        t1=$(date +%s.%N)
         ours+=("$(json_field seconds <<< "$line")")
         ocpu+=("$(json_field cpu_seconds <<< "$line")")
         wcpu+=("$(json_field warmup_cpu_seconds <<< "$line")")
+        wait+=("$(json_field warmup_wait_seconds <<< "$line")")
+        ocmd+=("$("$py" -c "print($t1 - $t0)")")
         obj=$(json_field objective <<< "$line")
         if [[ -n $scipy_py ]]; then
+          t0=$(date +%s.%N)
           sline=$("$scipy_py" "$here/scipy_assign.py" "$f" $flag)
+          t1=$(date +%s.%N)
           theirs+=("$(json_field seconds <<< "$sline")")
           tcpu+=("$(json_field cpu_seconds <<< "$sline")")
+          tcmd+=("$("$py" -c "print($t1 - $t0)")")
+          pairs+=("$("$py" -c "print(${theirs[-1]} / max(${ours[-1]}, 1e-9))")")
           sobj=$(json_field objective <<< "$sline")
         fi
         loads+=("$(cut -d' ' -f1 /proc/loadavg)")
@@ -67,17 +77,21 @@ if [[ $what == dense || $what == all ]]; then
       om=$(median "${ours[@]}")
       ocm=$(median "${ocpu[@]}")
       wcm=$(median "${wcpu[@]}")
+      wm=$(median "${wait[@]}")
+      ocmdm=$(median "${ocmd[@]}")
       load=$(median "${loads[@]}")
       if [[ -n $scipy_py ]]; then
         sm=$(median "${theirs[@]}")
         scm=$(median "${tcpu[@]}")
+        tcmdm=$(median "${tcmd[@]}")
         ratio=$("$py" -c "print('%.1fx' % ($sm / max($om, 1e-9)))")
+        worst=$("$py" -c "import sys; print('%.1fx' % min(float(x) for x in sys.argv[1:]))" "${pairs[@]}")
         agree=$("$py" -c "a, b = $obj, $sobj; print('yes' if abs(a - b) <= 1e-9 * max(1.0, abs(b)) else 'NO %.3g' % (a - b))")
       else
-        sm='-' scm='-' ratio='-' agree='(no scipy)'
+        sm='-' scm='-' tcmdm='-' ratio='-' worst='-' agree='(no scipy)'
       fi
-      printf '%-6s %-14s %9s %9s %9s %9s %9s %7s %10s %6s  %s\n' "$n" "$kind" "$om" "$ocm" "$wcm" "$sm" "$scm" "$ratio" \
-        "$agree" "$load" "$obj"
+      printf '%-6s %-14s %8s %8s %8s %8s %8s %8s %7s %7s %8s %8s %5s  %s\n' "$n" "$kind" "$om" "$ocm" "$wcm" "$wm" "$sm" \
+        "$scm" "$ratio" "$worst" "$ocmdm" "$tcmdm" "$agree" "$load"
     done
   done
 fi

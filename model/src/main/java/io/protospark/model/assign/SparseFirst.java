@@ -333,26 +333,7 @@ final class SparseFirst {
             }
         }
         for (int i = 0; i < n; i++) {
-            if (fill[i] == 0) {
-                continue;
-            }
-            int[] cols = rowCols[i];
-            int[] merged = Arrays.copyOf(cols, cols.length + fill[i]);
-            int m = cols.length;
-            for (int x = 0; x < fill[i]; x++) {
-                int j = added[i][x];
-                boolean present = false;
-                for (int c : cols) {
-                    if (c == j) {
-                        present = true;
-                        break;
-                    }
-                }
-                if (!present) {
-                    merged[m++] = j;
-                }
-            }
-            rowCols[i] = m == merged.length ? merged : Arrays.copyOf(merged, m);
+            rowCols[i] = withNew(rowCols[i], added[i], fill[i]);
         }
     }
 
@@ -512,13 +493,9 @@ final class SparseFirst {
                     continue;
                 }
                 scannedNow++;
-                int[] extra = scanViolations(i, s, price, threshold, cols);
-                if (extra.length > 0) {
-                    int[] merged = Arrays.copyOf(cols, cols.length + extra.length);
-                    System.arraycopy(extra, 0, merged, cols.length, extra.length);
-                    rowCols[i] = merged;
-                }
-                if (extra.length > 0 || edgeViolated) {
+                int[] widened = scanViolations(i, s, price, threshold, cols);
+                rowCols[i] = widened;
+                if (widened.length > cols.length || edgeViolated) {
                     sa.unassign(i);
                     violatingRows++;
                 }
@@ -542,7 +519,7 @@ final class SparseFirst {
         }
     }
 
-    /** Columns of row i, not yet among its edges, whose reduced cost is below the threshold. */
+    /** Row i's edges {@code cols} and the columns not yet among them whose reduced cost is below the threshold. */
     private int[] scanViolations(int i, double s, double[] price, double threshold, int[] cols) {
         int base = i * n;
         int[] extra = new int[8];
@@ -555,10 +532,16 @@ final class SparseFirst {
                 extra[nextra++] = j;
             }
         }
-        // drop the ones already present (an edge that violates only by rounding cannot be added twice)
-        int kept = 0;
-        for (int e = 0; e < nextra; e++) {
-            int j = extra[e];
+        // the ones already present are dropped (an edge that violates only by rounding cannot be added twice)
+        return withNew(cols, extra, nextra);
+    }
+
+    /** {@code cols} followed by those of {@code more[0..count)} it does not hold ({@code cols} itself if none). */
+    private static int[] withNew(int[] cols, int[] more, int count) {
+        int[] merged = null;
+        int m = cols.length;
+        for (int x = 0; x < count; x++) {
+            int j = more[x];
             boolean present = false;
             for (int c : cols) {
                 if (c == j) {
@@ -567,10 +550,13 @@ final class SparseFirst {
                 }
             }
             if (!present) {
-                extra[kept++] = j;
+                if (merged == null) {
+                    merged = Arrays.copyOf(cols, cols.length + count - x);
+                }
+                merged[m++] = j;
             }
         }
-        return Arrays.copyOf(extra, kept);
+        return merged == null ? cols : Arrays.copyOf(merged, m);
     }
 
     private void setCsr(SparseAssignment sa, int[][] rowCols, double s) {

@@ -65,13 +65,13 @@ class MatrixStructuresTest {
             for (int t = 0; t < d; t++) {
                 p[i][t] = rnd.nextGaussian();
             }
-            unit(p[i]);
+            SparseFirstTest.normalise(p[i]);
         }
         for (int i = 0; i < n; i++) {
             for (int t = 0; t < d; t++) {
                 q[i][t] = permuted ? p[perm[i]][t] + noise * rnd.nextGaussian() / Math.sqrt(d) : rnd.nextGaussian();
             }
-            unit(q[i]);
+            SparseFirstTest.normalise(q[i]);
         }
         return fill(n, (i, j) -> {
             double s = 0;
@@ -80,17 +80,6 @@ class MatrixStructuresTest {
             }
             return s;
         });
-    }
-
-    private static void unit(double[] x) {
-        double s = 0;
-        for (double t : x) {
-            s += t * t;
-        }
-        s = Math.sqrt(s);
-        for (int t = 0; t < x.length; t++) {
-            x[t] /= s;
-        }
     }
 
     @ParameterizedTest

@@ -289,7 +289,7 @@ class SparseFirstTest {
         assertThrows(IllegalArgumentException.class, () -> LinearAssignment.solve(c, n, n, true, -2));
     }
 
-    private static void normalise(double[] x) {
+    static void normalise(double[] x) {
         double s = 0;
         for (double t : x) {
             s += t * t;
