@@ -358,4 +358,17 @@ class LinearAssignmentTest {
         assertTrue(Double.isFinite(first) && first > 0, "objective " + first);
         assertEquals(first, LinearAssignment.warmUp());
     }
+
+    @Test
+    void theWarmUpRunsItsMinimumThenStopsWhenAskedOrAtItsMaximum() {
+        java.util.concurrent.atomic.AtomicInteger asked = new java.util.concurrent.atomic.AtomicInteger();
+        LinearAssignment.warmUp(() -> asked.incrementAndGet() >= 2); // asked before each round after the minimum
+        assertEquals(2, asked.get(), "one more round after the minimum, then it stops");
+        asked.set(0);
+        LinearAssignment.warmUp(() -> {
+            asked.incrementAndGet();
+            return false;
+        });
+        assertEquals(LinearAssignment.WARMUP_MAX_ROUNDS - LinearAssignment.WARMUP_MIN_ROUNDS, asked.get());
+    }
 }
