@@ -106,7 +106,7 @@ public final class PrepareJob {
                 String name = e.getKey();
                 Transforms.Selection sel = e.getValue();
                 Written written = writeSplit(spark, fs, source.rows().get(sel.source()), sel, name, temp,
-                        settings.shardSizeBytes());
+                        settings.shardSizeBytes(), settings.rowGroupBytes());
                 long[] perClass = new long[plan.classes()];
                 long unknown = 0;
                 for (int label : written.labels()) {
@@ -178,10 +178,16 @@ public final class PrepareJob {
      * Writes one split as {@code <temp>/<split>/part-NNNNN.parquet}, shard i holding a contiguous range of the
      * selection in source order, and returns its shards, checksummed. When the row maker may skip examples, the
      * written ids and labels are read back (one cheap column scan) so the counts are those on disk.
+     *
+     * <p>Each shard is written in row groups of about {@code rowGroupBytes} (Parquet's {@code parquet.block.size}),
+     * so that training can cut a split of few shards into as many partitions as it has workers between row groups
+     * ({@code ShardRows.plan}). Parquet's padding of row groups to the file system's block boundaries is off: it is
+     * meant for row groups as large as an HDFS block, and with small ones it would fill up to 8 MiB of every block
+     * with zeros.
      */
     private static Written writeSplit(SparkSession spark, FileSystem fs, RowSource source,
-                                      Transforms.Selection sel, String split, Path temp, long shardBytes)
-            throws IOException {
+                                      Transforms.Selection sel, String split, Path temp, long shardBytes,
+                                      long rowGroupBytes) throws IOException {
         int n = sel.size();
         long totalBytes = n * source.bytesPerRow();
         int shards = (int) Math.max(1, Math.min(n, (totalBytes + shardBytes - 1) / shardBytes));
@@ -197,6 +203,8 @@ public final class PrepareJob {
             spark.createDataFrame(rows, source.schema()).write()
                     .mode(SaveMode.ErrorIfExists)
                     .option("maxRecordsPerFile", 0) // exactly one file per partition, whatever the session says
+                    .option("parquet.block.size", rowGroupBytes)
+                    .option("parquet.writer.max-padding", 0)
                     .parquet(dir.toString());
         } catch (Exception e) { // SparkException is checked but undeclared (Scala)
             throw unwrap(e);

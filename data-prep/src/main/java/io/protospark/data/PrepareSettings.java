@@ -37,18 +37,21 @@ import java.util.List;
  * @param synsets            ImageNet flat val: ILSVRC2012_ID → WNID text mapping, or {@code null}
  * @param openSetUnknownInput CIFAR+10 / CIFAR+50 only: the cifar-100-binary folder the unknowns come from
  * @param labels      npy only: a 1-d integer {@code .npy} with one label per image, or {@code null} (all label 0)
+ * @param rowGroupMb  target uncompressed size of one Parquet row group within a shard, MiB
  */
 public record PrepareSettings(String format, URI input, URI output, double shardSizeMb, boolean overwrite,
                               int classes, List<String> classNames, long seed, int subsetClasses,
                               String subsetOrder, double longTailRatio, double validationFraction,
                               String openSet, int imageSize, String resize, String corruptImages,
-                              URI valGroundTruth, URI synsets, URI openSetUnknownInput, URI labels) {
+                              URI valGroundTruth, URI synsets, URI openSetUnknownInput, URI labels,
+                              double rowGroupMb) {
     /** Config prefix of these settings. */
     public static final String PREFIX = "protospark.prepare.";
     public static final String FORMAT = PREFIX + "format";
     public static final String INPUT = PREFIX + "input";
     public static final String OUTPUT = PREFIX + "output";
     public static final String SHARD_SIZE_MB = PREFIX + "shard-size-mb";
+    public static final String ROW_GROUP_MB = PREFIX + "row-group-mb";
     public static final String OVERWRITE = PREFIX + "overwrite";
     public static final String CLASSES = PREFIX + "classes";
     public static final String CLASS_NAMES = PREFIX + "class-names";
@@ -89,6 +92,19 @@ public record PrepareSettings(String format, URI input, URI output, double shard
     public static final List<String> CORRUPT_POLICIES = List.of("fail", "skip");
     /** The values of {@link #SUBSET_ORDER}. */
     public static final List<String> SUBSET_ORDERS = List.of("first", "random");
+    /** {@link #ROW_GROUP_MB}'s default (data-prep's {@code reference.conf}), for the constructors without it. */
+    public static final double DEFAULT_ROW_GROUP_MB = 1.0;
+
+    /** Settings with the default row-group size. */
+    public PrepareSettings(String format, URI input, URI output, double shardSizeMb, boolean overwrite, int classes,
+                           List<String> classNames, long seed, int subsetClasses, String subsetOrder,
+                           double longTailRatio, double validationFraction, String openSet, int imageSize,
+                           String resize, String corruptImages, URI valGroundTruth, URI synsets,
+                           URI openSetUnknownInput, URI labels) {
+        this(format, input, output, shardSizeMb, overwrite, classes, classNames, seed, subsetClasses, subsetOrder,
+                longTailRatio, validationFraction, openSet, imageSize, resize, corruptImages, valGroundTruth, synsets,
+                openSetUnknownInput, labels, DEFAULT_ROW_GROUP_MB);
+    }
 
     /** Settings without an npy labels file. */
     public PrepareSettings(String format, URI input, URI output, double shardSizeMb, boolean overwrite, int classes,
@@ -142,6 +158,14 @@ public record PrepareSettings(String format, URI input, URI output, double shard
         if (!(shardSizeMb > 0) || Double.isInfinite(shardSizeMb)) {
             throw new SettingsException(SHARD_SIZE_MB, "must be a positive finite number of MiB", shardSizeMb,
                     "the default is 64");
+        }
+        if (!(rowGroupMb > 0) || Double.isInfinite(rowGroupMb)) {
+            throw new SettingsException(ROW_GROUP_MB, "must be a positive finite number of MiB", rowGroupMb,
+                    "the default is " + DEFAULT_ROW_GROUP_MB);
+        }
+        if (rowGroupMb * 1024 * 1024 > Integer.MAX_VALUE) {
+            throw new SettingsException(ROW_GROUP_MB, "must be below 2048 MiB (Parquet's row-group size is an int "
+                    + "of bytes)", rowGroupMb, "the default is " + DEFAULT_ROW_GROUP_MB);
         }
         if (classes < 1 || classes > 256) {
             throw new SettingsException(CLASSES, "must lie in [1, 256] (IDX labels are unsigned bytes)", classes,
@@ -258,12 +282,17 @@ public record PrepareSettings(String format, URI input, URI output, double shard
                 Configs.nonNegativeInt(config, IMAGE_SIZE), Configs.oneOf(config, RESIZE, RESIZES),
                 Configs.oneOf(config, CORRUPT_IMAGES, CORRUPT_POLICIES), optionalUri(config, VAL_GROUND_TRUTH),
                 optionalUri(config, SYNSETS), optionalUri(config, OPEN_SET_UNKNOWN_INPUT),
-                optionalUri(config, LABELS));
+                optionalUri(config, LABELS), Configs.positiveDouble(config, ROW_GROUP_MB));
     }
 
     /** Target shard size in bytes. */
     public long shardSizeBytes() {
         return Math.max(1L, (long) (shardSizeMb * 1024 * 1024));
+    }
+
+    /** Target row-group size in bytes (Parquet's {@code parquet.block.size}). */
+    public long rowGroupBytes() {
+        return Math.max(1L, (long) (rowGroupMb * 1024 * 1024));
     }
 
     private static URI optionalUri(Config config, String key) {

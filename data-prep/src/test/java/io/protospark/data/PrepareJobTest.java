@@ -133,7 +133,7 @@ class PrepareJobTest extends LocalSparkTest {
         assertTrue(shards.files("train").size() > 1, "the test wants several shards");
         List<Row> expected = rows(shards, "train");
         for (int parts : new int[] {1, 2, shards.files("train").size() + 3, TRAIN + 50}) {
-            List<ShardRows.Range> plan = ShardRows.plan(shards, "train", parts);
+            List<ShardRows.Range> plan = ShardRows.plan(shards, "train", parts, hadoop());
             List<Object[]> read = new ArrayList<>();
             for (ShardRows.Range r : plan) {
                 try (ShardRows rows = ShardRows.open(r, hadoop(), ShardSchema.ID, ShardSchema.LABEL,
@@ -150,7 +150,7 @@ class PrepareJobTest extends LocalSparkTest {
             }
             assertTrue(plan.size() >= Math.min(parts, TRAIN), parts + " parts planned as " + plan.size());
         }
-        ShardRows.Range first = ShardRows.plan(shards, "train", 1).get(0);
+        ShardRows.Range first = ShardRows.plan(shards, "train", 1, hadoop()).get(0);
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
                 () -> ShardRows.open(first, hadoop(), "no_such_column").next());
         assertTrue(e.getMessage().contains(first.file().toString()) && e.getMessage().contains("no_such_column"),
@@ -162,6 +162,56 @@ class PrepareJobTest extends LocalSparkTest {
             }
         });
         assertTrue(short_.getMessage().contains("ends after " + first.to() + " rows"), short_.getMessage());
+    }
+
+    /**
+     * {@code prepare.row-group-mb} of 0.05 MiB: Parquet checks a row group's size every 100 rows at the least, and 100
+     * rows of 812 bytes exceed it, so the one train shard holds row groups of 100 rows, between which
+     * {@link ShardRows#plan} cuts it; beyond three pieces it cuts inside them. Every plan reads every row once, in id
+     * order, and a limit reads the smallest ids.
+     */
+    @Test
+    void shardsHoldRowGroupsOfRowGroupMbAndPlansCutBetweenThem() throws IOException {
+        Path out = work.resolve("row-groups");
+        PrepareJob.run(new PrepareSettings("idx", input.toUri(), out.toUri(), 64, false, CLASSES, List.of(), 0, 0,
+                "first", 1.0, 0.0, "", 0, "shorter-side-crop", "fail", null, null, null, null, 0.05), spark);
+        ShardSet shards = shards(out);
+        assertEquals(1, shards.files("train").size());
+        java.net.URI file = shards.files("train").get(0);
+        try (org.apache.parquet.hadoop.ParquetFileReader r = org.apache.parquet.hadoop.ParquetFileReader.open(
+                org.apache.parquet.hadoop.util.HadoopInputFile.fromPath(new org.apache.hadoop.fs.Path(file),
+                        hadoop()))) {
+            assertEquals(List.of(100L, 100L, 100L), r.getRowGroups().stream()
+                    .map(org.apache.parquet.hadoop.metadata.BlockMetaData::getRowCount).toList());
+        }
+        assertEquals(List.of(new ShardRows.Range(file, 0, 100), new ShardRows.Range(file, 100, 200),
+                new ShardRows.Range(file, 200, 300)), ShardRows.plan(shards, "train", 3, hadoop()));
+        assertEquals(List.of(new ShardRows.Range(file, 0, 100), new ShardRows.Range(file, 100, 300)),
+                ShardRows.plan(shards, "train", 2, hadoop()), "150 is halfway: the lower boundary");
+        assertEquals(List.of(new ShardRows.Range(file, 0, 100), new ShardRows.Range(file, 100, 150)),
+                ShardRows.plan(shards, "train", 2, 150, hadoop()), "the first 150 rows");
+        assertEquals(List.of(new ShardRows.Range(file, 0, 50), new ShardRows.Range(file, 50, 100),
+                new ShardRows.Range(file, 100, 200), new ShardRows.Range(file, 200, 300)),
+                ShardRows.plan(shards, "train", 4, hadoop()), "more pieces than row groups");
+
+        List<Row> expected = rows(shards, "train");
+        for (long limit : new long[] {0, 1, 150, TRAIN}) {
+            for (int parts = 1; parts <= 8; parts++) {
+                List<Long> ids = new ArrayList<>();
+                for (ShardRows.Range range : ShardRows.plan(shards, "train", parts, limit, hadoop())) {
+                    try (ShardRows rows = ShardRows.open(range, hadoop(), ShardSchema.ID, ShardSchema.PIXELS)) {
+                        rows.forEachRemaining(v -> {
+                            Row e = expected.get(ids.size());
+                            assertArrayEquals((byte[]) e.getAs(ShardSchema.PIXELS), (byte[]) v[1]);
+                            ids.add((Long) v[0]);
+                        });
+                    }
+                }
+                long n = limit > 0 ? limit : TRAIN;
+                assertEquals(expected.subList(0, (int) n).stream().map(r -> r.getLong(0)).toList(), ids,
+                        parts + " parts, limit " + limit);
+            }
+        }
     }
 
     @Test

@@ -26,6 +26,8 @@ class PrepareSettingsTest {
         assertEquals(URI.create("out/fm"), s.output());
         assertEquals(64.0, s.shardSizeMb());
         assertEquals(64L << 20, s.shardSizeBytes());
+        assertEquals(PrepareSettings.DEFAULT_ROW_GROUP_MB, s.rowGroupMb());
+        assertEquals(1L << 20, s.rowGroupBytes());
         assertFalse(s.overwrite());
         assertEquals(10, s.classes());
         assertEquals(List.of("0", "1", "2", "3", "4", "5", "6", "7", "8", "9"), s.classNames());
@@ -35,10 +37,11 @@ class PrepareSettingsTest {
     void readsEveryKey() {
         PrepareSettings s = PrepareSettings.from(config("prepare.input=\"s3a://bucket/raw\"",
                 "prepare.output=\"hdfs:///prepared/x\"", "prepare.shard-size-mb=0.5", "prepare.overwrite=true",
-                "prepare.classes=3", "prepare.class-names=[cat, dog, bird]"));
+                "prepare.classes=3", "prepare.class-names=[cat, dog, bird]", "prepare.row-group-mb=0.25"));
         assertEquals(URI.create("s3a://bucket/raw"), s.input());
         assertEquals(URI.create("hdfs:///prepared/x"), s.output());
         assertEquals(512 * 1024, s.shardSizeBytes());
+        assertEquals(256 * 1024, s.rowGroupBytes());
         assertTrue(s.overwrite());
         assertEquals(List.of("cat", "dog", "bird"), s.classNames());
     }
@@ -71,6 +74,13 @@ class PrepareSettingsTest {
         e = assertThrows(SettingsException.class, () -> PrepareSettings.from(
                 config("prepare.input=/in", "prepare.output=/out", "prepare.shard-size-mb=0")));
         assertEquals("protospark.prepare.shard-size-mb", e.key());
+
+        for (String bad : List.of("0", "-1", "4096")) {
+            e = assertThrows(SettingsException.class, () -> PrepareSettings.from(
+                    config("prepare.input=/in", "prepare.output=/out", "prepare.row-group-mb=" + bad)));
+            assertEquals("protospark.prepare.row-group-mb", e.key());
+            assertTrue(e.getMessage().contains(bad), e.getMessage());
+        }
 
         e = assertThrows(SettingsException.class, () -> PrepareSettings.from(
                 config("prepare.input=/in", "prepare.output=/out", "prepare.classes=300")));

@@ -13,16 +13,24 @@ import java.util.List;
 /**
  * A split's rows as an RDD read by the executors straight from the shard files ({@link ShardRows}): one partition
  * per row range, in file order, so each partition's rows are sorted by id and the same in every run, with no
- * shuffle and no Spark SQL query to plan (the evaluation and embedding passes read their data this way).
+ * shuffle and no Spark SQL query to plan (training reads its splits this way, and so do the evaluation and
+ * embedding passes).
  */
 public final class ShardRdds {
     private ShardRdds() {
     }
 
-    /** The values of {@code columns} for every row of {@code split}, in about {@code parts} partitions. */
+    /**
+     * The values of {@code columns} for every row of {@code split}, in at least {@code parts} partitions when it has
+     * that many rows ({@link ShardRows#plan(ShardSet, String, int, Configuration)}).
+     */
     public static JavaRDD<Object[]> rows(JavaSparkContext jsc, ShardSet shards, String split, int parts,
                                          String... columns) {
-        List<ShardRows.Range> plan = ShardRows.plan(shards, split, parts);
+        return rows(jsc, ShardRows.plan(shards, split, parts, jsc.hadoopConfiguration()), columns);
+    }
+
+    /** The values of {@code columns} for the rows of {@code plan}, one partition per range, in the plan's order. */
+    public static JavaRDD<Object[]> rows(JavaSparkContext jsc, List<ShardRows.Range> plan, String... columns) {
         return jsc.parallelize(plan, Math.max(1, plan.size())).mapPartitions(it -> {
             if (!it.hasNext()) {
                 return Collections.emptyIterator();

@@ -163,6 +163,7 @@ final class Epochs {
                 .build();
         sparkNet = new SparkComputationGraph(jsc, net, master);
 
+        ExampleRdds.warnIfTooSmall(shards, t.trainSplit(), t.maxTrainExamples(), workers, t.batchSize());
         train = ExampleRdds.read(spark, shards, t.trainSplit(), workers, t.maxTrainExamples())
                 .persist(StorageLevel.MEMORY_ONLY());
         decoding = TrainLoop.decoding(m, t);

@@ -1,5 +1,6 @@
 package io.protospark.jobs.train;
 
+import io.protospark.data.shard.ShardRows;
 import io.protospark.data.shard.ShardSchema;
 import io.protospark.data.shard.ShardSet;
 import io.protospark.jobs.examples.Decoding;
@@ -7,12 +8,15 @@ import io.protospark.jobs.examples.Example;
 import io.protospark.jobs.examples.Minibatches;
 import io.protospark.jobs.examples.Minibatches.BatchIterator;
 import io.protospark.jobs.examples.Minibatches.Training;
+import io.protospark.jobs.spark.ShardRdds;
 import org.apache.spark.HashPartitioner;
 import org.apache.spark.api.java.JavaPairRDD;
 import org.apache.spark.api.java.JavaRDD;
-import org.apache.spark.sql.Row;
+import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.sql.SparkSession;
 import org.nd4j.linalg.dataset.DataSet;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import scala.Tuple2;
 
 import java.util.ArrayList;
@@ -26,20 +30,57 @@ import java.util.List;
  * labels) where they are trained.
  */
 final class ExampleRdds {
+    private static final Logger LOG = LoggerFactory.getLogger(ExampleRdds.class);
+
     private ExampleRdds() {
     }
 
-    /** Reads a split of a shard set as examples, in {@code partitions} partitions. */
+    /**
+     * Reads the first {@code limit} examples of a split (0 = all; the shards hold ascending ids, so these are the
+     * examples of the smallest ids) in at least {@code partitions} partitions when it has that many examples, each
+     * partition sorted by id and the same in every run. The executors read the shards themselves, each partition a
+     * whole file, a run of whole row groups of one file, or (where a file has fewer row groups than the pieces asked
+     * of it) a row range inside one row group ({@link ShardRows#plan}), so the examples reach as many tasks as there
+     * are workers without a shuffle. (Training does not depend on this layout: every epoch puts the examples in an
+     * order of their own content, {@link #shuffle}.)
+     */
     static JavaRDD<Example> read(SparkSession spark, ShardSet shards, String split, int partitions, long limit) {
-        var df = spark.read().parquet(shards.parquetPaths(split))
-                .select(ShardSchema.ID, ShardSchema.LABEL, ShardSchema.PIXELS)
-                .orderBy(ShardSchema.ID);
-        if (limit > 0) {
-            df = df.limit((int) Math.min(limit, Integer.MAX_VALUE));
+        JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
+        List<ShardRows.Range> plan = ShardRows.plan(shards, split, partitions, limit, jsc.hadoopConfiguration());
+        long examples = plan.stream().mapToLong(ShardRows.Range::rows).sum();
+        LOG.info("split '{}': {} examples of {} shard(s) read in {} partitions for {} workers", split, examples,
+                plan.stream().map(ShardRows.Range::file).distinct().count(), plan.size(), partitions);
+        return ShardRdds.rows(jsc, plan, ShardSchema.LABEL, ShardSchema.PIXELS)
+                .map(r -> new Example((Integer) r[0], (byte[]) r[1]));
+    }
+
+    /**
+     * Logs a warning, and returns it, when the first {@code limit} examples of {@code split} (0 = all) are too few for
+     * {@code workers} training workers of {@code batchSize} examples per minibatch: fewer than
+     * {@code workers * batchSize}, so that a worker's share of an epoch is less than one minibatch (and with fewer
+     * examples than workers, some workers get none). Null when the split is large enough.
+     */
+    static String warnIfTooSmall(ShardSet shards, String split, long limit, int workers, int batchSize) {
+        long all = shards.examples(split);
+        long examples = limit > 0 ? Math.min(limit, all) : all;
+        long needed = (long) workers * batchSize;
+        if (examples >= needed) {
+            return null;
         }
-        return df.javaRDD()
-                .map((Row r) -> new Example(r.getInt(1), (byte[]) r.get(2)))
-                .repartition(partitions);
+        int files = 0;
+        for (long held = 0; held < examples; files++) {
+            held += shards.manifest().files(split).get(files).examples();
+        }
+        String share = examples < workers ? "at least " + (workers - examples) + " of the workers get no example"
+                : "each worker trains on about " + examples / workers + " examples an epoch, less than one minibatch";
+        String message = "split '" + split + "' of " + shards.root() + " is too small for the " + workers
+                + " workers asked for (protospark.train.workers): " + examples + " examples"
+                + (examples < all ? " (protospark.train.max-train-examples of " + all + ")" : "") + " in " + files
+                + (files == 1 ? " shard" : " shards") + ", fewer than workers x batch-size = " + workers + " x "
+                + batchSize + " = " + needed + ", so " + share + "; lower protospark.train.workers or "
+                + "protospark.train.batch-size, or train on more data";
+        LOG.warn(message);
+        return message;
     }
 
     /**
