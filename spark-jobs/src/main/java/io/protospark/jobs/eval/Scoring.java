@@ -12,14 +12,13 @@ import io.protospark.model.net.FixedHead;
 import io.protospark.model.net.HeadKind;
 import io.protospark.model.net.ModelSettings;
 import io.protospark.model.net.Networks;
+import io.protospark.model.net.OutputLoss;
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.deeplearning4j.nn.graph.ComputationGraph;
-import org.nd4j.linalg.activations.IActivation;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.dataset.DataSet;
-import org.nd4j.linalg.lossfunctions.ILossFunction;
 
 import java.io.Serializable;
 import java.util.ArrayList;
@@ -217,7 +216,7 @@ final class Scoring {
         };
     }
 
-    /** A partition's network and what it reads once: the centres, the head's weights, the loss. */
+    /** A partition's network and what it reads once: the centres, the head's weights, the output layer. */
     private static final class Partition {
         private final ComputationGraph net;
         private final Head head;
@@ -226,9 +225,7 @@ final class Scoring {
         private final double[] centreNormSq; // ‖s_k‖², or null
         private final INDArray learnedW; // d x K double (learned head), or null
         private final INDArray learnedB; // 1 x K double, or null
-        private final ILossFunction lossFn;
-        private final IActivation lossActivation;
-        private final String lossInput;
+        private final OutputLoss output;
 
         Partition(ComputationGraph net, Head head) {
             this.net = net;
@@ -261,19 +258,7 @@ final class Scoring {
                 learnedW = null;
                 learnedB = null;
             }
-            String out = net.getConfiguration().getNetworkOutputs().get(0);
-            var outConf = net.getLayer(out).conf().getLayer();
-            if (outConf instanceof org.deeplearning4j.nn.conf.layers.LossLayer l) {
-                lossFn = l.getLossFn();
-            } else if (outConf instanceof org.deeplearning4j.nn.conf.layers.BaseOutputLayer l) {
-                lossFn = l.getLossFn();
-            } else {
-                throw new IllegalStateException("the output layer '" + out + "' has no loss function");
-            }
-            lossActivation = ((org.deeplearning4j.nn.conf.layers.BaseLayer) outConf).getActivationFn();
-            // a learned head's output layer computes its pre-activation itself; a loss layer reads its input
-            lossInput = head.kind() == HeadKind.LEARNED && !head.target() ? null
-                    : net.getConfiguration().getVertexInputs().get(out).get(0);
+            output = OutputLoss.of(net);
         }
 
         List<Scored> score(List<Input> batch, Decoding d, boolean known, long featureStride) {
@@ -284,25 +269,17 @@ final class Scoring {
             INDArray f = acts.get(head.feature()).castTo(DataType.DOUBLE);
             double[][] fr = HostArrays.rows(f);
             double[][] logits = null;
-            INDArray preOutput;
             if (head.logits()) {
-                INDArray z;
-                if (learnedW != null) {
-                    z = f.mmul(learnedW).addiRowVector(learnedB);
-                    preOutput = z.castTo(acts.get(head.feature()).dataType());
-                } else {
-                    z = acts.get(Networks.HEAD).castTo(DataType.DOUBLE);
-                    preOutput = acts.get(lossInput);
-                }
+                INDArray z = learnedW != null ? f.mmul(learnedW).addiRowVector(learnedB)
+                        : acts.get(Networks.HEAD).castTo(DataType.DOUBLE);
                 logits = HostArrays.rows(z);
-            } else {
-                preOutput = acts.get(lossInput);
             }
             double[] loss = new double[n];
             java.util.Arrays.fill(loss, Double.NaN);
             if (known) {
-                INDArray labels = ds.getLabels().castTo(preOutput.dataType());
-                loss = HostArrays.flat(lossFn.computeScoreArray(labels, preOutput.dup(), lossActivation, null));
+                // the output layer's own loss of its input from this pass (a learned head's layer forms its logits)
+                INDArray labels = ds.getLabels().castTo(acts.get(output.input()).dataType());
+                loss = HostArrays.flat(output.scoreExamples(acts, labels));
             }
             Decision.Outcome outcome = null;
             double[][] cos = null;

@@ -547,12 +547,9 @@ public final class TrainLoop {
         return local -> {
             // the K×d prototypes of this partition's network, read once
             INDArray prototypes = FixedHead.prototypes(local).castTo(org.nd4j.linalg.api.buffer.DataType.DOUBLE);
-            return features -> {
-                // a target loss outputs the embedding itself; a fixed head's embedding is an inner vertex
-                INDArray f = target ? local.outputSingle(false, features)
-                        : local.feedForward(features, false).get(feature);
-                return rule.predict(f.castTo(org.nd4j.linalg.api.buffer.DataType.DOUBLE), prototypes);
-            };
+            // a target loss outputs the embedding itself; a fixed head's embedding is an inner vertex
+            return new Evaluator.Classifier(target ? Networks.output(local) : feature,
+                    f -> rule.predict(f.castTo(org.nd4j.linalg.api.buffer.DataType.DOUBLE), prototypes));
         };
     }
 
