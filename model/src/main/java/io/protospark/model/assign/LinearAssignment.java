@@ -156,7 +156,7 @@ public final class LinearAssignment {
         }
         // the sparse try's first pass over the matrix also checks finiteness and finds the largest magnitude
         SparseFirst sf = sparseFirst ? SparseFirst.scan(square, m, maximize ? -1.0 : 1.0, Math.min(m, CANDIDATES),
-                SparseFirst.threadsFor(m, threads)) : null;
+                SparseFirst.threadsFor(m, threads), true) : null;
         double maxAbs = sf != null ? sf.maxAbs() : checkFinite(cost, m);
         double scale = 1.0;
         if (maxAbs > SAFE_MAGNITUDE) {
@@ -166,8 +166,10 @@ public final class LinearAssignment {
         int[] rowsol = new int[m];
         double[] v = new double[m];
         // huge values (scaled) go dense: the scan's unscaled differences could have overflowed
-        if (sf == null || scale != 1.0 || !sf.certify(s, rowsol, v)) {
-            lapjv(square, m, s, rowsol, v);
+        if (sf != null && scale == 1.0 && sf.nearPermutation()) {
+            lapjv(square, m, s, rowsol, v, sf.columnMinima(), sf.columnArgmin());
+        } else if (sf == null || scale != 1.0 || sf.nearPermutation() || !sf.certify(s, rowsol, v)) {
+            lapjv(square, m, s, rowsol, v, null, null);
         }
         int[] columnOfRow = Arrays.copyOf(rowsol, n);
         double objective = 0;
@@ -203,13 +205,14 @@ public final class LinearAssignment {
 
     /**
      * LAPJV on the square n×n matrix {@code s * a} (minimised). Fills {@code rowsol} and the column prices
-     * {@code v} (in the scaled units).
+     * {@code v} (in the scaled units). {@code minima} and {@code argmin}, when given, are the column minima of
+     * {@code s * a} and the first row reaching each (from {@link SparseFirst}'s scan); otherwise it finds them.
      */
-    static void lapjv(double[] a, int n, double s, int[] rowsol, double[] v) {
+    static void lapjv(double[] a, int n, double s, int[] rowsol, double[] v, double[] minima, int[] argmin) {
         int[] colsol = new int[n];
         int[] free = new int[n];
         long t0 = System.nanoTime();
-        int numfree = columnReduction(a, n, s, rowsol, colsol, v, free);
+        int numfree = columnReduction(a, n, s, rowsol, colsol, v, free, minima, argmin);
         long t1 = System.nanoTime();
         int free0 = numfree;
         for (int pass = 0; pass < 2 && numfree > 0; pass++) {
@@ -227,21 +230,30 @@ public final class LinearAssignment {
         }
     }
 
-    /** Column reduction and reduction transfer; returns the number of free rows listed in {@code free}. */
+    /**
+     * Column reduction and reduction transfer; returns the number of free rows listed in {@code free}. The column
+     * minima come from {@code minima} / {@code argmin} when given.
+     */
     private static int columnReduction(double[] a, int n, double s, int[] rowsol, int[] colsol, double[] v,
-                                       int[] free) {
-        // v[j] = min_i s*a[i][j], found row by row (cache friendly); ties keep the smallest i
-        int[] argmin = new int[n];
-        for (int j = 0; j < n; j++) {
-            v[j] = s * a[j];
-        }
-        for (int i = 1; i < n; i++) {
-            int base = i * n;
+                                       int[] free, double[] minima, int[] argminGiven) {
+        int[] argmin;
+        if (minima != null) {
+            System.arraycopy(minima, 0, v, 0, n);
+            argmin = argminGiven;
+        } else {
+            // v[j] = min_i s*a[i][j], found row by row (cache friendly); ties keep the smallest i
+            argmin = new int[n];
             for (int j = 0; j < n; j++) {
-                double c = s * a[base + j];
-                if (c < v[j]) {
-                    v[j] = c;
-                    argmin[j] = i;
+                v[j] = s * a[j];
+            }
+            for (int i = 1; i < n; i++) {
+                int base = i * n;
+                for (int j = 0; j < n; j++) {
+                    double c = s * a[base + j];
+                    if (c < v[j]) {
+                        v[j] = c;
+                        argmin[j] = i;
+                    }
                 }
             }
         }

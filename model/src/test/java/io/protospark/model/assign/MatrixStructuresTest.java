@@ -15,7 +15,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * class memories near their prototypes, noisy and low-rank cosines, cosines with no hidden permutation, and integers
  * with many ties. Each is solved on the sparse route and by dense LAPJV and checked against the independent Hungarian
  * method and by its duals; the sparse route must prove its answer without widening rows to every column (the structures
- * where a column is no row's near-best, or every row's first equal columns are the same, once made it fall back).
+ * where a column is no row's near-best, or every row's first equal columns are the same, once made it fall back), and
+ * only the near-permutation goes to LAPJV straight after the column minima.
  */
 class MatrixStructuresTest {
     private static final int N = LinearAssignment.SPARSE_FROM + 40;
@@ -109,5 +110,7 @@ class MatrixStructuresTest {
         SparseFirst sf = SparseFirst.scan(c, N, sign, 12, 1);
         assertTrue(sf.certify(sign, new int[N], new double[N]), kind + ": the sparse route fell back to LAPJV");
         assertEquals(0, sf.stuckEvents, kind + ": rows had to be widened to every column");
+        // only the near-permutation is handed to LAPJV after the column minima (the answer above came that way)
+        assertEquals(kind.equals("near-perm"), SparseFirst.scan(c, N, sign, 12, 1, true).nearPermutation(), kind);
     }
 }
