@@ -65,8 +65,8 @@ public final class LinearAssignment {
      * loops, with profiles from every kind of matrix a solve meets: uniform costs, a near-permutation (every row's
      * best column distinct) and small integers with many ties, each minimised and maximised, on the sparse route
      * (n = 512) and dense LAPJV (n = 256). A round takes a few milliseconds once compiled. It runs at least
-     * {@value #WARMUP_MIN_ROUNDS} rounds, then more until {@code enough} says stop (at most
-     * {@value #WARMUP_MAX_ROUNDS}): a command that solves once per JVM runs it on another thread while it loads and
+     * {@value #WARMUP_MIN_ROUNDS} rounds, then more until {@code enough}, asked before each solve, says stop (at
+     * most {@value #WARMUP_MAX_ROUNDS} rounds): a command that solves once per JVM runs it on another thread while it loads and
      * stops it when the matrix is read, since a fresh JVM otherwise spends longer compiling than solving at
      * n = 1000-5000 (and code compiled on one kind of matrix is recompiled when another takes other branches).
      * Returns the objectives' sum (to keep the work); thread-safe.
@@ -74,11 +74,13 @@ public final class LinearAssignment {
     public static double warmUp(BooleanSupplier enough) {
         double sum = 0;
         long x = 0x9E3779B97F4A7C15L;
-        for (int round = 0; round < WARMUP_MAX_ROUNDS && (round < WARMUP_MIN_ROUNDS || !enough.getAsBoolean());
-             round++) {
+        for (int round = 0; round < WARMUP_MAX_ROUNDS; round++) {
             for (int n : new int[] {512, 256}) {
                 double[] c = new double[n * n];
                 for (int kind = 0; kind < 3; kind++) {
+                    if (round >= WARMUP_MIN_ROUNDS && enough.getAsBoolean()) {
+                        return sum; // asked before each solve: a waiting caller waits for one small solve at most
+                    }
                     for (int e = 0; e < c.length; e++) {
                         x = x * 6364136223846793005L + 1442695040888963407L;
                         double u = (x >>> 11) * 0x1.0p-53;
