@@ -183,13 +183,13 @@ public final class AssignJob {
 
     private static Thread warmThread;
     private static volatile double warmCpuSeconds = -1;
-    /** Set when the matrix is read: the warm-up then ends after its current round (and its minimum). */
+    /** Set when the matrix is read: the warm-up then ends before its next small solve (after its minimum). */
     private static final AtomicBoolean MATRIX_READ = new AtomicBoolean();
 
     /**
      * Starts compiling the dense solver's loops on a low-priority daemon thread, once per JVM: {@code Main} calls it
      * for a dense {@code assign} before it loads the configuration, so the warm-up overlaps all of the command's
-     * loading, and it stops after its current round once the matrix is read. A JVM that solves once would otherwise
+     * loading, and it stops before its next small solve once the matrix is read. A JVM that solves once would otherwise
      * spend longer compiling than solving (n = 1000-5000).
      */
     public static synchronized void startWarmUp() {

@@ -19,8 +19,9 @@ import java.util.function.BooleanSupplier;
  * augmenting path per remaining free row, each step one sequential pass over the cost row.
  *
  * <p>From n = {@value #SPARSE_FROM} on, {@link #solve} first tries the sparse route ({@link SparseFirst}), which is
- * much faster on typical matrices: one pass checks the entries and finds the column minima, a second keeps the
- * {@value #CANDIDATES} smallest reduced costs of each row, {@link SparseAssignment} solves that graph, and the result
+ * much faster on typical matrices: one pass checks the entries and finds the column minima (when these nearly
+ * match every row already, LAPJV goes on from them), a second keeps the {@value #CANDIDATES} smallest reduced costs
+ * of each row and each column's best rows, {@link SparseAssignment} solves that graph, and the result
  * is proven on the full matrix with the final duals — from per-row bounds, reading a row of the matrix only when
  * its bound does not settle it; pairs that violate join the graph and are re-solved warm. Only when that does not
  * close (no complete matching after a few widenings, or {@value SparseFirst#MAX_ROUNDS} rounds) does dense LAPJV
@@ -66,8 +67,8 @@ public final class LinearAssignment {
      * best column distinct) and small integers with many ties, each minimised and maximised, on the sparse route
      * (n = 512) and dense LAPJV (n = 256). A round takes a few milliseconds once compiled. It runs at least
      * {@value #WARMUP_MIN_ROUNDS} rounds, then more until {@code enough}, asked before each solve, says stop (at
-     * most {@value #WARMUP_MAX_ROUNDS} rounds): a command that solves once per JVM runs it on another thread while it loads and
-     * stops it when the matrix is read, since a fresh JVM otherwise spends longer compiling than solving at
+     * most {@value #WARMUP_MAX_ROUNDS} rounds): a command that solves once per JVM runs it on another thread while it
+     * loads and stops it when the matrix is read, since a fresh JVM otherwise spends longer compiling than solving at
      * n = 1000-5000 (and code compiled on one kind of matrix is recompiled when another takes other branches).
      * Returns the objectives' sum (to keep the work); thread-safe.
      */
@@ -134,8 +135,7 @@ public final class LinearAssignment {
         return solve(cost, n, m, maximize, sparseFirst, 0);
     }
 
-    static Assignment solve(double[] cost, int n, int m, boolean maximize, boolean sparseFirst,
-                                    int threads) {
+    static Assignment solve(double[] cost, int n, int m, boolean maximize, boolean sparseFirst, int threads) {
         if (threads < 0) {
             throw new IllegalArgumentException("threads must be >= 1, or 0 for automatic; got " + threads);
         }
@@ -170,7 +170,7 @@ public final class LinearAssignment {
         // huge values (scaled) go dense: the scan's unscaled differences could have overflowed
         if (sf != null && scale == 1.0 && sf.nearPermutation()) {
             lapjv(square, m, s, rowsol, v, sf.columnMinima(), sf.columnArgmin());
-        } else if (sf == null || scale != 1.0 || sf.nearPermutation() || !sf.certify(s, rowsol, v)) {
+        } else if (sf == null || scale != 1.0 || !sf.certify(s, rowsol, v)) {
             lapjv(square, m, s, rowsol, v, null, null);
         }
         int[] columnOfRow = Arrays.copyOf(rowsol, n);

@@ -56,7 +56,8 @@ class MatrixStructuresTest {
 
     /**
      * cos(q_i, p_j) for n random unit prototypes p in d dimensions and memories q: the prototypes under a hidden
-     * permutation plus Gaussian noise of norm about {@code noise} ({@code permuted}), or independent random unit vectors.
+     * permutation plus Gaussian noise of norm about {@code noise} ({@code permuted}), or independent random unit
+     * vectors.
      */
     private static double[] cosines(int n, int d, double noise, boolean permuted, Random rnd) {
         double[][] p = new double[n][d];
