@@ -49,7 +49,7 @@ public final class Provenance {
                 org.bytedeco.javacpp.Pointer.maxPhysicalBytes() / (double) gib);
     }
 
-    /** The job jar's hash, computed on first use (the shaded jar is some 270 MB: about a second) and kept. */
+    /** The job jar's hash, computed on first use (the shaded jar is some 180 MB: under a second) and kept. */
     private static final class JobJar {
         static final String SHA256 = jarSha256(Provenance.class.getProtectionDomain().getCodeSource());
     }
