@@ -11,6 +11,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.util.List;
 import java.util.Map;
 import java.util.zip.Deflater;
 import java.util.zip.ZipEntry;
@@ -31,6 +32,9 @@ import org.nd4j.linalg.factory.Nd4j;
  * written by {@code ModelSerializer} reads unchanged.
  */
 public final class ModelZip {
+    /** Entries ModelSerializer reads with an ObjectInputStream (an input preprocessor, an old normalizer). */
+    private static final List<String> JAVA_SERIALISED_ENTRIES = List.of("preprocessor.bin", "normalizer.bin");
+
     private static final String CONFIGURATION = "configuration.json";
     private static final String COEFFICIENTS = "coefficients.bin";
     private static final String NO_PARAMS = "noParams.marker";
@@ -112,6 +116,13 @@ public final class ModelZip {
     /** Reads a model.zip file, with its updater state when {@code withUpdater}. */
     public static ComputationGraph read(File file, boolean withUpdater) throws IOException {
         try (ZipFile zip = new ZipFile(file)) {
+            for (String entry : JAVA_SERIALISED_ENTRIES) {
+                if (zip.getEntry(entry) != null) {
+                    throw new IOException("model file " + file + " holds a " + entry + " entry, which DL4J's "
+                            + "ModelSerializer would read by Java deserialisation (which can run code from the file);"
+                            + " protospark never writes one, so it does not load such a file");
+                }
+            }
             ArrayEntries.Source source = entry -> {
                 ZipEntry e = zip.getEntry(entry);
                 if (e == null) {

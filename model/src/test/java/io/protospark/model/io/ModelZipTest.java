@@ -119,6 +119,28 @@ class ModelZipTest {
         }
     }
 
+    /** A model file with an entry ModelSerializer would Java-deserialise is refused before DL4J opens it. */
+    @Test
+    void aJavaSerialisedEntryIsRefused() throws IOException {
+        byte[] zip = write(net(10, 9));
+        ByteArrayOutputStream tampered = new ByteArrayOutputStream();
+        try (ZipInputStream in = new ZipInputStream(new ByteArrayInputStream(zip));
+             ZipOutputStream out = new ZipOutputStream(tampered)) {
+            for (ZipEntry e; (e = in.getNextEntry()) != null; ) {
+                out.putNextEntry(new ZipEntry(e.getName()));
+                out.write(in.readAllBytes());
+                out.closeEntry();
+            }
+            out.putNextEntry(new ZipEntry("preprocessor.bin"));
+            out.write(new byte[]{(byte) 0xac, (byte) 0xed, 0, 5});
+            out.closeEntry();
+        }
+        IOException e = assertThrows(IOException.class,
+                () -> ModelZip.read(new ByteArrayInputStream(tampered.toByteArray()), false));
+        assertTrue(e.getMessage().contains("holds a preprocessor.bin entry"), e.getMessage());
+        assertEquals(net(10, 9).params(), ModelZip.read(new ByteArrayInputStream(zip), false).params());
+    }
+
     @Test
     void smallTargetsStayInlineAndTheZipIsWhatModelSerializerReads() throws IOException {
         ComputationGraph net = net(10, 9);
