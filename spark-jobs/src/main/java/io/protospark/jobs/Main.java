@@ -161,6 +161,9 @@ public final class Main {
         } catch (TrainLoop.RunDirectoryInUseException e) {
             err.println("protospark: " + e.getMessage());
             return 3;
+        } catch (io.protospark.jobs.spark.ClusterAuth.ClusterAuthException e) {
+            err.println("protospark: " + e.getMessage());
+            return 2;
         } catch (TrainLoop.DivergedException e) {
             err.println("protospark: " + e.getMessage());
             return 1;

@@ -12,6 +12,7 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** {@code submit/protospark} as users run it: through SparkSubmit with the Maven-built spark-home and the job jar. */
@@ -52,6 +53,32 @@ class LauncherIT {
         Outcome bad = launch("validate", "model.embedding-dim=5");
         assertEquals(2, bad.code(), bad.output());
         assertTrue(bad.output().contains("needs embedding-dim = classes - 1 = 9; found 5"), bad.output());
+    }
+
+    /**
+     * Every master but local gets Spark authentication and network encryption (PROTOSPARK_DRY_RUN prints the command);
+     * --insecure drops both with a warning, and an explicit --spark-conf comes later on the command line, so it wins.
+     */
+    @Test
+    void clusterMastersAreSecuredByDefault() throws Exception {
+        java.util.Map<String, String> dry = java.util.Map.of("PROTOSPARK_DRY_RUN", "1");
+        for (String master : List.of("spark://127.0.0.1:7077", "yarn", "k8s://https://127.0.0.1:6443")) {
+            Outcome o = launch(dry, "train", "--master", master);
+            assertEquals(0, o.code(), o.output());
+            assertTrue(o.output().contains("--conf spark.authenticate=true --conf spark.network.crypto.enabled=true"),
+                    master + ": " + o.output());
+            Outcome insecure = launch(dry, "train", "--master", master, "--insecure");
+            assertEquals(0, insecure.code(), insecure.output());
+            assertFalse(insecure.output().contains("spark.authenticate"), master + ": " + insecure.output());
+            assertTrue(insecure.output().contains("warning: --insecure"), insecure.output());
+        }
+        Outcome local = launch(dry, "train", "--master", "local[2]");
+        assertFalse(local.output().contains("spark.authenticate"), local.output());
+        Outcome explicit = launch(dry, "train", "--master", "spark://127.0.0.1:7077", "--spark-conf",
+                "spark.network.crypto.enabled=false");
+        String out = explicit.output();
+        assertTrue(out.indexOf("spark.network.crypto.enabled=false") > out.indexOf("spark.network.crypto.enabled=true"),
+                out);
     }
 
     @Test

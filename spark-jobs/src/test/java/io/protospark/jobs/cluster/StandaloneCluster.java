@@ -82,7 +82,8 @@ public final class StandaloneCluster implements AutoCloseable {
     private static final Pattern MASTER_UI_PORT = Pattern.compile("Bound MasterWebUI to \\S+ and started at http://[^:\\s]+:(\\d+)");
     private static final Pattern ALIVE_WORKERS = Pattern.compile("\"aliveworkers\"\\s*:\\s*(\\d+)");
     private static final Pattern MASTER_STATUS = Pattern.compile("\"status\"\\s*:\\s*\"(\\w+)\"");
-    private static final Pattern APP_ID = Pattern.compile("Connected to Spark cluster with app ID (app-[0-9-]+)");
+    private static final Pattern APP_ID = Pattern.compile(
+            "(?:Connected to Spark cluster with app ID|Spark application) (app-[0-9-]+)");
     private static final int TAIL_LINES = 40;
 
     private final Builder config;
@@ -157,8 +158,19 @@ public final class StandaloneCluster implements AutoCloseable {
         private Path sparkHome = Path.of(System.getProperty(SPARK_HOME_PROPERTY, "target/spark-home"));
         private Path jobJar = Path.of(System.getProperty(JOB_JAR_PROPERTY, "target/protospark-job.jar"));
         private Path workRoot = Path.of(System.getProperty(WORKDIR_PROPERTY, System.getProperty("java.io.tmpdir")));
+        private String secret;
 
         private Builder() {
+        }
+
+        /**
+         * The cluster's shared {@code spark.authenticate.secret}: the master and workers require it, and submissions
+         * authenticate with it and encrypt their traffic ({@code spark.network.crypto.enabled}) unless a test sets
+         * otherwise. Default: none (no authentication).
+         */
+        public Builder secret(String sharedSecret) {
+            this.secret = sharedSecret;
+            return this;
         }
 
         public Builder workers(int n) {
@@ -297,6 +309,10 @@ public final class StandaloneCluster implements AutoCloseable {
         int uiPort = freePort();
         List<String> daemonJvm = new ArrayList<>(config.daemonJvmOptions);
         daemonJvm.add("-Xmx" + config.daemonHeap);
+        if (config.secret != null) {
+            daemonJvm.add("-Dspark.authenticate=true");
+            daemonJvm.add("-Dspark.authenticate.secret=" + config.secret);
+        }
         Started master = startJvm("master", daemonJvm, "org.apache.spark.deploy.master.Master",
                 List.of("--host", "127.0.0.1", "--port", String.valueOf(port), "--webui-port", String.valueOf(uiPort)));
         daemons.add(master);
@@ -332,6 +348,11 @@ public final class StandaloneCluster implements AutoCloseable {
         cmd.add(sparkHome.resolve("jars") + "/*");
         cmd.add(mainClass);
         cmd.addAll(args);
+        return startProcess(name, cmd, Map.of());
+    }
+
+    /** Starts a command in the cluster's folder with a clean Spark environment plus {@code extraEnv}, logging to logs/. */
+    private Started startProcess(String name, List<String> cmd, Map<String, String> extraEnv) throws IOException {
         Path log = logDir.resolve(name + ".log");
         ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true)
                 .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile())).directory(dir.toFile());
@@ -343,6 +364,7 @@ public final class StandaloneCluster implements AutoCloseable {
         env.put("SPARK_LOCAL_IP", "127.0.0.1");
         env.put("SPARK_CONF_DIR", confDir.toString());
         env.put("SPARK_LOCAL_DIRS", localDir.toString());
+        env.putAll(extraEnv);
         Files.writeString(log, "# " + String.join(" ", cmd) + System.lineSeparator());
         if (closed) throw new IllegalStateException("cluster is closed");
         return new Started(name, pb.start(), log);
@@ -374,6 +396,11 @@ public final class StandaloneCluster implements AutoCloseable {
             sparkConf.put("spark.executor.memory", config.executorMemory);
             sparkConf.put("spark.ui.enabled", "false");
             sparkConf.put("spark.ui.showConsoleProgress", "false");
+            if (config.secret != null) {
+                sparkConf.put("spark.authenticate", "true");
+                sparkConf.put("spark.authenticate.secret", config.secret);
+                sparkConf.put("spark.network.crypto.enabled", "true");
+            }
         }
 
         public Submission jar(Path appJar) {
@@ -435,16 +462,44 @@ public final class StandaloneCluster implements AutoCloseable {
             long t0 = System.nanoTime();
             Started driver = startJvm(name, jvm, "org.apache.spark.deploy.SparkSubmit", submitArgs);
             drivers.add(driver);
-            boolean done = driver.process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS);
-            if (!done) {
-                stop(List.of(driver));
-            }
-            Duration elapsed = Duration.ofNanos(System.nanoTime() - t0);
-            String output = Files.readString(driver.log, StandardCharsets.ISO_8859_1);
-            Matcher app = APP_ID.matcher(output);
-            return new Result(done ? driver.process.exitValue() : -1, !done, output, driver.log, elapsed,
-                    app.find() ? Optional.of(app.group(1)) : Optional.empty());
+            return awaitResult(driver, timeout, t0);
         }
+    }
+
+    /**
+     * Runs the launcher {@code launcher} (submit/protospark) against this cluster: {@code COMMAND --master URL} plus
+     * the driver host, executor memory and UI settings of a {@link Submission}, then {@code args}, with {@code env}
+     * added to a clean Spark environment. Security is the launcher's own (no secret is passed here).
+     */
+    public Result launch(Path launcher, Map<String, String> env, Duration timeout, String command, String... args)
+            throws IOException, InterruptedException {
+        if (closed) throw new IllegalStateException("cluster is closed");
+        List<String> cmd = new ArrayList<>(List.of("bash", launcher.toAbsolutePath().normalize().toString(), command,
+                "--master", masterUrl, "--spark-conf", "spark.driver.host=127.0.0.1", "--spark-conf",
+                "spark.executor.memory=" + config.executorMemory, "--spark-conf", "spark.ui.enabled=false"));
+        cmd.addAll(Arrays.asList(args));
+        Map<String, String> launchEnv = new LinkedHashMap<>();
+        launchEnv.put("PROTOSPARK_DRIVER_MEMORY", config.driverHeap);
+        launchEnv.put("JAVA_HOME", System.getProperty("java.home"));
+        launchEnv.putAll(env);
+        String name = "launcher-" + submissions.incrementAndGet();
+        long t0 = System.nanoTime();
+        Started driver = startProcess(name, cmd, launchEnv);
+        drivers.add(driver);
+        return awaitResult(driver, timeout, t0);
+    }
+
+    /** Waits for a driver (at most the timeout, then kills it and its children) and collects its result. */
+    private Result awaitResult(Started driver, Duration timeout, long t0) throws IOException, InterruptedException {
+        boolean done = driver.process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS);
+        if (!done) {
+            stop(List.of(driver));
+        }
+        Duration elapsed = Duration.ofNanos(System.nanoTime() - t0);
+        String output = Files.readString(driver.log, StandardCharsets.ISO_8859_1);
+        Matcher app = APP_ID.matcher(output);
+        return new Result(done ? driver.process.exitValue() : -1, !done, output, driver.log, elapsed,
+                app.find() ? Optional.of(app.group(1)) : Optional.empty());
     }
 
     // ------------------------------------------------------------------------------------------------ state

@@ -24,7 +24,9 @@ import org.junit.jupiter.api.TestMethodOrder;
  * A standalone Master and two Workers, each its own JVM from target/spark-home, with applications submitted through
  * SparkSubmit in client mode: a plain Spark probe and the real job jar's {@code Main validate}. Afterwards no JVM the
  * cluster started may be left running. Last, the job jar prepares a small Fashion-MNIST set and trains one epoch
- * on the two workers.
+ * on the two workers. The cluster runs with Spark authentication (a shared secret made for this run) and every
+ * submission with network encryption; the launcher, given the secret in a file, submits with both by default, and a
+ * wrong or missing secret is refused before the application registers.
  */
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class StandaloneClusterIT {
@@ -32,11 +34,21 @@ class StandaloneClusterIT {
     private static final int WORKERS = 2;
     private static final Pattern PROBE_EXECUTOR = Pattern.compile("PROBE executor=(\\S+)@(\\d+)");
 
+    private static final Path LAUNCHER = Path.of("../submit/protospark");
+
     private static StandaloneCluster cluster;
+    private static Path secretFile;
 
     @BeforeAll
     static void startCluster() throws Exception {
-        cluster = StandaloneCluster.builder().workers(WORKERS).start();
+        byte[] bytes = new byte[24];
+        new java.security.SecureRandom().nextBytes(bytes);
+        String secret = java.util.HexFormat.of().formatHex(bytes);
+        cluster = StandaloneCluster.builder().workers(WORKERS).secret(secret).start();
+        secretFile = cluster.dir().resolve("spark.secret");
+        java.nio.file.Files.writeString(secretFile, secret + "\n");
+        java.nio.file.Files.setPosixFilePermissions(secretFile,
+                java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
         System.out.printf("standalone cluster: master + %d workers up in %.1f s at %s (%s)%n", WORKERS,
                 cluster.startupTime().toMillis() / 1000.0, cluster.masterUrl(), cluster.dir());
     }
@@ -107,9 +119,13 @@ class StandaloneClusterIT {
         Path raw = io.protospark.jobs.FashionSubset.write(cluster.dir().resolve("raw"), 1200, 300);
         Path data = cluster.dir().resolve("data");
         Path run = cluster.dir().resolve("run");
-        StandaloneCluster.Result prep = cluster.submit("prepare", "--format", "idx", "--input", raw.toString(),
-                "--output", data.toString());
+        // through the launcher: authentication and encryption are its defaults, the secret comes from the file
+        StandaloneCluster.Result prep = cluster.launch(LAUNCHER, Map.of("PROTOSPARK_SPARK_SECRET_FILE",
+                        secretFile.toString(), "PROTOSPARK_OFFHEAP", "2G/3G"), Duration.ofMinutes(5), "prepare",
+                "--format", "idx", "--input", raw.toString(), "--output", data.toString());
         assertTrue(prep.succeeded(), () -> prep.describe() + "\n" + cluster.describe());
+        String prepApp = prep.appId().orElseThrow(() -> new AssertionError("no app id\n" + prep.describe()));
+        assertFalse(cluster.workersThatRan(prepApp).isEmpty(), () -> "prepare ran no executor\n" + cluster.describe());
 
         StandaloneCluster.Result r = cluster.submit("train", "--conf", Path.of("../conf/fashion-mnist.conf")
                         .toAbsolutePath().normalize().toString(), "--data", data.toString(), "--run-dir",
@@ -171,6 +187,41 @@ class StandaloneClusterIT {
         }
         assertTrue(logs.toString().contains("read targets file " + uri), () -> "no executor read " + uri + "\n"
                 + logs);
+    }
+
+    /**
+     * The launcher's defaults against a cluster that requires authentication: a wrong secret, and no secret at all,
+     * end the command with exit code 2 and a message that says what to fix, before any application registers (Spark
+     * alone retries for a minute and then reports "All masters are unresponsive").
+     */
+    @Test
+    @Order(7)
+    void aWrongOrMissingSecretIsRefusedBeforeTheApplicationRegisters() throws Exception {
+        Path wrong = cluster.dir().resolve("wrong.secret");
+        java.nio.file.Files.writeString(wrong, "not-the-cluster-secret\n");
+        Path raw = io.protospark.jobs.FashionSubset.write(cluster.dir().resolve("raw-wrong"), 60, 20);
+        String before = json();
+        StandaloneCluster.Result r = cluster.launch(LAUNCHER, Map.of("PROTOSPARK_SPARK_SECRET_FILE",
+                        wrong.toString(), "PROTOSPARK_OFFHEAP", "2G/3G"), Duration.ofMinutes(3), "prepare", "--format",
+                "idx", "--input", raw.toString(), "--output", cluster.dir().resolve("data-wrong").toString());
+        assertEquals(2, r.exitCode(), r::describe);
+        assertTrue(r.output().contains("protospark: the Spark master " + cluster.masterUrl()
+                + " refused this application's authentication"), r::describe);
+        assertTrue(r.elapsed().compareTo(Duration.ofSeconds(45)) < 0, () -> "refused only after " + r.elapsed());
+        assertTrue(r.appId().isEmpty(), r::describe);
+
+        StandaloneCluster.Result none = cluster.launch(LAUNCHER, Map.of("PROTOSPARK_OFFHEAP", "2G/3G"),
+                Duration.ofMinutes(3), "prepare", "--format", "idx", "--input", raw.toString(), "--output",
+                cluster.dir().resolve("data-none").toString());
+        assertEquals(2, none.exitCode(), none::describe);
+        assertTrue(none.output().contains("set PROTOSPARK_SPARK_SECRET_FILE to a file holding it"), none::describe);
+        assertEquals(appCount(before), appCount(json()), "an application registered with a wrong or missing secret");
+        System.out.printf("wrong secret refused in %.1f s, missing secret in %.1f s%n",
+                r.elapsed().toMillis() / 1000.0, none.elapsed().toMillis() / 1000.0);
+    }
+
+    private static long appCount(String masterJson) {
+        return Pattern.compile("\"id\"\\s*:\\s*\"app-").matcher(masterJson).results().count();
     }
 
     private static String json() {
