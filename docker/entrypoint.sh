@@ -16,7 +16,7 @@
 # launcher does. The master, worker and driver JVMs are built by Spark's own launcher library
 # (org.apache.spark.launcher.Main, what Spark's bin/spark-class uses), so SPARK_DAEMON_MEMORY, SPARK_DAEMON_JAVA_OPTS,
 # SPARK_MASTER_OPTS, SPARK_WORKER_OPTS, SPARK_SUBMIT_OPTS and spark.driver.memory work as with a Spark distribution.
-# The command runs under tini, which forwards signals to its whole process group.
+# The command runs under tini, which forwards signals to its whole process group. PROTOSPARK_DRY_RUN=1 prints it instead.
 set -euo pipefail
 
 readonly PROTOSPARK_HOME=/opt/protospark
@@ -52,11 +52,20 @@ jvm_opens() {
   printf '%s' "$opens"
 }
 
-# Runs CLASS ARGS as Spark's bin/spark-class would: Spark's launcher library prints the full java command (NUL
-# separated, its exit status last), which then replaces this shell under tini.
+# Runs CLASS ARGS as Spark's bin/spark-class would: Spark's launcher library prints its messages, a line holding
+# only a NUL, then the full java command, NUL separated; the exit status is appended. The command then replaces this
+# shell under tini.
 spark_class() {
-  local cmd=() arg
-  while IFS= read -r -d '' arg; do cmd+=("$arg"); done < <(
+  local cmd=() arg delim=$'\n' started=0
+  while IFS= read -r -d "$delim" arg; do
+    if ((started)); then
+      cmd+=("$arg")
+    elif [[ -z $arg ]]; then
+      delim='' started=1 # bash reads the marker line's NUL as an empty string
+    else
+      printf '%s\n' "$arg" >&2
+    fi
+  done < <(
     "$java_bin" -Xmx128m ${SPARK_LAUNCHER_OPTS:-} -cp "$SPARK_HOME/jars/*" org.apache.spark.launcher.Main "$@" \
       && status=0 || status=$?
     printf '%d\0' "$status")
@@ -67,10 +76,20 @@ spark_class() {
   run "${cmd[@]}"
 }
 
-run() { exec tini -s -g -- "$@"; }
+# PROTOSPARK_DRY_RUN=1 prints the command instead of running it (the launcher does the same for protospark commands)
+run() {
+  if [[ ${PROTOSPARK_DRY_RUN:-} == 1 && $1 != "$LAUNCHER" ]]; then
+    printf '%q' "$1"
+    shift
+    printf ' %q' "$@"
+    printf '\n'
+    exit 0
+  fi
+  exec tini -s -g -- "$@"
+}
 
 usage() {
-  sed -n '2,19p' "$0" | sed 's/^# \{0,1\}//'
+  awk 'NR > 1 && /^#/ { sub(/^# ?/, ""); print; next } NR > 1 { exit }' "$0"
   printf '\n'
   "$LAUNCHER" --help
 }
