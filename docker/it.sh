@@ -85,13 +85,14 @@ run_fg() {
   local name=$1
   shift
   containers+=("$tag-$name")
-  local status=0
+  local status=0 t=$SECONDS
   podman run "${run_opts[@]}" --name "$tag-$name" "$@" > "$work/$name.log" 2>&1 || status=$?
   podman rm -f "$tag-$name" > /dev/null 2>&1 || true
   if ((status != 0)); then
     tail -n 40 "$work/$name.log" >&2
     die "$name exited with $status (log above, full log $work/$name.log)"
   fi
+  log "$name: $((SECONDS - t)) s"
 }
 free_port() { python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
 master_json() { curl -fsS --max-time 3 "http://127.0.0.1:$master_ui/json/" 2> /dev/null || true; }
