@@ -51,12 +51,16 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * k8s master SparkSubmit stops the active SparkContext when the application returns) and would end the JVM on an
  * error (System.exit). {@code spark.kubernetes.submission.waitAppCompletion=false}: it returns once the pod exists.
  * The Spark settings are those {@code protospark spark-conf} resolves from {@code submit/k8s/kubernetes.conf} with
- * GPU executors, as the launcher passes them. No Kubernetes cluster runs anything here: nothing checks that a real API
+ * GPU executors, as the launcher passes them. The executor pods, which only a running driver would create, are built
+ * in this JVM by Spark's executor pod builder from the same settings. No Kubernetes cluster runs anything here: nothing checks that a real API
  * server, kubelet or the image would accept the pod.
  */
 class K8sSubmitTest {
     private static final String IMAGE_JAR = "local:///opt/protospark/spark-jobs/target/protospark-job.jar";
     private static final Path REPO = Path.of("..").toAbsolutePath().normalize();
+    /** Part of what the launcher passes as spark.executor.extraJavaOptions. */
+    private static final String EXECUTOR_OPTS = "--add-opens=java.base/java.nio=ALL-UNNAMED "
+            + "-Dorg.bytedeco.javacpp.maxphysicalbytes=10G";
 
     private static KubernetesMockServer server;
     private static KubernetesClient client;
@@ -142,8 +146,7 @@ class K8sSubmitTest {
                 "--conf", "spark.kubernetes.submission.waitAppCompletion=false",
                 "--conf", "spark.driver.extraJavaOptions=--add-opens=java.base/java.nio=ALL-UNNAMED "
                         + "-Dorg.bytedeco.javacpp.maxphysicalbytes=10G",
-                "--conf", "spark.executor.extraJavaOptions=--add-opens=java.base/java.nio=ALL-UNNAMED "
-                        + "-Dorg.bytedeco.javacpp.maxphysicalbytes=10G"));
+                "--conf", "spark.executor.extraJavaOptions=" + EXECUTOR_OPTS));
         for (String c : confs) {
             cmd.add("--conf");
             cmd.add(c);
@@ -244,8 +247,64 @@ class K8sSubmitTest {
                 driverConf.toString());
     }
 
+    /**
+     * The executor pods are made by the driver, which no test runs; this builds one as the driver's scheduler backend
+     * does ({@code KubernetesExecutorBuilder}, Spark's private API, stable within 3.5) from the same settings, with
+     * the mock server's client loading the executor pod template.
+     */
     @Test
-    void gpuWorkersOnAGpuMasterNeedTheCudaBuildNotice() {
+    void executorPodsGetTheirGpuTheAuthSecretAndTheTemplatesVolumes() throws Exception {
+        org.apache.spark.SparkConf conf = new org.apache.spark.SparkConf(false);
+        for (String line : jobSparkConf("protospark.train.gpus-per-worker = 1",
+                "protospark.spark { \"spark.authenticate\" = true }")) {
+            conf.set(line.substring(0, line.indexOf('=')), line.substring(line.indexOf('=') + 1));
+        }
+        conf.set("spark.master", master).set("spark.app.id", "spark-protospark-test")
+                .set("spark.driver.host", "protospark-driver-svc.protospark.svc").set("spark.driver.port", "7078")
+                .set("spark.kubernetes.executor.podNamePrefix", "protospark-train")
+                .set("spark.executor.extraJavaOptions", EXECUTOR_OPTS);
+        org.apache.spark.SecurityManager security = new org.apache.spark.SecurityManager(conf, scala.Option.empty(),
+                org.apache.spark.internal.config.package$.MODULE$.AUTH_SECRET_FILE_EXECUTOR());
+        security.initializeAuth(); // on Kubernetes: a generated secret, which the executors get in their environment
+        // the default resource profile is a JVM-wide cache (the shared test session made one): this conf's, then none
+        org.apache.spark.resource.ResourceProfile$.MODULE$.clearDefaultProfile();
+        Pod pod;
+        try {
+            org.apache.spark.resource.ResourceProfile profile =
+                    org.apache.spark.resource.ResourceProfile$.MODULE$.getOrCreateDefaultProfile(conf);
+            var executorConf = org.apache.spark.deploy.k8s.KubernetesConf.createExecutorConf(conf, "1",
+                    "spark-protospark-test", scala.Option.empty(), profile.id());
+            var spec = new org.apache.spark.scheduler.cluster.k8s.KubernetesExecutorBuilder()
+                    .buildFromFeatures(executorConf, security, client, profile);
+            pod = new io.fabric8.kubernetes.api.model.PodBuilder(spec.pod().pod()).editSpec()
+                    .withContainers(spec.pod().container()).endSpec().build();
+        } finally {
+            org.apache.spark.resource.ResourceProfile$.MODULE$.clearDefaultProfile();
+        }
+        Container c = pod.getSpec().getContainers().get(0);
+        assertEquals("protospark:cpu", c.getImage());
+        assertEquals("executor", c.getArgs().get(0), c.getArgs().toString());
+        Map<String, Quantity> limits = c.getResources().getLimits();
+        assertEquals(new Quantity("1"), limits.get("nvidia.com/gpu"), "the executor's GPU: " + limits);
+        Map<String, String> env = c.getEnv().stream().filter(e -> e.getValue() != null)
+                .collect(Collectors.toMap(e -> e.getName(), e -> e.getValue(), (a, b) -> a));
+        assertEquals(security.getSecretKey(), env.get("_SPARK_AUTH_SECRET"), "spark.authenticate's secret");
+        assertEquals("PCI_BUS_ID", env.get("CUDA_DEVICE_ORDER"), env.keySet().toString());
+        List<String> javaOpts = env.entrySet().stream().filter(e -> e.getKey().startsWith("SPARK_JAVA_OPT_"))
+                .map(Map.Entry::getValue).toList();
+        assertTrue(javaOpts.contains("--add-opens=java.base/java.nio=ALL-UNNAMED")
+                && javaOpts.contains("-Dorg.bytedeco.javacpp.maxphysicalbytes=10G"), "executor JVM options: " + javaOpts);
+        Map<String, String> mounts = c.getVolumeMounts().stream()
+                .collect(Collectors.toMap(VolumeMount::getName, VolumeMount::getMountPath, (a, b) -> a));
+        assertEquals("/data", mounts.get("data"), mounts.toString());
+        assertEquals("/runs", mounts.get("runs"), mounts.toString());
+        assertEquals("/dev/shm", mounts.get("dshm"), mounts.toString());
+        assertTrue(pod.getSpec().getTolerations().stream().anyMatch(t -> "nvidia.com/gpu".equals(t.getKey())),
+                "the template's GPU toleration");
+    }
+
+    @Test
+    void sparkConfChecksGpusPerWorkerAndSchedulesGpusOnClustersOnly() {
         // gpus-per-worker above one is refused with the key and a fix, before anything is submitted
         CommandRun o = CommandRun.of("spark-conf", "--master", "k8s://http://localhost:1",
                 "train.gpus-per-worker=2");
