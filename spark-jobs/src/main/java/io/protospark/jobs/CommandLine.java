@@ -14,8 +14,8 @@ import java.util.Set;
 public record CommandLine(String command, String confFile, String master, List<String> overrides, boolean help) {
 
     /** The commands and, for each, its flags and the config keys they set. */
-    static final Map<String, Map<String, String>> FLAGS = Map.of(
-            "prepare", Map.of(
+    static final Map<String, Map<String, String>> FLAGS = Map.ofEntries(
+            Map.entry("prepare", Map.of(
                     "--format", "prepare.format",
                     "--input", "prepare.input",
                     "--output", "prepare.output",
@@ -23,36 +23,37 @@ public record CommandLine(String command, String confFile, String master, List<S
                     "--long-tail-ratio", "prepare.long-tail-ratio",
                     "--open-set", "prepare.open-set",
                     "--classes", "prepare.subset.classes",
-                    "--seed", "prepare.seed"),
-            "train", Map.of(
+                    "--seed", "prepare.seed")),
+            Map.entry("train", Map.of(
                     "--data", "train.data",
                     "--run-dir", "train.run-dir",
                     "--epochs", "train.epochs",
-                    "--workers", "train.workers"),
-            "assign", Map.of(
+                    "--workers", "train.workers")),
+            Map.entry("assign", Map.of(
                     "--cost", "assign.cost",
                     "--classes", "assign.classes",
                     "--prototypes", "assign.prototypes",
                     "--out", "assign.out",
                     "--k", "assign.k",
-                    "--maximize", "assign.maximize"),
-            "embed", Map.of(
+                    "--maximize", "assign.maximize")),
+            Map.entry("embed", Map.of(
                     "--model", "evaluate.model",
                     "--checkpoint", "evaluate.checkpoint",
                     "--data", "evaluate.data",
                     "--split", "evaluate.split",
                     "--out", "embed.out",
                     "--layer", "evaluate.layer",
-                    "--flip-sum", "embed.flip-sum"),
-            "import", Map.of(
+                    "--flip-sum", "embed.flip-sum")),
+            Map.entry("import", Map.of(
                     "--from", "import.from",
                     "--out", "import.out",
-                    "--backbone", "model.backbone"),
-            "validate", Map.of(),
-            "report", Map.of(
+                    "--backbone", "model.backbone")),
+            Map.entry("validate", Map.of()),
+            Map.entry("spark-conf", Map.of()),
+            Map.entry("report", Map.of(
                     "--run-dir", "report.run-dir",
-                    "--out", "report.out"),
-            "evaluate", Map.of(
+                    "--out", "report.out")),
+            Map.entry("evaluate", Map.of(
                     "--model", "evaluate.model",
                     "--checkpoint", "evaluate.checkpoint",
                     "--data", "evaluate.data",
@@ -60,16 +61,16 @@ public record CommandLine(String command, String confFile, String master, List<S
                     "--unknown-data", "evaluate.unknown-data",
                     "--out", "evaluate.out",
                     "--layer", "evaluate.layer",
-                    "--flip-sum", "evaluate.flip-sum"),
-            "bench", Map.of(
+                    "--flip-sum", "evaluate.flip-sum")),
+            Map.entry("bench", Map.of(
                     "--model", "bench.model",
                     "--batch", "bench.batch",
                     "--iterations", "bench.iterations",
                     "--warmup", "bench.warmup",
                     "--threads", "bench.threads",
                     "--fast", "bench.fast",
-                    "--checkpoint", "bench.checkpoint"),
-            "prototypes", Map.of(
+                    "--checkpoint", "bench.checkpoint")),
+            Map.entry("prototypes", Map.of(
                     "--kind", "model.head.prototypes",
                     "--classes", "model.classes",
                     "--dim", "model.embedding-dim",
@@ -77,7 +78,7 @@ public record CommandLine(String command, String confFile, String master, List<S
                     "--seed", "seed",
                     "--epochs", "model.head.estimation.iterations",
                     "--objective", "model.head.estimation.objective",
-                    "--out", "prototypes.out"));
+                    "--out", "prototypes.out")));
 
     /** Flags that take no value and set their key to true. */
     static final Set<String> SWITCHES = Set.of("--maximize");
@@ -184,6 +185,8 @@ public record CommandLine(String command, String confFile, String master, List<S
                 "  import    --from backbone.pth --backbone iresnet18|34|50|100 --out model.zip   an InsightFace",
                 "            arcface_torch state dict into the network of --conf (backbone parameters; no Spark)",
                 "  validate  [--conf FILE]                              check the config, print the network",
+                "  spark-conf [--conf FILE] [--master URL]   the Spark settings spark-submit needs (protospark.spark and",
+                "            what train.gpus-per-worker implies for that master), one KEY=VALUE a line (no Spark)",
                 "  assign    --cost FILE.npy [--maximize] --out FILE.npy   exact assignment of an n x n matrix (no Spark)",
                 "            --classes FILE.npy --prototypes FILE.npy --out FILE.npy [--k 32]   max total cosine, K x d",
                 "  prototypes --kind KIND --classes K --dim D --out FILE.npy [--radius U] [--seed S] [--epochs N]",

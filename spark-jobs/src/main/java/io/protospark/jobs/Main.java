@@ -85,6 +85,7 @@ public final class Main {
         try {
             switch (cl.command()) {
                 case "validate" -> out.print(ValidateJob.run(config).render());
+                case "spark-conf" -> SparkConfJob.lines(config, cl.master()).forEach(out::println);
                 case "import" -> out.println(io.protospark.jobs.pretrained.ImportJob.run(
                         io.protospark.jobs.pretrained.ImportJob.Settings.from(config), new Configuration()).line());
                 case "assign" -> out.println(AssignJob.run(AssignJob.Settings.from(config)).jsonLine());

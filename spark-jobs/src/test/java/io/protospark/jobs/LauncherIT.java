@@ -82,6 +82,35 @@ class LauncherIT {
     }
 
     @Test
+    void kubernetesClusterModeTakesTheJobsSparkSettingsAndTheImagesJar() throws Exception {
+        Path conf = tmp.resolve("run.conf");
+        java.nio.file.Files.writeString(conf, "include \"" + LAUNCHER.resolveSibling("k8s").resolve("kubernetes.conf")
+                .toUri() + "\"\nprotospark.train.gpus-per-worker = 1\n");
+        Outcome o = launch(java.util.Map.of("PROTOSPARK_DRY_RUN", "1"), "train", "--conf", conf.toString(),
+                "--master", "k8s://https://10.0.0.1:6443", "--deploy-mode", "cluster",
+                "--spark-conf", "spark.kubernetes.container.image=protospark:cuda", "--data", "/data/d",
+                "--run-dir", "/runs/r", "train.epochs=3");
+        assertEquals(0, o.code(), o.output());
+        String cmd = o.output();
+        assertTrue(cmd.contains(" --deploy-mode cluster "), cmd);
+        assertTrue(cmd.contains(" local:///opt/protospark/spark-jobs/target/protospark-job.jar train --conf "), cmd);
+        assertTrue(cmd.contains("spark.kubernetes.container.image=protospark:cuda"), "--spark-conf wins: " + cmd);
+        assertTrue(!cmd.contains("image=protospark:cpu"), "the conf's image is not passed as well: " + cmd);
+        assertTrue(cmd.contains("spark.kubernetes.namespace=protospark"), cmd);
+        assertTrue(cmd.contains("spark.kubernetes.driver.podTemplateFile="
+                + LAUNCHER.resolveSibling("k8s").resolve("driver-pod-template.yaml")), "made absolute: " + cmd);
+        assertTrue(cmd.contains("spark.executor.resource.gpu.vendor=nvidia.com"), cmd);
+        assertTrue(cmd.contains("spark.driver.memory=4g"), cmd);
+        // the image's log configuration for the driver pod; --add-opens for the driver and executors
+        assertTrue(cmd.matches("(?s).*spark\\.driver\\.extraJavaOptions=--add-opens=\\S+.*jar:file:/opt/protospark/"
+                + "spark-jobs/target/protospark-job\\.jar.*"), cmd);
+        assertTrue(cmd.contains("spark.executor.extraJavaOptions=--add-opens="), cmd);
+        Outcome local = launch(java.util.Map.of("PROTOSPARK_DRY_RUN", "1"), "train", "--conf", conf.toString(),
+                "--deploy-mode", "cluster");
+        assertEquals(2, local.code(), local.output());
+    }
+
+    @Test
     void prepareAndTrainLocally() throws Exception {
         Path raw = FashionSubset.write(tmp.resolve("raw"), 400, 100);
         Path data = tmp.resolve("data with space");

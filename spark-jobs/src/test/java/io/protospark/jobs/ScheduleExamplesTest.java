@@ -193,7 +193,7 @@ class ScheduleExamplesTest {
         Process probe = new ProcessBuilder("python3", "-c", "import yaml").start();
         assumeTrue(probe.waitFor(30, TimeUnit.SECONDS) && probe.exitValue() == 0,
                 "PyYAML (Debian python3-yaml) is needed to parse the YAML");
-        Path yaml = SCHEDULE.resolve("kubernetes-cronjob.yaml");
+        Path yaml = SCHEDULE.resolveSibling("k8s").resolve("cronjob.yaml");
         JsonNode cron = new ObjectMapper().readTree(python(
                 "import json,sys,yaml; print(json.dumps(yaml.safe_load(open(sys.argv[1]))))", yaml.toString()));
         assertEquals("batch/v1", cron.get("apiVersion").asText());

@@ -33,6 +33,7 @@ public final class BroadcastNetwork implements Serializable, AutoCloseable {
 
     /** On an executor: a network with the broadcast configuration and parameters. */
     public ComputationGraph rebuild() {
+        Gpus.bindTask(); // in a task with a GPU (train.gpus-per-worker): the network goes onto that GPU
         // a copy: in local mode the broadcast value is the very object every partition of this JVM receives
         ComputationGraph local = new ComputationGraph(conf.value().clone());
         local.init(params.value().dup(), false);

@@ -460,7 +460,9 @@ final class Epochs {
                 memoryHook.roundStartsFrom(assignment.memory(0));
                 memoryCopies.reset();
             }
-            sparkNet.fit(batches.filter(b -> b._2() >= lo && b._2() < hi).map(Tuple2::_1));
+            // GPU executors: each worker's thread on the GPU Spark assigned its task, before DL4J builds its network
+            sparkNet.fit(batches.filter(b -> b._2() >= lo && b._2() < hi).map(Tuple2::_1)
+                    .mapPartitions(io.protospark.jobs.spark.Gpus::bound, true));
             if (batchMemory) {
                 assignment.mergeRound(memoryCopies.value()); // the workers' copies, as the networks are averaged
             }

@@ -255,6 +255,7 @@ public record TrainSettings(
         String outliersSplit = nonEmpty(c, P + "outliers.split");
         int outliersPerBatch = Configs.nonNegativeInt(c, P + "outliers.per-batch");
         int threadsPerWorker = Configs.nonNegativeInt(c, P + "threads-per-worker");
+        io.protospark.jobs.spark.Gpus.perWorker(c); // checked here too; applied when the job is submitted (spark-conf)
         long targetsInlineUpTo = nonNegativeLong(c, P + "targets-inline-up-to",
                 "use 0 to send every target matrix by reference");
         AssignmentStart initial = Configs.enumValue(c, P + "assignment.initial", AssignmentStart.class);
