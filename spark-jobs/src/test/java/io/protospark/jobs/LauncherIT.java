@@ -61,7 +61,8 @@ class LauncherIT {
      */
     @Test
     void clusterMastersAreSecuredByDefault() throws Exception {
-        java.util.Map<String, String> dry = java.util.Map.of("PROTOSPARK_DRY_RUN", "1");
+        java.util.Map<String, String> dry = java.util.Map.of("PROTOSPARK_DRY_RUN", "1", "HADOOP_CONF_DIR",
+                Files.createDirectories(tmp.resolve("hadoop-conf")).toString());
         for (String master : List.of("spark://127.0.0.1:7077", "yarn", "k8s://https://127.0.0.1:6443")) {
             Outcome o = launch(dry, "train", "--master", master);
             assertEquals(0, o.code(), o.output());
@@ -72,6 +73,9 @@ class LauncherIT {
             assertFalse(insecure.output().contains("spark.authenticate"), master + ": " + insecure.output());
             assertTrue(insecure.output().contains("warning: --insecure"), insecure.output());
         }
+        Outcome noConf = launch(java.util.Map.of("PROTOSPARK_DRY_RUN", "1"), "train", "--master", "yarn");
+        assertEquals(1, noConf.code(), noConf.output());
+        assertTrue(noConf.output().contains("--master yarn needs HADOOP_CONF_DIR"), noConf.output());
         Outcome local = launch(dry, "train", "--master", "local[2]");
         assertFalse(local.output().contains("spark.authenticate"), local.output());
         Outcome explicit = launch(dry, "train", "--master", "spark://127.0.0.1:7077", "--spark-conf",

@@ -71,7 +71,9 @@ class YarnClusterIT {
         // ND4J's arrays live outside the heap: YARN must not kill containers by its own memory estimates here
         yc.setBoolean(YarnConfiguration.NM_PMEM_CHECK_ENABLED, false);
         yc.setBoolean(YarnConfiguration.NM_VMEM_CHECK_ENABLED, false);
-        yc.setInt(YarnConfiguration.NM_PMEM_MB, 12288);
+        // MiniYARNCluster gives its node manager this, not yarn.nodemanager.resource.memory-mb: room for a driver and
+        // two executors of 1 GiB heap + 1.5 GiB overhead each (a container's size, not memory in use)
+        yc.setInt(YarnConfiguration.YARN_MINICLUSTER_NM_PMEM_MB, 12288);
         yc.setInt(YarnConfiguration.NM_VCORES, 4);
         yc.setInt(YarnConfiguration.RM_SCHEDULER_MINIMUM_ALLOCATION_MB, 128);
         // a full build disk must not make the node manager unhealthy (it would then run nothing)
@@ -229,6 +231,7 @@ class YarnClusterIT {
                 "--spark-conf", "spark.executor.cores=1",
                 "--spark-conf", "spark.executor.memory=1g",
                 "--spark-conf", "spark.yarn.am.memory=512m",
+                "--spark-conf", "spark.yarn.maxAppAttempts=1",
                 "--spark-conf", "spark.ui.enabled=false"));
         cmd.addAll(List.of(args));
         Path log = Files.createTempFile(work, "launcher-" + command + "-" + deployMode + "-", ".log");
