@@ -9,9 +9,9 @@
 # 3. validate  `validate` in a container
 # 4. local     `prepare --format idx` of the real Fashion-MNIST (mounted read-only) into a host folder, then a short
 #              `train` of conf/fashion-mnist.conf on local[2]; the run directory must hold model.zip and metrics.jsonl
-# 5. cluster   a standalone master and 2 workers (1 core each), three containers on the host network, and a fourth
-#              that submits a one-epoch train to spark://127.0.0.1:PORT; it must complete and both workers must have
-#              run an executor
+# 5. cluster   a standalone master and 2 workers (1 core each) that require Spark authentication, three containers
+#              on the host network, and a fourth that submits a one-epoch train to spark://127.0.0.1:PORT with the
+#              secret; it must complete and both workers must have run an executor
 # Every container it starts is removed at the end, also on failure or Ctrl-C. Prints the time of each stage.
 #
 # Environment: PROTOSPARK_IMAGE (default localhost/protospark:cpu), PROTOSPARK_BASE_IMAGE (default
@@ -156,6 +156,16 @@ master_port=$(free_port)
 master_ui=$(free_port)
 net=(--network host -e SPARK_LOCAL_IP=127.0.0.1)
 daemon_opts=(-e "SPARK_DAEMON_MEMORY=512m" -e "SPARK_DAEMON_JAVA_OPTS=-XX:TieredStopAtLevel=1 -XX:+UseSerialGC")
+# The cluster requires Spark authentication, as a real one should: the master and workers read a secret made for
+# this run from their spark-defaults.conf, the driver from the file PROTOSPARK_SPARK_SECRET_FILE names (the launcher
+# turns authentication and encryption on for every cluster master). The container user is uid 185.
+secret=$(head -c 24 /dev/urandom | od -An -tx1 | tr -d ' \n')
+mkdir -p "$work/spark-conf"
+printf 'spark.authenticate true\nspark.authenticate.secret %s\n' "$secret" > "$work/spark-conf/spark-defaults.conf"
+printf '%s\n' "$secret" > "$work/spark.secret"
+chown 185 "$work/spark-conf/spark-defaults.conf" "$work/spark.secret"
+chmod 0600 "$work/spark-conf/spark-defaults.conf" "$work/spark.secret"
+daemon_opts+=(-v "$work/spark-conf:/opt/spark/conf:ro")
 containers+=("$tag-master")
 podman run "${run_opts[@]}" -d --name "$tag-master" "${net[@]}" "${daemon_opts[@]}" "$image" \
   master --host 127.0.0.1 --port "$master_port" --webui-port "$master_ui" > /dev/null
@@ -179,6 +189,7 @@ log "master spark://127.0.0.1:$master_port with 2 workers after $((SECONDS - sta
 # shuffle files straight from its local folder, which lives in another container: spark.shuffle.readHostLocalDisk=false
 # makes them fetch the blocks over the network.
 run_fg train-cluster "${net[@]}" -v "$work:/work" -e PROTOSPARK_DRIVER_MEMORY=2g -e PROTOSPARK_OFFHEAP=2G/4G \
+  -e PROTOSPARK_SPARK_SECRET_FILE=/work/spark.secret \
   "$image" train --conf conf/fashion-mnist.conf --data /work/fmnist --run-dir /work/run-cluster \
   --master "spark://127.0.0.1:$master_port" --spark-conf spark.executor.memory=2g \
   --spark-conf spark.scheduler.minRegisteredResourcesRatio=1.0 --spark-conf spark.shuffle.readHostLocalDisk=false \
