@@ -164,7 +164,9 @@ final class Epochs {
                 .trainingHooks(hooks.toArray(new TrainingHook[0]))
                 .collectTrainingStats(true) // per-round costs; a few clock reads per minibatch
                 .build();
-        costs = new RoundCosts(master, bytes, workers, executors);
+        // executors counted again each epoch: at this point some may not have registered yet
+        costs = new RoundCosts(master, bytes, workers,
+                local ? () -> 1 : () -> Math.max(1, jsc.sc().getExecutorMemoryStatus().size() - 1));
         sparkNet = new SparkComputationGraph(jsc, net, master);
 
         ExampleRdds.warnIfTooSmall(shards, t.trainSplit(), t.maxTrainExamples(), workers, t.batchSize());

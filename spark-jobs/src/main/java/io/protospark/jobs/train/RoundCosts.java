@@ -48,7 +48,8 @@ final class RoundCosts {
     private final ParameterAveragingTrainingMaster master;
     private final RoundBytes bytes;
     private final int workers;
-    private final int executors;
+    private final java.util.function.IntSupplier executorCount;
+    private int executors;
     private final List<Round> rounds = new ArrayList<>();
     private int minibatchesPerWorker;
     private double reapplyMs;
@@ -65,11 +66,13 @@ final class RoundCosts {
         }
     }
 
-    RoundCosts(ParameterAveragingTrainingMaster master, RoundBytes bytes, int workers, int executors) {
+    /** {@code executors}: the executors the broadcast goes to, asked at the start of every epoch. */
+    RoundCosts(ParameterAveragingTrainingMaster master, RoundBytes bytes, int workers,
+               java.util.function.IntSupplier executors) {
         this.master = master;
         this.bytes = bytes;
         this.workers = workers;
-        this.executors = executors;
+        this.executorCount = executors;
     }
 
     /**
@@ -87,6 +90,7 @@ final class RoundCosts {
     void begin(int minibatches) {
         rounds.clear();
         minibatchesPerWorker = minibatches;
+        executors = executorCount.getAsInt();
         reapplyMs = 0;
         restart();
     }
