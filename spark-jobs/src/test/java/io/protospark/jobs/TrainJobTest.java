@@ -75,6 +75,7 @@ class TrainJobTest {
                 assertTrue(m.get(key).isNumber(), key + " in " + lines.get(i));
             }
             assertEquals(600, m.get("train_examples").asLong(), "every example trained once per epoch");
+            assertRoundCosts(m, lines.get(i));
         }
         double firstLoss = json.readTree(lines.get(0)).get("train_loss").asDouble();
         double lastLoss = json.readTree(lines.get(2)).get("train_loss").asDouble();
@@ -101,6 +102,43 @@ class TrainJobTest {
         // the run's report, written at the end (protospark.train.report = true by default)
         assertTrue(Files.size(run.resolve("report").resolve("report.html")) > 0, "report.html written");
         assertTrue(Files.exists(run.resolve("report").resolve("loss.png")), "training curves drawn");
+    }
+
+    /** The {@code rounds} object of a metrics line, for 2 workers, averaging every 3 minibatches of 32 of 600 rows. */
+    private static void assertRoundCosts(JsonNode m, String line) {
+        JsonNode r = m.get("rounds");
+        assertTrue(r != null && r.isObject(), "rounds in " + line);
+        int minibatches = r.get("minibatches_per_worker").asInt();
+        assertTrue(minibatches >= 10, "300 rows per worker are at least 10 minibatches of 32: " + line);
+        assertEquals((minibatches + 2) / 3, r.get("count").asInt(), "one round per 3 minibatches: " + line);
+        assertEquals(2, r.get("workers").asInt());
+        assertEquals(2, r.get("aggregation_depth").asInt(), "DL4J's default treeAggregate depth");
+        assertTrue(r.get("bytes_out_per_round").asLong() > 0 && r.get("bytes_back_per_round").asLong() > 0, line);
+        for (String phase : List.of("round_ms", "broadcast_ms", "count_ms", "job_ms", "slowest_worker_ms",
+                "straggler_ms", "job_overhead_ms", "average_ms", "driver_ms")) {
+            JsonNode p = r.get(phase);
+            double sum = p.get("sum").asDouble();
+            double median = p.get("median").asDouble();
+            double max = p.get("max").asDouble();
+            assertTrue(median >= 0 && max >= median && sum >= max, phase + " sum >= max >= median >= 0: " + line);
+        }
+        double roundSum = r.at("/round_ms/sum").asDouble();
+        assertTrue(roundSum > 0 && roundSum <= m.get("seconds").asDouble() * 1000, "rounds inside the epoch: " + line);
+        // DL4J's times are whole milliseconds: each within the round's wall time, give or take that rounding
+        double parts = r.at("/job_ms/sum").asDouble() + r.at("/count_ms/sum").asDouble()
+                + r.at("/broadcast_ms/sum").asDouble() + r.at("/average_ms/sum").asDouble();
+        assertTrue(parts <= roundSum + r.get("count").asInt() * 4, "phases within the rounds: " + line);
+        assertTrue(r.at("/job_ms/sum").asDouble() > 0, "the training job took time: " + line);
+        JsonNode w = r.get("worker_ms");
+        // one task per worker per round; hash partitioning may leave a worker without minibatches in a late round
+        int tasks = w.get("tasks").asInt();
+        assertTrue(tasks > r.get("count").asInt() && tasks <= 2 * r.get("count").asInt(), "worker tasks: " + line);
+        assertTrue(w.get("min").asDouble() >= 0 && w.get("median").asDouble() >= w.get("min").asDouble()
+                && w.get("max").asDouble() >= w.get("median").asDouble(), "worker min <= median <= max: " + line);
+        assertTrue(r.at("/slowest_worker_ms/max").asDouble() == w.get("max").asDouble(), line);
+        assertTrue(r.at("/slowest_worker_ms/sum").asDouble() <= r.at("/job_ms/sum").asDouble()
+                + r.get("count").asInt() * 2, "the slowest worker runs inside the job: " + line);
+        assertTrue(r.get("reapply_ms").asDouble() > 0, "the fixed head is re-applied: " + line);
     }
 
     @Test

@@ -61,6 +61,7 @@ final class Epochs {
     private final String configSha;
     private final String dataSha;
     private final ParameterAveragingTrainingMaster master;
+    private final RoundCosts costs;
     private final PartitionSums lossSum;
     private final LongAccumulator lossCount;
     private final GlobalStep globalStep = new GlobalStep();
@@ -150,6 +151,7 @@ final class Epochs {
         // a worker re-batches what it receives to batchSizePerWorker rows: with outlier exposure each minibatch
         // carries its outliers too, so that is the row count that keeps minibatches whole
         int rowsPerBatch = t.batchSize() + t.outliersInEachBatch();
+        RoundCosts.localClock();
         master = new ParameterAveragingTrainingMaster.Builder(workers, rowsPerBatch)
                 .batchSizePerWorker(rowsPerBatch)
                 .averagingFrequency(t.averagingFrequency())
@@ -160,7 +162,11 @@ final class Epochs {
                 .storageLevel(null) // rounds are filters over the epoch's cached minibatches; nothing more to cache
                 .rngSeed(t.seed())
                 .trainingHooks(hooks.toArray(new TrainingHook[0]))
+                .collectTrainingStats(true) // per-round costs; a few clock reads per minibatch
                 .build();
+        // executors counted again each epoch: at this point some may not have registered yet
+        costs = new RoundCosts(master, bytes, workers,
+                local ? () -> 1 : () -> Math.max(1, jsc.sc().getExecutorMemoryStatus().size() - 1));
         sparkNet = new SparkComputationGraph(jsc, net, master);
 
         ExampleRdds.warnIfTooSmall(shards, t.trainSplit(), t.maxTrainExamples(), workers, t.batchSize());
@@ -372,11 +378,14 @@ final class Epochs {
 
         double drift = 0;
         if (fixedBefore != null) {
+            long reapplyStart = System.nanoTime();
             // parameter averaging is not bit-exact for every worker count: the driver re-applies its matrix
             drift = FixedHead.weights(network()).sub(fixedBefore).amaxNumber().doubleValue();
             FixedHead.apply(network(), head);
             targets.publish(network()); // same matrix: compared, not hashed or rewritten
+            costs.reapplied(System.nanoTime() - reapplyStart);
         }
+        LOG.info("epoch {} averaging: {}", e, costs.summary());
         Evaluator.Score eval = Evaluator.evaluate(jsc, network(), test, TrainLoop.predictor(m));
         long seen = lossCount.value();
         double trainLoss = seen == 0 ? Double.NaN : lossSum.value() / seen;
@@ -401,7 +410,8 @@ final class Epochs {
         double seconds = (System.nanoTime() - epochStart) / 1e9;
         TrainLoop.EpochMetrics em = new TrainLoop.EpochMetrics(e, lr, lrLast, trainLoss, eval.meanLoss(),
                 eval.accuracy(), seconds, seen, seen / fitSeconds, drift,
-                assigned == null ? null : assigned.changed(), assigned == null ? null : assigned.meanCosine(), extra);
+                assigned == null ? null : assigned.changed(), assigned == null ? null : assigned.meanCosine(), extra,
+                costs.toMap());
         PROGRESS.info(String.format(Locale.ROOT,
                 "epoch %d/%d  train_loss %.4f  val_loss %.4f  val_accuracy %.4f  %.1f s  (%.0f img/s)",
                 e, t.epochs(), trainLoss, eval.meanLoss(), eval.accuracy(), seconds, seen / fitSeconds));
@@ -450,7 +460,9 @@ final class Epochs {
         long progressEvery = t.lifecycle().progressEverySeconds() * 1_000_000_000L;
         long lastProgress = System.nanoTime();
         targets.publish(network()); // no-op unless the targets were replaced since
+        costs.begin(longest);
         for (int first = 0; first < longest; first += f) {
+            long roundStart = System.nanoTime();
             int lo = first;
             int hi = first + f;
             // the driver's count is what its own reads (CoMHE's P step) see; the hook carries it to the workers
@@ -462,7 +474,11 @@ final class Epochs {
             }
             // GPU executors: each worker's thread on the GPU Spark assigned its task, before DL4J builds its network
             sparkNet.fit(batches.filter(b -> b._2() >= lo && b._2() < hi).map(Tuple2::_1)
-                    .mapPartitions(io.protospark.jobs.spark.Gpus::bound, true));
+                    .mapPartitions(it -> {
+                        RoundCosts.localClock(); // before DL4J's worker reads its clock
+                        return io.protospark.jobs.spark.Gpus.bound(it);
+                    }, true));
+            long fitEnd = System.nanoTime();
             if (batchMemory) {
                 assignment.mergeRound(memoryCopies.value()); // the workers' copies, as the networks are averaged
             }
@@ -471,6 +487,7 @@ final class Epochs {
             io.protospark.model.energy.EnergyRegularizers.advanceProjections(network()); // CoMHE P
             TrainLoop.checkFinite(network(), e, lo / f + 1, rounds, lr);
             long now = System.nanoTime();
+            costs.roundEnded(now - roundStart, now - fitEnd);
             if (progressEvery > 0 && now - lastProgress >= progressEvery && hi < longest) {
                 lastProgress = now;
                 TrainLoop.progress(e, t.epochs(), lossCount.value(), trainCount, (now - fitStart) / 1e9);

@@ -74,9 +74,11 @@ public final class TrainLoop {
     public record EpochMetrics(int epoch, double learningRate, Double learningRateLast, double trainLoss,
                                double valLoss, double valAccuracy, double seconds,
                                long trainExamples, double examplesPerSecond, double prototypeDrift,
-                               Integer assignmentChanged, Double assignmentMeanCosine, Map<String, Double> extra) {
+                               Integer assignmentChanged, Double assignmentMeanCosine, Map<String, Double> extra,
+                               Map<String, Object> rounds) {
         public EpochMetrics {
             extra = java.util.Collections.unmodifiableMap(new LinkedHashMap<>(extra));
+            rounds = rounds == null ? null : java.util.Collections.unmodifiableMap(new LinkedHashMap<>(rounds));
         }
 
         Map<String, Object> toMap() {
@@ -98,6 +100,9 @@ public final class TrainLoop {
                 m.put("assignment_mean_cosine", assignmentMeanCosine);
             }
             extra.forEach((k, v) -> m.put(k, Double.isFinite(v) ? v : null));
+            if (rounds != null) {
+                m.put("rounds", rounds);
+            }
             return m;
         }
 
@@ -111,7 +116,9 @@ public final class TrainLoop {
                     j.get("train_examples").asLong(), num.apply("train_examples_per_second"),
                     num.apply("prototype_drift"),
                     j.has("assignment_changed") ? j.get("assignment_changed").asInt() : null,
-                    j.has("assignment_mean_cosine") ? num.apply("assignment_mean_cosine") : null, extra(j, num));
+                    j.has("assignment_mean_cosine") ? num.apply("assignment_mean_cosine") : null, extra(j, num),
+                    j.has("rounds") ? Json.MAPPER.convertValue(j.get("rounds"),
+                            new com.fasterxml.jackson.core.type.TypeReference<Map<String, Object>>() { }) : null);
         }
 
         /** The evaluation sets' values: every key with a '.' ({@code <set>.<metric>}). */

@@ -1,0 +1,23 @@
+#!/usr/bin/env bash
+# Round costs and scaling of the main job on a real Spark standalone cluster: conf/fashion-mnist.conf on real
+# Fashion-MNIST, trained on 1 worker (1 executor of 1 core), then on 2 (2 executors of 1 core each) with the same
+# minibatch per worker. Prints train img/s of the last epoch (fit time only, from metrics.jsonl), the scaling
+# efficiency (img/s with 2 / (2 x img/s with 1)) and each run's per-round cost breakdown (the `rounds` object of
+# metrics.jsonl, docs/operations.md). Runs RoundCostsBench through Failsafe, which builds the job jar and the Spark
+# home first; the cluster, its logs and run directories are under spark-jobs/target/cluster-it. Not part of CI.
+#
+# Usage: bench/rounds.sh [EXAMPLES] [EPOCHS] [path=value ...]   e.g. bench/rounds.sh 20000 2
+# Needs Fashion-MNIST's IDX files (apt-get install dataset-fashion-mnist) or FASHION_MNIST_DIR.
+set -euo pipefail
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+INPUT="${FASHION_MNIST_DIR:-/usr/share/datasets/fashion-mnist}"
+EXAMPLES="${1:-20000}"
+EPOCHS="${2:-2}"
+shift 2 || shift $# || true
+cd "$ROOT"
+mvn -B -ntp -o -q -pl spark-jobs -am verify -Dtest=none -Dsurefire.failIfNoSpecifiedTests=false \
+  -Dit.test=RoundCostsBench -Dit.failIfNoSpecifiedTests=false -Dmaven.test.redirectTestOutputToFile=true \
+  -Drounds.input="$INPUT" -Drounds.examples="$EXAMPLES" -Drounds.epochs="$EPOCHS" -Drounds.overrides="$*" \
+  || { echo "RoundCostsBench failed: see spark-jobs/target/failsafe-reports" >&2; exit 1; }
+out=spark-jobs/target/failsafe-reports/io.protospark.jobs.cluster.RoundCostsBench-output.txt
+if [ -f "$out" ]; then sed -n '/^main job,/,$p' "$out"; fi
