@@ -264,7 +264,14 @@ public final class TrainLoop {
                                 long start, List<org.deeplearning4j.spark.api.TrainingHook> extraHooks,
                                 Resume.Plan plan, String dataSha, List<Listener> listeners,
                                 List<ExtraEvaluation> evaluations) {
-        int workers = t.workers() > 0 ? t.workers() : jsc.defaultParallelism();
+        LocalWorkers.Choice choice = LocalWorkers.choose(t.workers(), jsc.defaultParallelism(), jsc.isLocal(),
+                t.workerMemory(), org.bytedeco.javacpp.Pointer.maxPhysicalBytes());
+        if (choice.warning()) {
+            LOG.warn(choice.message());
+        } else if (!choice.message().isEmpty()) {
+            LOG.info(choice.message());
+        }
+        int workers = choice.workers();
         Checkpoints.Loaded from = plan.from();
 
         PrototypeSet prototypes = Prototypes.build(m);

@@ -32,6 +32,7 @@ public record TrainSettings(
         int threadsPerWorker,
         int prefetch,
         int workers,
+        long workerMemory,
         boolean shuffle,
         String trainSplit,
         String evalSplit,
@@ -236,6 +237,7 @@ public record TrainSettings(
         int averagingFrequency = Configs.positiveInt(c, P + "averaging-frequency");
         int prefetch = Configs.nonNegativeInt(c, P + "prefetch");
         int workers = Configs.nonNegativeInt(c, P + "workers");
+        long workerMemory = workerMemory(c);
         boolean shuffle = Configs.getBoolean(c, P + "shuffle");
         long maxTrainExamples = nonNegativeLong(c, P + "max-train-examples");
         long seed = Configs.getLong(c, "protospark.seed");
@@ -273,7 +275,7 @@ public record TrainSettings(
         return builder()
                 .data(data).runDir(runDir)
                 .epochs(epochs).batchSize(batchSize).averagingFrequency(averagingFrequency)
-                .threadsPerWorker(threadsPerWorker).prefetch(prefetch).workers(workers).shuffle(shuffle)
+                .threadsPerWorker(threadsPerWorker).prefetch(prefetch).workers(workers).workerMemory(workerMemory).shuffle(shuffle)
                 .trainSplit(trainSplit).evalSplit(evalSplit).maxTrainExamples(maxTrainExamples).initFrom(initFrom)
                 .augment(augment).mixup(mixup).labelSmoothing(labelSmoothing)
                 .outliers(new Outliers(outliersData, outliersSplit, outliersPerBatch))
@@ -349,6 +351,7 @@ public record TrainSettings(
         private int threadsPerWorker;
         private int prefetch = 2;
         private int workers;
+        private long workerMemory;
         private boolean shuffle = true;
         private String trainSplit = "train";
         private String evalSplit = "test";
@@ -405,6 +408,11 @@ public record TrainSettings(
 
         public Builder workers(int workers) {
             this.workers = workers;
+            return this;
+        }
+
+        public Builder workerMemory(long workerMemory) {
+            this.workerMemory = workerMemory;
             return this;
         }
 
@@ -485,7 +493,7 @@ public record TrainSettings(
 
         public TrainSettings build() {
             return new TrainSettings(data, runDir, epochs, batchSize, averagingFrequency, threadsPerWorker, prefetch,
-                    workers, shuffle, trainSplit, evalSplit, maxTrainExamples, initFrom, augment, mixup,
+                    workers, workerMemory, shuffle, trainSplit, evalSplit, maxTrainExamples, initFrom, augment, mixup,
                     labelSmoothing, outliers, targetsInlineUpTo, assignment, lifecycle, evaluations, seed, sparkConf);
         }
     }
@@ -542,6 +550,22 @@ public record TrainSettings(
                             String.valueOf(e.getValue().unwrapped())));
         }
         return spark;
+    }
+
+    /** {@code train.worker-memory}: a size with a unit (12G, 800M) or 0 for not declared. */
+    private static long workerMemory(Config c) {
+        String path = P + "worker-memory";
+        long bytes;
+        try {
+            bytes = c.getBytes(path);
+        } catch (com.typesafe.config.ConfigException e) {
+            throw new SettingsException(path, "must be a size such as 12G or 800M, or 0",
+                    String.valueOf(c.getValue(path).unwrapped()), e.getMessage());
+        }
+        if (bytes < 0) {
+            throw new SettingsException(path, "must be >= 0", bytes, "use 0 when the memory is not known");
+        }
+        return bytes;
     }
 
     private static long nonNegativeLong(Config c, String path) {
