@@ -51,12 +51,13 @@ ASSUMED = {
 
 class Workload:
     def __init__(self, key, label, conf, params, updater_per_param, config_bytes, batch, frequency, t_cpu, t_cpu_src,
-                 t_gpu, t_gpu_src, measured_broadcast=None):
+                 t_gpu, t_gpu_src, measured_broadcast=None, epoch_images=None):
         self.key, self.label, self.conf = key, label, conf
         self.params, self.updater_per_param, self.config_bytes = params, updater_per_param, config_bytes
         self.batch, self.frequency = batch, frequency
         self.t_cpu, self.t_cpu_src, self.t_gpu, self.t_gpu_src = t_cpu, t_cpu_src, t_gpu, t_gpu_src
         self.measured_broadcast = measured_broadcast
+        self.epoch_images = epoch_images  # training images per epoch, when known
 
     def state_bytes(self, updater=True):
         values = self.params * (1 + (self.updater_per_param if updater else 0))
@@ -78,12 +79,13 @@ WORKLOADS = {w.key: w for w in [
     Workload("main", "main job (conf/fashion-mnist.conf), Adam", "conf/fashion-mnist.conf",
              params=206_883, updater_per_param=2, config_bytes=7_864, batch=64, frequency=10,
              t_cpu=0.60e-3, t_cpu_src="standalone cluster, 1 executor x 1 core (fit of bench/rounds.sh runs)",
-             t_gpu=None, t_gpu_src="", measured_broadcast=2_502_528),
+             t_gpu=None, t_gpu_src="", measured_broadcast=2_502_528, epoch_images=60_000),
     Workload("resnet50", "ResNet-50 224x224 d512 (conf/dl2pa-imagenet-resnet50-d512.conf), SGD momentum",
              "conf/dl2pa-imagenet-resnet50-d512.conf", params=24_609_728, updater_per_param=1, config_bytes=120_000,
              batch=32, frequency=10,
              t_cpu=1 / 11.8, t_cpu_src="bench --model resnet50-imagenet, 2 threads, batch 16: 11.8 img/s",
-             t_gpu=RESNET50_A100_TF32, t_gpu_src="assumed: A100 at PyTorch's TF32 rate, 938 img/s"),
+             t_gpu=RESNET50_A100_TF32, t_gpu_src="assumed: A100 at PyTorch's TF32 rate, 938 img/s",
+             epoch_images=1_281_167),
     Workload("iresnet100", "IResNet-100 112x112 + DAM (conf/dsc-face-dam-iresnet100.conf), Adam",
              "conf/dsc-face-dam-iresnet100.conf", params=227_950_793, updater_per_param=2, config_bytes=760_000,
              batch=24, frequency=10,
@@ -149,12 +151,16 @@ def efficiency(w, n, **kw):
 def frequency_for(w, n, target=0.9, limit=10_000, **kw):
     """Smallest averaging frequency whose efficiency at n workers reaches target (None if none up to limit)."""
     kw.pop("frequency", None)
-    f = 1
-    while f <= limit:
-        if efficiency(w, n, frequency=f, **kw) >= target:
-            return f
-        f = f + 1 if f < 10 else int(f * 1.25)
-    return None
+    ok = lambda f: efficiency(w, n, frequency=f, **kw) >= target  # noqa: E731
+    lo, hi = 0, 1
+    while not ok(hi):
+        if hi >= limit:
+            return None
+        lo, hi = hi, min(limit, hi * 2)
+    while hi - lo > 1:  # ok(hi), not ok(lo) (lo = 0 stands for "none")
+        mid = (lo + hi) // 2
+        lo, hi = (lo, mid) if ok(mid) else (mid, hi)
+    return hi
 
 
 WORKERS = [1, 2, 4, 8, 16, 32, 64, 128]
@@ -224,9 +230,24 @@ def stops_paying(w, t, bw, updater, frequency=None, batch=None):
     return last90, best_n, best
 
 
+def advice(w, t, bw, last90, f90, n=32):
+    if last90 == WORKERS[-1]:
+        text = "the file's settings hold to 128 workers"
+    elif f90 is None or f90 > 1000 or (w.epoch_images and f90 * w.batch * n * 10 > w.epoch_images):
+        text = ("gradient sharing (evaluated separately): at 32 workers 0.9 needs fewer than 10 rounds per epoch "
+                "or over 1,000 minibatches per round")
+    else:
+        text = f"at 32 workers: train.averaging-frequency ≥ {f90}, or a larger batch per worker"
+    r = round_terms(w, n, bandwidth_gbit=bw, t_img=t)
+    if r["driver_result_bytes"] > ASSUMED["max_result_bytes"]:
+        text += f"; spark.driver.maxResultSize > {human_bytes(r['driver_result_bytes'])}"
+    return text
+
+
 def table_recommendations():
-    out = ["| workload | device | Gbit/s | updater | largest N with efficiency ≥ 0.9 | N with most img/s "
-           "(img/s) | frequency for 0.9 at 32 workers | batch ×4: largest N ≥ 0.9 |",
+    out = ["| workload | device | Gbit/s | largest N with efficiency ≥ 0.9, with / without updater "
+           "| img/s at 32 workers, with updater (efficiency) | frequency for 0.9 at 32 workers, with / without "
+           "| batch × 4: largest N ≥ 0.9 | what to set |",
            "|---|---|---|---|---|---|---|---|"]
     for w in WORKLOADS.values():
         for device in ("cpu", "gpu"):
@@ -234,12 +255,18 @@ def table_recommendations():
             if t is None:
                 continue
             for bw in BANDWIDTHS:
+                cells = {}
                 for updater in (True, False):
-                    last90, best_n, best = stops_paying(w, t, bw, updater)
-                    f90 = frequency_for(w, 32, bandwidth_gbit=bw, updater=updater, t_img=t)
-                    big, _, _ = stops_paying(w, t, bw, updater, batch=4 * w.batch)
-                    out.append(f"| {w.key} | {device} | {bw} | {'with' if updater else 'without'} | "
-                               f"{last90 or '—'} | {best_n} ({best:,.0f}) | {f90 or '> 10,000'} | {big or '—'} |")
+                    cells[updater] = (stops_paying(w, t, bw, updater),
+                                      frequency_for(w, 32, bandwidth_gbit=bw, updater=updater, t_img=t))
+                (last90, _, _), f90 = cells[True]
+                (last90_no, _, _), f90_no = cells[False]
+                big, _, _ = stops_paying(w, t, bw, True, batch=4 * w.batch)
+                r32 = round_terms(w, 32, bandwidth_gbit=bw, t_img=t)
+                e32 = efficiency(w, 32, bandwidth_gbit=bw, t_img=t)
+                out.append(f"| {w.key} | {device} | {bw} | {last90 or '—'} / {last90_no or '—'} | "
+                           f"{r32['img_per_s']:,.0f} ({e32:.2f}) | {f90 or '> 10,000'} / {f90_no or '> 10,000'} | "
+                           f"{big or '—'} | {advice(w, t, bw, last90, f90)} |")
     return "\n".join(out)
 
 
