@@ -305,20 +305,23 @@ def tables():
 
 def parse_rounds_log(path):
     """From a bench/rounds.sh printout: each run's metrics lines and when its last epoch's rounds ran (epoch seconds)."""
-    runs, ends = {}, {}
+    runs, ends, frequency = {}, {}, {}
     current = None
     with open(path) as f:
         for line in f:
+            line = re.sub(r"\x1b\[[0-9;]*m", "", line)  # Maven's colour codes
             text = line.strip()
             m = re.match(r"^(\d) executor\(s\): (\{.*)$", text)
             if m:
                 current = int(m.group(1))
                 runs[current] = [json.loads(m.group(2))]
                 continue
-            m = re.match(r"^(\d) executor\(s\) log: (\d\d/\d\d/\d\d \d\d:\d\d:\d\d) .*TrainLoop: epoch (\d+) averaging", text)
+            m = re.match(r"^(\d) executor\(s\) log: (\d\d/\d\d/\d\d \d\d:\d\d:\d\d) .*TrainLoop: epoch (\d+) "
+                         r"averaging: \d+ rounds of up to (\d+) minibatches", text)
             if m:
                 stamp = datetime.datetime.strptime(m.group(2), "%y/%m/%d %H:%M:%S").replace(tzinfo=datetime.timezone.utc)
                 ends[int(m.group(1))] = stamp.timestamp()  # the last epoch's line is the last one
+                frequency[int(m.group(1))] = int(m.group(4))
                 current = None
                 continue
             if current and text.startswith("{"):
@@ -332,6 +335,8 @@ def parse_rounds_log(path):
         if n in ends:
             fit = runs[n][-1]["rounds"]["round_ms"]["sum"] / 1e3
             windows[n] = (ends[n] - fit - 1, ends[n] + 1)  # the log's clock has whole seconds
+    if 1 in frequency:
+        windows["frequency"] = frequency[1]
     return runs, windows
 
 
@@ -394,7 +399,7 @@ def validate(logs, cores=2):
             sys.exit(f"{path}.cpu.jsonl: no samples while the runs' last epochs trained")
         last = {n: runs[n][-1] for n in (1, 2)}
         r1 = last[1]["rounds"]
-        f = round(r1["minibatches_per_worker"] / r1["count"])
+        f = windows.get("frequency") or math.ceil(r1["minibatches_per_worker"] / r1["count"])
         batch = round(last[1]["train_examples"] / r1["minibatches_per_worker"])
         rows.append((path, f, batch, last, cpu))
     # unstarved per-task worker time = setup + images * t_img, least squares over the 1-executor runs

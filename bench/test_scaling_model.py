@@ -79,14 +79,15 @@ class ValidateInputTest(unittest.TestCase):
             log = os.path.join(d, "A.log")
             with open(log, "w") as f:
                 f.write("1 executor(s): " + json.dumps(line) + "\n")
-                f.write("1 executor(s) log: 26/12/07 21:06:29 INFO TrainLoop: epoch 1 averaging: 2 rounds\n")
+                f.write("1 executor(s) log: 26/12/07 21:06:29 INFO TrainLoop: epoch 1 averaging: 2 rounds of up to 10 minibatches per worker: round 4000 ms\n")
                 f.write("2 executor(s): " + json.dumps(line) + "\n  " + json.dumps(dict(line, epoch=2)) + "\n")
-                f.write("2 executor(s) log: 26/12/07 21:12:52 INFO TrainLoop: epoch 2 averaging: 1 rounds\n")
+                f.write("2 executor(s) log: 26/12/07 21:12:52 INFO TrainLoop: epoch 2 averaging: 2 rounds of up to 10 minibatches per worker: round 4000 ms\n")
                 f.write("main job, 20000 examples per epoch\n")
             runs, windows = m.parse_rounds_log(log)
             self.assertEqual([r["epoch"] for r in runs[2]], [1, 2])
             end = 1796677589.0  # 2026-12-07 21:06:29 UTC
             self.assertEqual(windows[1], (end - 4 - 1, end + 1))
+            self.assertEqual(windows["frequency"], 10)
             cpu = os.path.join(d, "A.log.cpu.jsonl")
             with open(cpu, "w") as f:
                 for i, (run, wait) in enumerate([(0, 0), (10**9, 10**9), (2 * 10**9, 2 * 10**9)]):
