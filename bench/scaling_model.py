@@ -28,10 +28,10 @@ MEASURED = {
     # fixed cost of one round with one worker whose driver is not starved: DL4J's count job + broadcast creation +
     # job overhead beyond the slowest task (ms, median of the 1-executor runs of bench/rounds.sh, divided by their
     # measured CPU starvation; docs/scaling.md "Validation")
-    "fixed_ms": 120.0,
+    "fixed_ms": 134.0,
     # per-task part of a worker's time that is not minibatches: fetching the broadcast value, building the network,
     # returning the result (ms; fitted on the main job's 1-executor runs at two averaging frequencies)
-    "worker_setup_ms": 80.0,
+    "worker_setup_ms": 38.0,
 }
 ASSUMED = {
     # Spark's scheduling cost per task on the driver (two jobs per round: count and training), ms
@@ -78,7 +78,7 @@ RESNET50_A100_TF32 = 1 / 938  # NVIDIA DeepLearningExamples, PyTorch ResNet-50 v
 WORKLOADS = {w.key: w for w in [
     Workload("main", "main job (conf/fashion-mnist.conf), Adam", "conf/fashion-mnist.conf",
              params=206_883, updater_per_param=2, config_bytes=7_864, batch=64, frequency=10,
-             t_cpu=0.345e-3, t_cpu_src="standalone cluster, 1 executor x 1 core (fit of bench/rounds.sh runs)",
+             t_cpu=0.41e-3, t_cpu_src="standalone cluster, 1 executor x 1 core (fit of bench/rounds.sh runs)",
              t_gpu=None, t_gpu_src="", measured_broadcast=2_502_528, epoch_images=60_000),
     Workload("resnet50", "ResNet-50 224x224 d512 (conf/dl2pa-imagenet-resnet50-d512.conf), SGD momentum",
              "conf/dl2pa-imagenet-resnet50-d512.conf", params=24_609_728, updater_per_param=1, config_bytes=120_000,
