@@ -7,7 +7,11 @@
 # home first; the cluster, its logs and run directories are under spark-jobs/target/cluster-it. Not part of CI.
 #
 # Usage: bench/rounds.sh [EXAMPLES] [EPOCHS] [path=value ...]   e.g. bench/rounds.sh 20000 2
+#        e.g. bench/rounds.sh 20000 2 protospark.train.averaging-frequency=40
 # Needs Fashion-MNIST's IDX files (apt-get install dataset-fashion-mnist) or FASHION_MNIST_DIR.
+# CPU_LOG=FILE also samples, every 2 s, the CPU the cluster's JVMs use and wait for and the rest of the machine's load
+# (bench/cpu_sample.py) into FILE; `bench/scaling_model.py validate` reads the printout with FILE beside it
+# (docs/scaling.md).
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 INPUT="${FASHION_MNIST_DIR:-/usr/share/datasets/fashion-mnist}"
@@ -15,9 +19,14 @@ EXAMPLES="${1:-20000}"
 EPOCHS="${2:-2}"
 shift 2 || shift $# || true
 cd "$ROOT"
+if [ -n "${CPU_LOG:-}" ]; then
+  python3 "$ROOT/bench/cpu_sample.py" "$ROOT/spark-jobs/target" "$CPU_LOG" &
+  sampler=$!
+  trap 'kill "$sampler"' EXIT
+fi
 mvn -B -ntp -o -q -pl spark-jobs -am verify -Dtest=none -Dsurefire.failIfNoSpecifiedTests=false \
   -Dit.test=RoundCostsBench -Dit.failIfNoSpecifiedTests=false -Dmaven.test.redirectTestOutputToFile=true \
   -Drounds.input="$INPUT" -Drounds.examples="$EXAMPLES" -Drounds.epochs="$EPOCHS" -Drounds.overrides="$*" \
   || { echo "RoundCostsBench failed: see spark-jobs/target/failsafe-reports" >&2; exit 1; }
 out=spark-jobs/target/failsafe-reports/io.protospark.jobs.cluster.RoundCostsBench-output.txt
-if [ -f "$out" ]; then sed -n '/^main job,/,$p' "$out"; fi
+if [ -f "$out" ]; then sed -n '/^1 executor(s): /,$p' "$out"; fi

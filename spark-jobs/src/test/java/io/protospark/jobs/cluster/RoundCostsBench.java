@@ -23,7 +23,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * {@code bench/rounds.sh} runs it through Failsafe (which sets the job jar and Spark home). Inputs, as system
  * properties: {@code rounds.input} (the IDX files, default /usr/share/datasets/fashion-mnist), {@code rounds.examples}
  * (training examples per epoch, default 20000), {@code rounds.epochs} (default 2), {@code rounds.overrides}
- * (further {@code path=value} settings, space-separated).
+ * (further {@code path=value} settings, space-separated). Besides the summary it prints each run's metrics lines and
+ * the driver's per-epoch averaging line with its time ({@code N executor(s) log: ...}).
  */
 class RoundCostsBench {
     private static final Path CONF = Path.of("../conf/fashion-mnist.conf").toAbsolutePath().normalize();
@@ -62,6 +63,13 @@ class RoundCostsBench {
                 List<String> lines = Files.readAllLines(run.resolve("metrics.jsonl"));
                 last[workers] = JSON.readTree(lines.get(lines.size() - 1));
                 System.out.printf(Locale.ROOT, "%d executor(s): %s%n", workers, String.join("\n  ", lines));
+                // the driver's per-epoch summary, with its time: when each epoch's rounds ended (bench/scaling_model.py
+                // validate matches them with CPU samples)
+                for (String line : Files.readAllLines(r.log())) {
+                    if (line.contains("TrainLoop: epoch ") && line.contains(" averaging: ")) {
+                        System.out.printf(Locale.ROOT, "%d executor(s) log: %s%n", workers, line);
+                    }
+                }
             }
         }
         double one = last[1].get("train_examples_per_second").asDouble();
