@@ -160,9 +160,10 @@ final class Sharing {
         m.put("workers", workers);
         m.put("executors", executors);
         m.put("minibatches_per_worker", minibatchesPerWorker);
-        if (before != null && after != null) {
-            long sent = after[0] - before[0];
-            long received = after[1] - before[1];
+        if (after != null) {
+            // no endpoint before the epoch: the first fit starts it, and its counters start at 0
+            long sent = after[0] - (before == null ? 0 : before[0]);
+            long received = after[1] - (before == null ? 0 : before[1]);
             long iterations = Math.max(1, minibatchesPerWorker * workers);
             m.put("driver_bytes_sent", sent);
             m.put("driver_bytes_received", received);
