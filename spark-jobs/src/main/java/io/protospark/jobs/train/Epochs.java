@@ -22,6 +22,7 @@ import org.apache.spark.util.LongAccumulator;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.deeplearning4j.spark.api.RDDTrainingApproach;
 import org.deeplearning4j.spark.api.TrainingHook;
+import org.deeplearning4j.spark.api.TrainingMaster;
 import org.deeplearning4j.spark.impl.graph.SparkComputationGraph;
 import org.deeplearning4j.spark.impl.paramavg.ParameterAveragingTrainingMaster;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -60,8 +61,17 @@ final class Epochs {
     private final int workers;
     private final String configSha;
     private final String dataSha;
-    private final ParameterAveragingTrainingMaster master;
+    /** The training master: parameter averaging, or gradient sharing ({@link Sharing}). */
+    private final TrainingMaster<?, ?> master;
+    /** Averaging's round costs (null with sharing). */
     private final RoundCosts costs;
+    /** train.master = sharing */
+    private final boolean sharing;
+    private final int threadsPerWorker;
+    /** Sharing: each executor keeps its network between epochs, so the epoch's rate travels with its tasks. */
+    private final Sharing.WorkerListener sharingListener;
+    private long sharingRound;
+    private Map<String, Object> sharingCosts = Map.of();
     private final PartitionSums lossSum;
     private final LongAccumulator lossCount;
     private final GlobalStep globalStep = new GlobalStep();
@@ -116,8 +126,9 @@ final class Epochs {
         lossSum = new PartitionSums();
         jsc.sc().register(lossSum, "protospark.train.loss");
         lossCount = jsc.sc().longAccumulator("protospark.train.examples");
-        int threadsPerWorker = t.threadsPerWorker() > 0 ? t.threadsPerWorker()
+        threadsPerWorker = t.threadsPerWorker() > 0 ? t.threadsPerWorker()
                 : WorkerThreads.auto(jsc.getConf(), workers);
+        sharing = t.master().sharing();
         boolean local = jsc.getConf().get("spark.master", "local[*]").startsWith("local");
         int executors = local ? 1 : Math.max(1, jsc.sc().getExecutorMemoryStatus().size() - 1);
         RoundBytes bytes = RoundBytes.of(net);
@@ -130,6 +141,7 @@ final class Epochs {
                         + "-byte targets file once per matrix)");
         provenance.put("threads_per_worker", threadsPerWorker);
         provenance.put("round", bytes.toMap(workers, executors));
+        provenance.put("master", t.master().sharing() ? "sharing" : "averaging");
         run.writeText(TrainLoop.PROVENANCE, Json.pretty(provenance));
         // a per-iteration schedule and Adam's bias correction read the worker's iteration count, which DL4J restarts
         // at 0 every round: without the global count every round's Adam steps shrink to 0.15-0.3x (bias correction
@@ -152,7 +164,19 @@ final class Epochs {
         // carries its outliers too, so that is the row count that keeps minibatches whole
         int rowsPerBatch = t.batchSize() + t.outliersInEachBatch();
         RoundCosts.localClock();
-        master = new ParameterAveragingTrainingMaster.Builder(workers, rowsPerBatch)
+        if (sharing) {
+            Sharing.checkReachable(t.master(), jsc.getConf());
+            master = Sharing.master(t.master(), jsc.getConf(), workers, rowsPerBatch, t.prefetch(), t.seed());
+            costs = null;
+            sharingListener = new Sharing.WorkerListener();
+            LOG.info("gradient sharing: driver's Aeron endpoint {}:{} (UDP), executor N at port {} + N, threshold {} "
+                            + "({}), {} worker thread(s) per executor", Sharing.controller(t.master(), jsc.getConf()),
+                    t.master().port(), t.master().port() + 1, t.master().threshold(),
+                    t.master().adaptive() ? "adaptive" : "fixed", t.master().workersPerNode());
+        } else {
+            sharingListener = null;
+            ParameterAveragingTrainingMaster averaging = new ParameterAveragingTrainingMaster.Builder(workers,
+                    rowsPerBatch)
                 .batchSizePerWorker(rowsPerBatch)
                 .averagingFrequency(t.averagingFrequency())
                 .workerPrefetchNumBatches(t.prefetch())
@@ -164,10 +188,12 @@ final class Epochs {
                 .trainingHooks(hooks.toArray(new TrainingHook[0]))
                 .collectTrainingStats(true) // per-round costs; a few clock reads per minibatch
                 .build();
-        // executors counted again each epoch: at this point some may not have registered yet
-        costs = new RoundCosts(master, bytes, workers,
-                local ? () -> 1 : () -> Math.max(1, jsc.sc().getExecutorMemoryStatus().size() - 1));
-        sparkNet = new SparkComputationGraph(jsc, net, master);
+            master = averaging;
+            // executors counted again each epoch: at this point some may not have registered yet
+            costs = new RoundCosts(averaging, bytes, workers,
+                    local ? () -> 1 : () -> Math.max(1, jsc.sc().getExecutorMemoryStatus().size() - 1));
+        }
+        sparkNet = network(net);
 
         ExampleRdds.warnIfTooSmall(shards, t.trainSplit(), t.maxTrainExamples(), workers, t.batchSize());
         train = ExampleRdds.read(spark, shards, t.trainSplit(), workers, t.maxTrainExamples())
@@ -220,7 +246,7 @@ final class Epochs {
     /** Puts a checkpoint's state back: network with updater state, step, schedule, assignment, memory, metrics. */
     void restore(Checkpoints.Loaded from) {
         Checkpoints.State saved = from.state();
-        sparkNet = new SparkComputationGraph(jsc, from.network(), master);
+        sparkNet = network(from.network());
         epoch = saved.epoch();
         step = saved.step();
         stepsPerEpoch = saved.stepsPerEpoch();
@@ -246,6 +272,14 @@ final class Epochs {
         if (batchMemory) {
             assignment.memory(t.seed() * MEMORY_SEED_FACTOR + 17); // no-op: a checkpoint always holds the memory
         }
+    }
+
+    private SparkComputationGraph network(ComputationGraph net) {
+        SparkComputationGraph s = new SparkComputationGraph(jsc, net, master);
+        if (sharingListener != null) {
+            s.setListeners(sharingListener);
+        }
+        return s;
     }
 
     ComputationGraph network() {
@@ -383,9 +417,15 @@ final class Epochs {
             drift = FixedHead.weights(network()).sub(fixedBefore).amaxNumber().doubleValue();
             FixedHead.apply(network(), head);
             targets.publish(network()); // same matrix: compared, not hashed or rewritten
-            costs.reapplied(System.nanoTime() - reapplyStart);
+            if (costs != null) {
+                costs.reapplied(System.nanoTime() - reapplyStart);
+            }
         }
-        LOG.info("epoch {} averaging: {}", e, costs.summary());
+        if (costs != null) {
+            LOG.info("epoch {} averaging: {}", e, costs.summary());
+        } else {
+            LOG.info("epoch {} gradient sharing: {}", e, sharingCosts);
+        }
         Evaluator.Score eval = Evaluator.evaluate(jsc, network(), test, TrainLoop.predictor(m));
         long seen = lossCount.value();
         double trainLoss = seen == 0 ? Double.NaN : lossSum.value() / seen;
@@ -411,7 +451,7 @@ final class Epochs {
         TrainLoop.EpochMetrics em = new TrainLoop.EpochMetrics(e, lr, lrLast, trainLoss, eval.meanLoss(),
                 eval.accuracy(), seconds, seen, seen / fitSeconds, drift,
                 assigned == null ? null : assigned.changed(), assigned == null ? null : assigned.meanCosine(), extra,
-                costs.toMap());
+                costs != null ? costs.toMap() : sharingCosts);
         PROGRESS.info(String.format(Locale.ROOT,
                 "epoch %d/%d  train_loss %.4f  val_loss %.4f  val_accuracy %.4f  %.1f s  (%.0f img/s)",
                 e, t.epochs(), trainLoss, eval.meanLoss(), eval.accuracy(), seconds, seen / fitSeconds));
@@ -455,12 +495,16 @@ final class Epochs {
 
     /** The epoch's averaging rounds: f minibatches per worker each, the workers' class-memory copies merged after. */
     private void rounds(int e, JavaRDD<Tuple2<DataSet, Integer>> batches, int longest, double lr, long fitStart) {
-        int f = t.averagingFrequency();
+        // sharing: one fit per epoch (the workers exchange updates after every minibatch, not in rounds)
+        int f = sharing ? Math.max(1, longest) : t.averagingFrequency();
         int rounds = (longest + f - 1) / f;
+        long[] bytesBefore = sharing ? Sharing.driverBytes() : null;
         long progressEvery = t.lifecycle().progressEverySeconds() * 1_000_000_000L;
         long lastProgress = System.nanoTime();
         targets.publish(network()); // no-op unless the targets were replaced since
-        costs.begin(longest);
+        if (costs != null) {
+            costs.begin(longest);
+        }
         for (int first = 0; first < longest; first += f) {
             long roundStart = System.nanoTime();
             int lo = first;
@@ -472,10 +516,15 @@ final class Epochs {
                 memoryHook.roundStartsFrom(assignment.memory(0));
                 memoryCopies.reset();
             }
+            Sharing.Round round = sharing ? new Sharing.Round(++sharingRound, lr, threadsPerWorker, lossSum, lossCount)
+                    : null;
             // GPU executors: each worker's thread on the GPU Spark assigned its task, before DL4J builds its network
             sparkNet.fit(batches.filter(b -> b._2() >= lo && b._2() < hi).map(Tuple2::_1)
                     .mapPartitions(it -> {
                         RoundCosts.localClock(); // before DL4J's worker reads its clock
+                        if (round != null) {
+                            Sharing.enter(round);
+                        }
                         return io.protospark.jobs.spark.Gpus.bound(it);
                     }, true));
             long fitEnd = System.nanoTime();
@@ -487,11 +536,18 @@ final class Epochs {
             io.protospark.model.energy.EnergyRegularizers.advanceProjections(network()); // CoMHE P
             TrainLoop.checkFinite(network(), e, lo / f + 1, rounds, lr);
             long now = System.nanoTime();
-            costs.roundEnded(now - roundStart, now - fitEnd);
+            if (costs != null) {
+                costs.roundEnded(now - roundStart, now - fitEnd);
+            }
             if (progressEvery > 0 && now - lastProgress >= progressEvery && hi < longest) {
                 lastProgress = now;
                 TrainLoop.progress(e, t.epochs(), lossCount.value(), trainCount, (now - fitStart) / 1e9);
             }
+        }
+        if (sharing) {
+            boolean local = jsc.getConf().get("spark.master", "local[*]").startsWith("local");
+            int executors = local ? 1 : Math.max(1, jsc.sc().getExecutorMemoryStatus().size() - 1);
+            sharingCosts = Sharing.epochCosts(workers, executors, longest, bytesBefore, Sharing.driverBytes());
         }
     }
 

@@ -534,6 +534,11 @@ public final class TrainLoop {
         setRate(net, schedule.rateAt(0), schedule);
     }
 
+    /** Sets a fixed learning rate on every trainable layer (not the fixed head): a worker's network under sharing. */
+    static void setRate(ComputationGraph net, double lr) {
+        setRate(net, lr, null);
+    }
+
     private static void setRate(ComputationGraph net, double lr, org.nd4j.linalg.schedule.ISchedule schedule) {
         // the rate lives in each layer's updater configuration, the very objects the updater reads at every step
         // (DL4J's ComputationGraph.setLearningRate fails on a graph whose fixed head has no updater state)

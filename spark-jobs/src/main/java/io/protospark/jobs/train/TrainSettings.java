@@ -47,7 +47,31 @@ public record TrainSettings(
         Lifecycle lifecycle,
         Evaluations evaluations,
         long seed,
-        Map<String, String> sparkConf) {
+        Map<String, String> sparkConf,
+        Master master) {
+
+    /**
+     * {@code protospark.train.master} and, for {@code sharing}, DL4J's SharedTrainingMaster settings
+     * ({@code train.sharing.*}).
+     *
+     * @param sharing           {@code master = sharing}
+     * @param threshold         {@code sharing.threshold}, the initial encoding threshold
+     * @param adaptive          {@code sharing.threshold-algorithm = adaptive} (else fixed)
+     * @param workersPerNode    {@code sharing.workers-per-node}
+     * @param controllerAddress {@code sharing.controller-address}; empty = the driver's host
+     * @param port              {@code sharing.port}, the driver's Aeron UDP port (executor N: port + 1 + N)
+     * @param networkMask       {@code sharing.network-mask}; empty = executors announce 127.0.0.1
+     */
+    public record Master(boolean sharing, double threshold, boolean adaptive, int workersPerNode,
+                         String controllerAddress, int port, String networkMask) {
+        /** The reference.conf defaults: parameter averaging. */
+        public static final Master AVERAGING = new Master(false, 1e-3, true, 1, "", 40123, "");
+
+        public Master {
+            Objects.requireNonNull(controllerAddress, "controllerAddress");
+            Objects.requireNonNull(networkMask, "networkMask");
+        }
+    }
 
     /** {@code protospark.train.assignment.mode}. */
     public enum AssignmentMode {
@@ -225,6 +249,7 @@ public record TrainSettings(
         Objects.requireNonNull(lifecycle, "lifecycle");
         Objects.requireNonNull(evaluations, "evaluations");
         sparkConf = Map.copyOf(sparkConf);
+        Objects.requireNonNull(master, "master");
     }
 
     /** Reads and checks every key of the training section of a merged config. */
@@ -272,6 +297,7 @@ public record TrainSettings(
                 Configs.nonNegativeInt(c, P + "progress.every-seconds"),
                 "rollback".equals(Configs.oneOf(c, P + "on-divergence", java.util.List.of("stop", "rollback"))),
                 lrFactor(c), Configs.positiveInt(c, P + "divergence.max-rollbacks"));
+        Master master = master(c);
         return builder()
                 .data(data).runDir(runDir)
                 .epochs(epochs).batchSize(batchSize).averagingFrequency(averagingFrequency)
@@ -282,7 +308,7 @@ public record TrainSettings(
                 .targetsInlineUpTo(targetsInlineUpTo)
                 .assignment(new Assignment(mode, every, warmup, initial, memory, momentum, denseUpTo))
                 .lifecycle(lifecycle).evaluations(evaluations)
-                .seed(seed).sparkConf(spark)
+                .seed(seed).sparkConf(spark).master(master)
                 .build();
     }
 
@@ -298,6 +324,17 @@ public record TrainSettings(
      * ({@link TrainLoop#run}).
      */
     public void validate(ModelSettings m) {
+        if (master.sharing() && assignment.dynamic()) {
+            throw new SettingsException("protospark.train.master", "gradient sharing keeps each executor's network "
+                    + "between epochs, so a re-assigned head would not reach the workers; dynamic assignment needs "
+                    + "the driver's network broadcast every round", "sharing",
+                    "master = averaging, or train.assignment.mode = static");
+        }
+        if (master.sharing() && lifecycle.rollback()) {
+            throw new SettingsException("protospark.train.on-divergence", "a rollback restores the driver's network, "
+                    + "but with master = sharing the executors keep training their own copies", "rollback",
+                    "on-divergence = stop, or master = averaging");
+        }
         if (assignment.dynamic() && !m.head().fixed()) {
             throw new SettingsException("protospark.train.assignment.mode",
                     "dynamic assignment re-assigns fixed prototypes; the head is learned", "dynamic",
@@ -338,7 +375,7 @@ public record TrainSettings(
                 .maxTrainExamples(maxTrainExamples).initFrom(initFrom).augment(augment).mixup(mixup)
                 .labelSmoothing(labelSmoothing).outliers(outliers).targetsInlineUpTo(targetsInlineUpTo)
                 .assignment(assignment).lifecycle(lifecycle).evaluations(evaluations).seed(seed)
-                .sparkConf(sparkConf);
+                .sparkConf(sparkConf).master(master);
     }
 
     /** Builds {@link TrainSettings} component by component. */
@@ -348,6 +385,7 @@ public record TrainSettings(
         private int epochs = 4;
         private int batchSize = 64;
         private int averagingFrequency = 10;
+        private Master master = Master.AVERAGING;
         private int threadsPerWorker;
         private int prefetch = 2;
         private int workers;
@@ -491,11 +529,38 @@ public record TrainSettings(
             return this;
         }
 
+        public Builder master(Master master) {
+            this.master = master;
+            return this;
+        }
+
         public TrainSettings build() {
             return new TrainSettings(data, runDir, epochs, batchSize, averagingFrequency, threadsPerWorker, prefetch,
                     workers, workerMemory, shuffle, trainSplit, evalSplit, maxTrainExamples, initFrom, augment, mixup,
-                    labelSmoothing, outliers, targetsInlineUpTo, assignment, lifecycle, evaluations, seed, sparkConf);
+                    labelSmoothing, outliers, targetsInlineUpTo, assignment, lifecycle, evaluations, seed, sparkConf,
+                    master);
         }
+    }
+
+    private static Master master(Config c) {
+        boolean sharing = "sharing".equals(Configs.oneOf(c, P + "master", java.util.List.of("averaging", "sharing")));
+        String S = P + "sharing.";
+        double threshold = Configs.positiveDouble(c, S + "threshold");
+        boolean adaptive = "adaptive".equals(Configs.oneOf(c, S + "threshold-algorithm",
+                java.util.List.of("adaptive", "fixed")));
+        int workersPerNode = Configs.positiveInt(c, S + "workers-per-node");
+        String controller = Configs.getString(c, S + "controller-address").trim();
+        int port = Configs.positiveInt(c, S + "port");
+        if (port > 65535 - 256) {
+            throw new SettingsException(S + "port", "the driver's UDP port, with the executors' ports above it, must "
+                    + "fit below 65536", port, "a port from 1024 to 65279, e.g. 40123");
+        }
+        String mask = Configs.getString(c, S + "network-mask").trim();
+        if (!mask.isEmpty() && !mask.matches("\\d{1,3}(\\.\\d{1,3}){3}/\\d{1,2}")) {
+            throw new SettingsException(S + "network-mask", "an IPv4 subnet in CIDR form", mask,
+                    "e.g. 10.0.0.0/16, or \"\" when every executor runs on the driver's host");
+        }
+        return new Master(sharing, threshold, adaptive, workersPerNode, controller, port, mask);
     }
 
     private static double lrFactor(Config c) {

@@ -190,6 +190,44 @@ class StandaloneClusterIT {
     }
 
     /**
+     * {@code train.master = sharing} on both workers: the updates cross Aeron UDP between three JVMs (the driver's
+     * endpoint counts them), every example is trained and counted, and the fixed head stays bit-identical.
+     */
+    @Test
+    @Order(8)
+    void gradientSharingTrainsOnBothExecutors() throws Exception {
+        Path raw = io.protospark.jobs.FashionSubset.write(cluster.dir().resolve("raw-sharing"), 1200, 300);
+        Path data = cluster.dir().resolve("data-sharing");
+        Path run = cluster.dir().resolve("run-sharing");
+        StandaloneCluster.Result prep = cluster.submit("prepare", "--format", "idx", "--input", raw.toString(),
+                "--output", data.toString());
+        assertTrue(prep.succeeded(), () -> prep.describe() + "\n" + cluster.describe());
+        StandaloneCluster.Result r = cluster.submit("train", "--conf", Path.of("../conf/fashion-mnist.conf")
+                        .toAbsolutePath().normalize().toString(), "--data", data.toString(), "--run-dir",
+                run.toString(), "--epochs", "2", "train.batch-size=32", "train.master=sharing", "train.report=false");
+        assertTrue(r.succeeded(), () -> r.describe() + "\n" + cluster.describe());
+        String appId = r.appId().orElseThrow(() -> new AssertionError("no app id\n" + r.describe()));
+        assertEquals(List.of(1, 2), cluster.workersThatRan(appId), () -> "sharing did not run on both workers\n"
+                + cluster.describe());
+        com.fasterxml.jackson.databind.ObjectMapper json = new com.fasterxml.jackson.databind.ObjectMapper();
+        List<String> metrics = java.nio.file.Files.readAllLines(run.resolve("metrics.jsonl"));
+        assertEquals(2, metrics.size(), metrics::toString);
+        for (String line : metrics) {
+            com.fasterxml.jackson.databind.JsonNode epoch = json.readTree(line);
+            assertEquals(1200, epoch.get("train_examples").asLong(), line);
+            assertEquals("sharing", epoch.at("/rounds/master").asText(), line);
+            assertTrue(epoch.at("/rounds/driver_bytes_received").asLong() > 0, () -> "no update reached the driver: "
+                    + line);
+        }
+        assertTrue(json.readTree(metrics.get(1)).get("val_accuracy").asDouble() > 0.3, metrics::toString);
+        org.deeplearning4j.nn.graph.ComputationGraph model = org.deeplearning4j.util.ModelSerializer
+                .restoreComputationGraph(run.resolve("model.zip").toFile(), false);
+        assertEquals(org.nd4j.linalg.factory.Nd4j.create(io.protospark.model.prototype.PrototypeSet.simplex(10)
+                        .matrix()).castTo(org.nd4j.linalg.api.buffer.DataType.FLOAT).transpose(),
+                io.protospark.model.net.FixedHead.weights(model), "prototypes changed under sharing");
+    }
+
+    /**
      * The launcher's defaults against a cluster that requires authentication: a wrong secret, and no secret at all,
      * end the command with exit code 2 and a message that says what to fix, before any application registers (Spark
      * alone retries for a minute and then reports "All masters are unresponsive").
