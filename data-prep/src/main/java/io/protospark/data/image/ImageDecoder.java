@@ -1,13 +1,18 @@
 package io.protospark.data.image;
 
+import javax.imageio.IIOImage;
 import javax.imageio.ImageIO;
 import javax.imageio.ImageReader;
+import javax.imageio.ImageWriteParam;
+import javax.imageio.ImageWriter;
 import javax.imageio.stream.ImageInputStream;
 import javax.imageio.stream.MemoryCacheImageInputStream;
+import javax.imageio.stream.MemoryCacheImageOutputStream;
 import java.awt.Graphics2D;
 import java.awt.RenderingHints;
 import java.awt.image.BufferedImage;
 import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.Serializable;
 import java.util.ArrayList;
@@ -139,6 +144,89 @@ public final class ImageDecoder implements Serializable {
         int x = (tw - size) / 2;
         int y = (th - size) / 2;
         return current.getSubimage(x, y, size, size);
+    }
+
+    /**
+     * The image decoded, as {@link #read} decodes it; the message of the exception says why it cannot be (empty,
+     * not an image, truncated or corrupt data).
+     */
+    public static BufferedImage decodeImage(byte[] encoded) throws IOException {
+        if (encoded.length == 0) {
+            throw new IOException("empty file");
+        }
+        return read(encoded);
+    }
+
+    /**
+     * {@code src} scaled so that its shorter side is {@code side} (the longer one rounded down, keeping the aspect ratio),
+     * bilinear with the same halving steps as {@link #fit}: torchvision's {@code Resize(side)}. RGB.
+     */
+    public static BufferedImage shorterSide(BufferedImage src, int side) {
+        int w = src.getWidth();
+        int h = src.getHeight();
+        // torchvision's Resize(side): the longer side is side * long / short rounded down
+        int tw = w <= h ? side : (int) Math.max(side, (long) side * w / h);
+        int th = w <= h ? (int) Math.max(side, (long) side * h / w) : side;
+        BufferedImage current = rgb(src);
+        while (current.getWidth() / 2 >= tw && current.getHeight() / 2 >= th) {
+            current = scale(current, current.getWidth() / 2, current.getHeight() / 2);
+        }
+        return current.getWidth() == tw && current.getHeight() == th ? current : scale(current, tw, th);
+    }
+
+    /** {@code img} as a baseline JPEG of the given quality in (0, 1] (ImageIO's JPEG writer, 4:2:0). */
+    public static byte[] jpeg(BufferedImage img, float quality) throws IOException {
+        ImageWriter writer = ImageIO.getImageWritersByFormatName("jpeg").next();
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        try (MemoryCacheImageOutputStream out = new MemoryCacheImageOutputStream(bytes)) {
+            writer.setOutput(out);
+            ImageWriteParam param = writer.getDefaultWriteParam();
+            param.setCompressionMode(ImageWriteParam.MODE_EXPLICIT);
+            param.setCompressionQuality(quality);
+            writer.write(null, new IIOImage(rgb(img), null, null), param);
+        } finally {
+            writer.dispose();
+        }
+        return bytes.toByteArray();
+    }
+
+    /**
+     * Writes the {@code h x w} box at ({@code top}, {@code left}) of {@code src}, scaled to {@code outH x outW},
+     * as RGB planes (CHW uint8) into {@code out}, mirrored left to right when {@code flip}. The box is cut first, so
+     * its edge pixels are repeated rather than its neighbours blended in (torchvision's {@code resized_crop}).
+     * Scaling is Java2D's bilinear interpolation at pixel centres; where the box is more than twice the output it is
+     * first halved step by step (each halving averages 2 x 2 pixels), as {@link #fit} does, so that large
+     * reductions average instead of alias.
+     */
+    public static void cropResize(BufferedImage src, int top, int left, int h, int w, int outH, int outW,
+                                  boolean flip, byte[] out) {
+        if (top < 0 || left < 0 || h < 1 || w < 1 || top + h > src.getHeight() || left + w > src.getWidth()) {
+            throw new IllegalArgumentException("crop box top " + top + " left " + left + " " + h + "x" + w
+                    + " outside the " + src.getHeight() + "x" + src.getWidth() + " image");
+        }
+        if (out.length != 3 * outH * outW) {
+            throw new IllegalArgumentException("output of " + out.length + " bytes for 3x" + outH + "x" + outW);
+        }
+        BufferedImage current = src.getSubimage(left, top, w, h);
+        while (current.getWidth() / 2 >= outW && current.getHeight() / 2 >= outH) {
+            current = scale(current, current.getWidth() / 2, current.getHeight() / 2);
+        }
+        if (current.getWidth() != outW || current.getHeight() != outH) {
+            current = scale(current, outW, outH);
+        } else {
+            current = rgb(current);
+        }
+        int plane = outH * outW;
+        int[] argb = current.getRGB(0, 0, outW, outH, null, 0, outW);
+        for (int y = 0; y < outH; y++) {
+            for (int x = 0; x < outW; x++) {
+                int p = argb[y * outW + (flip ? outW - 1 - x : x)];
+                int i = y * outW + x;
+                out[i] = (byte) (p >> 16);
+                out[plane + i] = (byte) (p >> 8);
+                out[2 * plane + i] = (byte) p;
+            }
+        }
     }
 
     private static BufferedImage rgb(BufferedImage src) {
