@@ -286,36 +286,81 @@ public final class Minibatches {
         for (int i = 0; i < n; i++) {
             Example e = batch.get(i);
             label(e, labelValue, classes, y, i);
-            java.awt.image.BufferedImage img;
+            Random r = augment ? exampleRandom(seed, e) : null;
             try {
-                img = io.protospark.data.image.ImageDecoder.decodeImage(e.pixels());
+                if (r != null && p.crop() != null) {
+                    randomCrop(e.pixels(), p.crop(), r, d, pixels);
+                } else {
+                    centreCrop(e.pixels(), p.evalResize(), r != null && d.flip() && r.nextBoolean(), d, pixels);
+                }
             } catch (java.io.IOException ex) {
                 throw new IllegalStateException("cannot decode the encoded image of an example with label " + e.label()
                         + " (" + e.pixels().length + " bytes): " + ex.getMessage(), ex);
-            }
-            Random r = augment ? exampleRandom(seed, e) : null;
-            if (r != null && p.crop() != null) {
-                int[] b = p.crop().box(img.getHeight(), img.getWidth(), RandomResizedCrop.of(r));
-                boolean flip = d.flip() && r.nextBoolean();
-                io.protospark.data.image.ImageDecoder.cropResize(img, b[0], b[1], b[2], b[3], d.height(), d.width(),
-                        flip, pixels);
-            } else {
-                boolean flip = r != null && d.flip() && r.nextBoolean();
-                java.awt.image.BufferedImage resized = io.protospark.data.image.ImageDecoder.shorterSide(img,
-                        p.evalResize());
-                if (resized.getHeight() < d.height() || resized.getWidth() < d.width()) {
-                    throw new IllegalStateException("protospark.train.images.eval-resize " + p.evalResize() + " gives "
-                            + resized.getHeight() + "x" + resized.getWidth() + ", smaller than the input "
-                            + d.height() + "x" + d.width());
-                }
-                int[] b = ImagePipeline.centreBox(resized.getHeight(), resized.getWidth(), d.height(), d.width());
-                io.protospark.data.image.ImageDecoder.cropResize(resized, b[0], b[1], b[2], b[3], d.height(),
-                        d.width(), flip, pixels);
             }
             write(pixels, d, 0, 0, false, x, i * size);
             erase(r == null ? null : d.erase().draw(d.height(), d.width(), r), d, x, i * size);
         }
         return new Arrays2(x, y, n, 3, d.height(), d.width(), classes);
+    }
+
+    /**
+     * The random resized crop of {@code encoded}: the box drawn from {@code r} (once) with the image's size, then a flip
+     * drawn from {@code r}; only the box's rows and columns are decoded.
+     */
+    static void randomCrop(byte[] encoded, RandomResizedCrop crop, Random r, Decoding d, byte[] pixels)
+            throws java.io.IOException {
+        int[][] box = new int[1][];
+        java.awt.image.BufferedImage region = io.protospark.data.image.ImageDecoder.decodeRegion(encoded, (h, w) -> {
+            if (box[0] == null) {
+                box[0] = crop.box(h, w, RandomResizedCrop.of(r));
+            }
+            return box[0];
+        }, new int[2]);
+        boolean flip = d.flip() && r.nextBoolean();
+        io.protospark.data.image.ImageDecoder.cropResize(region, 0, 0, box[0][2], box[0][3], d.height(), d.width(),
+                flip, pixels);
+    }
+
+    /**
+     * The evaluation crop of {@code encoded}: the shorter side resized to {@code resize}, then the centre
+     * {@code height x width}. Below a 2x reduction only the rows and columns the bilinear samples read are decoded;
+     * at 2x and more the whole image is decoded and halved first ({@code ImageDecoder.shorterSide}).
+     */
+    static void centreCrop(byte[] encoded, int resize, boolean flip, Decoding d, byte[] pixels)
+            throws java.io.IOException {
+        int[] size = new int[2];
+        int[][] plan = new int[1][];
+        java.awt.image.BufferedImage region = io.protospark.data.image.ImageDecoder.decodeRegion(encoded, (h, w) -> {
+            int[] rs = io.protospark.data.image.ImageDecoder.shorterSideSize(h, w, resize);
+            if (rs[0] < d.height() || rs[1] < d.width()) {
+                throw new IllegalStateException("protospark.train.images.eval-resize " + resize + " gives " + rs[0]
+                        + "x" + rs[1] + ", smaller than the input " + d.height() + "x" + d.width());
+            }
+            int[] c = ImagePipeline.centreBox(rs[0], rs[1], d.height(), d.width());
+            double sy = (double) h / rs[0];
+            double sx = (double) w / rs[1];
+            if (sy >= 2 && sx >= 2) {
+                plan[0] = new int[]{0, 0, h, w, 1};
+            } else {
+                int r0 = (int) Math.min(Math.max((c[0] + 0.5) * sy - 0.5, 0), h - 1);
+                int r1 = Math.min((int) Math.min(Math.max((c[0] + d.height() - 0.5) * sy - 0.5, 0), h - 1) + 1, h - 1);
+                int c0 = (int) Math.min(Math.max((c[1] + 0.5) * sx - 0.5, 0), w - 1);
+                int c1 = Math.min((int) Math.min(Math.max((c[1] + d.width() - 0.5) * sx - 0.5, 0), w - 1) + 1, w - 1);
+                plan[0] = new int[]{r0, c0, r1 - r0 + 1, c1 - c0 + 1, 0};
+            }
+            return plan[0];
+        }, size);
+        if (plan[0][4] == 1) {
+            java.awt.image.BufferedImage resized = io.protospark.data.image.ImageDecoder.shorterSide(region, resize);
+            int[] b = ImagePipeline.centreBox(resized.getHeight(), resized.getWidth(), d.height(), d.width());
+            io.protospark.data.image.ImageDecoder.cropResize(resized, b[0], b[1], b[2], b[3], d.height(), d.width(),
+                    flip, pixels);
+            return;
+        }
+        int[] rs = io.protospark.data.image.ImageDecoder.shorterSideSize(size[0], size[1], resize);
+        int[] c = ImagePipeline.centreBox(rs[0], rs[1], d.height(), d.width());
+        io.protospark.data.image.ImageDecoder.sample(region, plan[0][0], plan[0][1], 0, 0, size[0], size[1], c[0], c[1],
+                (double) size[0] / rs[0], (double) size[1] / rs[1], d.height(), d.width(), flip, pixels);
     }
 
     private static void label(Example e, int labelValue, int classes, float[] y, int i) {
