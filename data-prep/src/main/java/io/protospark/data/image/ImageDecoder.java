@@ -225,30 +225,36 @@ public final class ImageDecoder implements Serializable {
         sample(src, 0, 0, top, left, h, w, 0, 0, (double) h / outH, (double) w / outW, outH, outW, flip, out);
     }
 
+    /** Each thread's JDK JPEG reader (null when the JDK has none), reused by {@link #decodeRegion}. */
+    private static final ThreadLocal<ImageReader> JDK_JPEG = ThreadLocal.withInitial(() -> {
+        java.util.Iterator<ImageReader> it = ImageIO.getImageReadersByFormatName("jpeg");
+        ImageReader found = null;
+        while (it.hasNext()) {
+            ImageReader r = it.next();
+            if (found == null && r.getClass().getName().startsWith("com.sun.")) {
+                found = r;
+            } else {
+                r.dispose();
+            }
+        }
+        return found;
+    });
+
     /**
      * Decodes only the rows and columns of {@code encoded} that {@code region} asks for, given the image's
      * {@code (height, width)} from its header: it returns {@code {top, left, height, width}}. The JDK's JPEG reader
      * then converts and copies only that region and stops decoding after its last row. Returns the region as an image
      * whose pixel (0, 0) is the region's top-left corner; {@code size} receives the whole image's height and width.
-     * Images the JDK reader cannot read are decoded whole by {@link #read} and cut.
+     * Images that are not JPEGs, or that the JDK reader cannot read (CMYK), are decoded whole by {@link #read} and cut.
      */
     public static BufferedImage decodeRegion(byte[] encoded, java.util.function.BiFunction<Integer, Integer, int[]>
             region, int[] size) throws IOException {
         if (encoded.length == 0) {
             throw new IOException("empty file");
         }
-        ImageReader jdk = null;
-        try (ImageInputStream probe = new MemoryCacheImageInputStream(new ByteArrayInputStream(encoded))) {
-            java.util.Iterator<ImageReader> it = ImageIO.getImageReaders(probe);
-            while (it.hasNext()) {
-                ImageReader r = it.next();
-                if (jdk == null && r.getClass().getName().startsWith("com.sun.")) {
-                    jdk = r;
-                } else {
-                    r.dispose();
-                }
-            }
-        }
+        // a JPEG goes to this thread's JDK reader, kept between images (its native decoder state is allocated once)
+        boolean jpeg = encoded.length > 3 && (encoded[0] & 0xff) == 0xff && (encoded[1] & 0xff) == 0xd8;
+        ImageReader jdk = jpeg ? JDK_JPEG.get() : null;
         if (jdk != null) {
             try (ImageInputStream in = new MemoryCacheImageInputStream(new ByteArrayInputStream(encoded))) {
                 jdk.setInput(in, true, true);
@@ -266,7 +272,7 @@ public final class ImageDecoder implements Serializable {
             } catch (IOException | RuntimeException e) {
                 // decoded whole below, by every reader in turn
             } finally {
-                jdk.dispose();
+                jdk.reset(); // kept for the next image of this thread
             }
         }
         BufferedImage whole = read(encoded);
