@@ -20,7 +20,7 @@ echo "cifar10 full size (60,000 records, 184 MB): $t s wall, launcher and Spark 
 n=$(find "$W/jpegs" -name '*.jpg' | wc -l)
 for m in 'local[1]' 'local[2]'; do
   rm -rf "$W/jpegs-out"
-  t=$(secs "$P" prepare --master "$m" --format imagefolder --input "$W/jpegs" --output "$W/jpegs-out" --image-size 224)
+  t=$(secs "$P" prepare --master "$m" --format imagefolder --input "$W/jpegs" --output "$W/jpegs-out" --image-size 224 prepare.store=pixels)
   echo "imagefolder $n JPEGs 500x375 -> 224 on $m: $t s wall = $(echo "scale=1; $n / $t" | bc) images/s (start-up included)"
 done
 $PY "$ROOT/bench/pillow_decode.py" "$W/jpegs" 224

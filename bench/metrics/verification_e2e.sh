@@ -14,7 +14,7 @@ W="$1"
 P="$ROOT/submit/protospark"
 mkdir -p "$W"
 /usr/bin/python3 "$ROOT/bench/metrics/make_verification_data.py" /usr/share/datasets/fashion-mnist "$W/src"
-"$P" prepare --format imagefolder --input "$W/src/images" --output "$W/data" --image-size 28 2>/dev/null | tail -1
+"$P" prepare --format imagefolder --input "$W/src/images" --output "$W/data" --image-size 28 prepare.store=pixels 2>/dev/null | tail -1
 "$P" prepare --format verification-bin --input "$W/src/bins" --output "$W/pairs" --image-size 28 2>/dev/null | tail -1
 "$P" train --conf conf/fashion-mnist.conf --data "$W/data" --run-dir "$W/run" model.input.channels=3 train.epochs=2 \
   train.report=false 2>/dev/null | tail -1

@@ -135,7 +135,7 @@ public final class PrepareJob {
                     plan.classNames(), source.image(), splits, files,
                     new Manifest.Source(source.dir().toString(), sourceFiles),
                     Instant.now().truncatedTo(ChronoUnit.MILLIS).toString(), source.coarseNames(), plan.record(),
-                    source.schema());
+                    source.schema(), settings.encoded() ? Manifest.ENCODED : null);
             manifest.check("manifest for " + output);
             writeManifest(fs, new Path(temp, Manifest.FILE_NAME), manifest);
             List<String> keep = new ArrayList<>(splits.keySet());

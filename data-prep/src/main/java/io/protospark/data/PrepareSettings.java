@@ -38,13 +38,16 @@ import java.util.List;
  * @param openSetUnknownInput CIFAR+10 / CIFAR+50 only: the cifar-100-binary folder the unknowns come from
  * @param labels      npy only: a 1-d integer {@code .npy} with one label per image, or {@code null} (all label 0)
  * @param rowGroupMb  target uncompressed size of one Parquet row group within a shard, MiB
+ * @param store       {@code pixels} (decoded, resized, centre-cropped uint8 CHW) or {@code encoded} (the image file's
+ *                    own bytes, or a JPEG re-encoded after resizing the shorter side to {@code imageSize});
+ *                    empty = the format's default, {@link #defaultStore}
  */
 public record PrepareSettings(String format, URI input, URI output, double shardSizeMb, boolean overwrite,
                               int classes, List<String> classNames, long seed, int subsetClasses,
                               String subsetOrder, double longTailRatio, double validationFraction,
                               String openSet, int imageSize, String resize, String corruptImages,
                               URI valGroundTruth, URI synsets, URI openSetUnknownInput, URI labels,
-                              double rowGroupMb) {
+                              double rowGroupMb, String store) {
     /** Config prefix of these settings. */
     public static final String PREFIX = "protospark.prepare.";
     public static final String FORMAT = PREFIX + "format";
@@ -68,6 +71,7 @@ public record PrepareSettings(String format, URI input, URI output, double shard
     public static final String SYNSETS = PREFIX + "imagenet.synsets";
     public static final String OPEN_SET_UNKNOWN_INPUT = PREFIX + "open-set-unknown-input";
     public static final String LABELS = PREFIX + "labels";
+    public static final String STORE = PREFIX + "store";
 
     /** The input formats {@code prepare} reads. */
     public static final List<String> FORMATS = List.of("idx", "cifar10", "cifar100", "imagefolder", "imagenet",
@@ -86,6 +90,15 @@ public record PrepareSettings(String format, URI input, URI output, double shard
             "verification-bin", "lfw-pairs", "tiny-imagenet");
     /** Image side of {@code tiny-imagenet} when {@link #IMAGE_SIZE} is 0: its native 64x64. */
     public static final int TINY_IMAGENET_SIZE = 64;
+    /** {@link #STORE}: decoded pixels at {@code image-size x image-size}. */
+    public static final String STORE_PIXELS = "pixels";
+    /** {@link #STORE}: the encoded image bytes, decoded and cropped by training. */
+    public static final String STORE_ENCODED = "encoded";
+    /** The values of {@link #STORE}. */
+    public static final List<String> STORES = List.of(STORE_PIXELS, STORE_ENCODED);
+    /** The formats that can keep encoded images ({@link #STORE} = encoded), and store them so by default. */
+    public static final List<String> ENCODED_FORMATS = List.of("imagefolder", "imagenet");
+
     /** The values of {@link #RESIZE}. */
     public static final List<String> RESIZES = List.of("shorter-side-crop", "exact");
     /** The values of {@link #CORRUPT_IMAGES}. */
@@ -94,6 +107,17 @@ public record PrepareSettings(String format, URI input, URI output, double shard
     public static final List<String> SUBSET_ORDERS = List.of("first", "random");
     /** {@link #ROW_GROUP_MB}'s default (data-prep's {@code reference.conf}), for the constructors without it. */
     public static final double DEFAULT_ROW_GROUP_MB = 1.0;
+
+    /** Settings that store decoded pixels (the store of every format before {@link #STORE} existed). */
+    public PrepareSettings(String format, URI input, URI output, double shardSizeMb, boolean overwrite, int classes,
+                           List<String> classNames, long seed, int subsetClasses, String subsetOrder,
+                           double longTailRatio, double validationFraction, String openSet, int imageSize,
+                           String resize, String corruptImages, URI valGroundTruth, URI synsets,
+                           URI openSetUnknownInput, URI labels, double rowGroupMb) {
+        this(format, input, output, shardSizeMb, overwrite, classes, classNames, seed, subsetClasses, subsetOrder,
+                longTailRatio, validationFraction, openSet, imageSize, resize, corruptImages, valGroundTruth, synsets,
+                openSetUnknownInput, labels, rowGroupMb, STORE_PIXELS);
+    }
 
     /** Settings with the default row-group size. */
     public PrepareSettings(String format, URI input, URI output, double shardSizeMb, boolean overwrite, int classes,
@@ -203,9 +227,29 @@ public record PrepareSettings(String format, URI input, URI output, double shard
                     "for example 0.1; 0 for no validation split");
         }
         openSet = openSet == null ? "" : openSet.trim();
-        if (IMAGE_FORMATS.contains(format) && imageSize < 1) {
+        store = store == null || store.isBlank() ? defaultStore(format) : store.trim();
+        if (!STORES.contains(store)) {
+            throw new SettingsException(STORE, "must be one of " + STORES + " (or empty for the format's default)",
+                    store, "encoded keeps the JPEG bytes (imagefolder, imagenet), pixels stores decoded crops");
+        }
+        boolean encoded = store.equals(STORE_ENCODED);
+        if (encoded && !ENCODED_FORMATS.contains(format)) {
+            throw new SettingsException(STORE, "can be " + STORE_ENCODED + " only for the formats " + ENCODED_FORMATS
+                    + "; format " + format + " is stored as decoded pixels", store, "set " + STORE + " = "
+                    + STORE_PIXELS + " or leave it empty");
+        }
+        if (encoded && imageSize < 0) {
+            throw new SettingsException(IMAGE_SIZE, "must not be negative", imageSize, null);
+        }
+        if (encoded && !resize.equals("shorter-side-crop")) {
+            throw new SettingsException(RESIZE, "must stay shorter-side-crop with " + STORE + " = encoded, which "
+                    + "resizes the shorter side to image-size (when set) and keeps the whole image", resize,
+                    "remove it, or set " + STORE + " = pixels");
+        }
+        if (IMAGE_FORMATS.contains(format) && imageSize < 1 && !encoded) {
             throw new SettingsException(IMAGE_SIZE, "must be positive for format " + format + " (images are "
-                    + "resized to image-size x image-size)", imageSize, "for example --image-size 224 (ImageNet) or 112");
+                    + "resized to image-size x image-size) with " + STORE + " = pixels", imageSize,
+                    "for example --image-size 224 (ImageNet) or 112, or " + STORE + " = encoded");
         }
         if (!RESIZING_FORMATS.contains(format) && imageSize != 0) {
             throw new SettingsException(IMAGE_SIZE, "must be 0 for format " + format + ", which keeps its native "
@@ -282,7 +326,21 @@ public record PrepareSettings(String format, URI input, URI output, double shard
                 Configs.nonNegativeInt(config, IMAGE_SIZE), Configs.oneOf(config, RESIZE, RESIZES),
                 Configs.oneOf(config, CORRUPT_IMAGES, CORRUPT_POLICIES), optionalUri(config, VAL_GROUND_TRUTH),
                 optionalUri(config, SYNSETS), optionalUri(config, OPEN_SET_UNKNOWN_INPUT),
-                optionalUri(config, LABELS), Configs.positiveDouble(config, ROW_GROUP_MB));
+                optionalUri(config, LABELS), Configs.positiveDouble(config, ROW_GROUP_MB),
+                Configs.getString(config, STORE));
+    }
+
+    /**
+     * The store of {@code format} when {@link #STORE} is empty: {@code encoded} for {@link #ENCODED_FORMATS}
+     * (training draws its own crops from the whole image), {@code pixels} for every other format.
+     */
+    public static String defaultStore(String format) {
+        return ENCODED_FORMATS.contains(format) ? STORE_ENCODED : STORE_PIXELS;
+    }
+
+    /** Whether the shards keep encoded images ({@code ShardSchema.ENCODED_SCHEMA}). */
+    public boolean encoded() {
+        return STORE_ENCODED.equals(store);
     }
 
     /** Target shard size in bytes. */

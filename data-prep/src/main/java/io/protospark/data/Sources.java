@@ -152,11 +152,14 @@ final class Sources {
                 };
                 int size = settings.imageSize() == 0 && settings.format().equals("tiny-imagenet")
                         ? PrepareSettings.TINY_IMAGENET_SIZE : settings.imageSize();
-                ImageDecoder decoder = new ImageDecoder(size, ImageDecoder.Resize.of(settings.resize()));
+                // encoded: no decoder crop; image-size 0 keeps the files' bytes, N resizes the shorter side to N
+                ImageDecoder decoder = settings.encoded() ? null
+                        : new ImageDecoder(size, ImageDecoder.Resize.of(settings.resize()));
+                int shorterSide = settings.encoded() ? size : -1;
                 Map<String, RowSource> rows = new LinkedHashMap<>();
                 Map<String, int[]> labels = new LinkedHashMap<>();
                 listing.splits().forEach((name, files) -> {
-                    rows.put(name, new ImageRows(files.root(), files.paths(), decoder,
+                    rows.put(name, new ImageRows(files.root(), files.paths(), decoder, shorterSide,
                             settings.corruptImages().equals("skip"), conf));
                     labels.put(name, files.labels());
                 });

@@ -121,19 +121,20 @@ class PrepareSettingsTest {
     @Test
     void imageKeys() {
         PrepareSettings s = PrepareSettings.from(config("prepare.input=/in", "prepare.output=/out",
-                "prepare.format=imagenet", "prepare.image-size=224", "prepare.resize=exact",
+                "prepare.format=imagenet", "prepare.store=pixels", "prepare.image-size=224", "prepare.resize=exact",
                 "prepare.corrupt-images=skip", "prepare.imagenet.val-ground-truth=\"/devkit/gt.txt\"",
                 "prepare.imagenet.synsets=\"/devkit/synsets.txt\""));
         assertEquals(224, s.imageSize());
         assertEquals("exact", s.resize());
         assertEquals("skip", s.corruptImages());
+        assertEquals("pixels", s.store());
         assertEquals(URI.create("/devkit/gt.txt"), s.valGroundTruth());
         assertEquals(URI.create("/devkit/synsets.txt"), s.synsets());
         assertEquals(0, PrepareSettings.from(config("prepare.input=/in", "prepare.output=/out",
                 "prepare.format=recordio")).imageSize());
 
         for (String[] bad : new String[][]{
-                {"prepare.format=imagefolder", "image-size"},
+                {"prepare.format=imagefolder\", \"prepare.store=pixels", "image-size"},
                 {"prepare.format=cifar10\", \"prepare.image-size=64", "image-size"},
                 {"prepare.format=imagenet\", \"prepare.image-size=64\", \"prepare.imagenet.synsets=/s.txt",
                         "val-ground-truth"},

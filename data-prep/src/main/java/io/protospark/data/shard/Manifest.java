@@ -54,15 +54,18 @@ import java.util.regex.Pattern;
  *                   mapping, long-tail counts, validation fraction; {@code null} when nothing was
  * @param schema     {@value #PAIRS} for verification pairs ({@code ShardSchema.PAIR_SCHEMA}: label 1 = same,
  *                   0 = different, classes "different", "same"); {@code null} for labelled examples
+ * @param store      {@value #ENCODED} when the shards hold encoded images ({@code ShardSchema.ENCODED_SCHEMA}; then
+ *                   {@code image} gives the shorter side the images were resized to, or 0 x 0 for the original
+ *                   sizes); {@code null} for decoded pixels (every data set prepared before this field existed)
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 @JsonPropertyOrder({"version", "format", "schema", "classes", "class_names", "coarse_class_names", "image", "splits",
-        "files", "source", "transforms", "created"})
+        "files", "source", "transforms", "created", "store"})
 public record Manifest(int version, String format, int classes,
                        @JsonProperty("class_names") List<String> classNames, Image image, Map<String, Split> splits,
                        List<ShardFile> files, Source source, String created,
                        @JsonProperty("coarse_class_names") List<String> coarseClassNames,
-                       Map<String, Object> transforms, String schema) {
+                       Map<String, Object> transforms, String schema, String store) {
     /** The layout version this code writes and reads. */
     public static final int VERSION = 1;
     /** Name of the manifest inside a prepared data set directory. */
@@ -77,6 +80,8 @@ public record Manifest(int version, String format, int classes,
     public static final String TEST_UNKNOWN = "test-unknown";
     /** The {@code schema} of verification-pair data sets. */
     public static final String PAIRS = "pairs";
+    /** The {@code store} of data sets whose shards keep encoded images. */
+    public static final String ENCODED = "encoded";
     /** The label of an example of an unknown class (open-set). */
     public static final int UNKNOWN_LABEL = -1;
 
@@ -136,6 +141,19 @@ public record Manifest(int version, String format, int classes,
     public Manifest(int version, String format, int classes, List<String> classNames, Image image,
                     Map<String, Split> splits, List<ShardFile> files, Source source, String created) {
         this(version, format, classes, classNames, image, splits, files, source, created, null, null, null);
+    }
+
+    /** A manifest of decoded pixels (no {@code store} field). */
+    public Manifest(int version, String format, int classes, List<String> classNames, Image image,
+                    Map<String, Split> splits, List<ShardFile> files, Source source, String created,
+                    List<String> coarseClassNames, Map<String, Object> transforms, String schema) {
+        this(version, format, classes, classNames, image, splits, files, source, created, coarseClassNames,
+                transforms, schema, null);
+    }
+
+    /** Whether the shards hold encoded images (column {@code encoded}) rather than decoded pixels. */
+    public boolean encoded() {
+        return ENCODED.equals(store);
     }
 
     public Manifest {
@@ -207,8 +225,12 @@ public record Manifest(int version, String format, int classes,
         require(classes > 0, at + "field 'classes' must be positive, found " + classes);
         require(classNames != null && classNames.size() == classes, at + "field 'class_names' must list "
                 + classes + " names, found " + (classNames == null ? "none" : classNames.size()));
-        require(image != null && image.height() > 0 && image.width() > 0 && image.channels() > 0,
-                at + "field 'image' must give positive height, width and channels, found " + image);
+        require(store == null || store.equals(ENCODED), at + "field 'store' must be \"" + ENCODED + "\" or absent "
+                + "(decoded pixels), found \"" + store + "\"");
+        int least = encoded() ? 0 : 1; // encoded at their original sizes: 0 x 0
+        require(image != null && image.height() >= least && image.width() >= least && image.channels() > 0,
+                at + "field 'image' must give " + (least == 0 ? "non-negative" : "positive")
+                        + " height and width and positive channels, found " + image);
         require(splits != null && !splits.isEmpty(), at + "field 'splits' is missing or empty");
         require(files != null, at + "field 'files' is missing");
         require(source != null, at + "field 'source' is missing");

@@ -379,7 +379,8 @@ public final class ShardRows implements Iterator<Object[]>, Closeable {
     private static Object value(Group g, String column) {
         return switch (column) {
             case ShardSchema.ID -> g.getLong(column, 0);
-            case ShardSchema.PIXELS, ShardSchema.PIXELS_A, ShardSchema.PIXELS_B -> bytes(g.getBinary(column, 0));
+            case ShardSchema.PIXELS, ShardSchema.PIXELS_A, ShardSchema.PIXELS_B, ShardSchema.ENCODED ->
+                    bytes(g.getBinary(column, 0));
             default -> g.getInteger(column, 0);
         };
     }

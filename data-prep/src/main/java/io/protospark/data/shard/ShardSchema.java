@@ -33,6 +33,22 @@ public final class ShardSchema {
             DataTypes.createStructField(PIXELS, DataTypes.BinaryType, false),
     });
 
+    /**
+     * binary, data sets prepared with {@code prepare.store = encoded}: the image file's bytes (JPEG, or PNG as the
+     * source had it), in place of {@link #PIXELS}; {@link #HEIGHT} and {@link #WIDTH} give the stored image's own size.
+     */
+    public static final String ENCODED = "encoded";
+
+    /** {@code id long, label int, height int, width int, channels int, encoded binary}, all non-null. */
+    public static final StructType ENCODED_SCHEMA = new StructType(new StructField[]{
+            DataTypes.createStructField(ID, DataTypes.LongType, false),
+            DataTypes.createStructField(LABEL, DataTypes.IntegerType, false),
+            DataTypes.createStructField(HEIGHT, DataTypes.IntegerType, false),
+            DataTypes.createStructField(WIDTH, DataTypes.IntegerType, false),
+            DataTypes.createStructField(CHANNELS, DataTypes.IntegerType, false),
+            DataTypes.createStructField(ENCODED, DataTypes.BinaryType, false),
+    });
+
     /** int, CIFAR-100 only: the coarse (super-class) label in [0, 20); training reads only id, label, pixels. */
     public static final String COARSE_LABEL = "coarse_label";
 

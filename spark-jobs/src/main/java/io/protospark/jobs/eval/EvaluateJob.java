@@ -489,6 +489,11 @@ public final class EvaluateJob {
 
     /** The data set named by {@code flag} must hold images of the model's input shape (as training checks it). */
     static void checkShape(ShardSet shards, ModelSettings m, String flag) {
+        if (shards.manifest().encoded()) {
+            throw new IllegalArgumentException("the data set " + shards.root() + " (" + flag + ") holds encoded "
+                    + "images (prepare.store = encoded); evaluation and embedding read decoded pixels: prepare it "
+                    + "with prepare.store = pixels and --image-size " + m.input().height());
+        }
         if (!io.protospark.jobs.train.TrainLoop.sameImageShape(shards, m)) {
             throw new IllegalArgumentException("the data set " + shards.root() + " (" + flag + ") holds images of "
                     + io.protospark.jobs.train.TrainLoop.imageShape(shards) + " but the model takes "

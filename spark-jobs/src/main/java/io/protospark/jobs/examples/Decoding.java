@@ -10,14 +10,30 @@ import java.io.Serializable;
  *
  * @param mean  per-channel mean, or empty
  * @param std   per-channel standard deviation, or empty
- * @param erase random erasing, applied after the crop, flip and normalisation
+ * <p>Data sets of encoded images ({@code prepare.store = encoded}) carry an {@link ImagePipeline}: each example is
+ * decoded and cropped to {@code height x width} first (a random resized crop in training, the evaluation centre crop
+ * otherwise), drawn per example from the epoch's seed and the example's content ({@link Example#key}), then flipped,
+ * normalised and erased as above.
+ *
+ * @param erase  random erasing, applied after the crop, flip and normalisation
+ * @param images how encoded images are decoded and cropped; null for data sets of decoded pixels
  */
 public record Decoding(int channels, int height, int width, float[] mean, float[] std, int cropPadding, boolean flip,
-                       Erasing erase) implements Serializable {
+                       Erasing erase, ImagePipeline images) implements Serializable {
     public Decoding {
         if (erase == null) {
             throw new IllegalArgumentException("erase is null; use Erasing.NONE");
         }
+        if (images != null && cropPadding > 0) {
+            throw new IllegalArgumentException("the padded random crop (crop-padding " + cropPadding + ") is for "
+                    + "decoded pixels; encoded images take the random resized crop");
+        }
+    }
+
+    /** Decoded pixels, with erasing. */
+    public Decoding(int channels, int height, int width, float[] mean, float[] std, int cropPadding, boolean flip,
+                    Erasing erase) {
+        this(channels, height, width, mean, std, cropPadding, flip, erase, null);
     }
 
     /** Crop and flip only, no erasing. */
@@ -32,10 +48,21 @@ public record Decoding(int channels, int height, int width, float[] mean, float[
 
     /** The same normalisation without augmentation (evaluation, class memory). */
     public Decoding withoutAugmentation() {
-        return new Decoding(channels, height, width, mean, std, 0, false);
+        return new Decoding(channels, height, width, mean, std, 0, false, Erasing.NONE,
+                images == null ? null : images.forEvaluation());
+    }
+
+    /** The same decoding for a data set of encoded images ({@code images} not null) or of pixels (null). */
+    public Decoding withImages(ImagePipeline images) {
+        return new Decoding(channels, height, width, mean, std, cropPadding, flip, erase, images);
     }
 
     public boolean augments() {
-        return cropPadding > 0 || flip || erase.on();
+        return cropPadding > 0 || flip || erase.on() || (images != null && images.crop() != null);
+    }
+
+    /** Whether the examples are encoded images. */
+    public boolean encoded() {
+        return images != null;
     }
 }

@@ -198,7 +198,7 @@ final class Epochs {
         ExampleRdds.warnIfTooSmall(shards, t.trainSplit(), t.maxTrainExamples(), workers, t.batchSize());
         train = ExampleRdds.read(spark, shards, t.trainSplit(), workers, t.maxTrainExamples())
                 .persist(StorageLevel.MEMORY_ONLY());
-        decoding = TrainLoop.decoding(m, t);
+        decoding = TrainLoop.decoding(m, t, shards);
         // in a fixed order, so that the evaluation's sums are the same in every run
         test = ExampleRdds.batches(ExampleRdds.canonical(ExampleRdds.read(spark, shards, t.evalSplit(), workers, 0),
                 workers), t.evaluations().batchSize(), m.classes(), decoding).persist(StorageLevel.MEMORY_ONLY());
@@ -372,16 +372,32 @@ final class Epochs {
         // round) and DL4J need not rebalance them with a shuffle (Repartition.Never). DL4J's own random split
         // gives rounds of random size, and a worker whose share exceeds the averaging frequency silently drops
         // the excess minibatches (about 2 % of an epoch); these fixed rounds train every minibatch.
-        JavaRDD<Tuple2<DataSet, Integer>> batches = ExampleRdds.batches(order, outlierOrder, t.batchSize(),
-                        m.classes(), decoding, training, t.seed() * 31 + e)
-                .mapPartitions(it -> {
-                    List<Tuple2<DataSet, Integer>> numbered = new ArrayList<>();
-                    while (it.hasNext()) {
-                        numbered.add(new Tuple2<>(it.next(), numbered.size()));
-                    }
-                    return numbered.iterator();
-                }, true)
-                .persist(StorageLevel.MEMORY_ONLY());
+        JavaRDD<? extends Tuple2<?, Integer>> batches;
+        java.util.function.BiFunction<Integer, Integer, JavaRDD<DataSet>> round;
+        if (decoding.encoded()) {
+            // encoded images: the epoch's minibatches are numbered as examples and decoded inside each round's
+            // training tasks (DL4J's worker prefetch and the decoding pool run ahead of the fit), so an epoch never
+            // holds its float minibatches in memory and decoding overlaps training
+            JavaRDD<Tuple2<List<Example>, Integer>> groups = ExampleRdds.groups(order, t.batchSize())
+                    .persist(StorageLevel.MEMORY_ONLY());
+            batches = groups;
+            long epochSeed = t.seed() * 31 + e;
+            round = (lo, hi) -> ExampleRdds.decodedRound(groups, lo, hi, t.batchSize(), m.classes(), decoding,
+                    training, epochSeed);
+        } else {
+            JavaRDD<Tuple2<DataSet, Integer>> decoded = ExampleRdds.batches(order, outlierOrder, t.batchSize(),
+                            m.classes(), decoding, training, t.seed() * 31 + e)
+                    .mapPartitions(it -> {
+                        List<Tuple2<DataSet, Integer>> numbered = new ArrayList<>();
+                        while (it.hasNext()) {
+                            numbered.add(new Tuple2<>(it.next(), numbered.size()));
+                        }
+                        return numbered.iterator();
+                    }, true)
+                    .persist(StorageLevel.MEMORY_ONLY());
+            batches = decoded;
+            round = (lo, hi) -> decoded.filter(b -> b._2() >= lo && b._2() < hi).map(Tuple2::_1);
+        }
         int longest = batches.mapPartitions(it -> {
             int n = 0;
             while (it.hasNext()) {
@@ -403,7 +419,7 @@ final class Epochs {
             lrLast = perStep.rateAt(step + Math.max(1, longest) - 1);
         }
         try {
-            rounds(e, batches, longest, lr, fitStart);
+            rounds(e, round, longest, lr, fitStart);
         } finally {
             batches.unpersist(false);
         }
@@ -494,7 +510,8 @@ final class Epochs {
     }
 
     /** The epoch's averaging rounds: f minibatches per worker each, the workers' class-memory copies merged after. */
-    private void rounds(int e, JavaRDD<Tuple2<DataSet, Integer>> batches, int longest, double lr, long fitStart) {
+    private void rounds(int e, java.util.function.BiFunction<Integer, Integer, JavaRDD<DataSet>> batches, int longest,
+                        double lr, long fitStart) {
         // sharing: one fit per epoch (the workers exchange updates after every minibatch, not in rounds)
         int f = sharing ? Math.max(1, longest) : t.averagingFrequency();
         int rounds = (longest + f - 1) / f;
@@ -519,7 +536,7 @@ final class Epochs {
             Sharing.Round round = sharing ? new Sharing.Round(++sharingRound, lr, threadsPerWorker, lossSum, lossCount)
                     : null;
             // GPU executors: each worker's thread on the GPU Spark assigned its task, before DL4J builds its network
-            sparkNet.fit(batches.filter(b -> b._2() >= lo && b._2() < hi).map(Tuple2::_1)
+            sparkNet.fit(batches.apply(lo, hi)
                     .mapPartitions(it -> {
                         RoundCosts.localClock(); // before DL4J's worker reads its clock
                         if (round != null) {

@@ -20,6 +20,7 @@ import org.slf4j.LoggerFactory;
 import scala.Tuple2;
 
 import java.util.ArrayList;
+import java.util.Iterator;
 import java.util.List;
 
 /**
@@ -50,7 +51,9 @@ final class ExampleRdds {
         long examples = plan.stream().mapToLong(ShardRows.Range::rows).sum();
         LOG.info("split '{}': {} examples of {} shard(s) read in {} partitions for {} workers", split, examples,
                 plan.stream().map(ShardRows.Range::file).distinct().count(), plan.size(), partitions);
-        return ShardRdds.rows(jsc, plan, ShardSchema.LABEL, ShardSchema.PIXELS)
+        // encoded images (prepare.store = encoded) are decoded where they are trained
+        String column = shards.manifest().encoded() ? ShardSchema.ENCODED : ShardSchema.PIXELS;
+        return ShardRdds.rows(jsc, plan, ShardSchema.LABEL, column)
                 .map(r -> new Example((Integer) r[0], (byte[]) r[1]));
     }
 
@@ -104,21 +107,9 @@ final class ExampleRdds {
         return shuffle(examples, 0x5eed_0f_0e7a1L, 0, partitions);
     }
 
-    /** A 64-bit hash of seed, epoch, label and pixels: FNV-1a over the bytes, finished by SplitMix64's mixer. */
+    /** A 64-bit hash of seed, epoch, label and pixels ({@link Example#key}). */
     static long key(long seed, int epoch, Example e) {
-        long h = 0xcbf29ce484222325L ^ mix(seed * 0x9E3779B97F4A7C15L + epoch);
-        byte[] p = e.pixels();
-        for (byte b : p) {
-            h = (h ^ (b & 0xff)) * 0x100000001b3L;
-        }
-        h = (h ^ e.label()) * 0x100000001b3L;
-        return mix(h ^ p.length);
-    }
-
-    private static long mix(long z) {
-        z = (z ^ (z >>> 30)) * 0xBF58476D1CE4E5B9L;
-        z = (z ^ (z >>> 27)) * 0x94D049BB133111EBL;
-        return z ^ (z >>> 31);
+        return Example.key(seed, epoch, e);
     }
 
     /** Minibatches of at most {@code batchSize} examples per partition, decoded to float without augmentation. */
@@ -143,7 +134,7 @@ final class ExampleRdds {
         if (training.outliers() == 0) {
             boolean random = decoding.augments() || training.random();
             return examples.mapPartitionsWithIndex((idx, it) -> new BatchIterator(it, null, batchSize, classes,
-                    decoding, training, random ? Minibatches.partitionRandom(seed, idx) : null), true);
+                    decoding, training, random ? Minibatches.partitionRandom(seed, idx) : null, seed), true);
         }
         if (outliers == null || outliers.getNumPartitions() != examples.getNumPartitions()) {
             throw new IllegalArgumentException("outlier exposure needs an outlier RDD with "
@@ -159,5 +150,58 @@ final class ExampleRdds {
             return new BatchIterator(it, pool, batchSize, classes, decoding, training,
                     Minibatches.partitionRandom(seed, org.apache.spark.TaskContext.getPartitionId()));
         });
+    }
+
+    /**
+     * The examples of each partition in minibatches of {@code batchSize} (the last one shorter), numbered from 0
+     * within the partition: an epoch of encoded images, still encoded ({@link #decodedRound} decodes them).
+     */
+    static JavaRDD<Tuple2<List<Example>, Integer>> groups(JavaRDD<Example> examples, int batchSize) {
+        return examples.mapPartitions(it -> {
+            List<Tuple2<List<Example>, Integer>> numbered = new ArrayList<>();
+            while (it.hasNext()) {
+                List<Example> batch = new ArrayList<>(batchSize);
+                while (it.hasNext() && batch.size() < batchSize) {
+                    batch.add(it.next());
+                }
+                numbered.add(new Tuple2<>(batch, numbered.size()));
+            }
+            return numbered.iterator();
+        }, true);
+    }
+
+    /**
+     * Minibatches {@code lo .. hi - 1} of every partition of {@code groups}, decoded and augmented where they are
+     * trained ({@link BatchIterator}, with its decoding pool). Each encoded image's crop, flip and erasing come from
+     * {@code seed} and its content; what else is random (mixup) from the partition and the round's first minibatch.
+     */
+    static JavaRDD<DataSet> decodedRound(JavaRDD<Tuple2<List<Example>, Integer>> groups, int lo, int hi,
+                                         int batchSize, int classes, Decoding decoding, Training training,
+                                         long seed) {
+        boolean random = decoding.augments() || training.random();
+        return groups.filter(b -> b._2() >= lo && b._2() < hi)
+                .mapPartitionsWithIndex((idx, it) -> {
+                    Iterator<Example> examples = new Iterator<>() {
+                        private Iterator<Example> current = java.util.Collections.emptyIterator();
+
+                        @Override
+                        public boolean hasNext() {
+                            while (!current.hasNext() && it.hasNext()) {
+                                current = it.next()._1().iterator();
+                            }
+                            return current.hasNext();
+                        }
+
+                        @Override
+                        public Example next() {
+                            if (!hasNext()) {
+                                throw new java.util.NoSuchElementException();
+                            }
+                            return current.next();
+                        }
+                    };
+                    return new BatchIterator(examples, null, batchSize, classes, decoding, training,
+                            random ? Minibatches.partitionRandom(seed * 1_000_003L + lo, idx) : null, seed);
+                }, true);
     }
 }

@@ -234,6 +234,9 @@ public final class TrainLoop {
         ShardSet shards = ShardSet.open(t.data(), hadoop);
         checkDataFitsTraining(shards, t);
         checkDataFitsModel(shards, m);
+        if (shards.manifest().encoded()) {
+            checkEncodedImages(shards, t, m);
+        }
         ShardSet outliers = t.outliers().present() ? ShardSet.open(t.outliers().data().get(), hadoop) : null;
         if (outliers != null) {
             checkOutliersFitModel(outliers, t, m);
@@ -498,6 +501,43 @@ public final class TrainLoop {
                 t.augment().flip(), t.augment().erase());
     }
 
+    /**
+     * {@link #decoding(ModelSettings, TrainSettings)} for the data set {@code shards}: with its encoded images decoded
+     * and cropped as {@code protospark.train.images.*} say, after {@link #checkEncodedImages}.
+     */
+    static Decoding decoding(ModelSettings m, TrainSettings t, ShardSet shards) {
+        if (!shards.manifest().encoded()) {
+            return decoding(m, t);
+        }
+        checkEncodedImages(shards, t, m);
+        Decoding d = inputDecoding(m);
+        return new Decoding(d.channels(), d.height(), d.width(), d.mean(), d.std(), 0, t.augment().flip(),
+                t.augment().erase(), t.images());
+    }
+
+    /**
+     * A data set of encoded images takes the random resized crop, not the padded crop of pixel data sets; its
+     * evaluation resize must cover the input; outlier exposure (pixel data appended to its minibatches) is refused.
+     */
+    static void checkEncodedImages(ShardSet shards, TrainSettings t, ModelSettings m) {
+        if (t.augment().cropPadding() > 0) {
+            throw new SettingsException("protospark.train.augment.crop-padding", "must be 0 for the data set "
+                    + shards.root() + " of encoded images (prepare.store = encoded), which training crops with "
+                    + "protospark.train.images.*", t.augment().cropPadding(), "set 0");
+        }
+        int side = Math.max(m.input().height(), m.input().width());
+        if (t.images().evalResize() < side) {
+            throw new SettingsException("protospark.train.images.eval-resize", "must be at least the model's input "
+                    + "height and width (" + m.input().shape() + ") to centre-crop it", t.images().evalResize(),
+                    "torchvision resizes to 256 for 224");
+        }
+        if (t.outliers().present()) {
+            throw new SettingsException("protospark.train.outliers.data", "cannot be used with the data set "
+                    + shards.root() + " of encoded images (prepare.store = encoded)", t.outliers().data().get()
+                    .toString(), "train on a data set of decoded pixels (prepare.store = pixels) for outlier exposure");
+        }
+    }
+
     /** The model's input decoding (its normalisation) without augmentation, as evaluation and inference read images. */
     public static Decoding inputDecoding(ModelSettings m) {
         ModelSettings.Input in = m.input();
@@ -607,6 +647,14 @@ public final class TrainLoop {
             throw new SettingsException("protospark.model.classes",
                     "must equal the number of classes of the data set " + shards.root(), m.classes(),
                     "the data has " + shards.classes() + "; set model.classes = " + shards.classes());
+        }
+        if (shards.manifest().encoded()) {
+            // encoded images are cropped to the model's input size; they decode to RGB
+            if (m.input().channels() != 3) {
+                throw new SettingsException("protospark.model.input.channels", "must be 3 for the data set "
+                        + shards.root() + ", whose encoded images decode to RGB", m.input().channels(), "set 3");
+            }
+            return;
         }
         if (!sameImageShape(shards, m)) {
             throw new SettingsException("protospark.model.input",

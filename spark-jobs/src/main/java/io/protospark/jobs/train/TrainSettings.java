@@ -39,6 +39,7 @@ public record TrainSettings(
         long maxTrainExamples,
         Optional<URI> initFrom,
         Augment augment,
+        io.protospark.jobs.examples.ImagePipeline images,
         Mixup mixup,
         double labelSmoothing,
         Outliers outliers,
@@ -243,6 +244,7 @@ public record TrainSettings(
         Objects.requireNonNull(evalSplit, "evalSplit");
         Objects.requireNonNull(initFrom, "initFrom");
         Objects.requireNonNull(augment, "augment");
+        Objects.requireNonNull(images, "images");
         Objects.requireNonNull(mixup, "mixup");
         Objects.requireNonNull(outliers, "outliers");
         Objects.requireNonNull(assignment, "assignment");
@@ -301,9 +303,10 @@ public record TrainSettings(
         return builder()
                 .data(data).runDir(runDir)
                 .epochs(epochs).batchSize(batchSize).averagingFrequency(averagingFrequency)
-                .threadsPerWorker(threadsPerWorker).prefetch(prefetch).workers(workers).workerMemory(workerMemory).shuffle(shuffle)
+                .threadsPerWorker(threadsPerWorker).prefetch(prefetch).workers(workers).workerMemory(workerMemory)
+                .shuffle(shuffle)
                 .trainSplit(trainSplit).evalSplit(evalSplit).maxTrainExamples(maxTrainExamples).initFrom(initFrom)
-                .augment(augment).mixup(mixup).labelSmoothing(labelSmoothing)
+                .augment(augment).images(images(c)).mixup(mixup).labelSmoothing(labelSmoothing)
                 .outliers(new Outliers(outliersData, outliersSplit, outliersPerBatch))
                 .targetsInlineUpTo(targetsInlineUpTo)
                 .assignment(new Assignment(mode, every, warmup, initial, memory, momentum, denseUpTo))
@@ -371,8 +374,8 @@ public record TrainSettings(
     public Builder toBuilder() {
         return new Builder().data(data).runDir(runDir).epochs(epochs).batchSize(batchSize)
                 .averagingFrequency(averagingFrequency).threadsPerWorker(threadsPerWorker).prefetch(prefetch)
-                .workers(workers).shuffle(shuffle).trainSplit(trainSplit).evalSplit(evalSplit)
-                .maxTrainExamples(maxTrainExamples).initFrom(initFrom).augment(augment).mixup(mixup)
+                .workers(workers).workerMemory(workerMemory).shuffle(shuffle).trainSplit(trainSplit).evalSplit(evalSplit)
+                .maxTrainExamples(maxTrainExamples).initFrom(initFrom).augment(augment).images(images).mixup(mixup)
                 .labelSmoothing(labelSmoothing).outliers(outliers).targetsInlineUpTo(targetsInlineUpTo)
                 .assignment(assignment).lifecycle(lifecycle).evaluations(evaluations).seed(seed)
                 .sparkConf(sparkConf).master(master);
@@ -396,6 +399,7 @@ public record TrainSettings(
         private long maxTrainExamples;
         private Optional<URI> initFrom = Optional.empty();
         private Augment augment = new Augment(0, false);
+        private io.protospark.jobs.examples.ImagePipeline images = DEFAULT_IMAGES;
         private Mixup mixup = new Mixup(0);
         private double labelSmoothing;
         private Outliers outliers = Outliers.none();
@@ -479,6 +483,11 @@ public record TrainSettings(
             return this;
         }
 
+        public Builder images(io.protospark.jobs.examples.ImagePipeline images) {
+            this.images = images;
+            return this;
+        }
+
         public Builder augment(Augment augment) {
             this.augment = augment;
             return this;
@@ -536,9 +545,9 @@ public record TrainSettings(
 
         public TrainSettings build() {
             return new TrainSettings(data, runDir, epochs, batchSize, averagingFrequency, threadsPerWorker, prefetch,
-                    workers, workerMemory, shuffle, trainSplit, evalSplit, maxTrainExamples, initFrom, augment, mixup,
-                    labelSmoothing, outliers, targetsInlineUpTo, assignment, lifecycle, evaluations, seed, sparkConf,
-                    master);
+                    workers, workerMemory, shuffle, trainSplit, evalSplit, maxTrainExamples, initFrom, augment, images,
+                    mixup, labelSmoothing, outliers, targetsInlineUpTo, assignment, lifecycle, evaluations, seed,
+                    sparkConf, master);
         }
     }
 
@@ -570,6 +579,26 @@ public record TrainSettings(
                     "0.5 halves the learning rate at each rollback");
         }
         return v;
+    }
+
+    /** {@code images.*} as reference.conf sets them: torchvision's crop, eval resize 256, 2 threads, 4 minibatches. */
+    public static final io.protospark.jobs.examples.ImagePipeline DEFAULT_IMAGES =
+            new io.protospark.jobs.examples.ImagePipeline(io.protospark.jobs.examples.RandomResizedCrop.DEFAULT, 256, 2,
+                    4);
+
+    /**
+     * {@code images.*}, for data sets of encoded images: the random resized crop ({@code random-resized-crop}, its
+     * {@code scale} within (0, 1] and {@code ratio} within (0, inf)), {@code eval-resize} >= 1, {@code decode-threads}
+     * >= 0 and {@code decode-queue} >= 1.
+     */
+    private static io.protospark.jobs.examples.ImagePipeline images(Config c) {
+        double[] scale = pair(c, P + "images.scale", 1.0, "[0.08, 1.0], torchvision's default");
+        double[] ratio = pair(c, P + "images.ratio", Double.MAX_VALUE, "[0.75, 1.3333333], torchvision's default");
+        io.protospark.jobs.examples.RandomResizedCrop crop = Configs.getBoolean(c, P + "images.random-resized-crop")
+                ? new io.protospark.jobs.examples.RandomResizedCrop(scale[0], scale[1], ratio[0], ratio[1]) : null;
+        return new io.protospark.jobs.examples.ImagePipeline(crop, Configs.positiveInt(c, P + "images.eval-resize"),
+                Configs.nonNegativeInt(c, P + "images.decode-threads"),
+                Configs.positiveInt(c, P + "images.decode-queue"));
     }
 
     /** {@code augment.erase.*}: probability in [0, 1], scale [lo, hi] within (0, 1], ratio [lo, hi] within (0, inf). */
