@@ -182,6 +182,9 @@ public final class FastLayers {
         if (layer == null) {
             return null;
         }
+        if (layer instanceof Convertible c) {
+            return c.fastVariant();
+        }
         Class<?> type = layer.getClass();
         if (type == ConvolutionLayer.class) {
             // oneDNN refuses dilated convolutions in Same mode ("could not create a descriptor"); DL4J would then
@@ -209,9 +212,25 @@ public final class FastLayers {
         return layer;
     }
 
-    /** Whether a layer configuration is one of the fast layers of this package. */
+    /**
+     * A layer configuration defined outside this package that has a fast counterpart of its own (e.g. a SameDiff layer
+     * re-implemented on {@link DnnlConv2d}); {@link #convert(Layer)} asks it for that counterpart.
+     */
+    public interface Convertible {
+        /**
+         * The fast counterpart: a copy with every setting, parameter and JSON field of this configuration, or this
+         * configuration itself when it is already fast. Must not change this configuration.
+         */
+        Layer fastVariant();
+    }
+
+    /** Marks a fast layer configuration defined outside this package, so that {@link #isFast} counts it. */
+    public interface Fast {
+    }
+
+    /** Whether a layer configuration is one of the fast layers of this package or marked {@link Fast}. */
     public static boolean isFast(Layer layer) {
-        return layer instanceof FastConvolution || layer instanceof FastSubsampling
+        return layer instanceof Fast || layer instanceof FastConvolution || layer instanceof FastSubsampling
                 || layer instanceof FastBatchNormalization || layer instanceof FastRelu;
     }
 
