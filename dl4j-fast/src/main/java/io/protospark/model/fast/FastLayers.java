@@ -228,6 +228,14 @@ public final class FastLayers {
     public interface Fast {
     }
 
+    /**
+     * A fast layer defined outside this package that reads and writes maps only and runs on channels-last maps too:
+     * {@link ChannelsLast} treats it like a fast convolution and sets it to NHWC.
+     */
+    public interface MapLayer extends Fast {
+        void setChannelsLast(boolean channelsLast);
+    }
+
     /** Whether a layer configuration is one of the fast layers of this package or marked {@link Fast}. */
     public static boolean isFast(Layer layer) {
         return layer instanceof Fast || layer instanceof FastConvolution || layer instanceof FastSubsampling

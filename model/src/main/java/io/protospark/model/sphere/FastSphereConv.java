@@ -15,11 +15,46 @@ import org.nd4j.shade.jackson.annotation.JsonAutoDetect;
         getterVisibility = JsonAutoDetect.Visibility.NONE,
         isGetterVisibility = JsonAutoDetect.Visibility.NONE,
         setterVisibility = JsonAutoDetect.Visibility.NONE)
-public class FastSphereConv extends SphereConv implements FastLayers.Fast {
+public class FastSphereConv extends SphereConv implements FastLayers.MapLayer {
     private static final long serialVersionUID = 1L;
+
+    /**
+     * Maps in NHWC order (input and output), set by {@link FastLayers#convert} when the whole convolutional part of
+     * the graph goes channels-last; the parameters do not change.
+     */
+    private boolean channelsLast;
 
     /** For Jackson and {@link SphereConv#fastVariant()}. */
     protected FastSphereConv() {
+    }
+
+    @Override
+    public void setChannelsLast(boolean channelsLast) {
+        this.channelsLast = channelsLast;
+    }
+
+    public boolean isChannelsLast() {
+        return channelsLast;
+    }
+
+    @Override
+    public org.deeplearning4j.nn.conf.inputs.InputType getOutputType(int layerIndex,
+                                                                      org.deeplearning4j.nn.conf.inputs.InputType in) {
+        org.deeplearning4j.nn.conf.inputs.InputType out = super.getOutputType(layerIndex, in);
+        if (!channelsLast) {
+            return out;
+        }
+        org.deeplearning4j.nn.conf.inputs.InputType.InputTypeConvolutional c =
+                (org.deeplearning4j.nn.conf.inputs.InputType.InputTypeConvolutional) out;
+        return org.deeplearning4j.nn.conf.inputs.InputType.convolutional(c.getHeight(), c.getWidth(), c.getChannels(),
+                org.deeplearning4j.nn.conf.CNN2DFormat.NHWC);
+    }
+
+    @Override
+    protected java.util.List<Object> ownFields() {
+        java.util.List<Object> own = new java.util.ArrayList<>(super.ownFields());
+        own.add(channelsLast);
+        return own;
     }
 
     @Override

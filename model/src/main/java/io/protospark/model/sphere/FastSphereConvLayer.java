@@ -17,7 +17,7 @@ import org.nd4j.linalg.ops.transforms.Transforms;
 
 /**
  * The layer of {@link FastSphereConv}: SphereConv's definition (see {@link SphereConv}) computed as oneDNN
- * convolutions plus element-wise work, NCHW, float.
+ * convolutions plus element-wise work, on NCHW or (in a channels-last graph) NHWC maps, float.
  *
  * <p>Forward: the filters are normalised first, Ŵ = W / ‖W‖ per output channel (‖W‖ = √(ΣW² + ε)), so one
  * convolution gives y = conv(x, Ŵ) = (w·x)/‖w‖; the squared input norms Σ_c x² are box-summed over each window by a
@@ -63,6 +63,28 @@ final class FastSphereConvLayer extends SphereLayerBase.RegularizedImpl {
         return (SphereConv) layerConf();
     }
 
+    private boolean nhwc() {
+        return ((FastSphereConv) layerConf()).isChannelsLast();
+    }
+
+    /** The channel dimension of the maps. */
+    private int cDim() {
+        return nhwc() ? 3 : 1;
+    }
+
+    /** The dimensions of a map other than its channels. */
+    private int[] notChannels() {
+        return nhwc() ? new int[]{0, 1, 2} : new int[]{0, 2, 3};
+    }
+
+    private long inH(INDArray in) {
+        return in.size(nhwc() ? 1 : 2);
+    }
+
+    private long inW(INDArray in) {
+        return in.size(nhwc() ? 2 : 3);
+    }
+
     private boolean takes(INDArray in) {
         return in != null && in.rank() == 4 && dataType == DataType.FLOAT && in.dataType() == DataType.FLOAT
                 && maskArray == null && DnnlConv2d.available();
@@ -78,14 +100,14 @@ final class FastSphereConvLayer extends SphereLayerBase.RegularizedImpl {
         }
         SphereConv s = sphere();
         long batch = in.size(0);
-        long inC = in.size(1);
+        long inC = in.size(cDim());
         if (inC != s.getNIn()) {
             throw new IllegalArgumentException("SphereConv layer " + s.getLayerName() + " expects " + s.getNIn()
                     + " input channels, found input of shape " + java.util.Arrays.toString(in.shape()));
         }
         int[] k = s.getKernelSize();
         int[] st = s.getStride();
-        long[] size = {in.size(2), in.size(3)};
+        long[] size = {inH(in), inW(in)};
         long[] out = new long[2];
         int[] padTL = new int[2];
         int[] padBR = new int[2];
@@ -103,7 +125,7 @@ final class FastSphereConvLayer extends SphereLayerBase.RegularizedImpl {
             }
         }
         DnnlConv2d conv = new DnnlConv2d(batch, inC, size[0], size[1], s.getNOut(), out[0], out[1], k[0], k[1],
-                st[0], st[1], padTL[0], padTL[1], padBR[0], padBR[1], false);
+                st[0], st[1], padTL[0], padTL[1], padBR[0], padBR[1], nhwc());
         DnnlConv2d box = new DnnlConv2d(batch, 1, size[0], size[1], 1, out[0], out[1], k[0], k[1],
                 st[0], st[1], padTL[0], padTL[1], padBR[0], padBR[1], false);
         shapes = new Shapes(in.shape().clone(), out[0], out[1], conv, box);
@@ -128,7 +150,7 @@ final class FastSphereConvLayer extends SphereLayerBase.RegularizedImpl {
         cachedWHat = null;
         cachedWNorm = null;
         if (!takes(input)) {
-            return super.activate(training, mgr);
+            return stockActivate(training, mgr);
         }
         assertInputSet(false);
         SphereConv s = sphere();
@@ -149,18 +171,20 @@ final class FastSphereConvLayer extends SphereLayerBase.RegularizedImpl {
 
         // ‖x‖ per output location: √(box(Σ_c x²) + ε)
         INDArray sq = mgr.createUninitialized(ArrayType.FF_WORKING_MEM, DataType.FLOAT,
-                new long[]{batch, x.size(2), x.size(3)}, 'c');
-        Nd4j.getExecutioner().exec(new SquaredNorm(x, sq, 1));
+                new long[]{batch, inH(x), inW(x)}, 'c');
+        Nd4j.getExecutioner().exec(new SquaredNorm(x, sq, cDim()));
         INDArray xNorm = mgr.createUninitialized(keep, DataType.FLOAT, new long[]{batch, 1, sh.outH(), sh.outW()}, 'c');
-        sh.box().forward(sq.reshape(batch, 1, x.size(2), x.size(3)), ones(mgr, ArrayType.FF_WORKING_MEM), xNorm);
+        sh.box().forward(sq.reshape(batch, 1, inH(x), inW(x)), ones(mgr, ArrayType.FF_WORKING_MEM), xNorm);
         Transforms.sqrt(xNorm.addi(SphereLayerBase.NORM_EPS), false);
 
         // c = conv(x, Ŵ) / ‖x‖
-        long[] outShape = {batch, nOut, sh.outH(), sh.outW()};
+        long[] outShape = nhwc() ? new long[]{batch, sh.outH(), sh.outW(), nOut}
+                : new long[]{batch, nOut, sh.outH(), sh.outW()};
         INDArray cos = mgr.createUninitialized(s.getOperator() == SphereOperator.COSINE
                 ? ArrayType.ACTIVATIONS : keep, DataType.FLOAT, outShape, 'c');
         sh.conv().forward(x, wHat, cos);
-        Nd4j.getExecutioner().exec(new BroadcastDivOp(cos, xNorm.reshape(batch, sh.outH(), sh.outW()), cos, 0, 2, 3));
+        Nd4j.getExecutioner().exec(new BroadcastDivOp(cos, xNorm.reshape(batch, sh.outH(), sh.outW()), cos,
+                notChannels()));
         oneDnnForward++;
 
         INDArray out = cos;
@@ -176,6 +200,38 @@ final class FastSphereConvLayer extends SphereLayerBase.RegularizedImpl {
             cachedWNorm = wNorm;
         }
         return out;
+    }
+
+    /**
+     * The SameDiff graph (NCHW), for inputs the oneDNN path does not take; channels-last maps are permuted to NCHW
+     * around it.
+     */
+    private INDArray stockActivate(boolean training, LayerWorkspaceMgr mgr) {
+        if (!nhwc()) {
+            return super.activate(training, mgr);
+        }
+        INDArray nhwcInput = input;
+        try {
+            input = nhwcInput.permute(0, 3, 1, 2).dup('c');
+            INDArray out = super.activate(training, mgr);
+            return mgr.dup(ArrayType.ACTIVATIONS, out.permute(0, 2, 3, 1), 'c');
+        } finally {
+            input = nhwcInput;
+        }
+    }
+
+    private Pair<Gradient, INDArray> stockBackprop(INDArray epsilon, LayerWorkspaceMgr mgr) {
+        if (!nhwc()) {
+            return super.backpropGradient(epsilon, mgr);
+        }
+        INDArray nhwcInput = input;
+        try {
+            input = nhwcInput.permute(0, 3, 1, 2).dup('c');
+            Pair<Gradient, INDArray> p = super.backpropGradient(epsilon.permute(0, 3, 1, 2).dup('c'), mgr);
+            return new Pair<>(p.getFirst(), mgr.dup(ArrayType.ACTIVATION_GRAD, p.getSecond().permute(0, 2, 3, 1), 'c'));
+        } finally {
+            input = nhwcInput;
+        }
     }
 
     /** The effective k per output channel, [1, nOut, 1, 1]-broadcastable as a vector: |k_raw| + offset. */
@@ -205,9 +261,9 @@ final class FastSphereConvLayer extends SphereLayerBase.RegularizedImpl {
             case LEARNABLE_SIGMOID -> {
                 INDArray k = learnableK();
                 INDArray u = theta.rsubi(HALF_PI);
-                Nd4j.getExecutioner().exec(new BroadcastDivOp(u, k.mul(2.0), u, 1));
+                Nd4j.getExecutioner().exec(new BroadcastDivOp(u, k.mul(2.0), u, cDim()));
                 INDArray den = Transforms.tanh(k.rdiv(Math.PI / 4), false);
-                Nd4j.getExecutioner().exec(new BroadcastDivOp(Transforms.tanh(u, false), den, out, 1));
+                Nd4j.getExecutioner().exec(new BroadcastDivOp(Transforms.tanh(u, false), den, out, cDim()));
             }
             default -> throw new IllegalStateException(s.getOperator().name());
         }
@@ -216,13 +272,13 @@ final class FastSphereConvLayer extends SphereLayerBase.RegularizedImpl {
     @Override
     public Pair<Gradient, INDArray> backpropGradient(INDArray epsilon, LayerWorkspaceMgr mgr) {
         if (!takes(input)) {
-            return super.backpropGradient(epsilon, mgr);
+            return stockBackprop(epsilon, mgr);
         }
         assertInputSet(true);
         INDArray wGrad = gradTable.get("W");
         INDArray kGrad = gradTable.get("k");
         if (!DnnlConv2d.takes(wGrad) || kGrad != null && !DnnlConv2d.takes(kGrad)) {
-            return super.backpropGradient(epsilon, mgr); // oneDNN writes gradients in place only
+            return stockBackprop(epsilon, mgr); // oneDNN writes gradients in place only
         }
         if (cachedInput != input || cachedCos == null) {
             activate(true, mgr);
@@ -247,21 +303,21 @@ final class FastSphereConvLayer extends SphereLayerBase.RegularizedImpl {
         // the cosine's gradient through ‖x‖: r = Σ_o q c / ‖x‖², then box-transposed
         INDArray qc = mgr.createUninitialized(ArrayType.BP_WORKING_MEM, DataType.FLOAT, cos.shape(), 'c');
         Nd4j.getExecutioner().exec(new org.nd4j.linalg.api.ops.impl.transforms.pairwise.arithmetic.MulOp(q, cos, qc));
-        INDArray r = qc.sum(true, 1); // [B, 1, H', W']
+        INDArray r = qc.sum(true, cDim()).reshape(batch, 1, sh.outH(), sh.outW());
         r.divi(cachedXNorm).divi(cachedXNorm);
         INDArray boxT = mgr.createUninitialized(ArrayType.BP_WORKING_MEM, DataType.FLOAT,
-                new long[]{batch, 1, x.size(2), x.size(3)}, 'c');
+                new long[]{batch, 1, inH(x), inW(x)}, 'c');
         sh.box().backwardData(r, ones(mgr, ArrayType.BP_WORKING_MEM), boxT);
 
         // the gradient at the convolution's output: dy = q / ‖x‖ (reuses qc's memory)
         INDArray dy = qc;
-        Nd4j.getExecutioner().exec(new BroadcastDivOp(q, xNorm3, dy, 0, 2, 3));
+        Nd4j.getExecutioner().exec(new BroadcastDivOp(q, xNorm3, dy, notChannels()));
 
         INDArray epsNext = mgr.createUninitialized(ArrayType.ACTIVATION_GRAD, DataType.FLOAT, x.shape(), 'c');
         sh.conv().backwardData(dy, cachedWHat, epsNext);
         // ∂‖x‖/∂x: −x · boxᵀ(r), broadcast over the channels
         INDArray corr = mgr.createUninitialized(ArrayType.BP_WORKING_MEM, DataType.FLOAT, x.shape(), 'c');
-        Nd4j.getExecutioner().exec(new BroadcastMulOp(x, boxT.reshape(batch, x.size(2), x.size(3)), corr, 0, 2, 3));
+        Nd4j.getExecutioner().exec(new BroadcastMulOp(x, boxT.reshape(batch, inH(x), inW(x)), corr, notChannels()));
         epsNext.subi(corr);
 
         // ∂L/∂W = (∂L/∂Ŵ − Ŵ ⟨∂L/∂Ŵ, Ŵ⟩) / ‖W‖
@@ -306,20 +362,20 @@ final class FastSphereConvLayer extends SphereLayerBase.RegularizedImpl {
                 INDArray k = learnableK(); // [nOut]
                 INDArray bigT = Transforms.tanh(k.rdiv(Math.PI / 4), true); // tanh(π/(4k))
                 INDArray u = Transforms.acos(clipped, true).rsubi(HALF_PI);
-                Nd4j.getExecutioner().exec(new BroadcastDivOp(u, k.mul(2.0), u, 1)); // u = (π/2 − θ)/(2k)
+                Nd4j.getExecutioner().exec(new BroadcastDivOp(u, k.mul(2.0), u, cDim())); // u = (π/2 − θ)/(2k)
                 INDArray t = Transforms.tanh(u, true);
                 INDArray sech2 = t.mul(t).rsubi(1.0);
                 // q = ε (1 − tanh²u) / (2 k T √(1 − c²))
                 q.assign(eps.mul(sech2).muli(dThetaNeg));
-                Nd4j.getExecutioner().exec(new BroadcastDivOp(q, k.mul(2.0).muli(bigT), q, 1));
+                Nd4j.getExecutioner().exec(new BroadcastDivOp(q, k.mul(2.0).muli(bigT), q, cDim()));
                 // ∂g/∂k = −(1 − tanh²u) u / (k T) + tanh(u) (1 − T²) π / (4 k² T²)
                 INDArray a = sech2.muli(u);
-                Nd4j.getExecutioner().exec(new BroadcastDivOp(a, k.mul(bigT), a, 1));
+                Nd4j.getExecutioner().exec(new BroadcastDivOp(a, k.mul(bigT), a, cDim()));
                 INDArray b = t;
                 INDArray bScale = bigT.mul(bigT).rsubi(1.0).muli(Math.PI / 4).divi(k.mul(k).muli(bigT).muli(bigT));
-                Nd4j.getExecutioner().exec(new BroadcastMulOp(b, bScale, b, 1));
+                Nd4j.getExecutioner().exec(new BroadcastMulOp(b, bScale, b, cDim()));
                 INDArray dgdk = b.subi(a).muli(eps);
-                INDArray perChannel = dgdk.sum(0, 2, 3); // [nOut]
+                INDArray perChannel = dgdk.sum(notChannels()); // [nOut]
                 INDArray sign = Transforms.sign(paramTable.get("k").reshape(k.length()), true);
                 kGrad.assign(perChannel.muli(sign).reshape(kGrad.shape()));
             }
