@@ -45,7 +45,8 @@ import java.util.Map;
  * subclasses),
  * exactly {@link SubsamplingLayer} (2-D max and average pooling; p-norm pooling is left stock), exactly
  * {@link BatchNormalization} unless γ and β are locked, and exactly {@link ActivationLayer} with a plain ReLU
- * ({@link FastRelu}). Everything else is left as it is: dense layers already run on the BLAS gemm, global pooling,
+ * ({@link FastRelu}), and any layer of another module that offers a fast variant of itself ({@link Convertible}, e.g.
+ * the SphereConv of the model module). Everything else is left as it is: dense layers already run on the BLAS gemm, global pooling,
  * other activations and element-wise vertices are single native ops in stock DL4J.
  */
 public final class FastLayers {
