@@ -251,9 +251,13 @@ class FastSphereConvTest {
         List<Object> own = fastLayer.ownFields();
         assertEquals(stockLayer.ownFields(), own.subList(0, own.size() - 1));
         assertEquals(false, own.get(own.size() - 1), "channels-last only where the whole graph goes channels-last");
-        // the JSON differs only in the class name and round-trips to the fast class
+        // the JSON differs only in the class name and the channels-last flag, and round-trips to the fast class
+        String fastJson = fastConf.toJson();
+        assertTrue(fastJson.contains("\"channelsLast\" : false"), "the fast layer's one added field");
+        String withoutAdded = fastJson.replaceAll(",\\s*\"channelsLast\" : false", "")
+                .replaceAll("\"channelsLast\" : false,\\s*", "");
         assertEquals(stockJson.replace("\"io.protospark.model.sphere.SphereConv\"",
-                "\"io.protospark.model.sphere.FastSphereConv\""), fastConf.toJson());
+                "\"io.protospark.model.sphere.FastSphereConv\""), withoutAdded);
         ComputationGraphConfiguration back = ComputationGraphConfiguration.fromJson(fastConf.toJson());
         assertInstanceOf(FastSphereConv.class, ((LayerVertex) back.getVertices().get("sc")).getLayerConf().getLayer());
         // the same parameters in the same order; a model saved with the stock layer loads into the fast one
