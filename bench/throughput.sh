@@ -10,6 +10,9 @@
 # and the fraction of PEAK_GFLOPS the fast training reaches. Stock DL4J layers are 10-25x slower: -s gives them
 # fewer timed iterations (and one warm-up instead of WARMUP) so that a full table stays within half an hour; -v picks
 # the variants (default all three; torch only when PyTorch is installed), e.g. -v "fast torch" for the large networks.
+# Any backbone of `protospark bench` can be measured; bench/torch_bench.py mirrors resnet20, resnet32, resnet18-cifar,
+# resnet50-cifar, resnet50-imagenet, cnn9, iresnet50, iresnet100, small-cnn and spherenet9 (cosine SphereConv), e.g.
+# -m spherenet9 -b 128 -v "fast torch" (the fast column is then FastSphereConv, on oneDNN's convolutions).
 # -w sets the untimed warm-up steps of fast and torch (default 3); DL4J's workspaces size themselves over the first
 # steps (as many as the graph has vertices), so ~10 is closer to a long run's steady state.
 #
@@ -46,8 +49,8 @@ while getopts 'm:b:t:i:w:s:r:o:v:h' opt; do
     r) rounds=$OPTARG ;;
     o) results=$OPTARG ;;
     v) variants=$OPTARG ;;
-    h) sed -n '2,24p' "$0"; exit 0 ;;
-    *) sed -n '2,24p' "$0" >&2; exit 2 ;;
+    h) sed -n '2,27p' "$0"; exit 0 ;;
+    *) sed -n '2,27p' "$0" >&2; exit 2 ;;
   esac
 done
 stock_iterations=${stock_iterations:-$iterations}

@@ -11,6 +11,10 @@ top (same layer shapes, so the analytic FLOP count is the same):
   resnet50-imagenet     torchvision ResNet-50 (v1.5) at 224x224, 2048-d pooled, Linear(2048, 1000)
   cnn9                  MHE CNN-9 (conv+bias, BN eps 1e-3, ReLU; 3 groups + max-pool), fc6 4096 -> 256, Linear(256, 10)
   iresnet50/iresnet100  InsightFace IResNet at 112x112, FC to 512 + BN1d, Linear(512, 1000)
+  spherenet9            SphereNet-9 (cosine SphereConv 3x3 128/192/256, 3 per group, each + BN eps 1e-3 + ReLU, max-pool
+                        after each group), fc6 = cosine SphereDense 4096 -> 64, Linear(64, 10); SphereConv written
+                        with torch ops as protospark defines it: conv(x, w) / (||w|| * ||x-window||), the window norms
+                        a conv of sum_c x^2 with a ones kernel, eps 1e-4 inside every norm; autograd does the backward
   small-cnn             protospark's demo net at 28x28x1: conv3x3(16)+ReLU, pool, conv3x3(32)+ReLU, pool,
                         dense 128 ReLU, dense 9, Linear(9, 10)
 
@@ -152,6 +156,54 @@ class Cnn9(nn.Module):
         return self.head(self.fc6(torch.flatten(self.body(x), 1)))
 
 
+NORM_EPS = 1e-4
+
+
+class SphereConv2d(nn.Conv2d):
+    """Cosine SphereConv: conv(x, w) / (sqrt(sum w^2 + eps) * sqrt(box(sum_c x^2) + eps)), no bias."""
+
+    def __init__(self, cin, cout, k=3, s=1, p=1):
+        super().__init__(cin, cout, k, stride=s, padding=p, bias=False)
+        self.register_buffer("ones", torch.ones(1, 1, k, k))
+
+    def forward(self, x):
+        y = F.conv2d(x, self.weight, None, self.stride, self.padding)
+        x_norm = torch.sqrt(F.conv2d((x * x).sum(1, keepdim=True), self.ones, None, self.stride, self.padding)
+                            + NORM_EPS)
+        w_norm = torch.sqrt((self.weight * self.weight).sum((1, 2, 3)) + NORM_EPS).view(1, -1, 1, 1)
+        return y / x_norm / w_norm
+
+
+class SphereLinear(nn.Linear):
+    """Cosine SphereDense: (x . w) / (sqrt(sum x^2 + eps) * sqrt(sum w^2 + eps)), no bias."""
+
+    def __init__(self, cin, cout):
+        super().__init__(cin, cout, bias=False)
+
+    def forward(self, x):
+        y = F.linear(x, self.weight)
+        x_norm = torch.sqrt((x * x).sum(1, keepdim=True) + NORM_EPS)
+        w_norm = torch.sqrt((self.weight * self.weight).sum(1) + NORM_EPS).view(1, -1)
+        return y / x_norm / w_norm
+
+
+class SphereNet9(nn.Module):
+    def __init__(self, d, classes):
+        super().__init__()
+        layers, cin = [], 3
+        for width in (128, 192, 256):
+            for _ in range(3):
+                layers += [SphereConv2d(cin, width), nn.BatchNorm2d(width, eps=1e-3, momentum=0.001), nn.ReLU()]
+                cin = width
+            layers.append(nn.MaxPool2d(2, 2))
+        self.body = nn.Sequential(*layers)
+        self.fc6 = SphereLinear(256 * 4 * 4, d)
+        self.head = nn.Linear(d, classes)
+
+    def forward(self, x):
+        return self.head(self.fc6(torch.flatten(self.body(x), 1)))
+
+
 class SmallCnn(nn.Module):
     def __init__(self):
         super().__init__()
@@ -175,6 +227,7 @@ MODELS = {
     "resnet50-imagenet": (lambda: ResNet(imagenet_stem(), [3, 4, 6, 3], [64, 128, 256, 512], [1, 2, 2, 2], True, 1,
                                          1000), (3, 224, 224)),
     "cnn9": (lambda: Cnn9(256, 10), (3, 32, 32)),
+    "spherenet9": (lambda: SphereNet9(64, 10), (3, 32, 32)),
     "iresnet50": (lambda: IResNet([3, 4, 14, 3], 112, 112, 512, 1000), (3, 112, 112)),
     "iresnet100": (lambda: IResNet([3, 13, 30, 3], 112, 112, 512, 1000), (3, 112, 112)),
     "small-cnn": (SmallCnn, (1, 28, 28)),

@@ -351,6 +351,14 @@ public final class BenchJob {
     }
 
     private static double layerFlops(Layer layer, InputType output) {
+        if (layer instanceof io.protospark.model.sphere.SphereConv sc
+                && output instanceof InputType.InputTypeConvolutional o) {
+            int[] k = sc.getKernelSize(); // the convolution w·x; the window norms are not counted (as in PyTorch's)
+            return 2.0 * k[0] * k[1] * sc.getNIn() * o.getChannels() * o.getHeight() * o.getWidth();
+        }
+        if (layer instanceof io.protospark.model.sphere.SphereDense sd) {
+            return 2.0 * sd.getNIn() * sd.getNOut();
+        }
         if (layer instanceof ConvolutionLayer conv && output instanceof InputType.InputTypeConvolutional o) {
             int[] k = conv.getKernelSize();
             double perOutput = (double) k[0] * k[1] * conv.getNIn();

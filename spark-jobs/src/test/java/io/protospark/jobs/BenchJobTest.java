@@ -49,6 +49,18 @@ class BenchJobTest {
     }
 
     @Test
+    void spherenet9FlopsCountTheSphereConvolutions() {
+        // 3 SphereConv 3x3 per group (128 at 32x32, 192 at 16x16, 256 at 8x8), fc6 a dense SphereConv 4096 -> 64,
+        // softmax head 64 -> 10; the same count as bench/torch_bench.py's spherenet9 (1.272186 GFLOP)
+        double expected = 2.0 * (9L * 3 * 128 * 1024 + 2L * 9 * 128 * 128 * 1024
+                + 9L * 128 * 192 * 256 + 2L * 9 * 192 * 192 * 256
+                + 9L * 192 * 256 * 64 + 2L * 9 * 256 * 256 * 64 + 4096L * 64 + 64 * 10);
+        double counted = BenchJob.forwardFlops(BenchJob.backboneWithHead("spherenet9", new long[]{3, 32, 32}, 10),
+                InputType.convolutional(32, 32, 3));
+        assertEquals(expected, counted, 0.5);
+    }
+
+    @Test
     void unknownModelAndBadNumbersAreRefusedNamingTheFlag() {
         CommandRun m = CommandRun.of("bench", "--model", "resnet-20");
         assertEquals(2, m.code(), m.err());

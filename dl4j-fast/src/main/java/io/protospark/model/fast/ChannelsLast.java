@@ -36,8 +36,9 @@ import java.util.Set;
  * flattens the map with DL4J's channels-first flatten (a dense layer on a map; its flatten becomes an
  * {@link NhwcFlatten}, which reads the NHWC map in NCHW order, so the dense weights keep their meaning), and no map
  * may be a network output.
- * Anything else (a merge along channels, a SameDiff layer such as SphereConv, a flatten vertex) leaves the graph as
- * it is.
+ * Fast layers of other modules that declare themselves {@link FastLayers.MapLayer} (the fast SphereConv) count as
+ * convolutions. Anything else (a merge along channels, a stock SameDiff layer such as SphereConv, a flatten vertex)
+ * leaves the graph as it is.
  */
 final class ChannelsLast {
     private ChannelsLast() {
@@ -127,13 +128,15 @@ final class ChannelsLast {
         }
         Layer l = lv.getLayerConf().getLayer();
         return l instanceof FastConvolution || l instanceof FastSubsampling || l instanceof FastBatchNormalization
-                || l.getClass() == ActivationLayer.class || l instanceof FastRelu || l instanceof ChannelPrelu;
+                || l.getClass() == ActivationLayer.class || l instanceof FastRelu || l instanceof ChannelPrelu
+                || l instanceof FastLayers.MapLayer;
     }
 
     /** Convolution and pooling, which only ever read maps (batch norm and activations also read vectors). */
     private static boolean isSpatialOnly(GraphVertex v) {
         return v instanceof LayerVertex lv && (lv.getLayerConf().getLayer() instanceof ConvolutionLayer
-                || lv.getLayerConf().getLayer() instanceof SubsamplingLayer);
+                || lv.getLayerConf().getLayer() instanceof SubsamplingLayer
+                || lv.getLayerConf().getLayer() instanceof FastLayers.MapLayer);
     }
 
     /** A layer that reads a map through DL4J's channels-first flatten (a dense layer on a map). */
@@ -162,6 +165,8 @@ final class ChannelsLast {
             b.setCnn2DFormat(CNN2DFormat.NHWC);
         } else if (l instanceof ChannelPrelu p) {
             p.setCnn2dDataFormat(CNN2DFormat.NHWC);
+        } else if (l instanceof FastLayers.MapLayer m) {
+            m.setChannelsLast(true);
         }
     }
 }

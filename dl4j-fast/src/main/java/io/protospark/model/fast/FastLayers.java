@@ -45,7 +45,8 @@ import java.util.Map;
  * subclasses),
  * exactly {@link SubsamplingLayer} (2-D max and average pooling; p-norm pooling is left stock), exactly
  * {@link BatchNormalization} unless γ and β are locked, and exactly {@link ActivationLayer} with a plain ReLU
- * ({@link FastRelu}). Everything else is left as it is: dense layers already run on the BLAS gemm, global pooling,
+ * ({@link FastRelu}), and any layer of another module that offers a fast variant of itself ({@link Convertible}, e.g.
+ * the SphereConv of the model module). Everything else is left as it is: dense layers already run on the BLAS gemm, global pooling,
  * other activations and element-wise vertices are single native ops in stock DL4J.
  */
 public final class FastLayers {
@@ -182,6 +183,9 @@ public final class FastLayers {
         if (layer == null) {
             return null;
         }
+        if (layer instanceof Convertible c) {
+            return c.fastVariant();
+        }
         Class<?> type = layer.getClass();
         if (type == ConvolutionLayer.class) {
             // oneDNN refuses dilated convolutions in Same mode ("could not create a descriptor"); DL4J would then
@@ -209,9 +213,33 @@ public final class FastLayers {
         return layer;
     }
 
-    /** Whether a layer configuration is one of the fast layers of this package. */
+    /**
+     * A layer configuration defined outside this package that has a fast counterpart of its own (e.g. a SameDiff layer
+     * re-implemented on {@link DnnlConv2d}); {@link #convert(Layer)} asks it for that counterpart.
+     */
+    public interface Convertible {
+        /**
+         * The fast counterpart: a copy with every setting, parameter and JSON field of this configuration, or this
+         * configuration itself when it is already fast. Must not change this configuration.
+         */
+        Layer fastVariant();
+    }
+
+    /** Marks a fast layer configuration defined outside this package, so that {@link #isFast} counts it. */
+    public interface Fast {
+    }
+
+    /**
+     * A fast layer defined outside this package that reads and writes maps only and runs on channels-last maps too:
+     * {@link ChannelsLast} treats it like a fast convolution and sets it to NHWC.
+     */
+    public interface MapLayer extends Fast {
+        void setChannelsLast(boolean channelsLast);
+    }
+
+    /** Whether a layer configuration is one of the fast layers of this package or marked {@link Fast}. */
     public static boolean isFast(Layer layer) {
-        return layer instanceof FastConvolution || layer instanceof FastSubsampling
+        return layer instanceof Fast || layer instanceof FastConvolution || layer instanceof FastSubsampling
                 || layer instanceof FastBatchNormalization || layer instanceof FastRelu;
     }
 

@@ -35,7 +35,7 @@ import java.util.Map;
         getterVisibility = JsonAutoDetect.Visibility.NONE,
         isGetterVisibility = JsonAutoDetect.Visibility.NONE,
         setterVisibility = JsonAutoDetect.Visibility.NONE)
-public class SphereConv extends SphereLayerBase {
+public class SphereConv extends SphereLayerBase implements io.protospark.model.fast.FastLayers.Convertible {
     private static final long serialVersionUID = 1L;
 
     private int[] kernelSize = {3, 3};
@@ -77,6 +77,56 @@ public class SphereConv extends SphereLayerBase {
 
     public int[] getKernelSize() {
         return kernelSize.clone();
+    }
+
+    public int[] getStride() {
+        return stride.clone();
+    }
+
+    /** The explicit padding (ignored with {@link #isSamePadding()}). */
+    public int[] getPadding() {
+        return padding.clone();
+    }
+
+    public boolean isSamePadding() {
+        return samePadding;
+    }
+
+    /**
+     * The {@link FastSphereConv} with this layer's settings (the same parameters, regularisers and JSON fields): its
+     * float passes run on oneDNN's convolutions. {@code model.fast-layers=true} swaps it in.
+     */
+    @Override
+    public org.deeplearning4j.nn.conf.layers.Layer fastVariant() {
+        if (this instanceof FastSphereConv) {
+            return this;
+        }
+        SphereConv copy = clone();
+        FastSphereConv fast = new FastSphereConv();
+        for (Class<?> c = SphereConv.class; c != Object.class; c = c.getSuperclass()) {
+            for (java.lang.reflect.Field f : c.getDeclaredFields()) {
+                if (java.lang.reflect.Modifier.isStatic(f.getModifiers())) {
+                    continue;
+                }
+                try {
+                    f.setAccessible(true);
+                    f.set(fast, f.get(copy));
+                } catch (ReflectiveOperationException | RuntimeException e) {
+                    throw new IllegalStateException("cannot copy setting '" + f.getName() + "' of " + c.getName()
+                            + " into " + FastSphereConv.class.getName(), e);
+                }
+            }
+        }
+        return fast;
+    }
+
+    @Override
+    public SphereConv clone() {
+        SphereConv c = (SphereConv) super.clone();
+        c.kernelSize = kernelSize.clone();
+        c.stride = stride.clone();
+        c.padding = padding.clone();
+        return c;
     }
 
     @Override

@@ -166,7 +166,7 @@ public abstract class SphereLayerBase extends SameDiffLayer implements NeuronRow
     public Layer instantiate(NeuralNetConfiguration conf, Collection<TrainingListener> trainingListeners,
                              int layerIndex, INDArray layerParamsView, boolean initializeParams,
                              DataType networkDataType) {
-        RegularizedImpl ret = new RegularizedImpl(conf, networkDataType);
+        RegularizedImpl ret = newImpl(conf, networkDataType);
         ret.setIndex(layerIndex);
         ret.setParamsViewArray(layerParamsView);
         Map<String, INDArray> paramTable = initializer().init(conf, layerParamsView, initializeParams);
@@ -175,8 +175,13 @@ public abstract class SphereLayerBase extends SameDiffLayer implements NeuronRow
         return ret;
     }
 
+    /** The layer implementation {@link #instantiate} builds; a subclass may run its passes another way. */
+    RegularizedImpl newImpl(NeuralNetConfiguration conf, DataType networkDataType) {
+        return new RegularizedImpl(conf, networkDataType);
+    }
+
     /** DL4J's SameDiff layer with the regularisation score counted. */
-    static final class RegularizedImpl extends org.deeplearning4j.nn.layers.samediff.SameDiffLayer {
+    static class RegularizedImpl extends org.deeplearning4j.nn.layers.samediff.SameDiffLayer {
         RegularizedImpl(NeuralNetConfiguration conf, DataType dataType) {
             super(conf, dataType);
         }
