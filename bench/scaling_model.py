@@ -234,7 +234,7 @@ def advice(w, t, bw, last90, f90, n=32):
     if last90 == WORKERS[-1]:
         text = "the file's settings hold to 128 workers"
     elif f90 is None or f90 > 1000 or (w.epoch_images and f90 * w.batch * n * 10 > w.epoch_images):
-        text = ("gradient sharing (evaluated separately): 0.9 at 32 workers needs < 10 rounds/epoch or "
+        text = ("gradient sharing (train.master = sharing): 0.9 at 32 workers needs < 10 rounds/epoch or "
                 "> 1,000 minibatches/round")
     else:
         text = f"at 32 workers: train.averaging-frequency ≥ {f90}, or a larger batch per worker"
