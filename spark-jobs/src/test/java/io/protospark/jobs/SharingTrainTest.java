@@ -13,6 +13,7 @@ import io.protospark.model.prototype.PrototypeSet;
 import org.apache.spark.sql.SparkSession;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.deeplearning4j.util.ModelSerializer;
+import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
@@ -32,7 +33,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /**
  * {@code train.master = sharing} (DL4J's SharedTrainingMaster) end to end on local Spark with two workers, on real
  * Fashion-MNIST images. Tagged {@value SharedSpark#OWN_SESSION}: DL4J's parameter server and its training wrapper are
- * JVM singletons that outlive the run, so these runs get a JVM of their own.
+ * JVM singletons that outlive the run, so these runs get a JVM of their own, and a session they stop at the end.
  */
 @Tag(SharedSpark.OWN_SESSION)
 class SharingTrainTest {
@@ -43,11 +44,20 @@ class SharingTrainTest {
 
     @BeforeAll
     static void start() throws Exception {
-        spark = SharedSpark.session();
+        spark = io.protospark.jobs.spark.SparkSessions.create("protospark-sharing-test", "local[2]",
+                java.util.Map.of("spark.ui.enabled", "false", "spark.driver.host", "127.0.0.1"));
         Path raw = FashionSubset.write(tmp.resolve("raw"), 600, 200);
         data = tmp.resolve("data");
         PrepareJob.run(PrepareSettings.from(Configs.load(null, "test",
                 List.of("prepare.input=\"" + raw + "\"", "prepare.output=\"" + data + "\""))), spark);
+    }
+
+    /** The other tests of this JVM start sessions of their own configuration: this one must be gone first. */
+    @AfterAll
+    static void stop() {
+        if (spark != null) {
+            spark.stop();
+        }
     }
 
     private static List<String> settings(Path runDir, String... overrides) {
