@@ -12,6 +12,9 @@
 # CPU_LOG=FILE also samples, every 2 s, the CPU the cluster's JVMs use and wait for and the rest of the machine's load
 # (bench/cpu_sample.py) into FILE; `bench/scaling_model.py validate` reads the printout with FILE beside it
 # (docs/scaling.md).
+# EXECUTOR_CPU=CORES holds every executor to CORES cores in a cgroup of its own (bench/cap_executors.py, root), the
+# same in both runs, e.g. 0.8 on a 2-core machine so that the driver's CPU does not come out of the executors' share
+# only in the 2-executor run.
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 INPUT="${FASHION_MNIST_DIR:-/usr/share/datasets/fashion-mnist}"
@@ -22,8 +25,12 @@ cd "$ROOT"
 if [ -n "${CPU_LOG:-}" ]; then
   python3 "$ROOT/bench/cpu_sample.py" "$ROOT/spark-jobs/target" "$CPU_LOG" &
   sampler=$!
-  trap 'kill "$sampler"' EXIT
 fi
+if [ -n "${EXECUTOR_CPU:-}" ]; then
+  python3 "$ROOT/bench/cap_executors.py" "$ROOT/spark-jobs/target" "$EXECUTOR_CPU" &
+  capper=$!
+fi
+trap 'kill ${sampler:-} ${capper:-} 2>/dev/null || true' EXIT
 mvn -B -ntp -o -q -pl spark-jobs -am verify -Dtest=none -Dsurefire.failIfNoSpecifiedTests=false \
   -Dit.test=RoundCostsBench -Dit.failIfNoSpecifiedTests=false -Dmaven.test.redirectTestOutputToFile=true \
   -Drounds.input="$INPUT" -Drounds.examples="$EXAMPLES" -Drounds.epochs="$EPOCHS" -Drounds.overrides="$*" \

@@ -122,6 +122,8 @@ class TrainJobTest {
             double max = p.get("max").asDouble();
             assertTrue(median >= 0 && max >= median && sum >= max, phase + " sum >= max >= median >= 0: " + line);
         }
+        assertEquals(0.0, r.at("/count_ms/sum").asDouble(), "the driver hands each round's size to DL4J, which then "
+                + "runs no count job of its own: " + line);
         double roundSum = r.at("/round_ms/sum").asDouble();
         assertTrue(roundSum > 0 && roundSum <= m.get("seconds").asDouble() * 1000, "rounds inside the epoch: " + line);
         // DL4J's times are whole milliseconds: each within the round's wall time, give or take that rounding

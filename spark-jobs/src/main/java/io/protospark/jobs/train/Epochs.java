@@ -33,6 +33,7 @@ import scala.Tuple2;
 
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -175,7 +176,7 @@ final class Epochs {
                     t.master().adaptive() ? "adaptive" : "fixed", t.master().workersPerNode());
         } else {
             sharingListener = null;
-            ParameterAveragingTrainingMaster averaging = new ParameterAveragingTrainingMaster.Builder(workers,
+            RoundMaster averaging = new RoundMaster(new ParameterAveragingTrainingMaster.Builder(workers,
                     rowsPerBatch)
                 .batchSizePerWorker(rowsPerBatch)
                 .averagingFrequency(t.averagingFrequency())
@@ -186,8 +187,7 @@ final class Epochs {
                 .storageLevel(null) // rounds are filters over the epoch's cached minibatches; nothing more to cache
                 .rngSeed(t.seed())
                 .trainingHooks(hooks.toArray(new TrainingHook[0]))
-                .collectTrainingStats(true) // per-round costs; a few clock reads per minibatch
-                .build();
+                .collectTrainingStats(true)); // per-round costs; a few clock reads per minibatch
             master = averaging;
             // executors counted again each epoch: at this point some may not have registered yet
             costs = new RoundCosts(averaging, bytes, workers,
@@ -398,14 +398,15 @@ final class Epochs {
             batches = decoded;
             round = (lo, hi) -> decoded.filter(b -> b._2() >= lo && b._2() < hi).map(Tuple2::_1);
         }
-        int longest = batches.mapPartitions(it -> {
+        int[] perPartition = batches.mapPartitions(it -> {
             int n = 0;
             while (it.hasNext()) {
                 it.next();
                 n++;
             }
             return List.of(n).iterator();
-        }).collect().stream().mapToInt(Integer::intValue).max().orElse(0);
+        }).collect().stream().mapToInt(Integer::intValue).toArray();
+        int longest = Arrays.stream(perPartition).max().orElse(0);
         Double lrLast = null;
         if (perIteration) {
             if (perStep == null) {
@@ -419,7 +420,7 @@ final class Epochs {
             lrLast = perStep.rateAt(step + Math.max(1, longest) - 1);
         }
         try {
-            rounds(e, round, longest, lr, fitStart);
+            rounds(e, round, perPartition, longest, lr, fitStart);
         } finally {
             batches.unpersist(false);
         }
@@ -510,8 +511,8 @@ final class Epochs {
     }
 
     /** The epoch's averaging rounds: f minibatches per worker each, the workers' class-memory copies merged after. */
-    private void rounds(int e, java.util.function.BiFunction<Integer, Integer, JavaRDD<DataSet>> batches, int longest,
-                        double lr, long fitStart) {
+    private void rounds(int e, java.util.function.BiFunction<Integer, Integer, JavaRDD<DataSet>> batches,
+                        int[] perPartition, int longest, double lr, long fitStart) {
         // sharing: one fit per epoch (the workers exchange updates after every minibatch, not in rounds)
         int f = sharing ? Math.max(1, longest) : t.averagingFrequency();
         int rounds = (longest + f - 1) / f;
@@ -535,6 +536,9 @@ final class Epochs {
             }
             Sharing.Round round = sharing ? new Sharing.Round(++sharingRound, lr, threadsPerWorker, lossSum, lossCount)
                     : null;
+            if (master instanceof RoundMaster known) {
+                known.nextRoundHas(RoundMaster.roundSize(perPartition, lo, hi));
+            }
             // GPU executors: each worker's thread on the GPU Spark assigned its task, before DL4J builds its network
             sparkNet.fit(batches.apply(lo, hi)
                     .mapPartitions(it -> {
