@@ -18,6 +18,9 @@ import signal
 import sys
 import time
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from cpu_sample import java_processes  # noqa: E402
+
 PERIOD_US = 100_000
 
 
@@ -55,15 +58,8 @@ def cap(root, version, pid, cores):
 
 
 def executors(match):
-    for pid in os.listdir("/proc"):
-        if not pid.isdigit():
-            continue
-        try:
-            with open(f"/proc/{pid}/cmdline", "rb") as f:
-                cmd = f.read().replace(b"\0", b" ").decode(errors="replace")
-        except OSError:
-            continue
-        if match in cmd and "CoarseGrainedExecutorBackend" in cmd:
+    for pid, cmd in java_processes(match):
+        if "CoarseGrainedExecutorBackend" in cmd:
             yield int(pid)
 
 

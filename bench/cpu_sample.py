@@ -38,20 +38,28 @@ def schedstat(pid):
     return run, wait
 
 
-def sample(match):
-    with open("/proc/stat") as f:
-        cpu = [int(x) for x in f.readline().split()[1:]]
-    with open("/proc/loadavg") as f:
-        runnable = int(f.read().split()[3].split("/")[0])
-    procs = {}
+def java_processes(match):
+    """(pid, command line) of every running java process whose command line contains MATCH."""
     for pid in os.listdir("/proc"):
         if not pid.isdigit():
             continue
         try:
             with open(f"/proc/{pid}/cmdline", "rb") as f:
                 cmd = f.read().replace(b"\0", b" ").decode(errors="replace")
-            if match not in cmd or "java" not in cmd.split(" ", 1)[0]:
-                continue
+        except OSError:
+            continue  # the process ended meanwhile
+        if match in cmd and "java" in cmd.split(" ", 1)[0]:
+            yield pid, cmd
+
+
+def sample(match):
+    with open("/proc/stat") as f:
+        cpu = [int(x) for x in f.readline().split()[1:]]
+    with open("/proc/loadavg") as f:
+        runnable = int(f.read().split()[3].split("/")[0])
+    procs = {}
+    for pid, cmd in java_processes(match):
+        try:
             with open(f"/proc/{pid}/stat") as f:
                 fields = f.read().rsplit(")", 1)[1].split()
             run, wait = schedstat(pid)
