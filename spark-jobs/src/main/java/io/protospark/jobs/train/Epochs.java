@@ -131,13 +131,19 @@ final class Epochs {
                 : WorkerThreads.auto(jsc.getConf(), workers);
         sharing = t.master().sharing();
         boolean local = jsc.getConf().get("spark.master", "local[*]").startsWith("local");
-        int executors = local ? 1 : Math.max(1, jsc.sc().getExecutorMemoryStatus().size() - 1);
+        // on a cluster the executors register while the job starts: count the ones the workers will use, each
+        // worker on an executor of its own unless spark.executor.instances says fewer (metrics.jsonl counts the
+        // registered ones again every epoch)
+        int registered = local ? 1 : jsc.sc().getExecutorMemoryStatus().size() - 1;
+        int executors = local ? 1 : Math.max(1, Math.min(workers,
+                Math.max(registered, jsc.getConf().getInt("spark.executor.instances", workers))));
         RoundBytes bytes = RoundBytes.of(net);
         LOG.info("memory {}", Provenance.memoryLimits());
         LOG.info("{} native thread(s) per worker; one averaging round moves {} bytes: broadcast {} (configuration {}) "
-                        + "to {} executor(s), {} back from each of {} workers; fixed prototypes {} of the broadcast{}",
+                        + "to {} executor(s){}, {} back from each of {} workers; fixed prototypes {} of the broadcast{}",
                 threadsPerWorker, bytes.perRound(workers, executors), bytes.broadcast(), bytes.configuration(),
-                executors, bytes.resultPerWorker(), workers, bytes.fixed(), bytes.targetsFileBytes() == 0 ? ""
+                executors, local ? "" : " (" + registered + " registered so far)", bytes.resultPerWorker(), workers,
+                bytes.fixed(), bytes.targetsFileBytes() == 0 ? ""
                         : " (by reference; each executor JVM reads the " + bytes.targetsFileBytes()
                         + "-byte targets file once per matrix)");
         provenance.put("threads_per_worker", threadsPerWorker);
