@@ -2,8 +2,9 @@
 # The machine's own ceiling for scaling 1 -> 2 workers, without Spark: one worker's computation (`protospark bench`,
 # one native thread, the main job's network by default) run alone, then two copies at once, ROUNDS times interleaved.
 # Prints each run's train img/s (batch / median step) and the ratio of a copy's speed in the pair to the solo run:
-# on a machine whose cores are fully independent it is about 1.0; below that, two workers cannot reach a scaling
-# efficiency of 1 whatever the framework does (shared caches, memory bandwidth, SMT siblings, the JVMs' own threads).
+# on a machine whose cores are fully independent it is about 1.0; below that, the cores slow each other's work down
+# whatever the framework does (shared caches, memory bandwidth, SMT siblings). A rough figure: both JVMs of a pair
+# also compile and collect garbage while being timed.
 # bench/rounds.sh measures the same network trained by Spark; docs/scaling.md compares the two. Not part of CI.
 #
 # Usage: bench/parallel_ceiling.sh [ROUNDS] [bench options ...]
@@ -37,5 +38,5 @@ python3 - "${ratios[@]}" <<'PY'
 import statistics, sys
 r = sorted(map(float, sys.argv[1:]))
 print(f"pair/solo over {len(r)} copies: median {statistics.median(r):.3f}, worst {r[0]:.3f}, best {r[-1]:.3f}"
-      " (the highest 1 -> 2 worker scaling efficiency this machine allows)")
+      " (how much two copies slow each other down here with nothing exchanged)")
 PY
