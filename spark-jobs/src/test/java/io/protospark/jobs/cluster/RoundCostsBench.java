@@ -6,12 +6,8 @@ import org.junit.jupiter.api.Test;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
-
-import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * Scaling of the main job on a real standalone cluster: {@code conf/fashion-mnist.conf} on real Fashion-MNIST, first
@@ -27,7 +23,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * the driver's per-epoch averaging line with its time ({@code N executor(s) log: ...}).
  */
 class RoundCostsBench {
-    private static final Path CONF = Path.of("../conf/fashion-mnist.conf").toAbsolutePath().normalize();
     private static final ObjectMapper JSON = new ObjectMapper();
 
     @Test
@@ -39,27 +34,15 @@ class RoundCostsBench {
         Path data = null;
         JsonNode[] last = new JsonNode[3];
         for (int workers = 1; workers <= 2; workers++) {
-            byte[] bytes = new byte[24];
-            new java.security.SecureRandom().nextBytes(bytes);
             try (StandaloneCluster cluster = StandaloneCluster.builder().workers(workers).coresPerWorker(1)
-                    .secret(java.util.HexFormat.of().formatHex(bytes)).start()) {
+                    .secret(StandaloneCluster.randomSecret()).start()) {
                 if (data == null) {
                     data = cluster.dir().resolveSibling("rounds-data-" + System.currentTimeMillis());
-                    StandaloneCluster.Result prep = cluster.submission().timeout(Duration.ofMinutes(15))
-                            .driverHeap("3g").args("prepare", "--conf", CONF.toString(), "--format", "idx",
-                                    "--input", input, "--output", data.toString()).run();
-                    assertTrue(prep.succeeded(), () -> prep.describe() + "\n" + cluster.describe());
+                    MainJobOnCluster.prepare(cluster, input, data);
                 }
                 Path run = cluster.dir().resolve("run-" + workers);
-                List<String> args = new ArrayList<>(List.of("train", "--conf", CONF.toString(), "--data",
-                        data.toString(), "--run-dir", run.toString(), "--epochs", epochs, "train.workers=" + workers,
-                        "train.max-train-examples=" + examples, "train.report=false"));
-                if (!overrides.isEmpty()) {
-                    args.addAll(List.of(overrides.split("\\s+")));
-                }
-                StandaloneCluster.Result r = cluster.submission().timeout(Duration.ofMinutes(30)).driverHeap("3g")
-                        .args(args.toArray(new String[0])).run();
-                assertTrue(r.succeeded(), () -> r.describe() + "\n" + cluster.describe());
+                StandaloneCluster.Result r = MainJobOnCluster.train(cluster, data, run, epochs, examples, overrides,
+                        "train.workers=" + workers);
                 List<String> lines = Files.readAllLines(run.resolve("metrics.jsonl"));
                 last[workers] = JSON.readTree(lines.get(lines.size() - 1));
                 System.out.printf(Locale.ROOT, "%d executor(s): %s%n", workers, String.join("\n  ", lines));

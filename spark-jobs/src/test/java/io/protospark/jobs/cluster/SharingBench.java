@@ -6,13 +6,10 @@ import org.junit.jupiter.api.Test;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
-
-import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * Parameter averaging against gradient sharing ({@code train.master = sharing}) for the main job on a real standalone
@@ -28,7 +25,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * {@code sharing.pairs} (averaging/sharing pairs, default 2), {@code sharing.overrides} (further settings).
  */
 class SharingBench {
-    private static final Path CONF = Path.of("../conf/fashion-mnist.conf").toAbsolutePath().normalize();
     private static final ObjectMapper JSON = new ObjectMapper();
 
     @Test
@@ -38,28 +34,16 @@ class SharingBench {
         String epochs = System.getProperty("sharing.epochs", "3");
         int pairs = Integer.parseInt(System.getProperty("sharing.pairs", "2"));
         String overrides = System.getProperty("sharing.overrides", "").trim();
-        byte[] secret = new byte[24];
-        new java.security.SecureRandom().nextBytes(secret);
         List<String> table = new ArrayList<>();
         try (StandaloneCluster cluster = StandaloneCluster.builder().workers(2).coresPerWorker(1)
-                .secret(java.util.HexFormat.of().formatHex(secret)).start()) {
+                .secret(StandaloneCluster.randomSecret()).start()) {
             Path data = cluster.dir().resolveSibling("sharing-data-" + System.currentTimeMillis());
-            StandaloneCluster.Result prep = cluster.submission().timeout(Duration.ofMinutes(15)).driverHeap("3g")
-                    .args("prepare", "--conf", CONF.toString(), "--format", "idx", "--input", input, "--output",
-                            data.toString()).run();
-            assertTrue(prep.succeeded(), () -> prep.describe() + "\n" + cluster.describe());
+            MainJobOnCluster.prepare(cluster, input, data);
             for (int i = 0; i < 2 * pairs; i++) {
                 String master = i % 2 == 0 ? "averaging" : "sharing";
                 Path run = cluster.dir().resolve("run-" + i + "-" + master);
-                List<String> args = new ArrayList<>(List.of("train", "--conf", CONF.toString(), "--data",
-                        data.toString(), "--run-dir", run.toString(), "--epochs", epochs, "train.workers=2",
-                        "train.max-train-examples=" + examples, "train.report=false", "train.master=" + master));
-                if (!overrides.isEmpty()) {
-                    args.addAll(List.of(overrides.split("\\s+")));
-                }
-                StandaloneCluster.Result r = cluster.submission().timeout(Duration.ofMinutes(30)).driverHeap("3g")
-                        .args(args.toArray(new String[0])).run();
-                assertTrue(r.succeeded(), () -> r.describe() + "\n" + cluster.describe());
+                MainJobOnCluster.train(cluster, data, run, epochs, examples, overrides, "train.workers=2",
+                        "train.master=" + master);
                 List<String> lines = Files.readAllLines(run.resolve("metrics.jsonl"));
                 System.out.printf(Locale.ROOT, "run %d (%s):%n  %s%n", i, master, String.join("\n  ", lines));
                 table.add(row(i, master, lines));

@@ -133,6 +133,13 @@ public final class StandaloneCluster implements AutoCloseable {
         }
     }
 
+
+    /** A fresh random shared secret (24 bytes as hex) for {@link Builder#secret}. */
+    static String randomSecret() {
+        byte[] bytes = new byte[24];
+        new java.security.SecureRandom().nextBytes(bytes);
+        return java.util.HexFormat.of().formatHex(bytes);
+    }
     public static Builder builder() {
         return new Builder();
     }

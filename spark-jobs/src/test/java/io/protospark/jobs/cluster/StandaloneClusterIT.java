@@ -41,9 +41,7 @@ class StandaloneClusterIT {
 
     @BeforeAll
     static void startCluster() throws Exception {
-        byte[] bytes = new byte[24];
-        new java.security.SecureRandom().nextBytes(bytes);
-        String secret = java.util.HexFormat.of().formatHex(bytes);
+        String secret = StandaloneCluster.randomSecret();
         cluster = StandaloneCluster.builder().workers(WORKERS).secret(secret).start();
         secretFile = cluster.dir().resolve("spark.secret");
         java.nio.file.Files.writeString(secretFile, secret + "\n");
